@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One set of compiler settings shared by every target.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "stripe-warehouse",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "stripe-extract", targets: ["stripe-extract"]),
+        .executable(name: "stripe-transform", targets: ["stripe-transform"]),
+        .executable(name: "stripe-load", targets: ["stripe-load"]),
+        .executable(name: "stripe-etl", targets: ["stripe-etl"]),
+        .executable(name: "stripe-bench", targets: ["stripe-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, kept at the edge: only Curl imports CCurl, only Zstd imports CZstd.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swiftSettings),
+
+        // Pure Swift building blocks that know nothing about Stripe.
+        .target(name: "JSON", swiftSettings: swiftSettings),
+        .target(name: "Parquet", swiftSettings: swiftSettings),
+
+        // Schemas, pipelines, manifests, atomic files, paths.
+        .target(
+            name: "Core",
+            dependencies: ["Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Rates", dependencies: ["Core", "Curl", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
+
+        // One library per stage.
+        .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Transform", dependencies: ["Core", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Load", dependencies: ["Core", "Parquet", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swiftSettings),
+
+        // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
+        .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swiftSettings),
+
+        // Executables: argument parsing only.
+        .executableTarget(name: "stripe-extract", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-transform", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-load", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-etl", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Pipeline", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractTests", dependencies: ["Extract", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)
