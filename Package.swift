@@ -50,12 +50,15 @@ let package = Package(
         // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
         .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swiftSettings),
 
+        // The commands' argument parsing, shared by the executables (stripe-etl has them all).
+        .target(name: "Commands", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+
         // Executables: argument parsing only.
-        .executableTarget(name: "stripe-extract", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-transform", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-load", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-etl", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Pipeline", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-extract", dependencies: ["Commands"], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Commands", "Pipeline", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swiftSettings),
@@ -63,9 +66,9 @@ let package = Package(
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RatesTests", dependencies: ["Rates", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "ExtractTests", dependencies: ["Extract", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "LoadTests", dependencies: ["Load", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -8,6 +8,7 @@ public struct PipelineDefinition: Sendable {
     public enum MRRDate: String, Sendable { case created, runDate = "run_date" }
 
     public struct Stripe: Sendable {
+        public init() {}
         public var apiBase = "https://api.stripe.com"
         public var apiVersion = ToolInfo.defaultStripeVersion
         /// A file holding the key; else the STRIPE_API_KEY environment variable.
@@ -25,10 +26,12 @@ public struct PipelineDefinition: Sendable {
     }
 
     public struct StreamSettings: Sendable, Equatable {
+        public init() {}
         public var enabled = true
     }
 
     public struct Extract: Sendable {
+        public init() {}
         /// Size of each `created` window in days; 0 means one unbounded window (no `created` filter).
         public var windowDays = 0
         /// Start of the backfill (UTC date), when windows are used.
@@ -40,6 +43,7 @@ public struct PipelineDefinition: Sendable {
     }
 
     public struct Transform: Sendable {
+        public init() {}
         /// `email`, `id` or `metadata.<field>`; falls back to the customer id.
         public var identityKey = "email"
         /// Fraction of rejected rows (per table) above which the run fails.
@@ -47,6 +51,7 @@ public struct PipelineDefinition: Sendable {
     }
 
     public struct FX: Sendable {
+        public init() {}
         public var reportingCurrency = "EUR"
         /// ECB history file (eurofxref-hist CSV, optionally .zst); nil = the rates store / shipped snapshot.
         public var rates: String?
@@ -59,6 +64,7 @@ public struct PipelineDefinition: Sendable {
     }
 
     public struct Load: Sendable {
+        public init() {}
         public var format = OutputFormat.parquet
         public var rowGroupRows = 131_072
         /// Table name -> partition granularity override (day, month, year).
@@ -67,6 +73,7 @@ public struct PipelineDefinition: Sendable {
     }
 
     public struct Demo: Sendable {
+        public init() {}
         public var customers = 300
         public var seed: UInt64 = 42
         public var years = 4
@@ -141,7 +148,7 @@ public struct PipelineDefinition: Sendable {
                 pipeline.stripe.account = v
             }
             if let v = try stripe.double("requests_per_second") {
-                guard v > 0 && v <= 100 else { throw stripe.invalid("requests_per_second", "must be above 0 and at most 100 (Stripe's live read limit)") }
+                guard v > 0 else { throw stripe.invalid("requests_per_second", "must be above 0 (Stripe allows about 100/s live, 25/s test)") }
                 pipeline.stripe.requestsPerSecond = v
             }
             if let v = try stripe.double("connect_timeout_seconds") { pipeline.stripe.connectTimeoutSeconds = try stripe.positive("connect_timeout_seconds", v) }

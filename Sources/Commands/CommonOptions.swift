@@ -1,0 +1,77 @@
+import ArgumentParser
+import Core
+import Foundation
+import Logging
+import Pipeline
+
+/// Logging switches every command takes.
+public struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "auto (readable on a terminal, JSON lines otherwise), human or json.")
+    public var logFormat: String = "auto"
+
+    @Flag(name: .long, help: "Only warnings and errors.")
+    public var quiet = false
+
+    @Flag(name: .long, help: "Debug detail.")
+    public var verbose = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be auto, human or json")
+        }
+    }
+
+    /// Bootstraps logging once and returns the logger and the progress reporter to use.
+    public func setUp(label: String) -> (Logger, any ProgressReporter) {
+        let format = LogFormat(rawValue: logFormat) ?? .auto
+        LoggingOnce.bootstrap(format: format, level: quiet ? .warning : verbose ? .debug : .info)
+        let logger = Logger(label: label)
+        let terminal = format != .json && LogSetup.stderrIsTerminal
+        let progress: any ProgressReporter
+        if quiet { progress = SilentProgress() } else if terminal { progress = TerminalProgress() } else { progress = LogProgress(logger: logger) }
+        return (logger, progress)
+    }
+}
+
+enum LoggingOnce {
+    nonisolated(unsafe) static var done = false
+    static func bootstrap(format: LogFormat, level: Logger.Level) {
+        guard !done else { return }
+        done = true
+        LogSetup.bootstrap(format: format, level: level)
+    }
+}
+
+/// What every stage command takes: the pipeline file, the run id and the output root.
+public struct StageOptions: ParsableArguments {
+    @Argument(help: "The pipeline file, e.g. pipelines/demo.yaml.")
+    public var pipeline: String
+
+    @Option(name: .long, help: "The run to create, resume or redo (default: new for extract, the newest for later stages).")
+    public var runId: String?
+
+    @Option(name: .long, help: "Output root (default: the pipeline's output, else output/).")
+    public var output: String?
+
+    public init() {}
+}
+
+/// Runs a command body, turning any error into a clear message on stderr and its exit code.
+func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let status = ExitStatus.of(error)
+        logger.error("\(status.summary): \(error)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
+        if !LogSetup.stderrIsTerminal || true {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        }
+        throw ExitCode(status.rawValue)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Core
+import Extract
+import Foundation
+import Pipeline
+
+/// `stripe-extract PIPELINE [--run-id ID] [--output DIR] [--api-base URL]`
+public struct ExtractCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Page every enabled Stripe stream into output/raw/<run_id>/ (zstd NDJSON, manifest last).",
+        discussion: "The key comes from STRIPE_API_KEY or the pipeline's stripe.key_file, never from arguments. Re-running with the same --run-id resumes a killed run."
+    )
+
+    @OptionGroup public var stage: StageOptions
+    @Option(name: .long, help: "Base URL of a Stripe-compatible API (default: the pipeline's stripe.api_base).")
+    public var apiBase: String?
+    @OptionGroup public var logging: LoggingOptions
+
+    public init() {}
+
+    public func run() throws {
+        let (logger, progress) = logging.setUp(label: "stripe-extract")
+        try runReportingErrors(logger) {
+            let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
+            let runId = try context.resolveRunId(stage.runId)
+            let manifest = try Stages.extract(context, runId: runId, apiBase: apiBase)
+            print("extract \(runId): \(manifest.streams.values.reduce(0) { $0 + $1.objects }) objects in \(context.paths.raw(runId))")
+        }
+    }
+}

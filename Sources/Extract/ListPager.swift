@@ -1,0 +1,80 @@
+import JSON
+
+/// Pages one Stripe list (`limit` + `starting_after`) until `has_more` is false, guarding against
+/// loops: a repeated id, an empty page that claims more, or more rows than `total_count`.
+struct ListPager {
+    let client: StripeClient
+    let path: String
+    let query: [(String, String)]
+    let limit: Int
+    /// Names the stream (and parent) in errors.
+    let context: String
+
+    struct Stats {
+        var pages = 0
+        var objects = 0
+    }
+
+    /// Calls `body` with each element of `data` (its raw bytes inside the page) in Stripe's order.
+    /// `startingAfter` and `seen` continue a list whose first page came embedded in a parent.
+    func forEach(startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
+                 _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void) throws -> Stats {
+        var stats = Stats()
+        var cursor = startingAfter
+        var seen = initialSeen
+        var total = totalCount
+        while true {
+            var q = query
+            q.append(("limit", String(limit)))
+            if let cursor { q.append(("starting_after", cursor)) }
+            let page = try client.get(path: path, query: q, context: context)
+            stats.pages += 1
+            var hasMore = false
+            var lastId: String? = nil
+            var count = 0
+            try page.body.withUnsafeBytes { bytes in
+                let document = JSONDocument(bytes)
+                let root = try Self.parsed { try document.root() }
+                guard let data = try Self.parsed({ try document.member(root, "data") }), data.kind == .array else {
+                    throw ExtractError(.malformedResponse, "\(context): GET \(path) returned an object without a 'data' list; is the api base a Stripe-compatible server?")
+                }
+                if let more = try Self.parsed({ try document.member(root, "has_more") }) {
+                    hasMore = (try Self.parsed { try document.bool(more) }) ?? false
+                }
+                if let t = try Self.parsed({ try document.member(root, "total_count") }), let n = try Self.parsed({ try document.int64(t) }) {
+                    total = Int(n)
+                }
+                try Self.parsed {
+                    try document.forEachElement(data) { element in
+                        guard element.kind == .object, let idValue = try document.member(element, "id"),
+                              let id = try document.string(idValue) else {
+                            throw ExtractError(.malformedResponse, "\(context): GET \(path) returned a list element without an id (after cursor \(cursor ?? "start"))")
+                        }
+                        guard seen.insert(id).inserted else {
+                            throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(id) twice (page after cursor \(cursor ?? "start")); the server is looping over pages, stopping instead of running forever")
+                        }
+                        count += 1
+                        lastId = id
+                        try body(bytes, document, element, id)
+                    }
+                }
+            }
+            stats.objects += count
+            if let total, seen.count > total {
+                throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(seen.count) rows but total_count says \(total) (cursor \(cursor ?? "start")); stopping")
+            }
+            guard hasMore else { return stats }
+            guard let next = lastId else {
+                throw ExtractError(.paginationLoop, "\(context): GET \(path) said has_more but returned an empty page (cursor \(cursor ?? "start")); stopping")
+            }
+            cursor = next
+        }
+    }
+
+    /// Turns a scanner error inside a 2xx body into a malformed-response error.
+    static func parsed<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as JSONError {
+            throw ExtractError(.malformedResponse, "a response body is not valid JSON: \(error)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// Every Stripe list endpoint the extract reads: the one place endpoints are written.
+public struct StreamSpec: Sendable {
+    /// An embedded child list that Stripe truncates to its first page.
+    public struct ChildList: Sendable {
+        /// The member of the parent holding the list (`lines`, `items`).
+        public let member: String
+        /// Path of the child endpoint; `{id}` is replaced by the parent id.
+        public let pathTemplate: String
+        /// Query parameter that names the parent instead of the path (subscription_items).
+        public let parentParameter: String?
+
+        public func path(parentId: String) -> String { pathTemplate.replacingOccurrences(of: "{id}", with: parentId) }
+        public func query(parentId: String) -> [(String, String)] { parentParameter.map { [($0, parentId)] } ?? [] }
+    }
+
+    public let name: String
+    public let path: String
+    /// Separate listings whose union is the stream (prices active and inactive); each is paged alone.
+    public let passes: [[(String, String)]]
+    public let child: ChildList?
+
+    public static let all: [StreamSpec] = [
+        StreamSpec(name: "customers", path: "/v1/customers", passes: [[]], child: nil),
+        // Without both passes Stripe hides inactive products and prices (inline price_data ones).
+        StreamSpec(name: "products", path: "/v1/products", passes: [[("active", "true")], [("active", "false")]], child: nil),
+        StreamSpec(name: "prices", path: "/v1/prices", passes: [[("active", "true")], [("active", "false")]], child: nil),
+        StreamSpec(name: "coupons", path: "/v1/coupons", passes: [[]], child: nil),
+        // Without status=all Stripe hides canceled subscriptions.
+        StreamSpec(name: "subscriptions", path: "/v1/subscriptions", passes: [[("status", "all")]],
+                   child: ChildList(member: "items", pathTemplate: "/v1/subscription_items", parentParameter: "subscription")),
+        StreamSpec(name: "invoices", path: "/v1/invoices", passes: [[]],
+                   child: ChildList(member: "lines", pathTemplate: "/v1/invoices/{id}/lines", parentParameter: nil)),
+        StreamSpec(name: "credit_notes", path: "/v1/credit_notes", passes: [[]],
+                   child: ChildList(member: "lines", pathTemplate: "/v1/credit_notes/{id}/lines", parentParameter: nil)),
+        StreamSpec(name: "events", path: "/v1/events", passes: [[]], child: nil),
+    ]
+
+    public static func named(_ name: String) -> StreamSpec? { all.first { $0.name == name } }
+}

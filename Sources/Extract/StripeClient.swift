@@ -1,0 +1,189 @@
+import Foundation
+import Core
+import Curl
+import JSON
+import Logging
+
+/// Issues GET requests to a Stripe-compatible API: headers, the global rate budget, retries with
+/// capped exponential backoff and jitter, and Stripe's error semantics. Only GET exists here.
+public final class StripeClient {
+    public struct Settings: Sendable {
+        public var apiBase: String
+        public var apiVersion: String
+        public var account: String?
+        public var maxRetries: Int
+        public var initialBackoffSeconds: Double
+        public var maxBackoffSeconds: Double
+        public var http: HTTPClientConfiguration
+
+        public init(pipeline: PipelineDefinition, apiBase: String? = nil) {
+            var base = apiBase ?? pipeline.stripe.apiBase
+            while base.hasSuffix("/") { base.removeLast() }
+            self.apiBase = base
+            apiVersion = pipeline.stripe.apiVersion
+            account = pipeline.stripe.account
+            maxRetries = pipeline.stripe.maxRetries
+            initialBackoffSeconds = pipeline.stripe.initialBackoffSeconds
+            maxBackoffSeconds = pipeline.stripe.maxBackoffSeconds
+            http = HTTPClientConfiguration()
+            http.connectTimeoutSeconds = pipeline.stripe.connectTimeoutSeconds
+            http.timeoutSeconds = pipeline.stripe.timeoutSeconds
+            http.userAgent = "\(ToolInfo.name)/\(ToolInfo.version) (+libcurl)"
+        }
+    }
+
+    /// A successful response whose body is a JSON object.
+    public struct Page {
+        public let body: [UInt8]
+        public let attempts: Int
+    }
+
+    public let settings: Settings
+    private let key: APIKey
+    private let http: HTTPClient
+    private let limiter: RateLimiter
+    private let logger: Logger
+    private let sleep: (Double) -> Void
+    /// Requests sent, retries included.
+    public private(set) var requestCount = 0
+    public private(set) var retryCount = 0
+
+    public init(settings: Settings, key: APIKey, limiter: RateLimiter, logger: Logger,
+                sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws {
+        self.settings = settings
+        self.key = key
+        self.limiter = limiter
+        self.logger = logger
+        self.sleep = sleep
+        do { http = try HTTPClient(configuration: settings.http) } catch {
+            throw ExtractError(.unavailable, "cannot start the HTTP client: \(error)")
+        }
+    }
+
+    /// Percent-encodes a query component the way Stripe expects (`created[gte]` -> `created%5Bgte%5D`).
+    public static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    public func url(path: String, query: [(String, String)]) -> String {
+        let q = query.map { Self.encode($0.0) + "=" + Self.encode($0.1) }.joined(separator: "&")
+        return settings.apiBase + path + (q.isEmpty ? "" : "?" + q)
+    }
+
+    private var headers: [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("Authorization", "Bearer \(key.secret)"),
+            ("Stripe-Version", settings.apiVersion),
+        ]
+        if let account = settings.account { headers.append(("Stripe-Account", account)) }
+        return headers
+    }
+
+    /// The delay before retry number `attempt` (1-based): capped exponential with full jitter,
+    /// never shorter than the server's Retry-After.
+    public static func backoff(attempt: Int, initial: Double, cap: Double, retryAfter: Double?, random: Double) -> Double {
+        let ceiling = min(cap, initial * pow(2, Double(attempt - 1)))
+        let jittered = ceiling / 2 + ceiling / 2 * random
+        if let retryAfter { return max(retryAfter, jittered) }
+        return jittered
+    }
+
+    /// GETs `path` and returns the JSON object body, retrying what is worth retrying.
+    /// `context` names the stream and cursor for error messages.
+    public func get(path: String, query: [(String, String)], context: String) throws -> Page {
+        let url = url(path: path, query: query)
+        let shown = path + (query.isEmpty ? "" : "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&"))
+        var attempt = 0
+        var lastProblem = ""
+        while true {
+            attempt += 1
+            limiter.acquire()
+            requestCount += 1
+            var retryAfter: Double? = nil
+            do {
+                let response = try http.get(url: url, headers: headers)
+                switch response.status {
+                case 200..<300:
+                    if Self.isJSONObject(response.body) { return Page(body: response.body, attempts: attempt) }
+                    lastProblem = "HTTP \(response.status) with a body that is not a complete JSON object (\(response.body.count) bytes: truncated or an HTML page)"
+                case 401:
+                    throw ExtractError(.authentication, "\(context): GET \(path) was refused with 401: the Stripe key is wrong, expired or revoked; create a restricted read-only key in the Stripe dashboard and set STRIPE_API_KEY. Stripe said: \(stripeMessage(response.body))")
+                case 403:
+                    let message = stripeMessage(response.body)
+                    let permission = Self.permissionName(in: message)
+                    let hint = permission.map { "the restricted key lacks the '\($0)' permission; edit the key in the Stripe dashboard (Developers > API keys) and grant Read on that resource" }
+                        ?? "the key lacks a permission for this endpoint; grant Read on it to the restricted key, or disable the stream with enabled: false"
+                    throw ExtractError(.permission, "\(context): GET \(path) was refused with 403: \(hint). Stripe said: \(message)")
+                case 429:
+                    retryAfter = response.header("retry-after").flatMap(Double.init)
+                    if let retryAfter { limiter.pause(seconds: retryAfter) }
+                    lastProblem = "HTTP 429 (\(stripeReason(response.body)))"
+                case 500..<600:
+                    retryAfter = response.header("retry-after").flatMap(Double.init)
+                    lastProblem = "HTTP \(response.status)"
+                default:
+                    throw ExtractError(.request, "\(context): GET \(shown) failed with HTTP \(response.status): \(stripeMessage(response.body))")
+                }
+            } catch let error as CurlError {
+                guard error.isRetryable else {
+                    throw ExtractError(.unavailable, "\(context): \(key.scrub(error.message))")
+                }
+                lastProblem = key.scrub(error.message)
+            }
+            guard attempt <= settings.maxRetries else {
+                throw ExtractError(.unavailable, "\(context): GET \(shown) still failing after \(attempt) attempts (last: \(lastProblem)); Stripe may be degraded: re-run later with the same --run-id to resume, or raise stripe.max_retries")
+            }
+            retryCount += 1
+            let delay = Self.backoff(attempt: attempt, initial: settings.initialBackoffSeconds, cap: settings.maxBackoffSeconds,
+                                     retryAfter: retryAfter, random: Double.random(in: 0...1))
+            logger.warning("retrying request", metadata: [
+                "http.path": .string(path), "attempt": .stringConvertible(attempt), "problem": .string(lastProblem),
+                "delay.seconds": .string(String(format: "%.2f", delay)),
+            ])
+            sleep(delay)
+        }
+    }
+
+    static func isJSONObject(_ body: [UInt8]) -> Bool {
+        body.withUnsafeBytes { bytes in
+            guard let root = try? JSONDocument(bytes).root() else { return false }
+            return root.kind == .object
+        }
+    }
+
+    /// Stripe's `error.message`, scrubbed of key material; or a short description of the body.
+    func stripeMessage(_ body: [UInt8]) -> String {
+        body.withUnsafeBytes { bytes -> String in
+            let document = JSONDocument(bytes)
+            if let root = try? document.root(), root.kind == .object,
+               let error = try? document.member(root, "error"), error.kind == .object,
+               let message = try? document.member(error, "message"), let text = try? document.string(message) {
+                return key.scrub(text)
+            }
+            let prefix = String(decoding: body.prefix(120), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+            return "a non-Stripe body: \(key.scrub(prefix))"
+        }
+    }
+
+    func stripeReason(_ body: [UInt8]) -> String {
+        body.withUnsafeBytes { bytes -> String in
+            let document = JSONDocument(bytes)
+            if let root = try? document.root(), root.kind == .object,
+               let error = try? document.member(root, "error"), error.kind == .object,
+               let code = try? document.member(error, "code"), let text = try? document.string(code) {
+                return text
+            }
+            return "rate_limit"
+        }
+    }
+
+    /// Finds the permission Stripe names in a 403 message, such as `rak_invoice_read`.
+    static func permissionName(in message: String) -> String? {
+        guard let range = message.range(of: "rak_") else { return nil }
+        var end = range.lowerBound
+        while end < message.endIndex, message[end].isLetter || message[end].isNumber || message[end] == "_" { end = message.index(after: end) }
+        return String(message[range.lowerBound..<end])
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the executables log: readable lines on a terminal, JSON lines for schedulers.
+public enum LogFormat: String, CaseIterable, Sendable {
+    case auto, human, json
+}
+
+public enum LogSetup {
+    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// Bootstraps swift-log once per process (only executables call this).
+    public static func bootstrap(format: LogFormat, level: Logger.Level) {
+        let json = format == .json || (format == .auto && !stderrIsTerminal)
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLineLogHandler(label: label) : HumanLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Serialises stderr writes from several threads.
+let stderrLock = NSLock()
+
+func writeStderr(_ text: String) {
+    stderrLock.lock()
+    defer { stderrLock.unlock() }
+    FileHandle.standardError.write(Data(text.utf8))
+}
+
+/// One JSON object per line on stderr: {"ts":..., "level":..., "msg":..., "run.id":...}.
+public struct JSONLineLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+
+    public init(label: String) { self.label = label }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                    source: String, file: String, function: String, line: UInt) {
+        var fields: [String: String] = [:]
+        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
+        var out = "{\"ts\":\(quote(isoNow())),\"level\":\(quote(level.rawValue)),\"logger\":\(quote(label)),\"msg\":\(quote(message.description))"
+        for key in fields.keys.sorted() { out += ",\(quote(key)):\(quote(fields[key]!))" }
+        out += "}\n"
+        writeStderr(out)
+    }
+}
+
+/// `12:00:01 warning retrying request http.path=/v1/invoices attempt=2` on a terminal.
+public struct HumanLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+
+    public init(label: String) { self.label = label }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                    source: String, file: String, function: String, line: UInt) {
+        let merged = metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 })
+        let fields = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
+        let time = String(isoNow().dropFirst(11).prefix(8))
+        TerminalProgress.shared?.clearLine()
+        writeStderr("\(time) \(level.rawValue) \(message)\(fields.isEmpty ? "" : " " + fields)\n")
+    }
+}
+
+func isoNow() -> String {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    var t = time_t(ts.tv_sec)
+    var parts = tm()
+    gmtime_r(&t, &parts)
+    return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                  parts.tm_hour, parts.tm_min, parts.tm_sec, Int(ts.tv_nsec / 1_000_000))
+}
+
+func quote(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
+}

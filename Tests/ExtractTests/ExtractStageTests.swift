@@ -1,0 +1,153 @@
+import Core
+import Extract
+import Foundation
+import Testing
+import TestSupport
+import Zstd
+
+@Suite(.serialized) struct ExtractStageTests {
+    static let small = AccountConfig(seed: 7, customers: 60, invoices: 120, events: 80, years: 3)
+
+    @Test func cleanRunWritesEveryObjectCompleteExactlyOnce() throws {
+        let harness = try ExtractHarness(Self.small)
+        defer { harness.server.stop() }
+        let manifest = try harness.stage().run(runId: "r1")
+        let generator = harness.server.generator
+        for stream in FixtureStream.allCases {
+            let got = try harness.lines("r1", stream.rawValue)
+            #expect(Set(got).count == got.count, "duplicates in \(stream)")
+            #expect(got.sorted() == expectedLines(generator, stream), "stream \(stream) differs from the generated account")
+            #expect(manifest.streams[stream.rawValue]?.objects == got.count)
+            #expect(!got.contains { $0.contains("\n") || $0.contains("  ") && $0.hasPrefix("{ ") })
+        }
+        // Child lists are complete: the 250-line invoice and the 150-line credit note.
+        let invoices = try harness.lines("r1", "invoices")
+        let big = try #require(invoices.first { $0.contains("\"id\":\"\(generator.id(.invoices, AccountGenerator.Special.manyLineInvoice))\"") })
+        #expect(big.components(separatedBy: "\"object\":\"line_item\"").count - 1 == 250)
+        #expect(!big.contains("\"has_more\":true"))
+        let notes = try harness.lines("r1", "credit_notes")
+        #expect(!notes.joined().contains("\"has_more\":true"))
+        // Canceled subscriptions (status=all) and inactive prices (active=false) are present.
+        #expect(try harness.lines("r1", "subscriptions").contains { $0.contains("\"status\":\"canceled\"") })
+        #expect(try harness.lines("r1", "prices").contains { $0.contains("\"active\":false") })
+        // The manifest is complete and the checksums hold.
+        #expect(manifest.accountId == Self.small.accountID)
+        #expect(manifest.stripeApiVersion == ToolInfo.defaultStripeVersion)
+        for (_, stream) in manifest.streams { try stream.file.verify(in: harness.paths.raw("r1")) }
+        #expect(!FileManager.default.fileExists(atPath: harness.paths.rawState("r1")))
+    }
+
+    @Test func onlyGetWithVersionAgentAndNoKeyInOutput() throws {
+        let harness = try ExtractHarness(Self.small)
+        defer { harness.server.stop() }
+        try harness.stage().run(runId: "r1")
+        let requests = harness.server.requests
+        #expect(!requests.isEmpty)
+        for request in requests {
+            #expect(request.method == "GET")
+            #expect(request.header("Stripe-Version") == ToolInfo.defaultStripeVersion)
+            #expect(request.header("User-Agent")?.hasPrefix("stripe-warehouse/") == true)
+            #expect(request.header("Authorization") == "Bearer \(harness.server.configuration.apiKey)")
+            #expect(!request.target.contains(harness.server.configuration.apiKey))
+        }
+        #expect(requests.contains { $0.target.contains("status=all") })
+        #expect(requests.contains { $0.target.contains("active=false") })
+        // The key is nowhere in the run directory.
+        let key = harness.server.configuration.apiKey
+        let enumerator = FileManager.default.enumerator(atPath: harness.paths.raw("r1"))!
+        while let file = enumerator.nextObject() as? String {
+            let path = harness.paths.raw("r1") + "/" + file
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if file.hasSuffix(".zst") { text = try harness.lines("r1", String(file.dropLast(".ndjson.zst".count))).joined() }
+            #expect(!text.contains(key), "key leaked into \(file)")
+        }
+    }
+
+    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: 1.5))
+    func everyFaultScenarioEndsWithTheSameObjects(_ fault: FaultPlan.Fault) throws {
+        let clean = try ExtractHarness(Self.small)
+        defer { clean.server.stop() }
+        try clean.stage().run(runId: "clean")
+        let faulty = try ExtractHarness(Self.small, configuration: FixtureServer.Configuration(faultPlan: .every(3, fault)))
+        defer { faulty.server.stop() }
+        let manifest = try faulty.stage().run(runId: "faulty")
+        #expect(faulty.server.requests.contains { $0.fault == fault }, "the fault never fired")
+        for stream in FixtureStream.allCases {
+            #expect(try faulty.lines("faulty", stream.rawValue) == clean.lines("clean", stream.rawValue), "\(stream) under \(fault)")
+        }
+        // libcurl itself retries a reused connection that dies before any response, so count on the server.
+        #expect(faulty.server.requestCount > clean.server.requestCount)
+        #expect(manifest.streams.values.reduce(0) { $0 + $1.objects } == FixtureStream.allCases.reduce(0) { total, stream in
+            total + (0..<clean.server.generator.count(stream)).filter { clean.server.generator.isListed(stream, $0) }.count
+        })
+    }
+
+    @Test func windowedRunMatchesTheUnboundedRun() throws {
+        let unbounded = try ExtractHarness(Self.small)
+        defer { unbounded.server.stop() }
+        try unbounded.stage().run(runId: "one")
+        let windowed = try ExtractHarness(Self.small, windowDays: 90)
+        defer { windowed.server.stop() }
+        let manifest = try windowed.stage().run(runId: "many")
+        #expect(manifest.streams["invoices"]!.windows > 5)
+        #expect(windowed.server.requests.contains { $0.target.contains("created%5Bgte%5D=") && $0.target.contains("created%5Blt%5D=") })
+        #expect(!unbounded.server.requests.contains { $0.target.contains("created") })
+        for stream in FixtureStream.allCases {
+            #expect(try windowed.lines("many", stream.rawValue).sorted() == unbounded.lines("one", stream.rawValue).sorted(), "\(stream)")
+        }
+    }
+
+    @Test func wrongKeyIsAnAuthenticationErrorWithoutTheKey() throws {
+        let harness = try ExtractHarness(Self.small)
+        defer { harness.server.stop() }
+        let wrong = "rk_test_wrongwrongwrong123"
+        do {
+            try harness.stage(key: harness.key(wrong)).run(runId: "r1")
+            Issue.record("expected a 401 failure")
+        } catch let error as ExtractError {
+            #expect(error.code == .authentication)
+            #expect(error.message.contains("401"))
+            #expect(error.message.contains("revoked"))
+            #expect(!error.message.contains(wrong))
+        }
+        #expect(!FileManager.default.fileExists(atPath: harness.paths.rawManifest("r1")))
+    }
+
+    @Test func missingPermissionNamesIt() throws {
+        let harness = try ExtractHarness(Self.small, configuration: FixtureServer.Configuration(restrictedPaths: ["/v1/credit_notes": "rak_credit_note_read"]))
+        defer { harness.server.stop() }
+        do {
+            try harness.stage().run(runId: "r1")
+            Issue.record("expected a 403 failure")
+        } catch let error as ExtractError {
+            #expect(error.code == .permission)
+            #expect(error.message.contains("rak_credit_note_read"))
+            #expect(error.message.contains("credit_notes"))
+        }
+    }
+
+    @Test func disabledStreamIsNotRequested() throws {
+        var harness = try ExtractHarness(Self.small)
+        defer { harness.server.stop() }
+        harness.pipeline.extract.streams["credit_notes"]?.enabled = false
+        let manifest = try harness.stage().run(runId: "r1")
+        #expect(manifest.streams["credit_notes"] == nil)
+        #expect(!harness.server.requests.contains { $0.path.hasPrefix("/v1/credit_notes") })
+    }
+
+    @Test func liveObjectsInATestPipelineStopTheRun() throws {
+        var config = Self.small
+        config.livemode = true
+        let harness = try ExtractHarness(config)
+        defer { harness.server.stop() }
+        do {
+            try harness.stage().run(runId: "r1")
+            Issue.record("expected a livemode mismatch")
+        } catch let error as ExtractError {
+            #expect(error.code == .livemodeMismatch)
+            #expect(error.message.contains("livemode true"))
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Core
+import Extract
+import Foundation
+import Logging
+import TestSupport
+import Zstd
+
+/// Shared set-up for extract tests: a pipeline pointed at a fixture server, run into a temp dir.
+struct ExtractHarness {
+    let server: FixtureServer
+    let directory: TemporaryDirectory
+    var pipeline: PipelineDefinition
+
+    init(_ config: AccountConfig, configuration: FixtureServer.Configuration = FixtureServer.Configuration(), windowDays: Int = 0) throws {
+        server = try FixtureServer.started(config, configuration: configuration)
+        directory = try TemporaryDirectory(prefix: "extract-test")
+        pipeline = PipelineDefinition(name: "test", path: "test.yaml", mode: .test)
+        pipeline.stripe.apiBase = server.baseURL
+        pipeline.stripe.requestsPerSecond = 10_000
+        pipeline.stripe.initialBackoffSeconds = 0.01
+        pipeline.stripe.maxBackoffSeconds = 0.05
+        pipeline.stripe.timeoutSeconds = 1
+        pipeline.stripe.connectTimeoutSeconds = 1
+        pipeline.extract.windowDays = windowDays
+        pipeline.extract.start = "2021-01-01"
+    }
+
+    var paths: RunPaths { RunPaths(root: directory.path) }
+
+    func key(_ secret: String? = nil) throws -> APIKey {
+        try APIKey(secret ?? server.configuration.apiKey, pipelineMode: .test, source: "test")
+    }
+
+    func stage(key: APIKey? = nil, now: Date = Date(timeIntervalSince1970: 1_748_736_000 + 3600)) throws -> ExtractStage {
+        ExtractStage(pipeline: pipeline, paths: paths, key: try key ?? self.key(), apiBase: server.baseURL,
+                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { now })
+    }
+
+    /// Decompressed lines of a stream file.
+    func lines(_ runId: String, _ stream: String) throws -> [String] {
+        var lines: [String] = []
+        try ZstdLineReader(path: paths.rawFile(runId, stream: stream)).forEachLine { lines.append(String(decoding: $0, as: UTF8.self)) }
+        return lines
+    }
+}
+
+extension FixtureStream {
+    static func named(_ name: String) -> FixtureStream? { FixtureStream(rawValue: name) }
+}
+
+/// The complete objects a clean extract must produce for `stream`, as compact lines, sorted.
+func expectedLines(_ generator: AccountGenerator, _ stream: FixtureStream) -> [String] {
+    (0..<generator.count(stream)).filter { generator.isListed(stream, $0) }
+        .map { String(decoding: generator.completeLine(stream, $0), as: UTF8.self) }
+        .sorted()
+}
