@@ -1,6 +1,8 @@
 import Foundation
 import Core
 import Extract
+import Load
+import Transform
 import Logging
 
 /// The stage runners the commands call; each reads only the previous stage's files.
@@ -20,5 +22,31 @@ public enum Stages {
         let stage = ExtractStage(pipeline: context.pipeline, paths: context.paths, key: key, apiBase: apiBase,
                                  logger: context.logger, progress: context.progress)
         return try stage.run(runId: runId)
+    }
+}
+
+extension Stages {
+    /// Transform: raw run -> staging run; fails with `dataRejected` when a table's reject ratio is
+    /// above the pipeline's `transform.max_reject_ratio`.
+    public static func transform(_ context: StageContext, runId: String, refreshRates: Bool = false) throws -> TransformReport {
+        var options = TransformStage.Options()
+        options.refreshRates = refreshRates
+        let progress = context.progress
+        let stage = TransformStage(pipeline: context.pipeline, paths: context.paths, schemas: context.schemas, options: options) { event in
+            progress.report(ProgressEvent(stage: "transform", item: event.table, count: event.rowsOut, finished: true))
+        }
+        let report = try stage.run(runId: runId)
+        for (name, table) in report.manifest.tables.sorted(by: { $0.key < $1.key }) where table.rowsIn > 0 {
+            let ratio = Double(table.rowsRejected) / Double(table.rowsIn)
+            if ratio > context.pipeline.transform.maxRejectRatio {
+                throw StageFailure(.dataRejected, "transform \(runId): table \(name) rejected \(table.rowsRejected) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason")
+            }
+        }
+        return report
+    }
+
+    /// Load: staging run -> published warehouse tree, manifest last.
+    public static func load(_ context: StageContext, runId: String) throws -> LoadStage.Result {
+        try LoadStage(paths: context.paths, schemas: context.schemas, options: LoadOptions(pipeline: context.pipeline)).run(runId: runId)
     }
 }

@@ -1,0 +1,46 @@
+import Core
+
+/// What the load stage writes: format, partitioning, compression and row-group size.
+public struct LoadOptions: Sendable {
+    public var format: PipelineDefinition.OutputFormat
+    /// Rows per Parquet row group.
+    public var rowGroupRows: Int
+    /// Table -> partition granularity (day, month, year), overriding schemas/ for fact tables.
+    public var partitioning: [String: PartitionSpec.Granularity]
+    public var zstdLevel: Int32
+    /// Load only these tables (all tables of the staging run when nil).
+    public var tables: [String]?
+
+    public init(
+        format: PipelineDefinition.OutputFormat = .parquet,
+        rowGroupRows: Int = 131_072,
+        partitioning: [String: PartitionSpec.Granularity] = [:],
+        zstdLevel: Int32 = 3,
+        tables: [String]? = nil
+    ) {
+        self.format = format
+        self.rowGroupRows = rowGroupRows
+        self.partitioning = partitioning
+        self.zstdLevel = zstdLevel
+        self.tables = tables
+    }
+
+    /// The load settings of a pipeline definition.
+    public init(pipeline: PipelineDefinition) {
+        self.init(
+            format: pipeline.load.format,
+            rowGroupRows: pipeline.load.rowGroupRows,
+            partitioning: pipeline.load.partitioning,
+            zstdLevel: Int32(pipeline.load.zstdLevel)
+        )
+    }
+
+    /// File extension of one partition file in this format.
+    var fileExtension: String {
+        switch format {
+        case .parquet: return "parquet"
+        case .ndjson: return "ndjson.zst"
+        case .csv: return "csv.zst"
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Core
+import Foundation
+
+/// The load stage: a complete staging run in, the warehouse tree (Parquet, NDJSON or CSV,
+/// Hive-partitioned) out, published atomically with `warehouse/_runs/<run_id>.json`.
+public struct LoadStage {
+    public struct Result: Sendable {
+        public var manifest: WarehouseManifest
+        /// Where the manifest is published.
+        public var manifestPath: String
+        /// True when the run had already been published and nothing was written.
+        public var alreadyPublished: Bool
+    }
+
+    public let paths: RunPaths
+    public let schemas: SchemaSet
+    public let options: LoadOptions
+
+    public init(paths: RunPaths, schemas: SchemaSet, options: LoadOptions = LoadOptions()) {
+        self.paths = paths
+        self.schemas = schemas
+        self.options = options
+    }
+
+    /// Loads staging run `runId`. Refuses a staging run without its manifest, or whose files or
+    /// schema hashes do not match it. Safe to re-run after a crash at any point.
+    public func run(runId: String) throws -> Result {
+        try RunPaths.validate(runId: runId)
+        let staging = try StagingManifest.read(paths: paths, runId: runId)
+        let tables = try tablesToLoad(staging)
+
+        let versions = WarehouseVersions(paths: paths)
+        let current = try versions.currentVersion()
+        let publishedManifest = paths.warehouseManifest(runId)
+        if current != nil, let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
+           existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)) {
+            versions.removeVersions(except: Set([current].compactMap { $0 }))
+            return Result(manifest: existing, manifestPath: publishedManifest, alreadyPublished: true)
+        }
+
+        let stagingDirectory = paths.staging(runId)
+        for table in tables { try table.entry.file.verifyStaging(in: stagingDirectory, table: table.schema.table) }
+
+        let version = try versions.prepareVersion(runId: runId, current: current)
+        let versionPath = versions.versionPath(version)
+        if let current {
+            try versions.linkUnchanged(from: current, to: version) { relative in
+                tables.contains { $0.replaces(relative, snapshotDate: staging.snapshotDate) }
+            }
+        }
+
+        var manifestTables: [String: WarehouseManifest.Table] = [:]
+        let scratch = versionPath + "/.scratch"
+        for table in tables {
+            let loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: options, snapshotDate: staging.snapshotDate)
+            let stagingFile = stagingDirectory + "/" + table.entry.file.file
+            let tableDirectory = versionPath + "/" + table.schema.table
+            var partitions: [TableLoader.Partition]
+            if table.entry.rowsOut == 0 && table.partitioning.by != .snapshot {
+                partitions = []  // an empty fact table has no partition to name: no files
+            } else {
+                partitions = try loader.load(stagingFile: stagingFile, into: tableDirectory, scratchDirectory: scratch)
+            }
+            let rows = partitions.reduce(0) { $0 + $1.rows }
+            guard rows == table.entry.rowsOut else {
+                throw LoadError(.staging, "table \(table.schema.table): \(stagingFile) holds \(rows) rows but the staging manifest says \(table.entry.rowsOut); re-run transform for run \(runId)")
+            }
+            var entries: [WarehouseManifest.Partition] = []
+            for partition in partitions {
+                let relative = table.schema.table + "/" + partition.relativePath
+                let entry = try describe(versionPath + "/" + relative, relative: relative)
+                entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows, file: entry))
+            }
+            manifestTables[table.schema.table] = WarehouseManifest.Table(
+                schemaHash: table.schema.hash,
+                source: FileEntry(file: "staging/\(runId)/\(table.entry.file.file)", bytes: table.entry.file.bytes, sha256: table.entry.file.sha256),
+                rows: rows,
+                partitionColumn: table.partitioning.column,
+                partitionBy: table.partitioning.by.rawValue,
+                replaces: table.partitioning.by == .snapshot ? "partition" : "table",
+                partitions: entries
+            )
+        }
+        try? FileManager.default.removeItem(atPath: scratch)
+
+        let stagingManifestPath = paths.stagingManifest(runId)
+        let manifest = WarehouseManifest(
+            runId: runId,
+            pipeline: staging.pipeline,
+            toolVersion: ToolInfo.version,
+            format: options.format.rawValue,
+            snapshotDate: staging.snapshotDate,
+            stagingManifest: try describe(stagingManifestPath, relative: "staging/\(runId)/_manifest.json"),
+            tables: manifestTables
+        )
+        try ManifestCoding.write(manifest, to: versionPath + "/_runs/\(runId).json")
+        versions.syncVersion(version)
+        try versions.publish(version)
+        versions.removeVersions(except: Set([version, current].compactMap { $0 }))
+        return Result(manifest: manifest, manifestPath: publishedManifest, alreadyPublished: false)
+    }
+
+    /// One table of this load: its schema, staging entry and partitioning.
+    struct PlannedTable {
+        var schema: TableSchema
+        var entry: StagingManifest.Table
+        var partitioning: TablePartitioning
+
+        /// Whether the previous version's `relative` path is replaced by this load.
+        func replaces(_ relative: String, snapshotDate: String) -> Bool {
+            let table = schema.table
+            if partitioning.by != .snapshot {
+                return relative == table || relative.hasPrefix(table + "/")
+            }
+            let partition = "\(table)/\(partitioning.column)=\(snapshotDate)"
+            return relative == partition || relative.hasPrefix(partition + "/")
+        }
+    }
+
+    func tablesToLoad(_ staging: StagingManifest) throws -> [PlannedTable] {
+        if let wanted = options.tables {
+            for name in wanted where staging.tables[name] == nil {
+                throw LoadError(.configuration, "table \(name) is not in staging run \(staging.runId) (it has \(staging.tables.keys.sorted().joined(separator: ", ")))")
+            }
+        }
+        for name in staging.tables.keys.sorted() where schemas.table(name) == nil {
+            throw LoadError(.staging, "staging run \(staging.runId) has table \(name), which has no schema in \(schemas.directory)")
+        }
+        var planned: [PlannedTable] = []
+        for schema in schemas.tables {
+            guard let entry = staging.tables[schema.table] else { continue }
+            if let wanted = options.tables, !wanted.contains(schema.table) { continue }
+            guard entry.schemaHash == schema.hash else {
+                throw LoadError(.staging, "table \(schema.table): staging run \(staging.runId) was built with schema sha256 \(entry.schemaHash), but \(schema.path) is now \(schema.hash); re-run transform with the current schemas")
+            }
+            planned.append(PlannedTable(schema: schema, entry: entry,
+                                        partitioning: try schema.effectivePartitioning(override: options.partitioning[schema.table])))
+        }
+        return planned
+    }
+
+    private func describe(_ path: String, relative: String) throws -> FileEntry {
+        let entry: FileEntry
+        do { entry = try FileEntry.describe(path: path, relativeTo: "") } catch {
+            throw LoadError(.io, "cannot checksum \(path)", cause: error)
+        }
+        return FileEntry(file: relative, bytes: entry.bytes, sha256: entry.sha256)
+    }
+}
+
+extension FileEntry {
+    /// Checks a staging file against its manifest entry, naming the table on mismatch.
+    func verifyStaging(in directory: String, table: String) throws {
+        do { try verify(in: directory) } catch {
+            throw LoadError(.staging, "table \(table): the staging file does not match the staging manifest; re-run transform", cause: error)
+        }
+    }
+}

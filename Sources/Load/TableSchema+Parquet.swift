@@ -1,0 +1,45 @@
+import Core
+import Parquet
+
+extension TableSchema {
+    /// The Parquet schema of this table's files: the schema's columns, in order (partition
+    /// columns live in directory names, not in the files).
+    func parquetSchema() throws -> ParquetSchema {
+        try ParquetSchema(columns.map { column in
+            ParquetColumn(name: column.name, type: column.type.parquetType, nullable: column.nullable)
+        })
+    }
+
+    /// The partitioning in force: the pipeline's override for fact tables, else schemas/.
+    func effectivePartitioning(override: PartitionSpec.Granularity?) throws -> TablePartitioning {
+        let base = TablePartitioning(column: partition.column, by: partition.by, sourceColumn: partition.sourceColumn)
+        guard let override, override != partition.by else { return base }
+        guard partition.by != .snapshot, override != .snapshot else {
+            throw LoadError(.configuration, "table \(table): partitioning '\(override.rawValue)' cannot replace '\(partition.by.rawValue)'; only fact tables (day, month, year) can be re-partitioned")
+        }
+        return TablePartitioning(column: partition.column, by: override, sourceColumn: partition.sourceColumn)
+    }
+}
+
+extension ColumnType {
+    var parquetType: ParquetColumnType {
+        switch self {
+        case .string: return .string
+        case .int64: return .int64
+        case .decimal(let precision, let scale): return .decimal(precision: precision, scale: scale)
+        case .bool: return .bool
+        case .timestamp: return .timestampMicros
+        case .date: return .date
+        case .json: return .json
+        }
+    }
+}
+
+/// The partitioning a load uses for one table (schemas/ plus the pipeline's override).
+struct TablePartitioning: Sendable, Equatable {
+    /// The directory key, `<column>=<value>`.
+    var column: String
+    var by: PartitionSpec.Granularity
+    /// For day/month/year: the date or timestamp column the value is cut from.
+    var sourceColumn: String?
+}

@@ -1,0 +1,434 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An error starting the fixture server (socket, bind, listen).
+public struct FixtureServerError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "fixture server: \(message)" }
+}
+
+/// A loopback Stripe-compatible HTTP/1.1 server serving a generated account (GET only).
+///
+/// Binds 127.0.0.1 on an ephemeral port, one thread per connection, keep-alive with
+/// `Content-Length` bodies (`Connection: close` honoured). Checks `Authorization: Bearer <apiKey>`
+/// (401 otherwise), answers 403 for `restrictedPaths`, records every request, and injects the faults
+/// of its `FaultPlan`. Usable from tests and in-process from the benchmark:
+///
+///     let server = FixtureServer(generator: AccountGenerator(AccountConfig(invoices: 100_000)))
+///     try server.start()
+///     defer { server.stop() }
+///     // point the extract at server.baseURL with server.configuration.apiKey
+public final class FixtureServer: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        /// The only key accepted (`Authorization: Bearer <apiKey>`).
+        public var apiKey: String
+        public var faultPlan: FaultPlan
+        /// Path prefix -> permission name: requests under it get Stripe's 403 for a restricted key
+        /// lacking that permission (e.g. "/v1/credit_notes": "rak_credit_note_read").
+        public var restrictedPaths: [String: String]
+        /// Pretty-printed (2-space) bodies like Stripe; false sends compact JSON.
+        public var pretty: Bool
+        /// Keep a request log (turn off for long benchmarks; the counters still work).
+        public var recordRequests: Bool
+
+        public init(
+            apiKey: String = "rk_test_fixture", faultPlan: FaultPlan = .none, restrictedPaths: [String: String] = [:],
+            pretty: Bool = true, recordRequests: Bool = true
+        ) {
+            self.apiKey = apiKey
+            self.faultPlan = faultPlan
+            self.restrictedPaths = restrictedPaths
+            self.pretty = pretty
+            self.recordRequests = recordRequests
+        }
+    }
+
+    /// One request as the server saw it, and what it did with it.
+    public struct RequestRecord: Sendable {
+        /// Server-wide, 1-based.
+        public let number: Int
+        public let method: String
+        /// Path plus query, as sent.
+        public let target: String
+        public let path: String
+        public let headers: [(String, String)]
+        /// Status line sent; 0 when the connection was closed without a response.
+        public let status: Int
+        public let fault: FaultPlan.Fault?
+        /// 1-based attempt number of this target.
+        public let attempt: Int
+
+        /// The first header named `name` (case-insensitive).
+        public func header(_ name: String) -> String? {
+            let lower = name.lowercased()
+            return headers.first { $0.0.lowercased() == lower }?.1
+        }
+    }
+
+    public let generator: AccountGenerator
+    public let configuration: Configuration
+    private let router: FixtureRouter
+    private let lock = NSLock()
+    private var listenFD: Int32 = -1
+    private var connections: Set<Int32> = []
+    private var activeConnections = 0
+    private var log: [RequestRecord] = []
+    private var requestCounter = 0
+    private var attemptsByTarget: [String: Int] = [:]
+    private var faultPlan: FaultPlan
+    private var running = false
+    private let acceptFinished = DispatchSemaphore(value: 0)
+    /// The bound port (valid after `start()`).
+    public private(set) var port: UInt16 = 0
+
+    public init(generator: AccountGenerator = AccountGenerator(), configuration: Configuration = Configuration()) {
+        self.generator = generator
+        self.configuration = configuration
+        router = FixtureRouter(generator: generator, pretty: configuration.pretty)
+        faultPlan = configuration.faultPlan
+    }
+
+    deinit { stop() }
+
+    /// `http://127.0.0.1:<port>` (no trailing slash).
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Creates and starts a server for `config` in one call (for the benchmark and the demo).
+    public static func started(_ config: AccountConfig, configuration: Configuration = Configuration()) throws -> FixtureServer {
+        let server = FixtureServer(generator: AccountGenerator(config), configuration: configuration)
+        try server.start()
+        return server
+    }
+
+    // MARK: Control
+
+    public func start() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !running else { return }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FixtureServerError(message: "socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw FixtureServerError(message: "cannot listen on 127.0.0.1: \(message)")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = UInt16(bigEndian: actual.sin_port)
+        listenFD = fd
+        running = true
+        let thread = Thread { [self] in acceptLoop(fd) }
+        thread.name = "fixture-server-accept"
+        thread.start()
+    }
+
+    /// Stops accepting, closes every connection and waits for the connection threads to finish.
+    public func stop() {
+        lock.lock()
+        guard running else { lock.unlock(); return }
+        running = false
+        let fd = listenFD
+        listenFD = -1
+        let open = connections
+        lock.unlock()
+        shutdown(fd, Int32(SHUT_RDWR))
+        acceptFinished.wait()
+        close(fd)
+        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
+        // Connection threads close their own sockets; wait (bounded) until they have.
+        for _ in 0..<500 {
+            lock.lock()
+            let remaining = activeConnections
+            lock.unlock()
+            if remaining == 0 { break }
+            usleep(10_000)
+        }
+    }
+
+    public var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+
+    /// Replaces the fault plan (attempt counters keep counting).
+    public func setFaultPlan(_ plan: FaultPlan) {
+        lock.lock()
+        faultPlan = plan
+        lock.unlock()
+    }
+
+    // MARK: Request log
+
+    /// Every request so far, in arrival order.
+    public var requests: [RequestRecord] { lock.lock(); defer { lock.unlock() }; return log }
+
+    /// Requests received so far (also when `recordRequests` is off).
+    public var requestCount: Int { lock.lock(); defer { lock.unlock() }; return requestCounter }
+
+    /// Clears the log, the request counter and the per-target attempt counters.
+    public func resetLog() {
+        lock.lock()
+        log.removeAll()
+        requestCounter = 0
+        attemptsByTarget.removeAll()
+        lock.unlock()
+    }
+
+    // MARK: Sockets
+
+    private func acceptLoop(_ listenFD: Int32) {
+        defer { acceptFinished.signal() }
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return
+            }
+            lock.lock()
+            guard running else {
+                lock.unlock()
+                close(fd)
+                return
+            }
+            connections.insert(fd)
+            activeConnections += 1
+            lock.unlock()
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let thread = Thread { [self] in serve(fd) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private struct Request {
+        let method: String
+        let target: String
+        let version: String
+        let headers: [(String, String)]
+
+        func header(_ name: String) -> String? {
+            let lower = name.lowercased()
+            return headers.first { $0.0.lowercased() == lower }?.1
+        }
+    }
+
+    private enum Disposition {
+        case keepOpen
+        case close
+    }
+
+    private func serve(_ fd: Int32) {
+        var buffer: [UInt8] = []
+        defer {
+            lock.lock()
+            connections.remove(fd)
+            lock.unlock()
+            close(fd)
+            lock.lock()
+            activeConnections -= 1
+            lock.unlock()
+        }
+        while let request = readRequest(fd, &buffer) {
+            if case .close = handle(request, fd) { return }
+        }
+    }
+
+    private func readRequest(_ fd: Int32, _ buffer: inout [UInt8]) -> Request? {
+        let terminator: [UInt8] = [13, 10, 13, 10]
+        var headerEnd: Int?
+        var searchFrom = 0
+        while headerEnd == nil {
+            if buffer.count >= 4 {
+                var i = max(0, searchFrom - 3)
+                while i + 4 <= buffer.count {
+                    if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 { headerEnd = i; break }
+                    i += 1
+                }
+                searchFrom = buffer.count
+            }
+            if headerEnd != nil { break }
+            guard buffer.count < 64 * 1024, receive(fd, &buffer) else { return nil }
+        }
+        guard let end = headerEnd else { return nil }
+        let head = String(decoding: buffer[0..<end], as: UTF8.self)
+        buffer.removeFirst(end + terminator.count)
+        var lines = head.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ")
+        guard requestLine.count == 3 else { return nil }
+        var headers: [(String, String)] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        let request = Request(method: String(requestLine[0]), target: String(requestLine[1]), version: String(requestLine[2]), headers: headers)
+        // Discard any request body.
+        if let length = request.header("Content-Length").flatMap({ Int($0) }), length > 0 {
+            while buffer.count < length { guard receive(fd, &buffer) else { return nil } }
+            buffer.removeFirst(length)
+        }
+        return request
+    }
+
+    private func receive(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { buffer.append(contentsOf: chunk[0..<n]); return true }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+
+    @discardableResult
+    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 429: return "Too Many Requests"
+        case 500: return "Internal Server Error"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        default: return "Status \(status)"
+        }
+    }
+
+    private func head(_ response: FixtureResponse, number: Int, contentLength: Int, keepAlive: Bool) -> [UInt8] {
+        var text = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
+        for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
+        text += "Request-Id: req_T\(AccountGenerator.pad(number, 8))\r\n"
+        text += "Stripe-Version: \(generator.config.apiVersion)\r\n"
+        text += "Content-Length: \(contentLength)\r\n"
+        text += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        return Array(text.utf8)
+    }
+
+    // MARK: Handling
+
+    private func handle(_ request: Request, _ fd: Int32) -> Disposition {
+        let path = String(request.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let connectionHeader = request.header("Connection")?.lowercased()
+        let keepAlive = request.version == "HTTP/1.0" ? connectionHeader == "keep-alive" : connectionHeader != "close"
+
+        lock.lock()
+        requestCounter += 1
+        let number = requestCounter
+        let attempt = (attemptsByTarget[request.target] ?? 0) + 1
+        attemptsByTarget[request.target] = attempt
+        let plan = faultPlan
+        lock.unlock()
+
+        var response: FixtureResponse
+        var fault: FaultPlan.Fault?
+        let authorization = request.header("Authorization")
+        let presentedKey = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        if request.method != "GET" {
+            response = router.methodNotAllowedResponse(method: request.method, path: path)
+        } else if presentedKey != configuration.apiKey {
+            response = router.unauthorizedResponse(presentedKey: presentedKey ?? authorization)
+        } else if let permission = configuration.restrictedPaths.first(where: { path.hasPrefix($0.key) })?.value {
+            response = router.forbiddenResponse(presentedKey: configuration.apiKey, permission: permission)
+        } else {
+            fault = plan.fault(forRequest: number, attempt: attempt, path: path)
+            response = router.respond(target: request.target)
+        }
+
+        let statusSent: Int
+        switch fault {
+        case .rateLimited?: statusSent = 429
+        case let .serverError(status)?: statusSent = status
+        case .malformedJSON?: statusSent = 200
+        case .htmlErrorPage?: statusSent = 502
+        case .closeWithoutResponse?: statusSent = 0
+        default: statusSent = response.status
+        }
+        // Logged before the response goes out, so a client that has its answer also sees the record.
+        if configuration.recordRequests {
+            let record = RequestRecord(
+                number: number, method: request.method, target: request.target, path: path, headers: request.headers,
+                status: statusSent, fault: fault, attempt: attempt)
+            lock.lock()
+            log.append(record)
+            lock.unlock()
+        }
+
+        var disposition: Disposition = keepAlive ? .keepOpen : .close
+        switch fault {
+        case nil:
+            sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + response.body)
+        case let .rateLimited(retryAfter)?:
+            var limited = router.errorResponse(.init(
+                status: 429, type: "invalid_request_error",
+                message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+                code: "rate_limit"))
+            if let retryAfter { limited.headers.append(("Retry-After", retryAfter)) }
+            sendAll(fd, head(limited, number: number, contentLength: limited.body.count, keepAlive: keepAlive) + limited.body)
+        case let .serverError(status)?:
+            let failed = router.errorResponse(.init(
+                status: status, type: "api_error",
+                message: "Something went wrong on Stripe's end. (Fixture fault \(status) on request \(number).)"))
+            sendAll(fd, head(failed, number: number, contentLength: failed.body.count, keepAlive: keepAlive) + failed.body)
+        case let .slow(seconds)?:
+            var waited = 0.0
+            while waited < seconds && isRunning {
+                let step = min(0.02, seconds - waited)
+                usleep(useconds_t(step * 1_000_000))
+                waited += step
+            }
+            sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + response.body)
+        case .malformedJSON?:
+            response.status = 200
+            response.body = Array(response.body.prefix(max(1, response.body.count / 2)))
+            sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + response.body)
+        case .truncatedBody?:
+            let part = Array(response.body.prefix(response.body.count / 2))
+            sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: false) + part)
+            shutdown(fd, Int32(SHUT_WR))
+            disposition = .close
+        case .droppedMidBody?:
+            let part = Array(response.body.prefix(response.body.count / 3))
+            sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + part)
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            disposition = .close
+        case .htmlErrorPage?:
+            let html = FixtureResponse(
+                status: 502, headers: [("Content-Type", "text/html; charset=utf-8")],
+                body: Array("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n".utf8))
+            sendAll(fd, head(html, number: number, contentLength: html.body.count, keepAlive: keepAlive) + html.body)
+        case .closeWithoutResponse?:
+            disposition = .close
+        }
+
+        return disposition
+    }
+}
