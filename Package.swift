@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swiftSettings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
         // Executables: argument parsing only.
         .executableTarget(name: "stripe-extract", dependencies: ["Commands"], swiftSettings: swiftSettings),

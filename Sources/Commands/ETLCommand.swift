@@ -1,12 +1,131 @@
 import ArgumentParser
+import Core
+import Curl
+import Foundation
+import Pipeline
+import Rates
+import Transform
 
 /// `stripe-etl`: the whole pipeline, and every stage, in one tool.
 public struct ETLCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "stripe-etl",
         abstract: "Stripe billing data to warehouse-ready files: extract, transform, load.",
-        subcommands: [ExtractCommand.self]
+        discussion: "Exit codes: " + ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ") + ".",
+        subcommands: [RunCommand.self, ValidateCommand.self, ExtractCommand.self, TransformCommand.self, LoadCommand.self,
+                      RatesCommand.self, DocsCommand.self]
     )
 
     public init() {}
+}
+
+/// `stripe-etl run PIPELINE`: extract, transform and load one run.
+public struct RunCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run extract, transform and load for one run id (new, or --run-id to resume or redo one), then print a summary."
+    )
+
+    @OptionGroup public var stage: StageOptions
+    @Option(name: .long, help: "Base URL of a Stripe-compatible API (default: the pipeline's; the demo pipeline serves its own).")
+    public var apiBase: String?
+    @Flag(name: .long, help: "Transform and load again even if this run already has their manifests.")
+    public var redo = false
+    @OptionGroup public var logging: LoggingOptions
+
+    public init() {}
+
+    public func run() throws {
+        let (logger, progress) = logging.setUp(label: "stripe-etl")
+        try runReportingErrors(logger) {
+            let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
+            let summary = try PipelineRunner(context: context).run(runId: stage.runId, apiBase: apiBase, redo: redo)
+            if !logging.quiet { print(summary.text) }
+        }
+    }
+}
+
+/// `stripe-etl validate PIPELINE`: checks the pipeline file and schemas without touching the network.
+public struct ValidateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a pipeline file and the schemas it uses, without touching the network."
+    )
+
+    @Argument(help: "The pipeline file.")
+    public var pipeline: String
+
+    public init() {}
+
+    public func run() throws {
+        do {
+            let definition = try PipelineDefinition.load(path: pipeline)
+            let schemas = try SchemaSet.load(directory: definition.schemas)
+            for required in SchemaSet.tableOrder where schemas.table(required) == nil {
+                throw CoreError(.schema, "\(definition.schemas)/\(required).json is missing; every table needs its schema")
+            }
+            if let rates = definition.fx.rates, !FileManager.default.fileExists(atPath: rates) {
+                throw CoreError(.configuration, "\(pipeline): fx.rates names \(rates), which does not exist; remove it to use the rates store or run `stripe-etl rates update`")
+            }
+            guard Currency.exponent(of: definition.fx.reportingCurrency) != nil else {
+                throw CoreError(.configuration, "\(pipeline): fx.reporting_currency \(definition.fx.reportingCurrency) is not a currency Stripe supports")
+            }
+            print("\(pipeline): ok (\(definition.mode.rawValue) mode, streams: \(definition.enabledStreams.joined(separator: ", ")); \(schemas.tables.count) schemas in \(schemas.directory); output \(definition.output))")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.of(error).rawValue)
+        }
+    }
+}
+
+/// `stripe-etl rates update PIPELINE`: downloads the ECB history into the rates store, atomically.
+public struct RatesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "rates", abstract: "Manage the exchange-rate store.", subcommands: [RatesUpdateCommand.self])
+    public init() {}
+}
+
+public struct RatesUpdateCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Download the ECB reference-rate history (validated, then swapped in atomically; the old file stays on any failure)."
+    )
+
+    @Argument(help: "The pipeline file (for fx.update_url and the output root).")
+    public var pipeline: String
+    @Option(name: .long, help: "Output root (default: the pipeline's).")
+    public var output: String?
+    @Option(name: .long, help: "Download from this URL instead of fx.update_url.")
+    public var url: String?
+    @OptionGroup public var logging: LoggingOptions
+
+    public init() {}
+
+    public func run() throws {
+        let (logger, _) = logging.setUp(label: "stripe-etl")
+        try runReportingErrors(logger) {
+            let definition = try PipelineDefinition.load(path: pipeline)
+            let paths = RunPaths(root: output ?? definition.output)
+            var configuration = HTTPClientConfiguration()
+            configuration.userAgent = "\(ToolInfo.name)/\(ToolInfo.version) (+libcurl)"
+            let client = try HTTPClient(configuration: configuration)
+            let result = try RatesStore(directory: paths.rates).update(from: url ?? definition.fx.updateURL, client: client)
+            print("rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))")
+        }
+    }
+}
+
+/// `stripe-etl docs`: regenerates schemas/MAPPING.md from schemas/*.json.
+public struct DocsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "docs", abstract: "Regenerate schemas/MAPPING.md (Stripe field -> column, per table) from schemas/*.json.")
+
+    @Option(help: "The schemas directory.")
+    public var schemas = "schemas"
+
+    public init() {}
+
+    public func run() throws {
+        let set = try SchemaSet.load(directory: schemas)
+        try AtomicFile.write(SchemaDocumentation.markdown(set), to: schemas + "/MAPPING.md")
+        print("wrote \(schemas)/MAPPING.md")
+    }
 }

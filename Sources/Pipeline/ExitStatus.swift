@@ -1,5 +1,8 @@
 import Core
 import Extract
+import Load
+import Rates
+import Transform
 
 /// The process exit codes, one per failure class (documented in the README).
 public enum ExitStatus: Int32, CaseIterable, Sendable {
@@ -51,6 +54,21 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             case .io: return .io
             }
         }
+        if let error = error as? TransformError {
+            switch error.code {
+            case .input, .output: return .io
+            case .rates: return .usage
+            case .tooManyRejects: return .dataRejected
+            }
+        }
+        if let error = error as? LoadError {
+            switch error.code {
+            case .staging, .io: return .io
+            case .badRow: return .dataRejected
+            case .configuration: return .usage
+            }
+        }
+        if error is RatesError { return .usage }
         return .failure
     }
 }

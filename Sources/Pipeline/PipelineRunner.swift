@@ -1,0 +1,135 @@
+import Foundation
+import Core
+import Extract
+import JSON
+import Load
+import Logging
+import Transform
+import Zstd
+
+/// `stripe-etl run`: extract, transform and load for one run id, under the output's lock, each as
+/// its own step with its own manifest; stops at the first failed stage.
+public struct PipelineRunner {
+    public let context: StageContext
+
+    public init(context: StageContext) { self.context = context }
+
+    /// Runs (or resumes) every stage. A stage whose manifest exists is kept unless `redo` is set
+    /// (extract is never redone: a finished raw run is the record of what Stripe returned).
+    public func run(runId given: String?, apiBase: String?, redo: Bool = false) throws -> RunSummary {
+        let runId = try context.resolveRunId(given)
+        let lock = try RunLock(path: context.paths.lockFile, owner: "stripe-etl run \(context.pipeline.name) \(runId)")
+        defer { withExtendedLifetime(lock) {} }
+        let logger = context.logger
+        logger.info("run started", metadata: ["run.id": .string(runId), "pipeline": .string(context.pipeline.name)])
+
+        let raw = try Stages.extract(context, runId: runId, apiBase: apiBase)
+        logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "extract", "objects": .stringConvertible(raw.streams.values.reduce(0) { $0 + $1.objects })])
+
+        let staging: StagingManifest
+        if !redo, FileManager.default.fileExists(atPath: context.paths.stagingManifest(runId)) {
+            staging = try StagingManifest.read(paths: context.paths, runId: runId)
+            logger.info("transform already complete", metadata: ["run.id": .string(runId)])
+        } else {
+            staging = try Stages.transform(context, runId: runId).manifest
+        }
+        logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "transform", "rows": .stringConvertible(staging.tables.values.reduce(0) { $0 + $1.rowsOut })])
+
+        let loaded = try Stages.load(context, runId: runId)
+        logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "load", "manifest": .string(loaded.manifestPath)])
+        return try RunSummary(context: context, runId: runId, staging: staging, warehouse: loaded.manifest)
+    }
+}
+
+/// What a finished run prints: tables, rows, partitions, MRR, data quality and where the files are.
+public struct RunSummary {
+    public struct Table {
+        public var name: String
+        public var rows: Int
+        public var rejected: Int
+        public var partitions: Int
+        public var files: Int
+    }
+
+    public var runId: String
+    public var tables: [Table]
+    /// Currency -> MRR in that currency (major units).
+    public var mrrByCurrency: [(currency: String, mrr: ExactDecimal)]
+    public var mrrReporting: ExactDecimal?
+    public var reportingCurrency: String?
+    public var quality: [String: String]
+    public var warehouse: String
+    public var rejectsFile: String
+
+    init(context: StageContext, runId: String, staging: StagingManifest, warehouse: WarehouseManifest) throws {
+        self.runId = runId
+        tables = context.schemas.tables.map { schema in
+            let staged = staging.tables[schema.table]
+            let loaded = warehouse.tables[schema.table]
+            return Table(name: schema.table, rows: staged?.rowsOut ?? 0, rejected: staged?.rowsRejected ?? 0,
+                         partitions: loaded?.partitions.count ?? 0, files: loaded?.partitions.count ?? 0)
+        }
+        reportingCurrency = staging.reportingCurrency
+        quality = staging.quality
+        self.warehouse = context.paths.warehouse
+        rejectsFile = context.paths.stagingRejects(runId)
+        (mrrByCurrency, mrrReporting) = try Self.sumMRR(context.paths.stagingFile(runId, table: "subscriptions"))
+    }
+
+    /// Sums the subscriptions table's `mrr` per `currency` and its `mrr_reporting`, exactly.
+    static func sumMRR(_ path: String) throws -> ([(currency: String, mrr: ExactDecimal)], ExactDecimal?) {
+        guard FileManager.default.fileExists(atPath: path) else { return ([], nil) }
+        var byCurrency: [String: ExactDecimal] = [:]
+        var reporting: ExactDecimal? = nil
+        let parser = JSONParser()
+        try ZstdLineReader(path: path).forEachLine { line in
+            let (document, root) = try parser.parse(line)
+            guard let currencyValue = try document.member(root, "currency"), let currency = try document.string(currencyValue),
+                  let mrrValue = try document.member(root, "mrr"), let mrrText = try document.string(mrrValue),
+                  let mrr = ExactDecimal(parsing: mrrText) else { return }
+            byCurrency[currency] = (byCurrency[currency] ?? ExactDecimal(units: 0, scale: mrr.scale)) + mrr
+            if let value = try document.member(root, "mrr_reporting"), let text = try document.string(value), let amount = ExactDecimal(parsing: text) {
+                reporting = (reporting ?? ExactDecimal(units: 0, scale: amount.scale)) + amount
+            }
+        }
+        let sorted = byCurrency.keys.sorted().map { (currency: $0, mrr: byCurrency[$0]!) }
+        return (sorted, reporting)
+    }
+
+    /// The text printed at the end of a run.
+    public var text: String {
+        var out = "Run \(runId) complete.\n\nTables (rows, rejected, partitions):\n"
+        for table in tables {
+            out += "  \(table.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(table.rows).leftPad(9)) rows  \(String(table.rejected).leftPad(6)) rejected  \(String(table.partitions).leftPad(4)) partitions\n"
+        }
+        if !mrrByCurrency.isEmpty {
+            out += "\nMRR by currency (active, non-metered subscription items, net of forever discounts):\n"
+            for (currency, mrr) in mrrByCurrency {
+                let exponent = Currency.exponent(of: currency) ?? 2
+                out += "  \(currency.uppercased())  \(mrr.rescaled(to: exponent).description.leftPad(16))\n"
+            }
+            if let mrrReporting, let reportingCurrency {
+                out += "  total in \(reportingCurrency): \(mrrReporting.rescaled(to: Currency.exponent(of: reportingCurrency) ?? 2))\n"
+            }
+        }
+        out += "\nReconciliation (sum of amounts in major units: raw Stripe objects vs output rows):\n"
+        out += "  " + "table".padding(toLength: 18, withPad: " ", startingAt: 0) + " ccy " + "raw".leftPad(16) + "output".leftPad(16) + "rejected".leftPad(14) + "\n"
+        for key in quality.keys.sorted() where key.hasSuffix(".raw") && key.contains(".amount_sum.") {
+            let base = String(key.dropLast(".raw".count))
+            let parts = base.components(separatedBy: ".amount_sum.")
+            guard parts.count == 2 else { continue }
+            out += "  " + parts[0].padding(toLength: 18, withPad: " ", startingAt: 0) + " " + parts[1].uppercased()
+                + quality[key]!.leftPad(16) + (quality[base + ".staged"] ?? "?").leftPad(16) + (quality[base + ".rejected"] ?? "?").leftPad(14) + "\n"
+        }
+        out += "\nRejects: \(tables.reduce(0) { $0 + $1.rejected }) rows; top reasons: \(quality["rejects.top"] ?? "none")\n"
+        if let rates = quality["fx.rates"] { out += "Exchange rates: \(rates)\n" }
+        out += "  rejected rows and their reasons: \(rejectsFile)\n"
+        out += "\nFiles: \(warehouse)/<table>/<partition>=<value>/part-*.parquet\n"
+        out += "Query them:\n  python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT currency, count(*), sum(amount_major) FROM read_parquet('\(warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1\\\"))\"\n"
+        return out
+    }
+}
+
+private extension String {
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
