@@ -1,7 +1,9 @@
 import JSON
 
 /// Pages one Stripe list (`limit` + `starting_after`) until `has_more` is false, guarding against
-/// loops: a repeated id, an empty page that claims more, or more rows than `total_count`.
+/// loops: a repeated id, an empty page that claims more, more rows than `total_count`, or `created`
+/// going back against the list's order (a server that silently restarts at page 1). Memory stays
+/// flat: ids are remembered for the last few pages only, and `created` order covers the rest.
 struct ListPager {
     let client: StripeClient
     let path: String
@@ -21,8 +23,9 @@ struct ListPager {
                  _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void) throws -> Stats {
         var stats = Stats()
         var cursor = startingAfter
-        var seen = initialSeen
+        var guardState = LoopGuard(seen: initialSeen)
         var total = totalCount
+        var rows = initialSeen.count
         while true {
             var q = query
             q.append(("limit", String(limit)))
@@ -50,8 +53,12 @@ struct ListPager {
                               let id = try document.string(idValue) else {
                             throw ExtractError(.malformedResponse, "\(context): GET \(path) returned a list element without an id (after cursor \(cursor ?? "start"))")
                         }
-                        guard seen.insert(id).inserted else {
+                        guard guardState.insert(id) else {
                             throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(id) twice (page after cursor \(cursor ?? "start")); the server is looping over pages, stopping instead of running forever")
+                        }
+                        if let createdValue = try document.member(element, "created"), let created = try document.int64(createdValue),
+                           !guardState.follows(created: created) {
+                            throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(id) out of `created` order (page after cursor \(cursor ?? "start")); the server restarted the list, stopping instead of looping")
                         }
                         count += 1
                         lastId = id
@@ -60,8 +67,10 @@ struct ListPager {
                 }
             }
             stats.objects += count
-            if let total, seen.count > total {
-                throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(seen.count) rows but total_count says \(total) (cursor \(cursor ?? "start")); stopping")
+            rows += count
+            guardState.endPage()
+            if let total, rows > total {
+                throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(rows) rows but total_count says \(total) (cursor \(cursor ?? "start")); stopping")
             }
             guard hasMore else { return stats }
             guard let next = lastId else {
@@ -76,5 +85,40 @@ struct ListPager {
         do { return try body() } catch let error as JSONError {
             throw ExtractError(.malformedResponse, "a response body is not valid JSON: \(error)")
         }
+    }
+}
+
+/// Bounded memory for loop detection: the ids of the current and recent pages, and the direction
+/// of `created` (Stripe lists newest first; some compatible servers oldest first).
+struct LoopGuard {
+    private var recent: [Set<String>]
+    private var current: Set<String> = []
+    private var lastCreated: Int64?
+    /// -1 newest first, +1 oldest first, 0 not known yet.
+    private var direction = 0
+    static let pagesRemembered = 8
+
+    init(seen: Set<String>) { recent = [seen] }
+
+    /// False when `id` was already returned on this page or a recent one.
+    mutating func insert(_ id: String) -> Bool {
+        if current.contains(id) || recent.contains(where: { $0.contains(id) }) { return false }
+        current.insert(id)
+        return true
+    }
+
+    /// False when `created` goes against the order the list has shown so far.
+    mutating func follows(created: Int64) -> Bool {
+        defer { lastCreated = created }
+        guard let last = lastCreated, last != created else { return true }
+        let step = created < last ? -1 : 1
+        if direction == 0 { direction = step; return true }
+        return step == direction
+    }
+
+    mutating func endPage() {
+        recent.append(current)
+        current = []
+        if recent.count > Self.pagesRemembered { recent.removeFirst() }
     }
 }

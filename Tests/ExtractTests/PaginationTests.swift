@@ -1,4 +1,4 @@
-import Extract
+@testable import Extract
 import Testing
 
 @Suite struct PaginationTests {
@@ -23,5 +23,25 @@ import Testing
     @Test func queryComponentsAreEncodedForStripe() {
         #expect(StripeClient.encode("created[gte]") == "created%5Bgte%5D")
         #expect(StripeClient.encode("sub_123") == "sub_123")
+    }
+
+    @Test func loopGuardCatchesRepeatsAndRestartsWithBoundedMemory() {
+        var guardState = LoopGuard(seen: ["in_embedded"])
+        #expect(!guardState.insert("in_embedded"))
+        for page in 0..<20 {
+            for i in 0..<100 {
+                let id = "in_\(page)_\(i)"
+                #expect(guardState.insert(id))
+                #expect(guardState.follows(created: Int64(10_000 - page * 100 - i)))
+            }
+            guardState.endPage()
+        }
+        #expect(!guardState.insert("in_19_5"), "an id from the previous page repeats")
+        #expect(!guardState.follows(created: 50_000), "newest-first list jumping back to the newest object")
+        var ascending = LoopGuard(seen: [])
+        #expect(ascending.follows(created: 1))
+        #expect(ascending.follows(created: 2))
+        #expect(ascending.follows(created: 2))
+        #expect(!ascending.follows(created: 1), "oldest-first list (localstripe) restarting at page 1")
     }
 }

@@ -1,0 +1,50 @@
+/// An error from the rates module: a rates file that does not validate, a rate that is missing or too
+/// old for a document, or a failed `rates update`.
+///
+/// Messages name what failed and how to fix it; lookup errors also carry the currency, the document day
+/// and the latest rate day as fields so the transform stage can reject rows with a structured reason.
+public struct RatesError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        /// A rates file (ECB history or supplementary CSV) is malformed; the message names file and line.
+        case invalidFile
+        /// The supplementary file disagrees with ECB (or with itself) for a currency and date.
+        case conflict
+        /// No rate at all for the currency on or before the date.
+        case missingRate
+        /// The latest rate on or before the date is older than the maximum staleness.
+        case staleRate
+        /// The currency code is not a 3-letter code, or Core's currency table does not know its exponent.
+        case unknownCurrency
+        /// The amount is too large to convert exactly in 128-bit arithmetic.
+        case amountOutOfRange
+        /// Downloading new rates failed (network, HTTP status); the old rates are untouched.
+        case download
+        /// Reading or writing a rates file failed.
+        case io
+    }
+
+    public let code: Code
+    public let message: String
+    public let cause: (any Error)?
+    /// Uppercase currency code the lookup failed for (lookup errors only).
+    public let currency: String?
+    /// The document day (days since 1970-01-01) the lookup failed for (lookup errors only).
+    public let day: Int?
+    /// The latest rate day on or before `day`, if any (lookup errors only).
+    public let latestRateDay: Int?
+
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil,
+                currency: String? = nil, day: Int? = nil, latestRateDay: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+        self.currency = currency
+        self.day = day
+        self.latestRateDay = latestRateDay
+    }
+
+    public var description: String {
+        if let cause { return "\(message) (\(cause))" }
+        return message
+    }
+}

