@@ -150,4 +150,26 @@ import Zstd
             #expect(error.message.contains("livemode true"))
         }
     }
+
+    /// Issue 2's acceptance: 2,000 customers and their invoices, every object and every line present,
+    /// with every fault kind firing during the same run.
+    @Test func twoThousandCustomersCompleteUnderEveryFault() throws {
+        let config = AccountConfig(seed: 2000, customers: 2_000, invoices: 4_000, events: 300, years: 3)
+        let moduli = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41]
+        let faults = FaultPlan.Fault.allScenarios(slowSeconds: 1.5)
+        let plan = FaultPlan(zip(faults, moduli).map { FaultPlan.Rule($0, .everyNthRequest($1)) })
+        let harness = try ExtractHarness(config, configuration: FixtureServer.Configuration(faultPlan: plan))
+        defer { harness.server.stop() }
+        let manifest = try harness.stage().run(runId: "acceptance")
+        let fired = Set(harness.server.requests.compactMap { $0.fault?.description })
+        #expect(fired == Set(faults.map(\.description)), "faults that never fired: \(Set(faults.map(\.description)).subtracting(fired))")
+        let generator = harness.server.generator
+        for stream in FixtureStream.allCases {
+            let got = try harness.lines("acceptance", stream.rawValue)
+            #expect(got.sorted() == expectedLines(generator, stream), "stream \(stream)")
+            #expect(manifest.streams[stream.rawValue]?.objects == got.count)
+        }
+        let lineCount = try harness.lines("acceptance", "invoices").reduce(0) { $0 + $1.components(separatedBy: "\"object\":\"line_item\"").count - 1 }
+        #expect(lineCount == (0..<generator.invoiceCount).reduce(0) { $0 + generator.invoiceLineCount($1) })
+    }
 }

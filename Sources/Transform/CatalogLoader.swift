@@ -1,0 +1,73 @@
+import Core
+import JSON
+import Zstd
+
+/// Reads the streams that feed lookups rather than tables: products (names), coupons (durations,
+/// amounts) and events (deleted customers).
+enum CatalogLoader {
+    struct Counts {
+        var objects = 0
+        var malformed = 0
+    }
+
+    static func loadProducts(path: String, into catalog: TransformCatalog, bytes: inout Int) throws -> Counts {
+        try scan(path: path, bytes: &bytes) { document, root, _ in
+            guard let idValue = try document.member(root, "id"), let id = try document.string(idValue) else { return false }
+            if let name = try document.member(root, "name"), name.kind == .string {
+                catalog.productNames[id] = Array(document.bytes(name))
+            }
+            return true
+        }
+    }
+
+    static func loadCoupons(path: String, into catalog: TransformCatalog, bytes: inout Int) throws -> Counts {
+        try scan(path: path, bytes: &bytes) { document, root, _ in
+            guard let idValue = try document.member(root, "id"), let id = try document.string(idValue) else { return false }
+            let duration = try document.member(root, "duration").flatMap { try document.string($0) }
+            let percent = try document.member(root, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
+            let amount = try document.member(root, "amount_off").flatMap { try document.int64($0) }
+            let currency = try document.member(root, "currency").flatMap { try document.string($0) }
+            catalog.coupons[id] = TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
+            return true
+        }
+    }
+
+    /// Remembers the customer of every `customer.deleted` event (the first event per customer wins;
+    /// events are newest first).
+    static func loadDeletedCustomers(path: String, into catalog: TransformCatalog, bytes: inout Int) throws -> Counts {
+        try scan(path: path, bytes: &bytes) { document, root, line in
+            guard let type = try document.member(root, "type") else { return false }
+            guard document.equals(type, "customer.deleted") else { return true }
+            guard let data = try document.member(root, "data"), data.kind == .object,
+                  let object = try document.member(data, "object"), object.kind == .object,
+                  let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return false }
+            if catalog.deletedCustomers[id] == nil {
+                var compact: [UInt8] = []
+                try document.compact(object, into: &compact)
+                catalog.deletedCustomers[id] = (line, compact)
+                catalog.deletedCustomerOrder.append(id)
+            }
+            return true
+        }
+    }
+
+    /// Calls `body` per valid line; it returns false for an object it cannot use (counted as malformed).
+    private static func scan(path: String, bytes: inout Int,
+                             _ body: (JSONDocument, JSONValue, Int) throws -> Bool) throws -> Counts {
+        var counts = Counts()
+        let reader = try ZstdLineReader(path: path)
+        while let line = try reader.nextLine() {
+            bytes += line.count + 1
+            if line.isEmpty { continue }
+            counts.objects += 1
+            let document = JSONDocument(line)
+            do {
+                let root = try document.root()
+                if try !body(document, root, reader.lineNumber) { counts.malformed += 1 }
+            } catch {
+                counts.malformed += 1
+            }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,121 @@
+import Core
+import Foundation
+import JSON
+
+/// `staging/<run_id>/rejects.ndjson`, written under its temporary name: one JSON object per rejected
+/// unit with table, stream, object_id, item_id (the line or item), line (1-based line of the raw
+/// file), code and reason.
+final class RejectsFile {
+    let temporaryPath: String
+    private let handle: FileHandle
+    private var writer = JSONWriter(capacity: 1 << 16)
+    private var countsByCode: [String: Int] = [:]
+    private(set) var count = 0
+
+    init(path: String) throws {
+        temporaryPath = AtomicFile.temporaryPath(for: path)
+        try AtomicFile.createParentDirectory(of: path)
+        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
+              let handle = FileHandle(forWritingAtPath: temporaryPath) else {
+            throw TransformError(.output, "cannot create \(temporaryPath)")
+        }
+        self.handle = handle
+    }
+
+    func add(table: String, stream: String, objectId: String?, itemId: String?, line: Int, code: String, reason: String) throws {
+        writer.beginObject()
+        writer.key("table"); writer.string(table)
+        writer.key("stream"); writer.string(stream)
+        writer.key("object_id"); if let objectId { writer.string(objectId) } else { writer.null() }
+        writer.key("item_id"); if let itemId { writer.string(itemId) } else { writer.null() }
+        writer.key("line"); writer.int64(Int64(line))
+        writer.key("code"); writer.string(code)
+        writer.key("reason"); writer.string(reason)
+        writer.endObject()
+        writer.newline()
+        count += 1
+        countsByCode[code, default: 0] += 1
+        if writer.bytes.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !writer.bytes.isEmpty else { return }
+        do { try handle.write(contentsOf: writer.bytes) } catch {
+            throw TransformError(.output, "cannot write \(temporaryPath)", cause: error)
+        }
+        writer.reset()
+    }
+
+    func close() throws {
+        try flush()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw TransformError(.output, "cannot close \(temporaryPath)", cause: error)
+        }
+    }
+
+    /// `code=count` for the most frequent reject codes, most frequent first ("none" without rejects).
+    func topReasons(limit: Int) -> String {
+        guard !countsByCode.isEmpty else { return "none" }
+        return countsByCode.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(limit)
+            .map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+    }
+}
+
+/// Checks the raw inputs' sha256 against the raw manifest on another thread while mapping runs;
+/// the stage publishes nothing until `wait()` has passed.
+final class InputVerifier: @unchecked Sendable {
+    private let entries: [(String, FileEntry)]
+    private let directory: String
+    private let group = DispatchGroup()
+    private let lock = NSLock()
+    private var failure: (any Error)?
+
+    init(entries: [String: FileEntry], directory: String) {
+        self.entries = entries.sorted { $0.key < $1.key }
+        self.directory = directory
+    }
+
+    func start() {
+        group.enter()
+        DispatchQueue.global().async {
+            for (_, entry) in self.entries {
+                do { try entry.verify(in: self.directory) } catch {
+                    self.lock.lock()
+                    self.failure = error
+                    self.lock.unlock()
+                    break
+                }
+            }
+            self.group.leave()
+        }
+    }
+
+    func wait() throws {
+        group.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        if let failure { throw TransformError(.input, "the raw run does not match its manifest", cause: failure) }
+    }
+}
+
+enum ProcessStatistics {
+    /// CPU time consumed by the calling thread, seconds.
+    static func threadCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// Peak resident set size (VmHWM from /proc/self/status), bytes; 0 where unavailable.
+    static func peakResidentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.filter(\.isNumber)
+            return (Int(digits) ?? 0) * 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,259 @@
+import Core
+import JSON
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension RowEvaluator {
+    func derive(_ derivationIndex: Int, _ a: FlatArgs) throws -> Value {
+        switch program.derivations[derivationIndex] {
+        case .major:
+            guard let minor = try intValue(try eval(a[0])) else { return .null }
+            guard let info = try currency(try eval(a[1])) else { throw RowReject(.missingField, "no currency for the amount") }
+            return .decimal(ExactDecimal(units: Int128(minor), scale: info.exponent))
+        case .fx:
+            let v = try eval(a[0])
+            if v.isNull { return .null }
+            guard let (rate, exponent) = try rowFX() else { return .null }
+            let major: ExactDecimal
+            if case .decimal(let d) = v { major = d } else { major = ExactDecimal(units: Int128(try intValue(v)!), scale: exponent) }
+            return .decimal(try convert(major, rate))
+        case .fxRate:
+            guard let (rate, _) = try rowFX() else { return .null }
+            return .decimal(rate.rate)
+        case .fxRateDate:
+            guard let (rate, _) = try rowFX() else { return .null }
+            return .day(rate.rateDay)
+        case .reportingCurrency:
+            return .text(plan.reportingTextIndex)
+        case .which(let texts):
+            if program.nodes[Int(a[0])].op == .coalesce {
+                let parts = program.arguments(of: a[0])
+                for i in 0..<parts.count where !(try eval(parts[i])).isNull { return .text(texts[i]) }
+                return .null
+            }
+            return (try eval(a[0])).isNull ? .null : .text(texts[0])
+        case .map(let pairs):
+            let v = try eval(a[0])
+            guard case .json(let j) = v, j.kind == .string else { return v }
+            let raw = document.stringBytes(j)
+            for (from, to) in pairs where from.count == raw.count {
+                if from.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) { return .text(to) }
+            }
+            return v
+        case .sum(let field):
+            let v = try eval(a[0])
+            guard case .json(let array) = v else {
+                if v.isNull { return .null }
+                throw RowReject(.typeMismatch, "expected an array, found \(kindName(v))")
+            }
+            guard array.kind == .array else { throw RowReject(.typeMismatch, "expected an array, found \(array.kind)") }
+            var total: Int64 = 0
+            try document.forEachElement(array) { element in
+                guard element.kind == .object else { throw RowReject(.typeMismatch, "array element is a \(element.kind), not an object") }
+                guard let m = try document.member(element, key: field), let n = try document.int64(m) else { return }
+                let (r, o) = total.addingReportingOverflow(n)
+                if o { throw ExactMath.overflow() }
+                total = r
+            }
+            return .int(total)
+        case .netOfInclusiveTax:
+            guard let amount = try intValue(try eval(a[0])) else { return .null }
+            let taxes = try eval(a[1])
+            guard case .json(let array) = taxes, array.kind == .array else {
+                if taxes.isNull { return .null }
+                throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
+            }
+            var inclusive: Int64 = 0
+            try document.forEachElement(array) { element in
+                guard element.kind == .object else { return }
+                var isInclusive = false
+                if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
+                if let flag = try document.member(element, "inclusive"), flag.kind == .bool { isInclusive = try document.bool(flag) ?? false }
+                if isInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) { inclusive += n }
+            }
+            return .int(amount - inclusive)
+        case .identityKey, .identityKeySource:
+            let source: Bool
+            if case .identityKeySource = program.derivations[derivationIndex] { source = true } else { source = false }
+            let key = settings.identityKey
+            if key == "email" {
+                let v = try eval(a[0])
+                if let bytes = stringBytes(v), bytes.count > 2 { return source ? .text(textIndex("email")) : v }
+            } else if key.hasPrefix("metadata.") {
+                if case .json(let metadata) = try eval(a[1]), metadata.kind == .object,
+                   let m = try document.member(metadata, key: Array(key.utf8.dropFirst("metadata.".count))),
+                   m.kind == .string, m.count > 2 {
+                    return source ? .text(textIndex(key)) : .json(m)
+                }
+            }
+            return source ? .text(textIndex("id")) : try eval(a[2])
+        case .customerDeleted:
+            if forceDeleted { return .bool(true) }
+            if !catalog.deletedCustomers.isEmpty, let id = objectId(), catalog.deletedCustomers[id] != nil { return .bool(true) }
+            return .bool(try boolValue(try eval(a[0])) ?? false)
+        case .productName:
+            guard let id = try stringValue(try eval(a[0])), let name = catalog.productNames[id] else { return .null }
+            let start = scratch.count
+            scratch.append(name)
+            return .scratch(start, scratch.count)
+        case .subscriptionStatus:
+            if case .json(let pause) = try eval(a[1]), pause.kind == .object { return .text(textIndex("paused")) }
+            return try eval(a[0])
+        case .effectiveCancelAt:
+            let cancelAt = try eval(a[0])
+            if !cancelAt.isNull { return cancelAt }
+            if try boolValue(try eval(a[1])) == true { return try eval(a[2]) }
+            return .null
+        case .discounts:
+            return try buildDiscounts(a)
+        case .mrr:
+            return .null
+        case .mrrFxDate:
+            return settings.mrrDate == .created ? try eval(a[0]) : .day(settings.runDay)
+        case .discountSplit(let permanent):
+            let v = try eval(a[0])
+            guard case .json(let array) = v, array.kind == .array else {
+                if v.isNull { return .null }
+                throw RowReject(.typeMismatch, "expected an array of discount amounts, found \(kindName(v))")
+            }
+            var total: Int64 = 0
+            var known = true
+            try document.forEachElement(array) { element in
+                guard known, element.kind == .object else { return }
+                guard let amountValue = try document.member(element, "amount"), let amount = try document.int64(amountValue) else { return }
+                var id: String?
+                if let d = try document.member(element, "discount") {
+                    if d.kind == .string { id = try document.string(d) }
+                    else if d.kind == .object, let inner = try document.member(d, "id") { id = try document.string(inner) }
+                }
+                guard let id, let coupon = catalog.discountCoupons[id] else { known = false; return }
+                if coupon.isPermanent == permanent { total += amount }
+            }
+            return known ? .int(total) : .null
+        }
+    }
+
+    func textIndex(_ text: String) -> Int {
+        plan.textStrings.firstIndex(of: text) ?? plan.reportingTextIndex
+    }
+
+    // MARK: Discounts
+
+    /// A coupon given inline (an expanded coupon object).
+    func coupon(fromObject object: JSONValue) throws -> TransformCatalog.Coupon? {
+        guard let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return nil }
+        let duration = try document.member(object, "duration").flatMap { try document.string($0) }
+        let percent = try document.member(object, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
+        let amount = try document.member(object, "amount_off").flatMap { try document.int64($0) }
+        let currency = try document.member(object, "currency").flatMap { try document.string($0) }
+        return TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
+    }
+
+    /// (discount id, coupon) of a discount given as an id or as an object.
+    private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?) {
+        if element.kind == .string {
+            let id = try document.string(element)
+            return (id, id.flatMap { catalog.discountCoupons[$0] })
+        }
+        guard element.kind == .object else { return (nil, nil) }
+        let id = try document.member(element, "id").flatMap { try document.string($0) }
+        var couponValue = try document.member(element, "coupon")
+        if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"), source.kind == .object {
+            couponValue = try document.member(source, "coupon")
+        }
+        var coupon: TransformCatalog.Coupon?
+        if let c = couponValue {
+            if c.kind == .object { coupon = try self.coupon(fromObject: c) }
+            else if c.kind == .string, let couponId = try document.string(c) { coupon = catalog.coupons[couponId] }
+        }
+        if coupon == nil, let id { coupon = catalog.discountCoupons[id] }
+        if let id, let coupon { catalog.discountCoupons[id] = coupon }
+        return (id, coupon)
+    }
+
+    private func buildDiscounts(_ a: FlatArgs) throws -> Value {
+        var subscription: [(String?, TransformCatalog.Coupon?)] = []
+        if case .json(let list) = try eval(a[0]), list.kind == .array {
+            try document.forEachElement(list) { subscription.append(try resolveDiscount($0)) }
+        }
+        if case .json(let legacy) = try eval(a[1]), legacy.kind == .object {
+            let resolved = try resolveDiscount(legacy)
+            if let i = subscription.firstIndex(where: { $0.0 != nil && $0.0 == resolved.0 }) {
+                if subscription[i].1 == nil { subscription[i].1 = resolved.1 }
+            } else {
+                subscription.append(resolved)
+            }
+        }
+        var item: [(String?, TransformCatalog.Coupon?)] = []
+        if case .json(let list) = try eval(a[2]), list.kind == .array {
+            try document.forEachElement(list) { item.append(try resolveDiscount($0)) }
+        }
+        subscriptionCoupons = subscription.map(\.1)
+        itemCoupons = item.map(\.1)
+
+        var w = JSONWriter(capacity: 128)
+        w.beginArray()
+        for (scope, entries) in [("subscription", subscription), ("item", item)] {
+            for (id, coupon) in entries {
+                w.beginObject()
+                w.key("discount"); if let id { w.string(id) } else { w.null() }
+                w.key("coupon"); if let c = coupon { w.string(c.id) } else { w.null() }
+                w.key("scope"); w.string(scope)
+                w.key("duration"); if let d = coupon?.duration { w.string(d) } else { w.null() }
+                w.key("permanent"); if let c = coupon { w.bool(c.isPermanent) } else { w.null() }
+                w.key("percent_off"); if let p = coupon?.percentOff { w.raw(Array(p.description.utf8)) } else { w.null() }
+                w.key("amount_off"); if let m = coupon?.amountOff { w.int64(m) } else { w.null() }
+                w.key("currency"); if let c = coupon?.currency { w.string(c) } else { w.null() }
+                w.endObject()
+            }
+        }
+        w.endArray()
+        let start = scratch.count
+        scratch.append(w.bytes)
+        return .scratch(start, scratch.count)
+    }
+
+    // MARK: MRR
+
+    /// First phase of derive:mrr for the current item: its monthly amount in minor units after
+    /// item-level permanent discounts (nil when unknown), or zero for non-revenue statuses.
+    func deriveMRRPhaseOne() throws -> Value {
+        guard let column = plan.mrrColumn else { return .null }
+        let a = program.arguments(of: program.roots[column])
+        let u = mrrGross.count - 1
+        let status = try stringValue(try eval(a[0])) ?? ""
+        let usage = try stringValue(try eval(a[1]))
+        guard let info = try currency(try eval(a[8])) else { throw RowReject(.missingField, "mrr: no currency") }
+        mrrExponent[u] = info.exponent
+        mrrCurrency[u] = info.code
+        if MRRCalculator.zeroStatuses.contains(status) || usage == "metered" {
+            mrrZero[u] = true
+            mrrGross[u] = ExactDecimal(units: 0, scale: MRRCalculator.workScale)
+            return .null
+        }
+        guard let interval = try stringValue(try eval(a[2])),
+              let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1) else { return .null }
+        let quantity = try intValue(try eval(a[4])) ?? 1
+        let perPeriod: ExactDecimal
+        if let unit = try decimalValue(try eval(a[5])) {
+            perPeriod = try ExactMath.multiply(unit, ExactDecimal(units: Int128(quantity), scale: 0))
+        } else if case .json(let tiers) = try eval(a[6]), tiers.kind == .array {
+            let mode = try stringValue(try eval(a[7])) ?? "graduated"
+            guard let amount = try MRRCalculator.tieredAmount(document, tiers, quantity: quantity, volume: mode == "volume") else { return .null }
+            perPeriod = amount
+        } else {
+            return .null
+        }
+        var monthly = try MRRCalculator.monthly(perPeriod, factor)
+        for coupon in itemCoupons {
+            guard let coupon else { return .null }
+            guard let next = try MRRCalculator.apply(coupon, to: monthly, factor: factor, currency: info.code) else { return .null }
+            monthly = next
+        }
+        mrrGross[u] = monthly
+        mrrPeriod[u] = factor
+        return .null
+    }
+}

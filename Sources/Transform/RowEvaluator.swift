@@ -1,0 +1,622 @@
+import Core
+import JSON
+import Rates
+
+/// Maps source objects of one table into staging rows: extracts the plan's paths in one walk per
+/// object (and per unit), evaluates each column in schema order, encodes accepted rows into `out`
+/// and records rejected units. One evaluator per table and thread; it reuses all of its buffers.
+final class RowEvaluator {
+    struct CurrencyInfo {
+        let code: String
+        let exponent: Int
+        let serial: Int
+    }
+
+    struct FXRate {
+        let sourcePerEUR: ExactDecimal
+        let reportingPerEUR: ExactDecimal
+        let rate: ExactDecimal
+        let rateDay: Int
+    }
+
+    struct Rejected {
+        let objectId: String?
+        let unitId: String?
+        let reject: RowReject
+    }
+
+    let plan: TablePlan
+    let catalog: TransformCatalog
+    let settings: MappingSettings
+    let rates: RatesTable?
+    /// Validate each whole line (full JSON grammar) before mapping it.
+    let validateInput: Bool
+
+    private(set) var document = JSONDocument(UnsafeRawBufferPointer(start: nil, count: 0))
+    let objectSlots: UnsafeMutablePointer<JSONValue?>
+    let unitSlots: UnsafeMutablePointer<JSONValue?>
+    let values: UnsafeMutablePointer<Value>
+    let columnCount: Int
+    let program: FlatProgram
+    private let columnTypes: UnsafeMutablePointer<ColumnType>
+    private let columnNullable: UnsafeMutablePointer<Bool>
+    private let columnIsConversion: UnsafeMutablePointer<Bool>
+    private let keyBytes: UnsafeMutablePointer<UInt8>
+    private let keyOffsets: UnsafeMutablePointer<Int>
+    private let textBytes: UnsafeMutablePointer<UInt8>
+    private let textOffsets: UnsafeMutablePointer<Int>
+    /// Node indexes of the fx_rate arguments (currency, date).
+    private var fxCurrencyNode: Int32 = -1
+    private var fxDateNode: Int32 = -1
+    var scratch = ByteBuffer(capacity: 4096)
+    /// Encoded rows (NDJSON) waiting to be written.
+    var out = ByteBuffer(capacity: 1 << 18)
+    private var jsonTemp: [UInt8] = []
+
+    // Per object results.
+    private(set) var unitsIn = 0
+    private(set) var rowsOut = 0
+    private(set) var rejected: [Rejected] = []
+    /// Set by the stage before mapping a customer known to be deleted.
+    var forceDeleted = false
+
+    // Currency and rates caches.
+    private var currencyCache: [UInt64: CurrencyInfo] = [:]
+    private(set) var currencies: [CurrencyInfo] = []
+    private var fxCache: [Int: FXRate] = [:]
+    private var fxReady = false
+    private var fx = FXRate(sourcePerEUR: ExactDecimal(units: 1, scale: 0), reportingPerEUR: ExactDecimal(units: 1, scale: 0),
+                            rate: ExactDecimal(units: 1, scale: 0), rateDay: 0)
+    private var fxSourceExponent = 0
+
+    // Quality: per currency serial, sums of the `amount` column in minor units.
+    private(set) var rawAmountSums: [Int128] = []
+    private(set) var stagedAmountSums: [Int128] = []
+
+    // MRR (two-phase tables).
+    private var unitIndex = 0
+    private var storedValues: [Value] = []
+    private var storedSlots: [JSONValue?] = []
+    private var storedOK: [Bool] = []
+    private var storedUnitIds: [String?] = []
+    var mrrGross: [ExactDecimal?] = []
+    var mrrZero: [Bool] = []
+    var mrrPeriod: [(Int128, Int128)?] = []
+    var mrrExponent: [Int] = []
+    var mrrCurrency: [String] = []
+    var subscriptionCoupons: [TransformCatalog.Coupon?] = []
+    var itemCoupons: [TransformCatalog.Coupon?] = []
+
+    init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable?, validateInput: Bool = true) {
+        self.plan = plan
+        self.catalog = catalog
+        self.settings = settings
+        self.rates = rates
+        self.validateInput = validateInput
+        objectSlots = .allocate(capacity: max(1, plan.objectTrie.slotCount))
+        unitSlots = .allocate(capacity: max(1, plan.unitTrie.slotCount))
+        columnCount = plan.columns.count
+        values = .allocate(capacity: columnCount)
+        values.initialize(repeating: .null, count: columnCount)
+        var expressions = plan.columns.map(\.expression)
+        if let (currency, date) = plan.fxArguments { expressions += [currency, date] }
+        program = FlatProgram(expressions: expressions)
+        if plan.fxArguments != nil {
+            fxCurrencyNode = program.roots[columnCount]
+            fxDateNode = program.roots[columnCount + 1]
+        }
+        columnTypes = .allocate(capacity: max(1, columnCount))
+        columnTypes.initialize(from: plan.columns.map(\.type), count: columnCount)
+        columnNullable = .allocate(capacity: max(1, columnCount))
+        columnNullable.initialize(from: plan.columns.map(\.nullable), count: columnCount)
+        columnIsConversion = .allocate(capacity: max(1, columnCount))
+        columnIsConversion.initialize(from: plan.columns.map(\.isConversion), count: columnCount)
+        let keys = plan.columns.flatMap(\.keyPrefix)
+        keyBytes = .allocate(capacity: max(1, keys.count))
+        keyBytes.initialize(from: keys, count: keys.count)
+        var offsets = [0]
+        for c in plan.columns { offsets.append(offsets.last! + c.keyPrefix.count) }
+        keyOffsets = .allocate(capacity: offsets.count)
+        keyOffsets.initialize(from: offsets, count: offsets.count)
+        let texts = plan.texts.flatMap { $0 }
+        textBytes = .allocate(capacity: max(1, texts.count))
+        textBytes.initialize(from: texts, count: texts.count)
+        var textOffsetList = [0]
+        for t in plan.texts { textOffsetList.append(textOffsetList.last! + t.count) }
+        textOffsets = .allocate(capacity: textOffsetList.count)
+        textOffsets.initialize(from: textOffsetList, count: textOffsetList.count)
+    }
+
+    /// The interned text `i` as JSON string bytes.
+    @inline(__always) func textJSON(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: textBytes + textOffsets[i], count: textOffsets[i + 1] - textOffsets[i])
+    }
+
+    deinit {
+        objectSlots.deallocate()
+        unitSlots.deallocate()
+        values.deinitialize(count: columnCount)
+        values.deallocate()
+        columnTypes.deallocate()
+        columnNullable.deallocate()
+        columnIsConversion.deallocate()
+        keyBytes.deallocate()
+        keyOffsets.deallocate()
+        textBytes.deallocate()
+        textOffsets.deallocate()
+        scratch.deallocate()
+        out.deallocate()
+    }
+
+    // MARK: Objects
+
+    /// Maps one raw NDJSON line. Afterwards `unitsIn`, `rowsOut` and `rejected` describe it.
+    func map(line: UnsafeRawBufferPointer) {
+        startObject()
+        document = JSONDocument(line)
+        let root: JSONValue
+        do {
+            root = try document.root(validating: validateInput)
+        } catch {
+            unitsIn = 1
+            rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
+            return
+        }
+        guard root.kind == .object else {
+            unitsIn = 1
+            rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "the line is a JSON \(root.kind), not an object")))
+            return
+        }
+        mapObject(root)
+    }
+
+    /// Maps an object inside the current document (e.g. an event's `data.object`).
+    func map(object: JSONValue, in document: JSONDocument) {
+        startObject()
+        self.document = document
+        mapObject(object)
+    }
+
+    private func startObject() {
+        unitsIn = 0
+        rowsOut = 0
+        rejected.removeAll(keepingCapacity: true)
+        scratch.removeAll()
+    }
+
+    /// The object's id as text (for rejects), if readable.
+    func objectId() -> String? {
+        guard let v = objectSlots[plan.idSlot], v.kind == .string else { return nil }
+        return try? document.string(v)
+    }
+
+    private func unitId() -> String? {
+        guard let slot = plan.unitIdSlot, let v = unitSlots[slot], v.kind == .string else { return nil }
+        return try? document.string(v)
+    }
+
+    private func mapObject(_ root: JSONValue) {
+        for i in 0..<plan.objectTrie.slotCount { objectSlots[i] = nil }
+        do {
+            try plan.objectTrie.extract(document, root, into: objectSlots)
+        } catch {
+            unitsIn = 1
+            rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
+            return
+        }
+        var parentReject: RowReject?
+        if let live = objectSlots[plan.livemodeSlot], live.kind == .bool {
+            let isLive = document.bytes(live).first == UInt8(ascii: "t")
+            if isLive != settings.livemode {
+                parentReject = RowReject(.livemodeMismatch, "\(isLive ? "live" : "test")-mode object in a \(settings.livemode ? "live" : "test")-mode pipeline; extract with a \(settings.livemode ? "live" : "test") key or fix the pipeline's mode")
+            }
+        }
+        guard let arraySlot = plan.unitArraySlot else {
+            unitsIn = 1
+            unitIndex = 0
+            if let parentReject {
+                rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: parentReject))
+                return
+            }
+            mapRow(unitId: nil)
+            return
+        }
+        guard let array = objectSlots[arraySlot], array.kind == .array else {
+            unitsIn = 1
+            let path = (plan.unit ?? []).joined(separator: ".")
+            let found = objectSlots[arraySlot].map { "a \($0.kind)" } ?? "nothing"
+            rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.parentInvalid, "\(plan.schema.sourceStream) object has \(found) at \(path); its rows cannot be read")))
+            return
+        }
+        if plan.mrrColumn != nil {
+            mapTwoPhase(array, parentReject: parentReject)
+            return
+        }
+        unitIndex = 0
+        do {
+            try document.forEachElement(array) { element in
+                unitsIn += 1
+                for i in 0..<plan.unitTrie.slotCount { unitSlots[i] = nil }
+                guard element.kind == .object else {
+                    rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object")))
+                    return
+                }
+                try plan.unitTrie.extract(document, element, into: unitSlots)
+                if let parentReject {
+                    rejected.append(Rejected(objectId: objectId(), unitId: unitId(), reject: parentReject))
+                    return
+                }
+                mapRow(unitId: nil)
+                unitIndex += 1
+            }
+        } catch {
+            unitsIn += 1
+            rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
+        }
+    }
+
+    /// Evaluates every column of the current row and encodes it, or records the reject.
+    private func mapRow(unitId: String?) {
+        fxReady = false
+        let quality = plan.amountColumn != nil && plan.currencyColumn != nil
+        do {
+            try evaluate(0..<columnCount)
+            if quality { addAmount(staged: true) }
+            try encodeRow()
+        } catch {
+            if quality { addAmount(staged: false) }
+            rejected.append(Rejected(objectId: objectId(), unitId: unitId ?? self.unitId(), reject: asReject(error)))
+        }
+    }
+
+    // MARK: Two-phase objects (MRR shares subscription-level discounts across items)
+
+    private func mapTwoPhase(_ array: JSONValue, parentReject: RowReject?) {
+        guard let mrr = plan.mrrColumn else { return }
+        let unitSlotCount = plan.unitTrie.slotCount
+        storedValues.removeAll(keepingCapacity: true)
+        storedSlots.removeAll(keepingCapacity: true)
+        storedOK.removeAll(keepingCapacity: true)
+        storedUnitIds.removeAll(keepingCapacity: true)
+        mrrGross.removeAll(keepingCapacity: true)
+        mrrZero.removeAll(keepingCapacity: true)
+        mrrPeriod.removeAll(keepingCapacity: true)
+        mrrExponent.removeAll(keepingCapacity: true)
+        mrrCurrency.removeAll(keepingCapacity: true)
+        subscriptionCoupons.removeAll(keepingCapacity: true)
+        var subscriptionCouponsKnown = true
+        unitIndex = 0
+        do {
+            try document.forEachElement(array) { element in
+                unitsIn += 1
+                for i in 0..<unitSlotCount { unitSlots[i] = nil }
+                mrrGross.append(nil)
+                mrrZero.append(false)
+                mrrPeriod.append(nil)
+                mrrExponent.append(0)
+                mrrCurrency.append("")
+                var ok = false
+                if element.kind != .object {
+                    rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object")))
+                } else {
+                    try plan.unitTrie.extract(document, element, into: unitSlots)
+                    if let parentReject {
+                        rejected.append(Rejected(objectId: objectId(), unitId: unitId(), reject: parentReject))
+                    } else {
+                        fxReady = false
+                        do {
+                            try evaluate(0..<mrr)
+                            values[mrr] = try deriveMRRPhaseOne()
+                            ok = true
+                        } catch {
+                            rejected.append(Rejected(objectId: objectId(), unitId: unitId(), reject: asReject(error)))
+                        }
+                    }
+                }
+                storedOK.append(ok)
+                storedUnitIds.append(nil)
+                for i in 0..<unitSlotCount { storedSlots.append(unitSlots[i]) }
+                for i in 0...mrr { storedValues.append(values[i]) }
+                unitIndex += 1
+            }
+        } catch {
+            unitsIn += 1
+            rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
+            return
+        }
+        // Subscription-level discounts were resolved with the first item.
+        for coupon in subscriptionCoupons where coupon == nil { subscriptionCouponsKnown = false }
+        let finals: [ExactDecimal?]
+        do {
+            finals = try MRRCalculator.allocate(
+                gross: mrrGross, zero: mrrZero, period: mrrPeriod, exponent: mrrExponent, currency: mrrCurrency,
+                subscriptionCoupons: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil)
+        } catch {
+            for u in 0..<storedOK.count where storedOK[u] {
+                rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: asReject(error)))
+            }
+            return
+        }
+        for u in 0..<storedOK.count where storedOK[u] {
+            for i in 0..<unitSlotCount { unitSlots[i] = storedSlots[u * unitSlotCount + i] }
+            for i in 0...mrr { values[i] = storedValues[u * (mrr + 1) + i] }
+            values[mrr] = finals[u].map { .decimal($0) } ?? .null
+            fxReady = false
+            do {
+                try evaluate((mrr + 1)..<columnCount)
+                try encodeRow()
+            } catch {
+                rejected.append(Rejected(objectId: objectId(), unitId: unitId(), reject: asReject(error)))
+            }
+        }
+    }
+
+    // MARK: Columns
+
+    private func evaluate(_ range: Range<Int>) throws {
+        for i in range {
+            let value: Value
+            do {
+                value = try eval(program.roots[i])
+            } catch {
+                let reject = asReject(error)
+                let column = plan.columns[i]
+                throw RowReject(reject.code, "column \(column.name) (\(column.source)): \(reject.message)")
+            }
+            if value.isNull && !columnNullable[i] && !(rates == nil && columnIsConversion[i]) {
+                let column = plan.columns[i]
+                throw RowReject(.missingField, "missing required field \(column.source) (column \(column.name))")
+            }
+            values[i] = value
+        }
+    }
+
+    private func asReject(_ error: any Error) -> RowReject {
+        if let r = error as? RowReject { return r }
+        if let r = error as? RatesError {
+            return RowReject(r.code == .unknownCurrency ? .unknownCurrency : (r.code == .amountOutOfRange ? .outOfRange : .missingRate), r.message)
+        }
+        if let j = error as? JSONError {
+            return RowReject(j.code == .typeMismatch || j.code == .numberOutOfRange ? .typeMismatch : .malformedJSON, j.message)
+        }
+        return RowReject(.typeMismatch, "\(error)")
+    }
+
+    func eval(_ index: Int32) throws -> Value {
+        let node = program.nodes[Int(index)]
+        switch node.op {
+        case .objectSlot:
+            if let v = objectSlots[Int(node.index)], v.kind != .null { return .json(v) }
+            return .null
+        case .unitSlot:
+            if let v = unitSlots[Int(node.index)], v.kind != .null { return .json(v) }
+            return .null
+        case .column: return values[Int(node.index)]
+        case .text: return .text(Int(node.index))
+        case .bool: return .bool(node.int != 0)
+        case .int: return .int(node.int)
+        case .null: return .null
+        case .coalesce:
+            let parts = program.arguments(of: index)
+            for i in 0..<parts.count {
+                let v = try eval(parts[i])
+                if !v.isNull { return v }
+            }
+            return .null
+        case .derive:
+            return try derive(Int(node.index), program.arguments(of: index))
+        }
+    }
+
+    // MARK: Accessors
+
+    func kindName(_ v: Value) -> String {
+        switch v {
+        case .null: return "null"
+        case .json(let j): return "\(j.kind)"
+        case .int: return "integer"
+        case .decimal: return "decimal"
+        case .bool: return "bool"
+        case .text, .scratch: return "string"
+        case .day: return "date"
+        }
+    }
+
+    func intValue(_ v: Value) throws -> Int64? {
+        switch v {
+        case .null: return nil
+        case .int(let i): return i
+        case .json(let j) where j.kind == .number: return try document.int64(j)
+        default: throw RowReject(.typeMismatch, "expected an integer, found \(kindName(v))")
+        }
+    }
+
+    func boolValue(_ v: Value) throws -> Bool? {
+        switch v {
+        case .null: return nil
+        case .bool(let b): return b
+        case .json(let j) where j.kind == .bool: return document.bytes(j).first == UInt8(ascii: "t")
+        default: throw RowReject(.typeMismatch, "expected true or false, found \(kindName(v))")
+        }
+    }
+
+    func dayValue(_ v: Value) throws -> Int? {
+        switch v {
+        case .day(let d): return d
+        default:
+            guard let seconds = try intValue(v) else { return nil }
+            return UTCDate.days(fromUnixSeconds: seconds)
+        }
+    }
+
+    func decimalValue(_ v: Value) throws -> ExactDecimal? {
+        switch v {
+        case .null: return nil
+        case .decimal(let d): return d
+        case .int(let i): return ExactDecimal(units: Int128(i), scale: 0)
+        case .json(let j) where j.kind == .number || j.kind == .string:
+            let bytes = j.kind == .string ? document.stringBytes(j) : document.bytes(j)
+            guard let d = ExactMath.parse(bytes) else {
+                throw RowReject(.typeMismatch, "'\(String(decoding: bytes, as: UTF8.self))' is not a plain decimal number")
+            }
+            return d
+        default: throw RowReject(.typeMismatch, "expected a number, found \(kindName(v))")
+        }
+    }
+
+    /// The raw JSON string text (quotes included) of a string value.
+    func stringBytes(_ v: Value) -> UnsafeRawBufferPointer? {
+        switch v {
+        case .json(let j) where j.kind == .string: return document.bytes(j)
+        case .text(let i): return textJSON(i)
+        case .scratch(let a, let b): return UnsafeRawBufferPointer(start: scratch.base + a, count: b - a)
+        default: return nil
+        }
+    }
+
+    func stringValue(_ v: Value) throws -> String? {
+        switch v {
+        case .null: return nil
+        case .json(let j) where j.kind == .string: return try document.string(j)
+        case .text(let i): return plan.textStrings[i]
+        default: throw RowReject(.typeMismatch, "expected a string, found \(kindName(v))")
+        }
+    }
+
+    func currency(_ v: Value) throws -> CurrencyInfo? {
+        let raw: UnsafeRawBufferPointer
+        switch v {
+        case .null: return nil
+        case .json(let j) where j.kind == .string: raw = document.stringBytes(j)
+        case .text(let i): raw = plan.textStrings[i].utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        default: throw RowReject(.typeMismatch, "currency: expected a string, found \(kindName(v))")
+        }
+        var key: UInt64 = 0
+        if raw.count >= 1 && raw.count <= 7 {
+            for b in raw { key = key << 8 | UInt64(b | 0x20) }
+            key |= UInt64(raw.count) << 56
+            if let hit = currencyCache[key] { return hit }
+        }
+        let code = String(decoding: raw, as: UTF8.self).lowercased()
+        guard let exponent = Currency.exponent(of: code) else {
+            throw RowReject(.unknownCurrency, "unknown currency '\(code)': Core's currency table has no exponent for it; add it to Sources/Core/Currency.swift if Stripe supports it")
+        }
+        let info = CurrencyInfo(code: code, exponent: exponent, serial: currencies.count)
+        currencies.append(info)
+        rawAmountSums.append(0)
+        stagedAmountSums.append(0)
+        if key != 0 { currencyCache[key] = info }
+        return info
+    }
+
+    private func addAmount(staged: Bool) {
+        guard let a = plan.amountColumn, let c = plan.currencyColumn else { return }
+        guard let amount = try? intValue(staged ? values[a] : (try? eval(program.roots[a])) ?? .null),
+              let info = try? currency(staged ? values[c] : (try? eval(program.roots[c])) ?? .null) else { return }
+        rawAmountSums[info.serial] += Int128(amount)
+        if staged { stagedAmountSums[info.serial] += Int128(amount) }
+    }
+
+    // MARK: FX
+
+    /// The row's rate, looked up once per row (cached per currency and day).
+    func rowFX() throws -> (FXRate, Int)? {
+        if fxReady { return (fx, fxSourceExponent) }
+        guard let rates, fxCurrencyNode >= 0 else { return nil }
+        guard let info = try currency(try eval(fxCurrencyNode)) else { throw RowReject(.missingField, "fx: the row has no currency") }
+        guard let day = try dayValue(try eval(fxDateNode)) else { throw RowReject(.missingField, "fx: the row has no date to convert at") }
+        let key = day &* 4096 &+ info.serial
+        if let hit = fxCache[key] {
+            fx = hit
+        } else {
+            let conversion = try rates.convert(minorUnits: 0, currency: info.code, on: day, to: settings.reportingCurrency)
+            let rate = FXRate(sourcePerEUR: conversion.sourceRatePerEUR, reportingPerEUR: conversion.reportingRatePerEUR,
+                              rate: conversion.rate, rateDay: conversion.rateDay)
+            fxCache[key] = rate
+            fx = rate
+        }
+        fxSourceExponent = info.exponent
+        fxReady = true
+        return (fx, fxSourceExponent)
+    }
+
+    /// `major` (source currency major units) in the reporting currency: major x reporting-per-EUR /
+    /// source-per-EUR from the published rates, rounded once, half-even, to the reporting exponent.
+    func convert(_ major: ExactDecimal, _ rate: FXRate) throws -> ExactDecimal {
+        let product = try ExactMath.multiply(major, rate.reportingPerEUR)
+        return try ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent)
+    }
+
+    // MARK: Encoding
+
+    private func encodeRow() throws {
+        // A local copy of the buffer (a pointer and two counts) avoids an exclusivity check per append.
+        var buffer = out
+        defer { out = buffer }
+        let start = buffer.count
+        do {
+            for i in 0..<columnCount {
+                buffer.appendSmall(keyBytes + keyOffsets[i], keyOffsets[i + 1] - keyOffsets[i])
+                do {
+                    try encode(values[i], as: columnTypes[i], into: &buffer)
+                } catch {
+                    let reject = asReject(error)
+                    let column = plan.columns[i]
+                    throw RowReject(reject.code, "column \(column.name) (\(column.source)): \(reject.message)")
+                }
+            }
+            buffer.append(UInt8(ascii: "}"))
+            buffer.append(UInt8(ascii: "\n"))
+            rowsOut += 1
+        } catch {
+            buffer.truncate(to: start)
+            throw error
+        }
+    }
+
+    private func encode(_ v: Value, as type: ColumnType, into out: inout ByteBuffer) throws {
+        if v.isNull { out.append("null"); return }
+        switch type {
+        case .string:
+            guard let bytes = stringBytes(v) else { throw RowReject(.typeMismatch, "expected a string, found \(kindName(v))") }
+            if !validateInput, case .json(let j) = v { try document.validate(j) }
+            out.append(bytes)
+        case .int64:
+            out.appendInt(try intValue(v)!)
+        case .bool:
+            out.append(try boolValue(v)! ? "true" : "false")
+        case .timestamp:
+            guard case .day = v else {
+                out.append(UInt8(ascii: "\""))
+                out.appendTimestamp(unixSeconds: try intValue(v)!)
+                out.append(UInt8(ascii: "\""))
+                return
+            }
+            throw RowReject(.typeMismatch, "expected Unix seconds, found a date")
+        case .date:
+            out.append(UInt8(ascii: "\""))
+            out.appendDay(try dayValue(v)!)
+            out.append(UInt8(ascii: "\""))
+        case .decimal(let precision, let scale):
+            let d = try ExactMath.rescale(try decimalValue(v)!, to: scale)
+            guard ExactMath.fits(d.units, digits: precision) else {
+                throw RowReject(.outOfRange, "\(d) does not fit decimal(\(precision),\(scale))")
+            }
+            out.append(UInt8(ascii: "\""))
+            out.appendDecimal(units: d.units, scale: scale)
+            out.append(UInt8(ascii: "\""))
+        case .json:
+            switch v {
+            case .json(let j):
+                jsonTemp.removeAll(keepingCapacity: true)
+                try document.compact(j, into: &jsonTemp)
+                out.append(jsonTemp)
+            case .scratch(let a, let b): out.append(UnsafeRawBufferPointer(start: scratch.base + a, count: b - a))
+            case .text(let i): out.append(textJSON(i))
+            case .int(let i): out.appendInt(i)
+            case .bool(let b): out.append(b ? "true" : "false")
+            default: throw RowReject(.typeMismatch, "cannot write a \(kindName(v)) as JSON")
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Core
+
+/// What the mapping looks up outside the object being mapped: product names, coupons, the coupon
+/// behind each discount, and customers known to be deleted. Filled from the run's own raw streams.
+final class TransformCatalog {
+    struct Coupon {
+        let id: String
+        /// once, repeating or forever.
+        let duration: String?
+        let percentOff: ExactDecimal?
+        let amountOff: Int64?
+        let currency: String?
+
+        var isPermanent: Bool { duration == "forever" }
+    }
+
+    /// Product id -> the product's name as raw JSON string text (quotes included, escapes kept).
+    var productNames: [String: [UInt8]] = [:]
+    var coupons: [String: Coupon] = [:]
+    /// Discount id (di_...) -> coupon, for discounts seen expanded (or with a coupon id) anywhere.
+    var discountCoupons: [String: Coupon] = [:]
+    /// Customer id -> (events line, raw customer JSON) from customer.deleted events.
+    var deletedCustomers: [String: (line: Int, object: [UInt8])] = [:]
+    /// Deleted customer ids, in the order they were first seen.
+    var deletedCustomerOrder: [String] = []
+}
+
+/// Run-wide settings the derivations need, taken from the pipeline and the raw run.
+struct MappingSettings {
+    /// `email`, `id` or `metadata.<field>`.
+    var identityKey: String
+    var livemode: Bool
+    /// Lowercase reporting currency code and its exponent.
+    var reportingCurrency: String
+    var reportingExponent: Int
+    var mrrDate: PipelineDefinition.MRRDate
+    /// The run's snapshot day (days since 1970-01-01): fx.mrr_date = run_date converts MRR on it.
+    var runDay: Int
+}

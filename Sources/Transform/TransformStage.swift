@@ -1,0 +1,285 @@
+import Core
+import Foundation
+import JSON
+import Rates
+import Zstd
+
+/// The transform stage: one complete raw run in, staging rows + rejects + manifest out.
+///
+/// Reads `raw/<run_id>/` (refusing a run without `_manifest.json`, and verifying every input's
+/// sha256 against it), maps each stream through the table schemas (schemas/*.json are the only
+/// column list), and writes `staging/<run_id>/<table>.ndjson.zst`, `rejects.ndjson` and, last,
+/// `_manifest.json`. Same raw input and same rates give byte-identical files.
+///
+/// Rates are pinned per run: the first transform of a run id copies the rates files it used into
+/// `staging/<run_id>/rates/`; a re-run of that run id reuses the pinned copies (same bytes, same
+/// sha256) unless `Options.refreshRates` asks for the current ones.
+public struct TransformStage {
+    public struct Options: Sendable {
+        /// Validate each raw line's full JSON grammar before mapping it. Off (the default), every line
+        /// is still checked for balanced structure along the paths the mapping walks, and every value
+        /// that reaches the output is validated (strings, numbers, JSON columns), so the output is
+        /// always valid; only damage inside fields the mapping never reads goes unnoticed. On, such
+        /// lines are rejected too, at about 10% of throughput.
+        public var validateInput = false
+        /// zstd level of the staging files.
+        public var zstdLevel: Int32 = 1
+        /// zstd worker threads for the staging files (0 = compress on the mapping thread). Output is
+        /// identical for every value >= 1.
+        public var compressionWorkers: Int32 = 1
+        /// Use the pipeline's current rates even when the run id has pinned rates.
+        public var refreshRates = false
+        /// Convert to the reporting currency (off only for benchmarks: reporting columns are null).
+        public var convert = true
+
+        public init() {}
+    }
+
+    public let pipeline: PipelineDefinition
+    public let paths: RunPaths
+    public let schemas: SchemaSet
+    /// The ECB history to use when the run has no pinned rates (else `pipeline.fx.rates`).
+    public let ratesPath: String?
+    public let options: Options
+    public let progress: (@Sendable (TransformProgress) -> Void)?
+
+    public init(pipeline: PipelineDefinition, paths: RunPaths, schemas: SchemaSet, ratesPath: String? = nil,
+                options: Options = Options(), progress: (@Sendable (TransformProgress) -> Void)? = nil) {
+        self.pipeline = pipeline
+        self.paths = paths
+        self.schemas = schemas
+        self.ratesPath = ratesPath
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Transforms raw run `runId`; returns the manifest written and the run's figures.
+    public func run(runId: String) throws -> TransformReport {
+        try RunPaths.validate(runId: runId)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let rawDirectory = paths.raw(runId)
+        let raw = try RawManifest.read(paths: paths, runId: runId)
+        let rawManifestSha256 = try SHA256.hexOfFile(atPath: paths.rawManifest(runId))
+        guard raw.runId == runId else {
+            throw TransformError(.input, "\(paths.rawManifest(runId)) names run \(raw.runId), not \(runId); the raw run directory was copied or renamed")
+        }
+        guard let snapshotDay = UTCDate.parseDay(String(raw.finishedAt.prefix(10))) else {
+            throw TransformError(.input, "\(paths.rawManifest(runId)): finished_at '\(raw.finishedAt)' does not start with a YYYY-MM-DD date")
+        }
+        for (stream, entry) in raw.streams where !FileManager.default.fileExists(atPath: rawDirectory + "/" + entry.file.file) {
+            throw TransformError(.input, "\(rawDirectory)/\(entry.file.file) (stream \(stream)) is listed in the raw manifest but missing; re-run extract for \(runId)")
+        }
+        let verifier = InputVerifier(entries: raw.streams.mapValues(\.file), directory: rawDirectory)
+        verifier.start()
+
+        let staging = paths.staging(runId)
+        try AtomicFile.createDirectory(staging)
+        // A re-run replaces the run: its old manifest goes first so no reader trusts a half-new run.
+        if FileManager.default.fileExists(atPath: paths.stagingManifest(runId)) {
+            try FileManager.default.removeItem(atPath: paths.stagingManifest(runId))
+            AtomicFile.syncDirectory(of: paths.stagingManifest(runId))
+        }
+
+        let reporting = pipeline.fx.reportingCurrency.lowercased()
+        guard let reportingExponent = Currency.exponent(of: reporting) else {
+            throw TransformError(.rates, "fx.reporting_currency \(pipeline.fx.reportingCurrency) is not a currency Core knows; use an ISO code such as EUR or USD")
+        }
+        let pinned = try RatesPinning.resolve(stage: self, runId: runId)
+        let rates = options.convert ? pinned.table : nil
+        if let rates {
+            do { try rates.validate(reporting: reporting) } catch {
+                throw TransformError(.rates, "cannot convert into \(pipeline.fx.reportingCurrency) with \(pinned.description)", cause: error)
+            }
+        }
+        let settings = MappingSettings(
+            identityKey: pipeline.transform.identityKey, livemode: pipeline.livemode,
+            reportingCurrency: reporting, reportingExponent: reportingExponent,
+            mrrDate: pipeline.fx.mrrDate, runDay: snapshotDay)
+
+        var statistics = TransformStatistics()
+        let catalog = TransformCatalog()
+        var quality: [String: String] = [:]
+        func rawPath(_ stream: String) -> String? {
+            raw.streams[stream].map { rawDirectory + "/" + $0.file.file }
+        }
+        if let path = rawPath("products") {
+            let counts = try CatalogLoader.loadProducts(path: path, into: catalog, bytes: &statistics.inputBytes)
+            if counts.malformed > 0 { quality["lookup.products.unusable"] = String(counts.malformed) }
+        }
+        if let path = rawPath("coupons") {
+            let counts = try CatalogLoader.loadCoupons(path: path, into: catalog, bytes: &statistics.inputBytes)
+            if counts.malformed > 0 { quality["lookup.coupons.unusable"] = String(counts.malformed) }
+        }
+        if let path = rawPath("events") {
+            let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &statistics.inputBytes)
+            if counts.malformed > 0 { quality["lookup.events.unusable"] = String(counts.malformed) }
+        }
+
+        let rejects = try RejectsFile(path: paths.stagingRejects(runId))
+        var tables: [String: StagingManifest.Table] = [:]
+        var outputs: [(table: String, temporary: String, final: String)] = []
+        var overRatio: [String] = []
+        for schema in schemas.tables {
+            let plan: TablePlan
+            do { plan = try TablePlan(schema: schema, settings: settings) } catch {
+                throw TransformError(.input, "cannot compile schema \(schema.path)", cause: error)
+            }
+            let final = paths.stagingFile(runId, table: schema.table)
+            let temporary = AtomicFile.temporaryPath(for: final)
+            let evaluator = RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
+            let writer = try ZstdFileWriter(path: temporary, level: options.zstdLevel, workers: options.compressionWorkers)
+            var counts = TableCounts()
+            let tableStart = clock.now
+            let tableCPUStart = ProcessStatistics.threadCPUSeconds()
+            var tableBytes = 0
+            if let path = rawPath(schema.sourceStream) {
+                let reader = try ZstdLineReader(path: path)
+                var deletedSeen = Set<String>()
+                let isCustomers = schema.table == "customers"
+                while let line = try reader.nextLine() {
+                    tableBytes += line.count + 1
+                    if line.isEmpty { continue }
+                    evaluator.map(line: line)
+                    if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
+                        deletedSeen.insert(id)
+                    }
+                    try collect(evaluator, table: schema.table, stream: schema.sourceStream, line: reader.lineNumber,
+                                writer: writer, rejects: rejects, counts: &counts)
+                }
+                if isCustomers {
+                    for id in catalog.deletedCustomerOrder where !deletedSeen.contains(id) {
+                        guard let (line, object) = catalog.deletedCustomers[id] else { continue }
+                        try object.withUnsafeBytes { bytes in
+                            let document = JSONDocument(bytes)
+                            evaluator.forceDeleted = true
+                            evaluator.map(object: try document.root(), in: document)
+                            evaluator.forceDeleted = false
+                            try collect(evaluator, table: schema.table, stream: "events", line: line,
+                                        writer: writer, rejects: rejects, counts: &counts)
+                        }
+                    }
+                }
+            }
+            if evaluator.out.count > 0 { try writer.write(evaluator.out.bytes); evaluator.out.removeAll() }
+            try writer.close()
+            statistics.inputBytes += tableBytes
+            statistics.tables.append(.init(table: schema.table, stream: schema.sourceStream, inputBytes: tableBytes,
+                                           rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected,
+                                           seconds: Self.seconds(clock.now - tableStart),
+                                           cpuSeconds: ProcessStatistics.threadCPUSeconds() - tableCPUStart))
+            outputs.append((schema.table, temporary, final))
+            tables[schema.table] = StagingManifest.Table(
+                file: FileEntry(file: "", bytes: 0, sha256: ""), schemaHash: schema.hash,
+                rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected)
+            for (code, n) in counts.byCode { quality["rejects.\(schema.table).\(code)"] = String(n) }
+            if plan.amountColumn != nil {
+                for info in evaluator.currencies {
+                    let rawSum = evaluator.rawAmountSums[info.serial]
+                    let staged = evaluator.stagedAmountSums[info.serial]
+                    let prefix = "\(schema.table).amount_sum.\(info.code)"
+                    quality[prefix + ".raw"] = ExactDecimal(units: rawSum, scale: info.exponent).description
+                    quality[prefix + ".staged"] = ExactDecimal(units: staged, scale: info.exponent).description
+                    quality[prefix + ".rejected"] = ExactDecimal(units: rawSum - staged, scale: info.exponent).description
+                }
+            }
+            if counts.rowsIn > 0, Double(counts.rowsRejected) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
+                overRatio.append("\(schema.table): \(counts.rowsRejected) of \(counts.rowsIn) rejected")
+            }
+            progress?(TransformProgress(table: schema.table, rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected))
+        }
+        try rejects.close()
+        quality["rejects.top"] = rejects.topReasons(limit: 5)
+        quality["fx.rates"] = pinned.description
+
+        try verifier.wait()
+        try AtomicFile.publish(rejects.temporaryPath, as: paths.stagingRejects(runId))
+        if !overRatio.isEmpty {
+            throw TransformError(.tooManyRejects, "too many rejected rows (transform.max_reject_ratio is \(pipeline.transform.maxRejectRatio)): \(overRatio.joined(separator: "; ")); see \(paths.stagingRejects(runId)) for each reason, fix the input or raise the ratio")
+        }
+        for output in outputs {
+            try AtomicFile.publish(output.temporary, as: output.final)
+            tables[output.table]?.file = try FileEntry.describe(path: output.final, relativeTo: staging)
+        }
+        try pinned.pin(into: staging)
+        let manifest = StagingManifest(
+            runId: runId, pipeline: pipeline.name, snapshotDate: UTCDate.dayString(snapshotDay),
+            rawManifestSha256: rawManifestSha256, inputs: raw.streams.mapValues(\.file), tables: tables,
+            rejects: try FileEntry.describe(path: paths.stagingRejects(runId), relativeTo: staging),
+            reportingCurrency: pipeline.fx.reportingCurrency, ratesSha256: options.convert ? pinned.sha256 : nil, quality: quality)
+        try ManifestCoding.write(manifest, to: paths.stagingManifest(runId))
+        statistics.seconds = Self.seconds(clock.now - started)
+        statistics.peakResidentBytes = ProcessStatistics.peakResidentBytes()
+        return TransformReport(manifest: manifest, statistics: statistics)
+    }
+
+    struct TableCounts {
+        var rowsIn = 0
+        var rowsOut = 0
+        var rowsRejected = 0
+        var byCode: [String: Int] = [:]
+    }
+
+    private func collect(_ evaluator: RowEvaluator, table: String, stream: String, line: Int,
+                         writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws {
+        counts.rowsIn += evaluator.unitsIn
+        counts.rowsOut += evaluator.rowsOut
+        if !evaluator.rejected.isEmpty {
+            counts.rowsRejected += evaluator.rejected.count
+            for r in evaluator.rejected {
+                counts.byCode[r.reject.code.rawValue, default: 0] += 1
+                try rejects.add(table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line, code: r.reject.code.rawValue, reason: r.reject.message)
+            }
+        }
+        if evaluator.out.count >= 1 << 20 {
+            try writer.write(evaluator.out.bytes)
+            evaluator.out.removeAll()
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (s, atto) = duration.components
+        return Double(s) + Double(atto) / 1e18
+    }
+}
+
+/// Rows of one table so far; reported after each table.
+public struct TransformProgress: Sendable {
+    public let table: String
+    public let rowsIn: Int
+    public let rowsOut: Int
+    public let rowsRejected: Int
+}
+
+/// The manifest written and the figures of the run (for the benchmark and the run summary).
+public struct TransformReport: Sendable {
+    public let manifest: StagingManifest
+    public let statistics: TransformStatistics
+}
+
+public struct TransformStatistics: Sendable {
+    public struct Table: Sendable {
+        public let table: String
+        public let stream: String
+        /// Uncompressed NDJSON bytes of the source stream.
+        public let inputBytes: Int
+        public let rowsIn: Int
+        public let rowsOut: Int
+        public let rowsRejected: Int
+        /// Wall time of the table.
+        public let seconds: Double
+        /// CPU time of the mapping thread for the table (compression and checksums run elsewhere).
+        public let cpuSeconds: Double
+
+        public var megabytesPerSecond: Double { seconds > 0 ? Double(inputBytes) / 1e6 / seconds : 0 }
+        public var rowsPerSecond: Double { seconds > 0 ? Double(rowsOut) / seconds : 0 }
+    }
+
+    /// Uncompressed raw bytes read, all streams.
+    public var inputBytes = 0
+    public var tables: [Table] = []
+    /// Wall time of the whole run, including checksums and publishing.
+    public var seconds = 0.0
+    /// Peak resident set size of the process so far (VmHWM), bytes.
+    public var peakResidentBytes = 0
+}
