@@ -69,7 +69,8 @@ func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
     } catch {
         let status = ExitStatus.of(error)
         logger.error("\(status.summary): \(error)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
-        if !LogSetup.stderrIsTerminal || true {
+        // JSON logs carry the error already; people get it once more as a plain last line.
+        if !LogSetup.usesJSON {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         }
         throw ExitCode(status.rawValue)

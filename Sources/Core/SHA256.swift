@@ -33,6 +33,7 @@ public struct SHA256: Sendable {
             blockCount += take
             pointer += take
             remaining -= take
+            guard blockCount == 64 else { return }  // the input did not fill the pending block: keep it
             if blockCount == 64 {
                 block.withUnsafeBytes { compress($0.baseAddress!) }
                 blockCount = 0

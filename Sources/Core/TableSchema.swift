@@ -112,7 +112,10 @@ public struct TableSchema: Sendable, Equatable {
             let place = "column \(i + 1)"
             let name = try string("name", in: column, at: place)
             guard seen.insert(name).inserted else { throw CoreError(.schema, "schema \(path): column '\(name)' appears twice") }
-            let type = try ColumnType(parsing: try string("type", in: column, at: "column '\(name)'"))
+            let type: ColumnType
+            do { type = try ColumnType(parsing: try string("type", in: column, at: "column '\(name)'")) } catch let error as CoreError {
+                throw CoreError(.schema, "schema \(path): column '\(name)': \(error.message)")
+            }
             guard let nullable = column["nullable"] as? Bool else { throw CoreError(.schema, "schema \(path): column '\(name)' needs a boolean 'nullable'") }
             let description = try string("description", in: column, at: "column '\(name)'")
             let source = try string("source", in: column, at: "column '\(name)'")

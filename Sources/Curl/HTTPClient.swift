@@ -68,7 +68,7 @@ public final class HTTPClient {
 
     static func error(for code: CURLcode, what: String, url: String) -> CurlError {
         let text = String(cString: curl_easy_strerror(code))
-        let place = url.isEmpty ? "" : " for GET \(redacted(url))"
+        let place = url.isEmpty ? "" : " \(redacted(url))"
         let message = "\(what)\(place) failed: \(text) (curl error \(code.rawValue))"
         switch code {
         case CURLE_OPERATION_TIMEDOUT:

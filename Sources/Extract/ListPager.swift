@@ -1,9 +1,9 @@
 import JSON
 
 /// Pages one Stripe list (`limit` + `starting_after`) until `has_more` is false, guarding against
-/// loops: a repeated id, an empty page that claims more, more rows than `total_count`, or `created`
-/// going back against the list's order (a server that silently restarts at page 1). Memory stays
-/// flat: ids are remembered for the last few pages only, and `created` order covers the rest.
+/// loops: a repeated id, an empty page that claims more, or more rows than `total_count`. Memory
+/// stays flat: ids are remembered for the first page (a server that silently restarts at page 1
+/// repeats them, whatever its sort order) and the last few pages only.
 struct ListPager {
     let client: StripeClient
     let path: String
@@ -56,10 +56,6 @@ struct ListPager {
                         guard guardState.insert(id) else {
                             throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(id) twice (page after cursor \(cursor ?? "start")); the server is looping over pages, stopping instead of running forever")
                         }
-                        if let createdValue = try document.member(element, "created"), let created = try document.int64(createdValue),
-                           !guardState.follows(created: created) {
-                            throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(id) out of `created` order (page after cursor \(cursor ?? "start")); the server restarted the list, stopping instead of looping")
-                        }
                         count += 1
                         lastId = id
                         try body(bytes, document, element, id)
@@ -88,36 +84,29 @@ struct ListPager {
     }
 }
 
-/// Bounded memory for loop detection: the ids of the current and recent pages, and the direction
-/// of `created` (Stripe lists newest first; some compatible servers oldest first).
+/// Bounded memory for loop detection: the ids of the first page (kept for the whole list, so a
+/// restart at page 1 is caught) and of the current and last few pages (so a short cycle is caught).
+/// Sort order is not assumed: Stripe lists newest first, localstripe sorts invoices by `date`.
 struct LoopGuard {
-    private var recent: [Set<String>]
+    private var first: Set<String>
+    private var recent: [Set<String>] = []
     private var current: Set<String> = []
-    private var lastCreated: Int64?
-    /// -1 newest first, +1 oldest first, 0 not known yet.
-    private var direction = 0
+    private var pages = 0
     static let pagesRemembered = 8
 
-    init(seen: Set<String>) { recent = [seen] }
+    /// `seen` holds ids already delivered before paging starts (an embedded first page).
+    init(seen: Set<String>) { first = seen }
 
-    /// False when `id` was already returned on this page or a recent one.
+    /// False when `id` was already returned on the first, the current or a recent page.
     mutating func insert(_ id: String) -> Bool {
-        if current.contains(id) || recent.contains(where: { $0.contains(id) }) { return false }
+        if current.contains(id) || first.contains(id) || recent.contains(where: { $0.contains(id) }) { return false }
         current.insert(id)
         return true
     }
 
-    /// False when `created` goes against the order the list has shown so far.
-    mutating func follows(created: Int64) -> Bool {
-        defer { lastCreated = created }
-        guard let last = lastCreated, last != created else { return true }
-        let step = created < last ? -1 : 1
-        if direction == 0 { direction = step; return true }
-        return step == direction
-    }
-
     mutating func endPage() {
-        recent.append(current)
+        if pages == 0 && first.isEmpty { first = current } else { recent.append(current) }
+        pages += 1
         current = []
         if recent.count > Self.pagesRemembered { recent.removeFirst() }
     }

@@ -11,10 +11,13 @@ public enum LogFormat: String, CaseIterable, Sendable {
 
 public enum LogSetup {
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+    /// Whether `bootstrap` chose JSON lines.
+    nonisolated(unsafe) public private(set) static var usesJSON = false
 
     /// Bootstraps swift-log once per process (only executables call this).
     public static func bootstrap(format: LogFormat, level: Logger.Level) {
         let json = format == .json || (format == .auto && !stderrIsTerminal)
+        usesJSON = json
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = json ? JSONLineLogHandler(label: label) : HumanLogHandler(label: label)
             handler.logLevel = level
@@ -45,8 +48,8 @@ public struct JSONLineLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let level = event.level, message = event.message, explicit = event.metadata
         var fields: [String: String] = [:]
         for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
         var out = "{\"ts\":\(quote(isoNow())),\"level\":\(quote(level.rawValue)),\"logger\":\(quote(label)),\"msg\":\(quote(message.description))"
@@ -69,8 +72,8 @@ public struct HumanLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let level = event.level, message = event.message, explicit = event.metadata
         let merged = metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 })
         let fields = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
         let time = String(isoNow().dropFirst(11).prefix(8))

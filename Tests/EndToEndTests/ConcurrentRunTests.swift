@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Two runs never write the same output at once; a lock left by a killed process is taken over.
+struct ConcurrentRunTests {
+    /// Holds flock(LOCK_EX) on argv[1] for argv[2] seconds, writing "pid N python-holder" into it.
+    static let holder = #"""
+    import fcntl, os, sys, time
+    f = open(sys.argv[1], "a+")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    f.truncate(0)
+    f.write("pid %d python-holder\n" % os.getpid())
+    f.flush()
+    time.sleep(float(sys.argv[2]))
+    """#
+
+    static func contents(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    @Test(.timeLimit(.minutes(2)))
+    func secondRunIsRefusedWhileTheLockIsHeldAndAKilledHoldersLockIsTakenOver() throws {
+        let directory = try TemporaryDirectory(prefix: "e2e-lock")
+        let out = directory.appending("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let lock = out + "/.lock"
+        let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
+
+        let python = try E2E.start("/usr/bin/env", ["python3", "-c", Self.holder, lock, "90"], logs: directory.appending("holder"))
+        defer {
+            if python.isRunning { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
+        }
+        try #require(E2E.waitFor(20) { Self.contents(lock).contains("python-holder") }, "the python holder never took the lock")
+        let holderPid = Self.contents(lock).split(separator: " ").dropFirst().first.map(String.init) ?? "?"
+
+        let refused = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "while-locked"], timeout: 60)
+        #expect(refused.status == 75, "\(refused)")
+        #expect(refused.stderr.contains("another run holds \(lock) (pid \(holderPid) python-holder)"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: out + "/raw/while-locked"), "a refused run must write nothing")
+        #expect(Self.contents(lock).contains("pid \(holderPid) python-holder"), "a refused run must not touch the holder's note")
+        #expect(python.isRunning)
+
+        // SIGKILL: no cleanup runs, the note stays, but the kernel has released the flock.
+        kill(python.processIdentifier, SIGKILL)
+        python.waitUntilExit()
+        #expect(python.terminationReason == .uncaughtSignal)
+        #expect(Self.contents(lock).contains("python-holder"))
+
+        let after = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "after-kill"], timeout: 90)
+        #expect(after.status == 0, "\(after)")
+        #expect(after.stdout.contains("Run after-kill complete."))
+        #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/after-kill.json"))
+        #expect(Self.contents(lock).isEmpty, "a finished run clears its note: \(Self.contents(lock))")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aRunKilledMidwayLeavesAStaleLockThatTheNextRunTakesOverAndResumes() throws {
+        let directory = try TemporaryDirectory(prefix: "e2e-lock-kill")
+        let out = directory.appending("out")
+        let lock = out + "/.lock"
+        let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
+
+        let victim = try E2E.start(try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", "killed"],
+                                   logs: directory.appending("victim"))
+        defer {
+            if victim.isRunning { kill(victim.processIdentifier, SIGKILL); victim.waitUntilExit() }
+        }
+        try #require(E2E.waitFor(30) { Self.contents(lock).contains("stripe-etl run") }, "the run never took the lock")
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
+        #expect(Self.contents(lock) == "pid \(victim.processIdentifier) stripe-etl run small-demo killed\n")
+        #expect(!FileManager.default.fileExists(atPath: out + "/warehouse/_runs/killed.json"))
+
+        // The same run id: the stale lock is taken over and the run resumes to completion.
+        let resumed = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "killed"], timeout: 90)
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("Run killed complete."))
+        #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/killed.json"))
+        #expect(Self.contents(lock).isEmpty)
+    }
+}

@@ -1,0 +1,225 @@
+import Core
+import Foundation
+import Testing
+import TestSupport
+import Zstd
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Kills the real `stripe-extract` executable (SIGKILL) at several moments of a windowed run,
+/// resumes it each time with the same --run-id, and compares the result with an uninterrupted run
+/// of the same account: same decompressed bytes per stream, same ids, no duplicates, no gaps.
+@Suite(.serialized) struct KillResumeTests {
+    static let account = AccountConfig(seed: 23, customers: 400, invoices: 3_000, events: 600, years: 3)
+
+    /// When to SIGKILL one attempt.
+    enum KillPoint: CustomStringConvertible {
+        /// This long after the process started (start-up: state file, account lookup, first units).
+        case afterMilliseconds(Int)
+        /// Once this many more part files have been published in raw/<run>/.parts/ than at the start
+        /// of the attempt (the next unit is then in flight).
+        case afterNewParts(Int)
+        /// Once `.parts/<stream>/` holds this many published part files (mid-stream).
+        case afterStreamParts(String, Int)
+
+        var description: String {
+            switch self {
+            case .afterMilliseconds(let ms): return "\(ms) ms after start"
+            case .afterNewParts(let n): return "after \(n) new part files"
+            case .afterStreamParts(let stream, let n): return "once \(stream) has \(n) part files"
+            }
+        }
+    }
+
+    /// Start-up, early streams, twice inside invoices (the big one), and inside events (after the
+    /// earlier streams' final files were assembled, so the resume reassembles them).
+    static let killPoints: [KillPoint] = [
+        .afterMilliseconds(60), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStreamParts("invoices", 9),
+        .afterStreamParts("events", 2),
+    ]
+
+    @Test func killedAndResumedRunEqualsAnUninterruptedRun() throws {
+        let executable = try ExecutableLocator.builtProduct("stripe-extract")
+        let server = try FixtureServer.started(Self.account, configuration: FixtureServer.Configuration(recordRequests: false))
+        defer { server.stop() }
+        let directory = try TemporaryDirectory(prefix: "kill-resume-test")
+        let output = directory.appending("output")
+        let pipelinePath = directory.appending("kill-resume.yaml")
+        try Self.pipelineYAML(apiBase: server.baseURL, output: output).write(toFile: pipelinePath, atomically: true, encoding: .utf8)
+        let paths = RunPaths(root: output)
+        let runner = ExtractRunner(executable: executable, pipeline: pipelinePath, output: output, apiBase: server.baseURL,
+                                   key: server.configuration.apiKey, logDirectory: directory.path)
+
+        // The reference: one uninterrupted run.
+        let cleanStart = server.requestCount
+        let clean = try runner.start(runId: "clean")
+        let cleanStatus = try runner.wait(clean, timeoutSeconds: 40)
+        #expect(cleanStatus == 0, "uninterrupted run failed: \(runner.log("clean"))")
+        let cleanRequests = server.requestCount - cleanStart
+        #expect(FileManager.default.fileExists(atPath: paths.rawManifest("clean")))
+
+        // The killed run: SIGKILL at each point, checking it left no manifest.
+        var kills = 0
+        var sawState = false
+        for (attempt, point) in Self.killPoints.enumerated() {
+            let partsBefore = Self.publishedParts(paths.raw("resumed"))
+            let process = try runner.start(runId: "resumed", attempt: attempt)
+            let started = Date()
+            var fire = false
+            while process.isRunning && !fire {
+                switch point {
+                case .afterMilliseconds(let ms): fire = Date().timeIntervalSince(started) * 1000 >= Double(ms)
+                case .afterNewParts(let n): fire = Self.publishedParts(paths.raw("resumed")) - partsBefore >= n
+                case .afterStreamParts(let stream, let n): fire = Self.publishedParts(paths.raw("resumed"), stream: stream) >= n
+                }
+                if Date().timeIntervalSince(started) > 40 { break }
+                if !fire { usleep(2_000) }
+            }
+            guard process.isRunning else {
+                // It finished before the kill point: the remaining points have nothing left to kill.
+                process.waitUntilExit()
+                Issue.record("attempt \(attempt) (\(point)) ended before it could be killed (exit \(process.terminationStatus)): \(runner.log("resumed", attempt: attempt).suffix(2_000))")
+                break
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "attempt \(attempt) was not killed")
+            kills += 1
+            #expect(!FileManager.default.fileExists(atPath: paths.rawManifest("resumed")), "a killed run (\(point)) left a manifest")
+            if FileManager.default.fileExists(atPath: paths.rawState("resumed")) { sawState = true }
+        }
+        #expect(kills == Self.killPoints.count)
+        #expect(sawState, "no kill left a run state behind; nothing was resumed")
+        #expect(Self.publishedParts(paths.raw("resumed")) > 0, "no kill happened after a unit was complete")
+
+        // Resume to completion with the same run id.
+        let resumeStart = server.requestCount
+        let final = try runner.start(runId: "resumed", attempt: Self.killPoints.count)
+        let finalStatus = try runner.wait(final, timeoutSeconds: 40)
+        #expect(finalStatus == 0, "resumed run failed: \(runner.log("resumed", attempt: Self.killPoints.count))")
+        #expect(server.requestCount - resumeStart < cleanRequests, "the resumed run redid everything instead of resuming")
+
+        // Same result as the uninterrupted run, and exactly the generated account.
+        let cleanManifest = try RawManifest.read(paths: paths, runId: "clean")
+        let resumedManifest = try RawManifest.read(paths: paths, runId: "resumed")
+        #expect(Set(resumedManifest.streams.keys) == Set(PipelineDefinition.knownStreams))
+        #expect(!FileManager.default.fileExists(atPath: paths.rawState("resumed")))
+        #expect(!FileManager.default.fileExists(atPath: paths.raw("resumed") + "/.parts"))
+        for stream in PipelineDefinition.knownStreams {
+            let resumed = try Self.lines(paths.rawFile("resumed", stream: stream))
+            let reference = try Self.lines(paths.rawFile("clean", stream: stream))
+            #expect(resumed == reference, "\(stream): decompressed contents differ from the uninterrupted run")
+            let resumedIds = try resumed.map(Self.id)
+            let referenceIds = try reference.map(Self.id)
+            #expect(resumedIds == referenceIds, "\(stream): object ids differ")
+            #expect(Set(resumedIds).count == resumedIds.count, "\(stream): duplicate objects after resuming")
+            if let fixtureStream = FixtureStream(rawValue: stream) {
+                #expect(resumed.map { String(decoding: $0, as: UTF8.self) }.sorted() == expectedLines(server.generator, fixtureStream),
+                        "\(stream): not exactly the generated account (gaps or extras)")
+            }
+            #expect(resumedManifest.streams[stream]?.objects == resumed.count)
+            #expect(resumedManifest.streams[stream]?.objects == cleanManifest.streams[stream]?.objects)
+            try resumedManifest.streams[stream]?.file.verify(in: paths.raw("resumed"))
+        }
+        #expect(resumedManifest.streams["invoices"]?.objects == Self.account.invoices)
+        #expect((resumedManifest.streams["invoices"]?.windows ?? 0) > 5, "the run was not windowed")
+
+        // The key went in through the environment only, and no log line carries it.
+        let key = server.configuration.apiKey
+        for attempt in 0...Self.killPoints.count { #expect(!runner.log("resumed", attempt: attempt).contains(key)) }
+        #expect(!runner.log("clean").contains(key))
+    }
+
+    // MARK: Helpers
+
+    static func pipelineYAML(apiBase: String, output: String) -> String {
+        """
+        name: kill-resume
+        mode: test
+        output: \(output)
+        stripe:
+          api_base: \(apiBase)
+          requests_per_second: 100000
+          timeout_seconds: 10
+          connect_timeout_seconds: 5
+          initial_backoff_seconds: 0.01
+          max_backoff_seconds: 0.1
+        extract:
+          window_days: 90
+          start: "2022-05-01"
+
+        """
+    }
+
+    /// Part files already published (renamed into place) under `<raw run>/.parts/<stream>/`, for
+    /// one stream or all of them.
+    static func publishedParts(_ runDirectory: String, stream: String? = nil) -> Int {
+        let root = runDirectory + "/.parts"
+        let streams = stream.map { [$0] } ?? ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+        var count = 0
+        for stream in streams {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: root + "/" + stream)) ?? []
+            count += files.filter { $0.hasSuffix(".ndjson.zst") && !$0.hasPrefix(".") }.count
+        }
+        return count
+    }
+
+    static func lines(_ path: String) throws -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        try ZstdLineReader(path: path).forEachLine { lines.append(Array($0)) }
+        return lines
+    }
+
+    static func id(_ line: [UInt8]) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+        return try #require(object?["id"] as? String, "a raw line without an id")
+    }
+}
+
+/// Starts `stripe-extract` runs as child processes; the key goes in through STRIPE_API_KEY only.
+struct ExtractRunner {
+    let executable: String
+    let pipeline: String
+    let output: String
+    let apiBase: String
+    let key: String
+    let logDirectory: String
+
+    func logPath(_ runId: String, attempt: Int) -> String { logDirectory + "/\(runId)-\(attempt).log" }
+
+    func log(_ runId: String, attempt: Int = 0) -> String {
+        (try? String(contentsOfFile: logPath(runId, attempt: attempt), encoding: .utf8)) ?? ""
+    }
+
+    func start(runId: String, attempt: Int = 0) throws -> Process {
+        var environment = ProcessInfo.processInfo.environment
+        environment["STRIPE_API_KEY"] = key
+        let path = logPath(runId, attempt: attempt)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [pipeline, "--run-id", runId, "--output", output, "--api-base", apiBase, "--log-format", "json"]
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? log.close()
+        return process
+    }
+
+    /// Waits for the exit status; kills the process and throws past the deadline.
+    func wait(_ process: Process, timeoutSeconds: Double) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw LocatorError("stripe-extract did not finish within \(Int(timeoutSeconds)) s")
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
