@@ -11,13 +11,16 @@ public enum LoadBenchmark {
         public var bytes: Int
         /// Peak resident set size of the process (VmHWM), when the platform reports it.
         public var peakRSSBytes: Int?
+        /// Compressed input read (staging files), when the benchmark read any.
+        public var inputBytes: Int?
 
         public var rowsPerSecond: Double { Double(rows) / max(seconds, 1e-9) }
 
         public var description: String {
             let rss = peakRSSBytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "n/a"
-            return String(format: "%d rows in %.2f s: %.0f rows/s, %d bytes (%.1f MB), peak RSS %@",
-                          rows, seconds, rowsPerSecond, bytes, Double(bytes) / 1_048_576, rss)
+            let input = inputBytes.map { String(format: ", read %.1f MB of staging", Double($0) / 1_048_576) } ?? ""
+            return String(format: "%d rows in %.2f s: %.0f rows/s, wrote %d bytes (%.1f MB)%@, peak RSS %@",
+                          rows, seconds, rowsPerSecond, bytes, Double(bytes) / 1_048_576, input, rss)
         }
     }
 
@@ -36,7 +39,7 @@ public enum LoadBenchmark {
         try writer.close()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-        return Result(rows: count, seconds: seconds, bytes: size, peakRSSBytes: peakResidentSetBytes())
+        return Result(rows: count, seconds: seconds, bytes: size, peakRSSBytes: peakResidentSetBytes(), inputBytes: nil)
     }
 
     /// Writes the same synthetic rows as a staging file (`<table>.ndjson.zst` encoding), e.g. to
@@ -53,6 +56,71 @@ public enum LoadBenchmark {
         }
         for extra in extraLines { try output.write(extra + "\n") }
         try output.close()
+    }
+
+    /// Times the load stage on staging run `runId` of `outputRoot` (for `stripe-bench load`).
+    ///
+    /// The load writes into a fresh scratch root (`scratchRoot`, default a temporary directory,
+    /// removed afterwards) whose `staging/<runId>` links to the real one, so the real output
+    /// tree is never touched. `bytes` is the Parquet (or NDJSON/CSV) written, `inputBytes` the
+    /// compressed staging read.
+    public static func loadStagingRun(outputRoot: String, runId: String, schemasDirectory: String,
+                                      options: LoadOptions = LoadOptions(), scratchRoot: String? = nil) throws -> Result {
+        let source = RunPaths(root: outputRoot)
+        let root = scratchRoot ?? NSTemporaryDirectory() + "stripe-load-bench-\(getpid())"
+        try? FileManager.default.removeItem(atPath: root)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let paths = RunPaths(root: root)
+        try FileManager.default.createDirectory(atPath: paths.stagingRoot, withIntermediateDirectories: true)
+        let stagingDirectory = URL(fileURLWithPath: source.staging(runId)).standardizedFileURL.path
+        try FileManager.default.createSymbolicLink(atPath: paths.staging(runId), withDestinationPath: stagingDirectory)
+        let stage = LoadStage(paths: paths, schemas: try SchemaSet.load(directory: schemasDirectory), options: options)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try stage.run(runId: runId)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let tables = result.manifest.tables.values
+        return Result(rows: tables.reduce(0) { $0 + $1.rows }, seconds: seconds,
+                      bytes: tables.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + $1.file.bytes } },
+                      peakRSSBytes: peakResidentSetBytes(), inputBytes: tables.reduce(0) { $0 + $1.source.bytes })
+    }
+
+    /// Writes `count` synthetic invoice lines as a staging run (untimed), then times loading it to
+    /// zstd Parquet through the real load path (for `stripe-bench parquet`). Everything happens
+    /// under `workDirectory`, which is removed afterwards.
+    public static func loadSyntheticInvoiceLines(count: Int, schemasDirectory: String, workDirectory: String,
+                                                 options: LoadOptions = LoadOptions()) throws -> Result {
+        try? FileManager.default.removeItem(atPath: workDirectory)
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        let schemas = try SchemaSet.load(directory: schemasDirectory)
+        guard let schema = schemas.table("invoice_lines") else {
+            throw LoadError(.configuration, "\(schemasDirectory) has no invoice_lines schema")
+        }
+        let source = workDirectory + "/source"
+        try writeSyntheticStagingRun(root: source, runId: "bench", tables: [(schema, count)])
+        var options = options
+        options.tables = ["invoice_lines"]
+        return try loadStagingRun(outputRoot: source, runId: "bench", schemasDirectory: schemasDirectory,
+                                  options: options, scratchRoot: workDirectory + "/load")
+    }
+
+    /// Writes `staging/<runId>/` under `root` with `count` synthetic rows per table, manifest last.
+    public static func writeSyntheticStagingRun(root: String, runId: String, tables: [(TableSchema, Int)], snapshotDate: String = "2025-06-01") throws {
+        let paths = RunPaths(root: root)
+        let directory = paths.staging(runId)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var entries: [String: StagingManifest.Table] = [:]
+        for (schema, count) in tables {
+            let path = paths.stagingFile(runId, table: schema.table)
+            try writeStagingInvoiceLines(count: count, schema: schema, path: path)
+            entries[schema.table] = StagingManifest.Table(file: try FileEntry.describe(path: path, relativeTo: directory),
+                                                          schemaHash: schema.hash, rowsIn: count, rowsOut: count, rowsRejected: 0)
+        }
+        try AtomicFile.write("", to: paths.stagingRejects(runId))
+        let manifest = StagingManifest(
+            runId: runId, pipeline: "bench", snapshotDate: snapshotDate, rawManifestSha256: String(repeating: "0", count: 64),
+            inputs: [:], tables: entries, rejects: try FileEntry.describe(path: paths.stagingRejects(runId), relativeTo: directory),
+            reportingCurrency: "EUR", ratesSha256: nil)
+        try ManifestCoding.write(manifest, to: paths.stagingManifest(runId))
     }
 
     /// VmHWM from /proc/self/status, in bytes.

@@ -68,7 +68,8 @@ public struct LoadStage {
             var entries: [WarehouseManifest.Partition] = []
             for partition in partitions {
                 let relative = table.schema.table + "/" + partition.relativePath
-                let entry = try describe(versionPath + "/" + relative, relative: relative)
+                let entry = try partition.checksum.map { FileEntry(file: relative, bytes: $0.bytes, sha256: $0.sha256) }
+                    ?? describe(versionPath + "/" + relative, relative: relative)
                 entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows, file: entry))
             }
             manifestTables[table.schema.table] = WarehouseManifest.Table(

@@ -29,12 +29,17 @@ final class ParquetPartitionWriter: PartitionFileWriter {
     private let kinds: [Kind]
     private let nullable: [Bool]
 
-    init(path: String, table: TableSchema, options: LoadOptions) throws {
+    /// A zstd Parquet writer for one partition file of `table`, footer tagged with the table and schema hash.
+    static func makeWriter(path: String, table: TableSchema, options: LoadOptions) throws -> ParquetFileWriter {
         var settings = ParquetWriterOptions(createdBy: ToolInfo.createdBy, compressor: try ZstdPageCompressor(level: options.zstdLevel))
         settings.rowGroupRows = options.rowGroupRows
         settings.keyValueMetadata = [KeyValue(key: "stripe_warehouse.table", value: table.table),
                                      KeyValue(key: "stripe_warehouse.schema_sha256", value: table.hash)]
-        writer = try ParquetFileWriter(path: path, schema: try table.parquetSchema(), options: settings)
+        return try ParquetFileWriter(path: path, schema: try table.parquetSchema(), options: settings)
+    }
+
+    init(path: String, table: TableSchema, options: LoadOptions) throws {
+        writer = try ParquetPartitionWriter.makeWriter(path: path, table: table, options: options)
         kinds = table.columns.map { column in
             switch column.type {
             case .string: return .string

@@ -14,6 +14,8 @@ struct TableLoader {
         var rows: Int
         /// Relative to the table directory: `<column>=<value>/part-00000.<ext>`.
         var relativePath: String
+        /// Size and sha256 of the written file, when the writer already computed them.
+        var checksum: FileEntry? = nil
     }
 
     /// Hive's name for a partition whose value is null.
@@ -26,15 +28,18 @@ struct TableLoader {
 
     /// Loads `stagingFile` into `tableDirectory` (which must not exist yet) and returns the partitions written.
     func load(stagingFile: String, into tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
+        if options.format == .parquet {
+            return try ParquetTableLoader(loader: self).load(stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
+        }
         if partitioning.by == .snapshot {
             return [try writeSnapshot(stagingFile: stagingFile, tableDirectory: tableDirectory)]
         }
         return try writeFacts(stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
     }
 
-    private var fileName: String { "part-00000." + options.fileExtension }
+    var fileName: String { "part-00000." + options.fileExtension }
 
-    private func partitionPath(_ value: String) -> String { "\(partitioning.column)=\(value)/\(fileName)" }
+    func partitionPath(_ value: String) -> String { "\(partitioning.column)=\(value)/\(fileName)" }
 
     private func writeSnapshot(stagingFile: String, tableDirectory: String) throws -> Partition {
         let relative = partitionPath(snapshotDate)
@@ -119,13 +124,13 @@ struct TableLoader {
         return partitions
     }
 
-    private func openStaging(_ path: String) throws -> ZstdLineReader {
+    func openStaging(_ path: String) throws -> ZstdLineReader {
         do { return try ZstdLineReader(path: path) } catch {
             throw LoadError(.staging, "cannot open staging file \(path)", cause: error)
         }
     }
 
-    private func nextLine(_ reader: ZstdLineReader) throws -> UnsafeRawBufferPointer? {
+    func nextLine(_ reader: ZstdLineReader) throws -> UnsafeRawBufferPointer? {
         do { return try reader.nextLine() } catch {
             throw LoadError(.staging, "\(reader.path) line \(reader.lineNumber + 1): cannot read (truncated or corrupt); re-run transform for this run", cause: error)
         }

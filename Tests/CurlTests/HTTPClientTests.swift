@@ -24,7 +24,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/gzip":
             raw = json.dumps({"data": ["x" * 50] * 200}).encode()
             self.send_body(gzip.compress(raw), [("Content-Encoding", "gzip")])
-        elif self.path == "/slow":
+        elif self.path.startswith("/slow"):
             time.sleep(3)
             self.send_body(b"{}")
         elif self.path == "/headers":
@@ -36,11 +36,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 server = Server(("127.0.0.1", 0), Handler)
-if len(sys.argv) > 2:
+if len(sys.argv) > 3:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(sys.argv[1], sys.argv[2])
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
     server.socket = context.wrap_socket(server.socket, server_side=True)
-print(server.server_address[1], flush=True)
+import os
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 server.serve_forever()
 """#
 
@@ -51,26 +54,26 @@ server.serve_forever()
         let scriptPath = directory.appending("peer.py")
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptPath] + (tls.map { [$0.cert, $0.key] } ?? [])
-        let out = Pipe()
-        process.standardOutput = out
+        // The peer announces its port in a file (renamed into place), polled with a deadline.
+        let portFile = directory.appending("port-\(UUID().uuidString)")
+        process.arguments = ["python3", scriptPath, portFile] + (tls.map { [$0.cert, $0.key] } ?? [])
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
+        var port: Int? = nil
+        for _ in 0..<400 where port == nil {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8) { port = Int(text) } else { usleep(50_000) }
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port else {
             process.terminate()
-            throw CurlError(.usage, "the python peer did not start")
+            throw CurlError(.usage, "the python peer did not start within 20 s")
         }
         self.port = port
     }
 
     deinit {
-        process.terminate()
-        process.waitUntilExit()
+        kill(process.processIdentifier, SIGKILL)
+        var status: Int32 = 0
+        waitpid(process.processIdentifier, &status, 0)
     }
 }
 

@@ -8,28 +8,37 @@
 final class ColumnChunkWriter {
     let column: ParquetColumn
     let physicalType: PhysicalType
+    /// `column.type`, kept apart so hot paths do not copy the column (and its name).
+    let type: ParquetColumnType
     private let fixedLength: Int
+    /// 10^precision for decimals stored as INT64: unscaled values must lie strictly within +-limit.
+    let decimalLimit: Int64?
     private let options: ParquetWriterOptions
+    private let nullable: Bool
+    private let pageValueLimit: Int
+    private let pageByteLimit: Int
+    private let dictionaryMaxBytes: Int
+    private let dictionaryMaxEntries: Int
 
     // The open page.
-    private var definitionLevels: [UInt8] = []
-    private var pageValueCount = 0
-    private var plainValues: [UInt8] = []
-    private var booleans = BooleanBitPacker()
-    private var dictionaryIndices: [UInt32] = []
+    @exclusivity(unchecked) private var definitionLevels: [UInt8] = []
+    @exclusivity(unchecked) private var pageValueCount = 0
+    @exclusivity(unchecked) private var plainValues: [UInt8] = []
+    @exclusivity(unchecked) private var booleans = BooleanBitPacker()
+    @exclusivity(unchecked) private var dictionaryIndices: [UInt32] = []
 
     // The open column chunk.
-    private var dictionary = ByteArrayDictionary()
-    private var dictionaryMode: Bool
+    @exclusivity(unchecked) private var dictionary = ByteArrayDictionary()
+    @exclusivity(unchecked) private var dictionaryMode: Bool
     private var dictionaryDisabled = false
     private var pages: [UInt8] = []
     private var chunkUncompressedSize: Int64 = 0
     private var chunkCompressedSize: Int64 = 0
     private var dataPageEncodings: [Encoding] = []
     private var encodingStats: [PageEncodingStats] = []
-    private var statistics = ColumnStatisticsAccumulator()
+    @exclusivity(unchecked) private var statistics = ColumnStatisticsAccumulator()
     /// Values (nulls included) written to the open chunk.
-    private(set) var chunkValueCount = 0
+    @exclusivity(unchecked) private(set) var chunkValueCount = 0
 
     private var bodyScratch: [UInt8] = []
     private var levelScratch: [UInt8] = []
@@ -38,8 +47,21 @@ final class ColumnChunkWriter {
     init(column: ParquetColumn, options: ParquetWriterOptions) {
         self.column = column
         self.physicalType = column.type.physicalType
+        self.type = column.type
         self.fixedLength = column.type.fixedLength ?? 0
+        if case .decimal(let precision, _) = column.type, precision <= ParquetDecimal.maxInt64Precision {
+            var limit: Int64 = 1
+            for _ in 0..<precision { limit *= 10 }
+            decimalLimit = limit
+        } else {
+            decimalLimit = nil
+        }
         self.options = options
+        self.nullable = column.nullable
+        self.pageValueLimit = options.pageValues
+        self.pageByteLimit = options.pageBytes
+        self.dictionaryMaxBytes = options.dictionaryMaxBytes
+        self.dictionaryMaxEntries = options.dictionaryMaxEntries
         self.dictionaryMode = options.dictionaryEnabled && column.type.physicalType == .byteArray
     }
 
@@ -55,7 +77,7 @@ final class ColumnChunkWriter {
     // MARK: Values
 
     func writeNull() throws {
-        guard column.nullable else {
+        guard nullable else {
             throw ParquetError(.invalidValue, "column '\(column.name)' is not nullable but got a null")
         }
         definitionLevels.append(0)
@@ -89,7 +111,7 @@ final class ColumnChunkWriter {
 
     func write(bytes value: UnsafeRawBufferPointer) throws {
         if dictionaryMode {
-            switch dictionary.indexOrInsert(value, maxBytes: options.dictionaryMaxBytes, maxEntries: options.dictionaryMaxEntries) {
+            switch dictionary.indexOrInsert(value, maxBytes: dictionaryMaxBytes, maxEntries: dictionaryMaxEntries) {
             case .existing(let index):
                 dictionaryIndices.append(index)
             case .inserted(let index):
@@ -109,7 +131,7 @@ final class ColumnChunkWriter {
 
     @inline(__always)
     private func nonNullValueWritten() throws {
-        if column.nullable { definitionLevels.append(1) }
+        if nullable { definitionLevels.append(1) }
         try valueWritten()
     }
 
@@ -117,7 +139,7 @@ final class ColumnChunkWriter {
     private func valueWritten() throws {
         pageValueCount += 1
         chunkValueCount += 1
-        if pageValueCount >= options.pageValues || openPageValueBytes >= options.pageBytes {
+        if pageValueCount >= pageValueLimit || openPageValueBytes >= pageByteLimit {
             try flushPage()
         }
     }

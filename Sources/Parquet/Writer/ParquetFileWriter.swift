@@ -13,13 +13,18 @@ public final class ParquetFileWriter {
 
     private let output: FileOutput
     private let columns: [ColumnChunkWriter]
-    private var rowGroups: [RowGroup] = []
-    private var rowsInGroup = 0
-    private var failed = false
-    private var closed = false
+    /// The same writers, unretained (`columns` keeps them alive): the per-value calls borrow them
+    /// without reference counting.
+    private let handles: [Unmanaged<ColumnChunkWriter>]
+    private let rowGroupRows: Int
+    private let rowGroupBytes: Int
+    @exclusivity(unchecked) private var rowGroups: [RowGroup] = []
+    @exclusivity(unchecked) private var rowsInGroup = 0
+    @exclusivity(unchecked) private var failed = false
+    @exclusivity(unchecked) private var closed = false
 
     /// Rows ended so far.
-    public private(set) var rowCount = 0
+    @exclusivity(unchecked) public private(set) var rowCount = 0
     /// Row groups written so far.
     public var rowGroupCount: Int { rowGroups.count }
 
@@ -28,6 +33,9 @@ public final class ParquetFileWriter {
         self.schema = schema
         self.options = options
         self.columns = schema.columns.map { ColumnChunkWriter(column: $0, options: options) }
+        self.handles = columns.map { Unmanaged.passUnretained($0) }
+        self.rowGroupRows = options.rowGroupRows
+        self.rowGroupBytes = options.rowGroupBytes
         self.output = try FileOutput(path: path)
         try output.write(ParquetFileWriter.magic)
     }
@@ -35,56 +43,74 @@ public final class ParquetFileWriter {
     // MARK: Typed values
 
     public func writeNull(_ column: Int) throws {
-        try run { try checked(column).writeNull() }
+        try withColumn(column) { writer in try run { try writer.writeNull() } }
     }
 
     /// For int64 and timestamp (microseconds) columns.
     public func write(_ column: Int, int64 value: Int64) throws {
-        let writer = try checked(column)
-        switch writer.column.type {
-        case .int64, .timestampMicros: try run { try writer.write(int64: value) }
-        default: throw mismatch(writer, "an int64")
+        try withColumn(column) { writer in
+            switch writer.type {
+            case .int64, .timestampMicros: try run { try writer.write(int64: value) }
+            default: throw mismatch(writer, "an int64")
+            }
         }
     }
 
     /// For date columns: days since 1970-01-01 (negative before).
     public func write(_ column: Int, date days: Int32) throws {
-        let writer = try checked(column)
-        guard writer.column.type == .date else { throw mismatch(writer, "a date") }
-        try run { try writer.write(int32: days) }
+        try withColumn(column) { writer in
+            guard writer.type == .date else { throw mismatch(writer, "a date") }
+            try run { try writer.write(int32: days) }
+        }
     }
 
     public func write(_ column: Int, bool value: Bool) throws {
-        let writer = try checked(column)
-        guard writer.column.type == .bool else { throw mismatch(writer, "a bool") }
-        try run { try writer.write(bool: value) }
+        try withColumn(column) { writer in
+            guard writer.type == .bool else { throw mismatch(writer, "a bool") }
+            try run { try writer.write(bool: value) }
+        }
     }
 
     /// For decimal columns: the unscaled value, which must have at most `precision` digits.
     public func write(_ column: Int, decimal value: ParquetDecimal) throws {
-        let writer = try checked(column)
-        guard case .decimal(let precision, _) = writer.column.type else { throw mismatch(writer, "a decimal") }
-        guard value.fits(precision: precision) else {
-            failed = true
-            throw ParquetError(.invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more than \(precision) digits")
+        try withColumn(column) { writer in
+            guard case .decimal(let precision, _) = writer.type else { throw mismatch(writer, "a decimal") }
+            guard value.fits(precision: precision) else {
+                failed = true
+                throw ParquetError(.invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more than \(precision) digits")
+            }
+            if writer.physicalType == .int64 {
+                // fits(precision <= 18) guarantees an Int64.
+                try run { try writer.write(int64: value.int64Value ?? 0) }
+            } else {
+                try run { try writer.write(fixedDecimal: value) }
+            }
         }
-        if writer.physicalType == .int64 {
-            // fits(precision <= 18) guarantees an Int64.
-            try run { try writer.write(int64: value.int64Value ?? 0) }
-        } else {
-            try run { try writer.write(fixedDecimal: value) }
+    }
+
+    /// For decimal columns of precision <= 18 (stored as INT64): the unscaled value, which must
+    /// have at most `precision` digits.
+    public func write(_ column: Int, unscaledDecimal value: Int64) throws {
+        try withColumn(column) { writer in
+            guard writer.physicalType == .int64, let limit = writer.decimalLimit else { return try self.write(column, decimal: ParquetDecimal(value)) }
+            guard value < limit && value > -limit else {
+                failed = true
+                throw ParquetError(.invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more digits than \(writer.type) allows")
+            }
+            try run { try writer.write(int64: value) }
         }
     }
 
     /// For string and JSON columns: UTF-8 bytes (not validated).
     public func write(_ column: Int, bytes value: UnsafeRawBufferPointer) throws {
-        let writer = try checked(column)
-        guard writer.physicalType == .byteArray else { throw mismatch(writer, "a string") }
-        guard value.count <= Int32.max else {
-            failed = true
-            throw ParquetError(.invalidValue, "column '\(writer.column.name)': a value of \(value.count) bytes exceeds 2 GiB")
+        try withColumn(column) { writer in
+            guard writer.physicalType == .byteArray else { throw mismatch(writer, "a string") }
+            guard value.count <= Int32.max else {
+                failed = true
+                throw ParquetError(.invalidValue, "column '\(writer.column.name)': a value of \(value.count) bytes exceeds 2 GiB")
+            }
+            try run { try writer.write(bytes: value) }
         }
-        try run { try writer.write(bytes: value) }
     }
 
     /// For string and JSON columns.
@@ -97,14 +123,22 @@ public final class ParquetFileWriter {
     public func endRow() throws {
         guard !failed, !closed else { throw unusable() }
         let expected = rowsInGroup + 1
-        for writer in columns where writer.chunkValueCount != expected {
+        var buffered = 0
+        var incomplete: Int?
+        for index in 0..<handles.count {
+            handles[index]._withUnsafeGuaranteedRef { writer in
+                if writer.chunkValueCount != expected { incomplete = index }
+                buffered += writer.bufferedBytes
+            }
+        }
+        if let index = incomplete {
             failed = true
-            let got = writer.chunkValueCount - rowsInGroup
-            throw ParquetError(.incompleteRow, "row \(rowCount): column '\(writer.column.name)' got \(got) values, expected 1")
+            let got = columns[index].chunkValueCount - rowsInGroup
+            throw ParquetError(.incompleteRow, "row \(rowCount): column '\(columns[index].column.name)' got \(got) values, expected 1")
         }
         rowsInGroup = expected
         rowCount += 1
-        if rowsInGroup >= options.rowGroupRows || bufferedBytes >= options.rowGroupBytes {
+        if rowsInGroup >= rowGroupRows || buffered >= rowGroupBytes {
             try run { try flushRowGroup() }
         }
     }
@@ -202,14 +236,15 @@ public final class ParquetFileWriter {
         rowsInGroup = 0
     }
 
+    /// Runs `body` with column `column`'s writer, borrowed without retaining it.
     @inline(__always)
-    private func checked(_ column: Int) throws -> ColumnChunkWriter {
+    private func withColumn<R>(_ column: Int, _ body: (ColumnChunkWriter) throws -> R) throws -> R {
         guard !failed, !closed else { throw unusable() }
-        guard column >= 0, column < columns.count else {
+        guard column >= 0, column < handles.count else {
             failed = true
             throw ParquetError(.invalidValue, "column index \(column) out of range (schema has \(columns.count) columns)")
         }
-        return columns[column]
+        return try handles[column]._withUnsafeGuaranteedRef { try body($0) }
     }
 
     /// Runs a step that mutates state, marking the writer failed if it throws.
@@ -223,7 +258,7 @@ public final class ParquetFileWriter {
 
     private func mismatch(_ writer: ColumnChunkWriter, _ kind: String) -> ParquetError {
         failed = true
-        return ParquetError(.invalidValue, "column '\(writer.column.name)' is \(writer.column.type), cannot take \(kind)")
+        return ParquetError(.invalidValue, "column '\(writer.column.name)' is \(writer.type), cannot take \(kind)")
     }
 
     private func unusable() -> ParquetError {

@@ -1,0 +1,284 @@
+import Core
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Parquet
+import Zstd
+
+/// The Parquet path of `TableLoader`: parse each staging line once, then write partitions in parallel.
+///
+/// Pass 1 (one thread) reads the staging file, decodes every row into typed values
+/// (`TypedRowCodec`) and appends it to its partition's scratch file, keeping input order.
+/// Pass 2 writes each partition's file from its scratch file; partitions are independent files,
+/// so they are spread over the cores, and each file's bytes depend only on its rows.
+struct ParquetTableLoader {
+    let loader: TableLoader
+
+    /// Compressed decoded rows held in memory between the passes before they go to scratch files.
+    static let memoryBudget = 48 << 20
+
+    /// Most partitions written at once; each holds one row group in memory.
+    static var workerCount: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4)) }
+
+    func load(stagingFile: String, tableDirectory: String, scratchDirectory: String) throws -> [TableLoader.Partition] {
+        let table = loader.table
+        let partitioning = loader.partitioning
+        var sourceIndex: Int?
+        if partitioning.by != .snapshot {
+            guard let source = partitioning.sourceColumn, let index = table.index(ofColumn: source) else {
+                throw LoadError(.configuration, "table \(table.table): partition by \(partitioning.by.rawValue) needs a source column in the schema")
+            }
+            sourceIndex = index
+        }
+        try AtomicFile.createDirectory(scratchDirectory)
+
+        // Pass 1: decode and split by partition value. Blocks of lines are decoded in parallel
+        // (the next block is read meanwhile) and appended to the scratch files in block order.
+        let codec = TypedRowCodec(table: table)
+        var spills: [String: PartitionSpill] = [:]
+        var heldBytes = 0
+        let reader = try loader.openStaging(stagingFile)
+        let blockReader = StagingBlockReader(loader: loader, reader: reader)
+        // Two blocks per thread and batch, so a slow block rarely leaves a core idle at the barrier.
+        let parsers = 2 * ParquetTableLoader.workerCount
+        var current = try blockReader.readBlocks(parsers)
+        while !current.isEmpty {
+            let batch = current
+            var next: [StagingBlock] = []
+            let outputs = try runInParallel(batch.count + 1) { index -> BlockOutput? in
+                if index == 0 {
+                    next = try blockReader.readBlocks(parsers)
+                    return nil
+                }
+                return try decode(batch[index - 1], codec: codec, sourceIndex: sourceIndex, stagingFile: stagingFile)
+            }
+            for output in outputs {
+                guard let output else { continue }
+                for part in output.partitions {
+                    let spill = spillFile(for: part.value, in: &spills, scratchDirectory: scratchDirectory)
+                    spill.append(PartitionSpill.Chunk(compressed: part.records, rawSize: part.rawSize), rows: part.count)
+                    heldBytes += part.records.count
+                }
+            }
+            // Over budget: move the largest partitions' chunks to their scratch files.
+            while heldBytes > ParquetTableLoader.memoryBudget,
+                  let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) }) {
+                heldBytes -= largest.heldBytes
+                try largest.moveToDisk()
+            }
+            current = next
+        }
+        if sourceIndex == nil && spills.isEmpty {
+            // An empty dimension table still gets its snapshot partition (a schema-only file).
+            _ = spillFile(for: loader.snapshotDate, in: &spills, scratchDirectory: scratchDirectory)
+        }
+
+        // Pass 2: one file per partition, partitions spread over the cores.
+        let values = spills.keys.sorted()
+        let jobs = values.map { (value: $0, spill: spills[$0]!) }
+        let results = try runInParallel(jobs.count) { index in
+            try writePartition(value: jobs[index].value, spill: jobs[index].spill, codec: codec,
+                               stagingFile: stagingFile, tableDirectory: tableDirectory)
+        }
+        return results
+    }
+
+    /// Decodes one block's rows into per-partition records, partitions in first-seen order.
+    private func decode(_ block: StagingBlock, codec: TypedRowCodec, sourceIndex: Int?, stagingFile: String) throws -> BlockOutput {
+        var decoder = StagingRowDecoder(table: loader.table, file: stagingFile)
+        var output = BlockOutput()
+        var lastKey: [UInt8] = []
+        var lastPart = -1
+        var lineNumber = block.firstLineNumber
+        try block.bytes.withUnsafeBytes { bytes in
+            var start = 0
+            while start < bytes.count {
+                guard let hit = memchr(bytes.baseAddress! + start, 10, bytes.count - start) else { break }
+                let end = UnsafeRawPointer(hit) - bytes.baseAddress!
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                let number = lineNumber
+                start = end + 1
+                lineNumber += 1
+                if line.isEmpty { continue }
+                try decoder.parse(line, lineNumber: number)
+                var part: Int
+                if let sourceIndex, !decoder.isNull(sourceIndex) {
+                    let text = try decoder.rawString(sourceIndex)
+                    if lastPart >= 0, text.count >= lastKey.count, memcmp(text.baseAddress!, lastKey, lastKey.count) == 0 {
+                        part = lastPart
+                    } else {
+                        guard let value = StagingTime.partitionValue(text, by: loader.partitioning.by) else {
+                            throw decoder.failure(sourceIndex, "the partition column is not a date or timestamp")
+                        }
+                        part = output.index(of: value)
+                        lastKey = Array(value.utf8)
+                        lastPart = part
+                    }
+                } else {
+                    part = output.index(of: sourceIndex == nil ? loader.snapshotDate : TableLoader.nullPartition)
+                }
+                let records = output.partitions[part].buffer
+                let mark = records.count
+                records.append(UInt32(0))
+                try codec.encode(&decoder, into: records)
+                records.store(UInt32(records.count - mark - 4), at: mark)
+                output.partitions[part].count += 1
+            }
+        }
+        let compressor: ZstdCompressor
+        do { compressor = try ZstdCompressor(level: 1) } catch { throw LoadError(.io, "cannot start zstd", cause: error) }
+        for index in output.partitions.indices {
+            let raw = output.partitions[index].buffer
+            output.partitions[index].rawSize = raw.count
+            // A copy of exactly the compressed size: the compressor's array keeps the raw size's capacity.
+            var compressed: [UInt8] = []
+            do {
+                try compressor.compress(raw.bytes, appendingTo: &compressed)
+                output.partitions[index].records = compressed.withUnsafeBytes { Array($0) }
+            } catch {
+                throw LoadError(.io, "cannot compress scratch rows of \(stagingFile)", cause: error)
+            }
+        }
+        return output
+    }
+
+    private func spillFile(for value: String, in spills: inout [String: PartitionSpill], scratchDirectory: String) -> PartitionSpill {
+        if let existing = spills[value] { return existing }
+        let spill = PartitionSpill(path: scratchDirectory + "/\(loader.table.table)-\(spills.count).rows")
+        spills[value] = spill
+        return spill
+    }
+
+    private func writePartition(value: String, spill: PartitionSpill, codec: TypedRowCodec, stagingFile: String, tableDirectory: String) throws -> TableLoader.Partition {
+        let relative = loader.partitionPath(value)
+        let path = tableDirectory + "/" + relative
+        try AtomicFile.createParentDirectory(of: path)
+        let writer = try ParquetPartitionWriter.makeWriter(path: path, table: loader.table, options: loader.options)
+        var rows = 0
+        var lineNumber = 0
+        do {
+            try spill.forEachRecord { record in
+                lineNumber = try codec.write(record: record, to: writer)
+                rows += 1
+            }
+        } catch let error as ParquetError {
+            throw LoadError(.badRow, "\(stagingFile) line \(lineNumber + 1): \(error.message)", cause: error)
+        }
+        do { try writer.close() } catch {
+            throw LoadError(.io, "cannot finish \(path)", cause: error)
+        }
+        let checksum: FileEntry
+        do { checksum = try FileEntry.describe(path: path, relativeTo: "") } catch {
+            throw LoadError(.io, "cannot checksum \(path)", cause: error)
+        }
+        return TableLoader.Partition(value: value, rows: rows, relativePath: relative, checksum: checksum)
+    }
+}
+
+/// Whole staging lines (each ending in a newline, empty ones kept so numbering holds).
+struct StagingBlock {
+    var bytes: [UInt8]
+    var firstLineNumber: Int
+}
+
+/// One block's records per partition (see `PartitionSpill`).
+struct BlockOutput {
+    struct Part {
+        var value: String
+        /// Length-prefixed records while the block is decoded...
+        var buffer = RecordBuffer()
+        /// ...then zstd-compressed.
+        var records: [UInt8] = []
+        var rawSize = 0
+        var count = 0
+    }
+    var partitions: [Part] = []
+
+    mutating func index(of value: String) -> Int {
+        if let index = partitions.firstIndex(where: { $0.value == value }) { return index }
+        partitions.append(Part(value: value))
+        return partitions.count - 1
+    }
+}
+
+/// Cuts the staging file into blocks of about `blockBytes` of whole lines.
+final class StagingBlockReader: @unchecked Sendable {
+    static let blockBytes = 2 << 20
+    private let loader: TableLoader
+    private let reader: ZstdLineReader
+
+    init(loader: TableLoader, reader: ZstdLineReader) {
+        self.loader = loader
+        self.reader = reader
+    }
+
+    /// Up to `count` blocks; empty at the end of the file.
+    func readBlocks(_ count: Int) throws -> [StagingBlock] {
+        var blocks: [StagingBlock] = []
+        while blocks.count < count {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(StagingBlockReader.blockBytes + 65_536)
+            let first = reader.lineNumber + 1
+            while bytes.count < StagingBlockReader.blockBytes, let line = try loader.nextLine(reader) {
+                bytes.append(contentsOf: line)
+                bytes.append(10)
+            }
+            if bytes.isEmpty { break }
+            blocks.append(StagingBlock(bytes: bytes, firstLineNumber: first))
+        }
+        return blocks
+    }
+}
+
+/// Runs `body(0..<count)` on up to `ParquetTableLoader.workerCount` threads; results in index order.
+/// An error stops the jobs not yet started; the error of the lowest failing index is rethrown.
+func runInParallel<T>(_ count: Int, _ body: @escaping (Int) throws -> T) throws -> [T] {
+    let workers = min(ParquetTableLoader.workerCount, count)
+    if workers <= 1 { return try (0..<count).map(body) }
+    let state = ParallelState<T>(count)
+    let bodyBox = UncheckedBox(body)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            state.lock.lock()
+            let index = state.next
+            state.next += 1
+            let stop = state.error != nil || index >= count
+            state.lock.unlock()
+            if stop { return }
+            do {
+                let result = try bodyBox.value(index)
+                state.lock.lock()
+                state.results[index] = result
+                state.lock.unlock()
+            } catch {
+                state.lock.lock()
+                // Jobs start in index order, so the lowest failing index is the same on every run.
+                if state.error == nil || index < state.errorIndex {
+                    state.error = error
+                    state.errorIndex = index
+                }
+                state.lock.unlock()
+            }
+        }
+    }
+    if let error = state.error { throw error }
+    return state.results.map { $0! }
+}
+
+/// The shared cursor, results and first error of `runInParallel`, guarded by `lock`.
+private final class ParallelState<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var next = 0
+    var results: [T?]
+    var error: (any Error)?
+    var errorIndex = Int.max
+    init(_ count: Int) { results = Array(repeating: nil, count: count) }
+}
+
+private struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

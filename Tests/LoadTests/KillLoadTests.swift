@@ -1,0 +1,111 @@
+import Core
+import Foundation
+@testable import Load
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGKILLs the real `stripe-load` executable at varied moments of a load and checks the published
+/// tree after each kill: always exactly the previous run's tree or the new one, never a mix; a
+/// final re-run then gives the bytes of an uninterrupted load.
+@Suite(.serialized) struct KillLoadTests {
+    /// `stripe-load` built next to the test bundle (`swift build --build-tests` builds it).
+    static func executable() throws -> String {
+        var candidates: [String] = []
+        let bundle = Bundle.main.bundleURL
+        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("stripe-load").path)
+        candidates.append(bundle.appendingPathComponent("stripe-load").path)
+        let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        candidates.append(argument0.deletingLastPathComponent().appendingPathComponent("stripe-load").path)
+        candidates.append(argument0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("stripe-load").path)
+        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
+        throw LoadError(.configuration, "stripe-load not found next to the test bundle (looked at \(candidates)); build it with `swift build --build-tests`")
+    }
+
+    /// Relative path -> sha256 of every file of the published tree.
+    static func publishedState(_ fixture: LoadFixture) throws -> [String: String] {
+        try fixture.warehouseFiles().mapValues { SHA256.hex([UInt8]($0)) }
+    }
+
+    static func writePipeline(_ fixture: LoadFixture) throws -> String {
+        let path = fixture.root + "/pipeline.yaml"
+        try """
+        name: kill-test
+        mode: test
+        output: \(fixture.root)
+        schemas: \(LoadFixture.repositoryRoot)/schemas
+        load:
+          format: parquet
+          row_group_rows: 4096
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Starts `stripe-load` on `runId`; output and errors go to a log file in the fixture.
+    static func start(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [pipeline, "--run-id", runId, "--output", fixture.root]
+        let log = fixture.root + "/load.log"
+        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    static func runToCompletion(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) throws -> Double {
+        let started = Date()
+        let process = try start(executable, fixture, pipeline: pipeline, runId: runId)
+        process.waitUntilExit()
+        let log = (try? String(contentsOfFile: fixture.root + "/load.log", encoding: .utf8)) ?? ""
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw LoadError(.io, "stripe-load \(runId) exited with \(process.terminationStatus): \(log.suffix(2_000))")
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    @Test func sigkillAtAnyMomentLeavesTheOldOrTheNewTreeAndARerunFinishesIt() throws {
+        let executable = try Self.executable()
+        let killed = try LoadFixture()
+        let clean = try LoadFixture()
+        defer { killed.remove(); clean.remove() }
+        try killed.writeStagingRun("run1", rows: ["invoice_lines": 3_000, "customers": 200, "prices": 50], snapshotDate: "2025-06-01")
+        try killed.writeStagingRun("run2", rows: ["invoice_lines": 16_000, "customers": 300, "prices": 60], snapshotDate: "2025-06-02")
+        try FileManager.default.copyItem(atPath: killed.paths.stagingRoot, toPath: clean.paths.stagingRoot)
+        let pipelines = [try Self.writePipeline(killed), try Self.writePipeline(clean)]
+
+        // The two known states: after run1, and after run1 then run2 uninterrupted.
+        _ = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run1")
+        let oldState = try Self.publishedState(clean)
+        let duration = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run2")
+        let newState = try Self.publishedState(clean)
+        #expect(!oldState.isEmpty && oldState != newState)
+        #expect(newState.keys.contains("_runs/run1.json") && newState.keys.contains("_runs/run2.json"))
+
+        _ = try Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run1")
+        #expect(try Self.publishedState(killed) == oldState)
+
+        // Kill run2 at spread-out moments of the first half of its expected duration; should one
+        // finish anyway, later attempts are no-ops and must keep the new tree.
+        var kills = 0
+        for fraction in [0.05, 0.3, 0.15, 0.45, 0.25, 0.1, 0.55, 0.35] {
+            let process = try Self.start(executable, killed, pipeline: pipelines[0], runId: "run2")
+            usleep(useconds_t(duration * fraction * 1_000_000))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            let state = try Self.publishedState(killed)
+            #expect(state == oldState || state == newState, "after a kill at \(fraction) of the run the published tree is a mix")
+        }
+        #expect(kills >= 5, "the load finished before most kills; make the staging run bigger")
+
+        _ = try Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run2")
+        #expect(try Self.publishedState(killed) == newState)
+    }
+}
