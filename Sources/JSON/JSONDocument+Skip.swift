@@ -3,6 +3,13 @@
 // Bounds are always checked, so malformed input throws instead of reading past the buffer.
 
 extension JSONDocument {
+    /// The value starting at byte `i` (not whitespace), found by the fast skip: its extent is
+    /// known (strings terminated, brackets balanced) but its contents are not validated. For
+    /// callers that walk a document's bytes themselves.
+    public func skippedValue(at i: Int) throws -> JSONValue {
+        try skipValue(at: i)
+    }
+
     /// The value starting at `i` (which must not be whitespace), skipped fast.
     @inline(__always)
     func skipValue(at i: Int) throws -> JSONValue {

@@ -13,8 +13,11 @@ public struct JSONValue: Sendable, Equatable {
     public let end: Int
     public let kind: JSONKind
 
+    /// A value covering `start..<end` of a document whose kind is `kind`. Navigation makes these;
+    /// code that scans a document's bytes itself (single-pass extractors) may make them too, and is
+    /// then responsible for the range being one complete value of that kind.
     @inline(__always)
-    init(start: Int, end: Int, kind: JSONKind) {
+    public init(start: Int, end: Int, kind: JSONKind) {
         self.start = start
         self.end = end
         self.kind = kind

@@ -32,8 +32,12 @@ public struct LoadStage {
         let versions = WarehouseVersions(paths: paths)
         let current = try versions.currentVersion()
         let publishedManifest = paths.warehouseManifest(runId)
+        // Already published only if it was built from this very staging manifest (a re-transform,
+        // e.g. `stripe-etl run --redo`, must be loaded again).
+        let stagingSha = try SHA256.hexOfFile(atPath: paths.stagingManifest(runId))
         if current != nil, let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
-           existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)) {
+           existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)),
+           existing.stagingManifest.sha256 == stagingSha {
             versions.removeVersions(except: Set([current].compactMap { $0 }))
             return Result(manifest: existing, manifestPath: publishedManifest, alreadyPublished: true)
         }

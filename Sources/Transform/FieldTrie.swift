@@ -4,7 +4,7 @@ import JSON
 /// only the nested objects some path enters) fills every path's slot. Keys are matched on their raw
 /// bytes; Stripe never escapes its field names.
 struct FieldTrie {
-    private struct Edge {
+    struct Edge {
         var keyOffset: Int
         var keyLength: Int
         /// Node entered when the value is an object, or -1.
@@ -75,6 +75,10 @@ struct FieldTrie {
             }
         }
     }
+
+    /// The sealed trie as flat arrays (for `SinglePassExtractor`): key bytes, edges, and each node's
+    /// first edge and edge count. Node 0 is the root.
+    var flat: (keys: [UInt8], edges: [Edge], starts: [Int], counts: [Int]) { (keyBytes, edges, nodeStart, nodeCount) }
 
     /// Fills `slots` (already cleared to nil) with the values of this trie's paths in `object`.
     /// Only the first occurrence of a key counts. A non-object where a path goes deeper is skipped.

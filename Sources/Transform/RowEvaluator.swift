@@ -17,6 +17,25 @@ final class RowEvaluator {
         let reportingPerEUR: ExactDecimal
         let rate: ExactDecimal
         let rateDay: Int
+        /// 64-bit fast path of `convert`: reporting-per-EUR units, source-per-EUR units (> 0) and
+        /// source scale - reporting scale; `fast` false when they do not fit.
+        var multiplier: Int64 = 0
+        var divisor: Int64 = 1
+        var baseShift = 0
+        var fast = false
+
+        init(sourcePerEUR: ExactDecimal, reportingPerEUR: ExactDecimal, rate: ExactDecimal, rateDay: Int) {
+            self.sourcePerEUR = sourcePerEUR
+            self.reportingPerEUR = reportingPerEUR
+            self.rate = rate
+            self.rateDay = rateDay
+            if let m = Int64(exactly: reportingPerEUR.units), let d = Int64(exactly: sourcePerEUR.units), d > 0 {
+                multiplier = m
+                divisor = d
+                baseShift = sourcePerEUR.scale - reportingPerEUR.scale
+                fast = true
+            }
+        }
     }
 
     struct Rejected {
@@ -34,7 +53,11 @@ final class RowEvaluator {
 
     private(set) var document = JSONDocument(UnsafeRawBufferPointer(start: nil, count: 0))
     let objectSlots: UnsafeMutablePointer<JSONValue?>
-    let unitSlots: UnsafeMutablePointer<JSONValue?>
+    /// The current unit's slots: `ownUnitSlots`, or a row of the single-pass extractor.
+    private(set) var unitSlots: UnsafeMutablePointer<JSONValue?>
+    private let ownUnitSlots: UnsafeMutablePointer<JSONValue?>
+    /// One-scan extraction for plain (one-phase) tables on trusted input; nil otherwise.
+    private let singlePass: SinglePassExtractor?
     let values: UnsafeMutablePointer<Value>
     let columnCount: Int
     let program: FlatProgram
@@ -62,6 +85,10 @@ final class RowEvaluator {
 
     // Currency and rates caches.
     private var currencyCache: [UInt64: CurrencyInfo] = [:]
+    /// The last currency looked up (rows of one document share it).
+    private var lastCurrencyKey: UInt64 = 0
+    private var lastCurrency: CurrencyInfo?
+    private var lastFXKey = Int.min
     private(set) var currencies: [CurrencyInfo] = []
     private var fxCache: [Int: FXRate] = [:]
     private var fxReady = false
@@ -94,7 +121,9 @@ final class RowEvaluator {
         self.rates = rates
         self.validateInput = validateInput
         objectSlots = .allocate(capacity: max(1, plan.objectTrie.slotCount))
-        unitSlots = .allocate(capacity: max(1, plan.unitTrie.slotCount))
+        ownUnitSlots = .allocate(capacity: max(1, plan.unitTrie.slotCount))
+        unitSlots = ownUnitSlots
+        singlePass = !validateInput && plan.mrrColumn == nil ? SinglePassExtractor(plan: plan) : nil
         columnCount = plan.columns.count
         values = .allocate(capacity: columnCount)
         values.initialize(repeating: .null, count: columnCount)
@@ -127,6 +156,16 @@ final class RowEvaluator {
         textOffsets.initialize(from: textOffsetList, count: textOffsetList.count)
     }
 
+    /// Whether documents map independently of each other (no lookups filled while mapping, no
+    /// two-phase items), so batches of lines may be mapped by several evaluators at once.
+    var isDocumentIndependent: Bool {
+        if plan.mrrColumn != nil { return false }
+        for d in program.derivations {
+            if case .discounts = d { return false }
+        }
+        return true
+    }
+
     /// The interned text `i` as JSON string bytes.
     @inline(__always) func textJSON(_ i: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: textBytes + textOffsets[i], count: textOffsets[i + 1] - textOffsets[i])
@@ -134,7 +173,7 @@ final class RowEvaluator {
 
     deinit {
         objectSlots.deallocate()
-        unitSlots.deallocate()
+        ownUnitSlots.deallocate()
         values.deinitialize(count: columnCount)
         values.deallocate()
         columnTypes.deallocate()
@@ -152,7 +191,9 @@ final class RowEvaluator {
 
     /// Maps one raw NDJSON line. Afterwards `unitsIn`, `rowsOut` and `rejected` describe it.
     func map(line: UnsafeRawBufferPointer) {
+        if let singlePass, mapSinglePass(line: line, singlePass) { return }
         startObject()
+        unitSlots = ownUnitSlots
         document = JSONDocument(line)
         let root: JSONValue
         do {
@@ -170,9 +211,43 @@ final class RowEvaluator {
         mapObject(root)
     }
 
+    /// The one-scan path: false (nothing recorded) when the line needs the general path, i.e. it is
+    /// not the plain shape the extractor takes or its parent object is rejected.
+    private func mapSinglePass(line: UnsafeRawBufferPointer, _ extractor: SinglePassExtractor) -> Bool {
+        startObject()
+        document = JSONDocument(line)
+        do {
+            try extractor.extract(document, into: objectSlots, slotCount: plan.objectTrie.slotCount)
+        } catch {
+            return false
+        }
+        if let live = objectSlots[plan.livemodeSlot], live.kind == .bool,
+           (document.bytes(live).first == UInt8(ascii: "t")) != settings.livemode {
+            return false
+        }
+        unitIndex = 0
+        guard let arraySlot = plan.unitArraySlot else {
+            unitSlots = ownUnitSlots
+            unitsIn = 1
+            mapRow(unitId: nil)
+            return true
+        }
+        guard let array = objectSlots[arraySlot], array.kind == .array else { return false }
+        let width = extractor.unitSlotCount
+        for u in 0..<extractor.unitCount {
+            unitsIn += 1
+            unitSlots = extractor.unitRows + u * width
+            mapRow(unitId: nil)
+            unitIndex += 1
+        }
+        unitSlots = ownUnitSlots
+        return true
+    }
+
     /// Maps an object inside the current document (e.g. an event's `data.object`).
     func map(object: JSONValue, in document: JSONDocument) {
         startObject()
+        unitSlots = ownUnitSlots
         self.document = document
         mapObject(object)
     }
@@ -495,7 +570,12 @@ final class RowEvaluator {
         if raw.count >= 1 && raw.count <= 7 {
             for b in raw { key = key << 8 | UInt64(b | 0x20) }
             key |= UInt64(raw.count) << 56
-            if let hit = currencyCache[key] { return hit }
+            if key == lastCurrencyKey, let lastCurrency { return lastCurrency }
+            if let hit = currencyCache[key] {
+                lastCurrencyKey = key
+                lastCurrency = hit
+                return hit
+            }
         }
         let code = String(decoding: raw, as: UTF8.self).lowercased()
         guard let exponent = Currency.exponent(of: code) else {
@@ -526,14 +606,18 @@ final class RowEvaluator {
         guard let info = try currency(try eval(fxCurrencyNode)) else { throw RowReject(.missingField, "fx: the row has no currency") }
         guard let day = try dayValue(try eval(fxDateNode)) else { throw RowReject(.missingField, "fx: the row has no date to convert at") }
         let key = day &* 4096 &+ info.serial
-        if let hit = fxCache[key] {
+        if key == lastFXKey {
+            // Same currency and day as the previous row (every line of a document): `fx` is it.
+        } else if let hit = fxCache[key] {
             fx = hit
+            lastFXKey = key
         } else {
             let conversion = try rates.convert(minorUnits: 0, currency: info.code, on: day, to: settings.reportingCurrency)
             let rate = FXRate(sourcePerEUR: conversion.sourceRatePerEUR, reportingPerEUR: conversion.reportingRatePerEUR,
                               rate: conversion.rate, rateDay: conversion.rateDay)
             fxCache[key] = rate
             fx = rate
+            lastFXKey = key
         }
         fxSourceExponent = info.exponent
         fxReady = true
@@ -543,6 +627,10 @@ final class RowEvaluator {
     /// `major` (source currency major units) in the reporting currency: major x reporting-per-EUR /
     /// source-per-EUR from the published rates, rounded once, half-even, to the reporting exponent.
     func convert(_ major: ExactDecimal, _ rate: FXRate) throws -> ExactDecimal {
+        if rate.fast, let units = Int64(exactly: major.units),
+           let q = ExactMath.scaledQuotient(units, rate.multiplier, rate.divisor, shift: rate.baseShift + settings.reportingExponent - major.scale) {
+            return ExactDecimal(units: Int128(q), scale: settings.reportingExponent)
+        }
         let product = try ExactMath.multiply(major, rate.reportingPerEUR)
         return try ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent)
     }

@@ -8,7 +8,7 @@ public enum SchemaDocumentation {
         # Stripe -> warehouse mapping
 
         Generated from `schemas/*.json` (the single source of truth for every table); do not edit by hand.
-        A test fails when this file is out of date; regenerate it with `stripe-etl schemas doc > schemas/MAPPING.md`
+        A test fails when this file is out of date; regenerate it with `stripe-etl docs` (writes schemas/MAPPING.md)
         (or `UPDATE_MAPPING=1 swift test --filter MappingDocumentTests`).
 
         ## How a `source` is read

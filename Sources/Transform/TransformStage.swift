@@ -31,6 +31,11 @@ public struct TransformStage {
         public var refreshRates = false
         /// Convert to the reporting currency (off only for benchmarks: reporting columns are null).
         public var convert = true
+        /// Threads mapping rows of one table (1 = on the reading thread). Tables whose mapping is
+        /// independent per document (invoice and credit-note lines, prices) are cut into batches of
+        /// lines mapped in parallel and written back in input order, so the files are byte-identical
+        /// for every value. Customers and subscriptions (which share per-run lookups) use one thread.
+        public var mappingThreads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
         public init() {}
     }
@@ -131,9 +136,17 @@ public struct TransformStage {
             let writer = try ZstdFileWriter(path: temporary, level: options.zstdLevel, workers: options.compressionWorkers)
             var counts = TableCounts()
             let tableStart = clock.now
-            let tableCPUStart = ProcessStatistics.threadCPUSeconds()
+            let tableCPUStart = ProcessStatistics.processCPUSeconds()
             var tableBytes = 0
-            if let path = rawPath(schema.sourceStream) {
+            let parallel = options.mappingThreads > 1 && schema.table != "customers" && evaluator.isDocumentIndependent
+            var extraEvaluators: [RowEvaluator] = []
+            if parallel, let path = rawPath(schema.sourceStream) {
+                extraEvaluators = (1..<options.mappingThreads).map { _ in
+                    RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
+                }
+                tableBytes = try mapInParallel(path: path, evaluators: [evaluator] + extraEvaluators, table: schema.table,
+                                               stream: schema.sourceStream, writer: writer, rejects: rejects, counts: &counts)
+            } else if let path = rawPath(schema.sourceStream) {
                 let reader = try ZstdLineReader(path: path)
                 var deletedSeen = Set<String>()
                 let isCustomers = schema.table == "customers"
@@ -167,20 +180,28 @@ public struct TransformStage {
             statistics.tables.append(.init(table: schema.table, stream: schema.sourceStream, inputBytes: tableBytes,
                                            rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected,
                                            seconds: Self.seconds(clock.now - tableStart),
-                                           cpuSeconds: ProcessStatistics.threadCPUSeconds() - tableCPUStart))
+                                           cpuSeconds: ProcessStatistics.processCPUSeconds() - tableCPUStart))
             outputs.append((schema.table, temporary, final))
             tables[schema.table] = StagingManifest.Table(
                 file: FileEntry(file: "", bytes: 0, sha256: ""), schemaHash: schema.hash,
                 rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected)
             for (code, n) in counts.byCode { quality["rejects.\(schema.table).\(code)"] = String(n) }
             if plan.amountColumn != nil {
-                for info in evaluator.currencies {
-                    let rawSum = evaluator.rawAmountSums[info.serial]
-                    let staged = evaluator.stagedAmountSums[info.serial]
-                    let prefix = "\(schema.table).amount_sum.\(info.code)"
-                    quality[prefix + ".raw"] = ExactDecimal(units: rawSum, scale: info.exponent).description
-                    quality[prefix + ".staged"] = ExactDecimal(units: staged, scale: info.exponent).description
-                    quality[prefix + ".rejected"] = ExactDecimal(units: rawSum - staged, scale: info.exponent).description
+                // Per currency code, summed over every evaluator that mapped rows of the table.
+                var sums: [String: (exponent: Int, raw: Int128, staged: Int128)] = [:]
+                for e in [evaluator] + extraEvaluators {
+                    for info in e.currencies {
+                        var entry = sums[info.code] ?? (info.exponent, 0, 0)
+                        entry.raw += e.rawAmountSums[info.serial]
+                        entry.staged += e.stagedAmountSums[info.serial]
+                        sums[info.code] = entry
+                    }
+                }
+                for (code, entry) in sums {
+                    let prefix = "\(schema.table).amount_sum.\(code)"
+                    quality[prefix + ".raw"] = ExactDecimal(units: entry.raw, scale: entry.exponent).description
+                    quality[prefix + ".staged"] = ExactDecimal(units: entry.staged, scale: entry.exponent).description
+                    quality[prefix + ".rejected"] = ExactDecimal(units: entry.raw - entry.staged, scale: entry.exponent).description
                 }
             }
             if counts.rowsIn > 0, Double(counts.rowsRejected) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
@@ -237,6 +258,120 @@ public struct TransformStage {
         }
     }
 
+    /// One batch of consecutive raw lines and, once mapped, its rows and rejects.
+    private final class MapBatch {
+        var input = ByteBuffer(capacity: MapBatch.targetBytes + (1 << 16))
+        var lineEnds: [Int] = []
+        var lineNumbers: [Int] = []
+        var out = ByteBuffer(capacity: 1 << 16)
+        var rejected: [(line: Int, reject: RowEvaluator.Rejected)] = []
+        var rowsIn = 0
+        var rowsOut = 0
+        let done = DispatchSemaphore(value: 0)
+
+        static let targetBytes = 1 << 20
+
+        func reset() {
+            input.removeAll()
+            lineEnds.removeAll(keepingCapacity: true)
+            lineNumbers.removeAll(keepingCapacity: true)
+            out.removeAll()
+            rejected.removeAll(keepingCapacity: true)
+            rowsIn = 0
+            rowsOut = 0
+        }
+
+        /// Maps every line with `evaluator` (on a worker thread).
+        func map(with evaluator: RowEvaluator) {
+            swap(&evaluator.out, &out)
+            var start = 0
+            for (i, end) in lineEnds.enumerated() {
+                evaluator.map(line: UnsafeRawBufferPointer(start: input.base + start, count: end - start))
+                start = end
+                rowsIn += evaluator.unitsIn
+                rowsOut += evaluator.rowsOut
+                for r in evaluator.rejected { rejected.append((lineNumbers[i], r)) }
+            }
+            swap(&evaluator.out, &out)
+        }
+
+        deinit {
+            input.deallocate()
+            out.deallocate()
+        }
+    }
+
+    /// Maps a stream on `evaluators.count` threads: the calling thread reads and decompresses lines
+    /// into batches, batch k goes to evaluator k mod n (each on its own serial queue), and batches
+    /// are written and their rejects recorded strictly in input order. At most 2n batches are in
+    /// flight, so memory stays flat. Returns the stream's uncompressed bytes.
+    private func mapInParallel(path: String, evaluators: [RowEvaluator], table: String, stream: String,
+                               writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws -> Int {
+        let queues = evaluators.indices.map { DispatchQueue(label: "transform.\(table).\($0)") }
+        var free: [MapBatch] = (0..<(2 * evaluators.count)).map { _ in MapBatch() }
+        var inFlight: [MapBatch] = []
+        var head = 0
+        var dispatched = 0
+        var bytes = 0
+        var failure: (any Error)?
+
+        func drainOldest() throws {
+            let batch = inFlight[head]
+            head += 1
+            batch.done.wait()
+            defer { batch.reset(); free.append(batch) }
+            if failure != nil { return }
+            counts.rowsIn += batch.rowsIn
+            counts.rowsOut += batch.rowsOut
+            counts.rowsRejected += batch.rejected.count
+            for (line, r) in batch.rejected {
+                counts.byCode[r.reject.code.rawValue, default: 0] += 1
+                try rejects.add(table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line,
+                                code: r.reject.code.rawValue, reason: r.reject.message)
+            }
+            if batch.out.count > 0 { try writer.write(batch.out.bytes) }
+        }
+        func dispatch(_ batch: MapBatch) {
+            let evaluator = evaluators[dispatched % evaluators.count]
+            queues[dispatched % evaluators.count].async {
+                batch.map(with: evaluator)
+                batch.done.signal()
+            }
+            dispatched += 1
+            inFlight.append(batch)
+        }
+        func next() throws -> MapBatch {
+            if free.isEmpty { try drainOldest() }
+            if head > 64 { inFlight.removeFirst(head); head = 0 }
+            return free.removeLast()
+        }
+
+        do {
+            let reader = try ZstdLineReader(path: path)
+            var batch = try next()
+            while let line = try reader.nextLine() {
+                bytes += line.count + 1
+                if line.isEmpty { continue }
+                batch.input.append(line)
+                batch.lineEnds.append(batch.input.count)
+                batch.lineNumbers.append(reader.lineNumber)
+                if batch.input.count >= MapBatch.targetBytes {
+                    dispatch(batch)
+                    batch = try next()
+                }
+            }
+            if batch.lineEnds.isEmpty { free.append(batch) } else { dispatch(batch) }
+        } catch {
+            failure = error
+        }
+        // Every dispatched batch is waited for, also after a failure, before the evaluators go.
+        while head < inFlight.count {
+            do { try drainOldest() } catch { if failure == nil { failure = error } }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         let (s, atto) = duration.components
         return Double(s) + Double(atto) / 1e18
@@ -268,7 +403,8 @@ public struct TransformStatistics: Sendable {
         public let rowsRejected: Int
         /// Wall time of the table.
         public let seconds: Double
-        /// CPU time of the mapping thread for the table (compression and checksums run elsewhere).
+        /// CPU time of the whole process (all threads: reading, mapping, compression, the input
+        /// checksums running alongside) while the table was transformed.
         public let cpuSeconds: Double
 
         public var megabytesPerSecond: Double { seconds > 0 ? Double(inputBytes) / 1e6 / seconds : 0 }

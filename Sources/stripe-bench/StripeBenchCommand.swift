@@ -10,7 +10,7 @@ struct StripeBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-bench",
         abstract: "Benchmarks: each prints rows or objects per second, bytes and peak RSS.",
-        subcommands: [ExtractBench.self, GenerateRaw.self, JSONBench.self]
+        subcommands: [ExtractBench.self, GenerateRaw.self, TransformLoadBench.self, JSONBench.self]
     )
 }
 
@@ -82,5 +82,51 @@ struct JSONBench: ParsableCommand {
 
     func run() throws {
         print(try JSONBenchmark.run(megabytes: megabytes))
+    }
+}
+
+/// Transform + load of a raw run, each stage by its real executable, with wall time and peak RSS.
+struct TransformLoadBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transform-load",
+        abstract: "Time stripe-transform and stripe-load on a raw run (see generate-raw); compare with shared/bench/anchor-duckdb.sh on the same invoices file."
+    )
+
+    @Option var output = "output/bench"
+    @Option var runId = "bench-raw"
+    @Option(help: "Supplementary rates for currencies ECB lacks (the generated account bills in BHD).")
+    var supplementary = "pipelines/demo-supplementary-rates.csv"
+
+    func run() throws {
+        let paths = RunPaths(root: output)
+        let raw = try RawManifest.read(paths: paths, runId: runId)
+        let pipelinePath = output + "/bench-transform-load.yaml"
+        try """
+        name: bench
+        mode: test
+        output: \(output)
+        transform:
+          max_reject_ratio: 1
+        fx:
+          reporting_currency: EUR
+          supplementary: \(supplementary)
+        """.write(toFile: pipelinePath, atomically: true, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: paths.staging(runId))
+        let transform = try runMeasured("stripe-transform", [pipelinePath, "--run-id", runId, "--quiet", "--refresh-rates"])
+        guard transform.status == 0 else { throw BenchError("stripe-transform exited with \(transform.status)") }
+        let load = try runMeasured("stripe-load", [pipelinePath, "--run-id", runId, "--quiet"])
+        guard load.status == 0 else { throw BenchError("stripe-load exited with \(load.status)") }
+        let staging = try StagingManifest.read(paths: paths, runId: runId)
+        let invoiceBytes = raw.streams["invoices"]?.uncompressedBytes ?? 0
+        let allBytes = raw.streams.values.reduce(0) { $0 + $1.uncompressedBytes }
+        let lines = staging.tables["invoice_lines"]?.rowsOut ?? 0
+        let rows = staging.tables.values.reduce(0) { $0 + $1.rowsOut }
+        print("raw run \(runId): \(raw.streams["invoices"]?.objects ?? 0) invoices, \(mb(invoiceBytes)) invoices NDJSON (\(mb(allBytes)) all streams)")
+        print(String(format: "  transform: %.2f s  %.0f MB/s (all streams)  %.0f rows/s  peak RSS %.1f MB", transform.seconds,
+                     Double(allBytes) / 1_048_576 / transform.seconds, Double(rows) / transform.seconds, transform.peakRSSMegabytes))
+        print(String(format: "  load:      %.2f s  %.0f rows/s  peak RSS %.1f MB  (%@ written)", load.seconds,
+                     Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(paths.warehouse + "/"))))
+        print(String(format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines, rows))
+        print("  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2")
     }
 }

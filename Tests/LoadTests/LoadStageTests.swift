@@ -89,6 +89,21 @@ import Testing
         #expect(try first.warehouseFiles() == firstFiles)
     }
 
+    @Test func aReTransformedStagingRunIsLoadedAgain() throws {
+        let fixture = try LoadFixture()
+        defer { fixture.remove() }
+        let schemas = try LoadFixture.schemas()
+        try fixture.writeStagingRun("run1", rows: ["invoice_lines": 500])
+        _ = try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: "run1")
+        let before = try fixture.warehouseFiles()
+        // The same run id transformed again (stripe-etl run --redo) with different rows.
+        try fixture.writeStagingRun("run1", rows: ["invoice_lines": 700])
+        let again = try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: "run1")
+        #expect(!again.alreadyPublished)
+        #expect(again.manifest.tables["invoice_lines"]?.rows == 700)
+        #expect(try fixture.warehouseFiles() != before)
+    }
+
     @Test func aLaterRunReplacesFactTablesAndAddsASnapshot() throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }

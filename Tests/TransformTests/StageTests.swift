@@ -96,6 +96,32 @@ import Zstd
         }
     }
 
+    /// The parallel, single-scan path gives the bytes of the one-thread path and of the general
+    /// (validating, multi-scan) path, for batches that split the stream several times.
+    @Test func mappingThreadsAndSinglePassDoNotChangeBytes() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        try TransformFixtures.generateRawRun(root: dir.path, runId: "p", config: AccountConfig(seed: 3, customers: 60, invoices: 700, events: 20))
+        let pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
+        var outputs: [[Data]] = []
+        for (threads, validate) in [(1, true), (1, false), (2, false), (3, false)] {
+            var options = TransformStage.Options()
+            options.mappingThreads = threads
+            options.validateInput = validate
+            _ = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options).run(runId: "p")
+            outputs.append(try (SchemaSet.tableOrder.map { "\($0).ndjson.zst" } + ["rejects.ndjson"]).map {
+                try Data(contentsOf: URL(fileURLWithPath: RunPaths(root: dir.path).staging("p") + "/" + $0))
+            })
+        }
+        let invoices = try Data(contentsOf: URL(fileURLWithPath: RunPaths(root: dir.path).rawFile("p", stream: "invoices")))
+        #expect(invoices.count > 0)
+        for (i, output) in outputs.enumerated().dropFirst() {
+            #expect(output == outputs[0], "run \(i) differs from the one-thread validating run")
+        }
+        let rows = try TransformFixtures.stagingLines(root: dir.path, runId: "p", table: "invoice_lines")
+        #expect(rows.count >= 700)
+    }
+
     @Test func rerunReusesPinnedRatesUnlessRefreshed() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
