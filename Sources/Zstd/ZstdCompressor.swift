@@ -16,17 +16,14 @@ public final class ZstdCompressor {
     /// Compresses `input` into a complete zstd frame, appended to `output`.
     public func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) throws {
         let bound = ZSTD_compressBound(input.count)
-        let start = output.count
-        output.reserveCapacity(start + bound)
-        output.append(contentsOf: repeatElement(0, count: bound))
-        let written = output.withUnsafeMutableBytes { out -> Int in
-            ZSTD_compressCCtx(context, out.baseAddress! + start, bound, input.baseAddress, input.count, level)
+        var result = 0
+        // Written straight into uninitialised capacity: no zero-fill of the bound, no oversized array kept.
+        var frame = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            result = ZSTD_compressCCtx(context, buffer.baseAddress, bound, input.baseAddress, input.count, level)
+            initialized = ZSTD_isError(result) != 0 ? 0 : result
         }
-        if ZSTD_isError(written) != 0 {
-            output.removeLast(bound)
-            throw ZstdError(.library, String(cString: ZSTD_getErrorName(written)))
-        }
-        output.removeLast(bound - written)
+        if ZSTD_isError(result) != 0 { throw ZstdError(.library, String(cString: ZSTD_getErrorName(result))) }
+        if output.isEmpty { swap(&output, &frame) } else { output.append(contentsOf: frame) }
     }
 
     /// Compresses `input` into a new complete zstd frame.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Core
 import Foundation
 import JSON
+import Load
+import Transform
 import TestSupport
 
 /// `stripe-bench`: prints throughput and peak memory figures. A benchmark, not a test.
@@ -10,7 +12,7 @@ struct StripeBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-bench",
         abstract: "Benchmarks: each prints rows or objects per second, bytes and peak RSS.",
-        subcommands: [ExtractBench.self, GenerateRaw.self, TransformLoadBench.self, JSONBench.self]
+        subcommands: [ExtractBench.self, GenerateRaw.self, TransformLoadBench.self, ConversionBench.self, ParquetBench.self, JSONBench.self]
     )
 }
 
@@ -128,5 +130,67 @@ struct TransformLoadBench: ParsableCommand {
                      Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(paths.warehouse + "/"))))
         print(String(format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines, rows))
         print("  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2")
+    }
+}
+
+/// Transform throughput with currency conversion on and off, alternating, on the same raw run.
+struct ConversionBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "conversion", abstract: "Transform rows/s with conversion on vs off (issue: within 10%).")
+
+    @Option var output = "output/bench"
+    @Option var runId = "bench-raw"
+    @Option var rounds = 3
+    @Option var supplementary = "pipelines/demo-supplementary-rates.csv"
+
+    func run() throws {
+        var pipeline = PipelineDefinition(name: "bench", path: "bench", mode: .test)
+        pipeline.output = output
+        pipeline.transform.maxRejectRatio = 1
+        pipeline.fx.supplementary = supplementary
+        let schemas = try SchemaSet.load(directory: "schemas")
+        var best: [Bool: TransformBenchmark.Figures] = [:]
+        for _ in 0..<rounds {
+            for convert in [true, false] {
+                let figures = try TransformBenchmark.run(outputRoot: output, runId: runId, pipeline: pipeline, schemas: schemas, convert: convert)
+                if figures.invoiceRowsPerSecond > (best[convert]?.invoiceRowsPerSecond ?? 0) { best[convert] = figures }
+            }
+        }
+        guard let on = best[true], let off = best[false] else { return }
+        print("conversion on:  \(String(format: "%.0f", on.invoiceRowsPerSecond)) invoice lines/s, \(String(format: "%.0f", on.invoiceMegabytesPerSecond)) MB/s (best of \(rounds))")
+        print("conversion off: \(String(format: "%.0f", off.invoiceRowsPerSecond)) invoice lines/s, \(String(format: "%.0f", off.invoiceMegabytesPerSecond)) MB/s (best of \(rounds))")
+        print(String(format: "conversion on is %.1f%% slower", (1 - on.invoiceRowsPerSecond / off.invoiceRowsPerSecond) * 100))
+    }
+}
+
+/// N invoice-line rows to zstd Parquet by our writer, and the same rows by DuckDB for size.
+struct ParquetBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "parquet", abstract: "Load N synthetic invoice lines to zstd Parquet; compare the size with DuckDB's zstd Parquet of the same rows.")
+
+    @Option var rows = 1_000_000
+    @Option var output = "output/bench/parquet"
+
+    func run() throws {
+        let schemas = try SchemaSet.load(directory: "schemas")
+        guard let schema = schemas.table("invoice_lines") else { throw BenchError("schemas/invoice_lines.json is missing") }
+        try? FileManager.default.removeItem(atPath: output)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let staging = output + "/invoice_lines.ndjson.zst"
+        try LoadBenchmark.writeStagingInvoiceLines(count: rows, schema: schema, path: staging)
+        let ours = try LoadBenchmark.writeInvoiceLines(count: rows, schema: schema, path: output + "/ours.parquet")
+        print("ours:   \(ours)")
+        // DuckDB writes the very same rows (read from the staging NDJSON) with zstd, one file.
+        let script = "import duckdb,os,sys; c=duckdb.connect(); c.execute(\"SET threads=2\"); c.execute(\"COPY (SELECT * FROM read_json('\(staging)', format='newline_delimited')) TO '\(output)/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)\"); print(os.path.getsize('\(output)/duckdb.parquet'))"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let duck = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BenchError("DuckDB (pip install duckdb) could not write the comparison file")
+        }
+        print("duckdb: \(mb(duck)) for the same \(rows) rows; ours is \(String(format: "%.1f", Double(ours.bytes) / Double(duck) * 100))% of DuckDB's size")
     }
 }
