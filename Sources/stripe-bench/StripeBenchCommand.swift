@@ -116,6 +116,9 @@ struct TransformLoadBench: ParsableCommand {
         try? FileManager.default.removeItem(atPath: paths.staging(runId))
         let transform = try runMeasured("stripe-transform", [pipelinePath, "--run-id", runId, "--quiet", "--refresh-rates"])
         guard transform.status == 0 else { throw BenchError("stripe-transform exited with \(transform.status)") }
+        // A fresh tree each time: identical staging would otherwise be "already published".
+        try? FileManager.default.removeItem(atPath: paths.warehouse)
+        try? FileManager.default.removeItem(atPath: output + "/.warehouse-versions")
         let load = try runMeasured("stripe-load", [pipelinePath, "--run-id", runId, "--quiet"])
         guard load.status == 0 else { throw BenchError("stripe-load exited with \(load.status)") }
         let staging = try StagingManifest.read(paths: paths, runId: runId)
@@ -127,7 +130,7 @@ struct TransformLoadBench: ParsableCommand {
         print(String(format: "  transform: %.2f s  %.0f MB/s (all streams)  %.0f rows/s  peak RSS %.1f MB", transform.seconds,
                      Double(allBytes) / 1_048_576 / transform.seconds, Double(rows) / transform.seconds, transform.peakRSSMegabytes))
         print(String(format: "  load:      %.2f s  %.0f rows/s  peak RSS %.1f MB  (%@ written)", load.seconds,
-                     Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(paths.warehouse + "/"))))
+                     Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path))))
         print(String(format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines, rows))
         print("  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2")
     }
@@ -178,8 +181,8 @@ struct ParquetBench: ParsableCommand {
         try LoadBenchmark.writeStagingInvoiceLines(count: rows, schema: schema, path: staging)
         let ours = try LoadBenchmark.writeInvoiceLines(count: rows, schema: schema, path: output + "/ours.parquet")
         print("ours:   \(ours)")
-        // DuckDB writes the very same rows (read from the staging NDJSON) with zstd, one file.
-        let script = "import duckdb,os,sys; c=duckdb.connect(); c.execute(\"SET threads=2\"); c.execute(\"COPY (SELECT * FROM read_json('\(staging)', format='newline_delimited')) TO '\(output)/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)\"); print(os.path.getsize('\(output)/duckdb.parquet'))"
+        // DuckDB writes the very same rows with the very same types (read from our file) with zstd.
+        let script = "import duckdb,os; c=duckdb.connect(); c.execute('SET enable_progress_bar=false'); c.execute('SET threads=2'); c.execute(\"COPY (SELECT * FROM read_parquet('\(output)/ours.parquet')) TO '\(output)/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)\"); print(os.path.getsize('\(output)/duckdb.parquet'))"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]
