@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -31,33 +32,8 @@ enum E2E {
     static let packageRoot: String = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// Directories that may hold this build's products: `swift build --build-tests` puts the
-    /// executables next to the test bundle (.build/<triple>/debug/).
-    static var productDirectories: [URL] {
-        var candidates: [URL] = []
-        let argument0 = URL(fileURLWithPath: CommandLine.arguments.first ?? "").standardizedFileURL
-        candidates.append(argument0.deletingLastPathComponent())
-        candidates.append(Bundle.main.bundleURL)
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        for url in [argument0, Bundle.main.bundleURL] {
-            var directory = url.deletingLastPathComponent()
-            for _ in 0..<4 {
-                if directory.lastPathComponent.hasSuffix(".xctest") { candidates.append(directory.deletingLastPathComponent()) }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        var seen = Set<String>()
-        return candidates.filter { seen.insert($0.path).inserted }
-    }
-
     /// The built executable `name`, or an error saying how to build it.
-    static func executable(_ name: String) throws -> String {
-        for directory in productDirectories {
-            let path = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw EndToEndError("'\(name)' was not found next to the test bundle (looked in \(productDirectories.map(\.path).joined(separator: ", "))); build it with `swift build --build-tests`")
-    }
+    static func executable(_ name: String) throws -> String { try BuiltProducts.path(name) }
 
     /// The environment children get: this process's, without any Stripe key, plus `extra`.
     static func environment(_ extra: [String: String]) -> [String: String] {

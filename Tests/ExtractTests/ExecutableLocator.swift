@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,34 +7,8 @@ import Glibc
 /// Finding and running other programs from the integration tests: the package's own executables
 /// (built next to the test bundle) and test peers on PATH such as localstripe.
 enum ExecutableLocator {
-    /// Directories that hold the built products of this build: `swift build --build-tests` and
-    /// `swift test` put the executables (stripe-extract, ...) next to the test bundle.
-    static var productDirectories: [URL] {
-        var candidates: [URL] = []
-        let argument0 = URL(fileURLWithPath: CommandLine.arguments.first ?? "").standardizedFileURL
-        candidates.append(argument0.deletingLastPathComponent())
-        candidates.append(Bundle.main.bundleURL)
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        // macOS: .../debug/<Package>PackageTests.xctest/Contents/MacOS/<binary>.
-        for url in [argument0, Bundle.main.bundleURL] {
-            var directory = url.deletingLastPathComponent()
-            for _ in 0..<4 {
-                if directory.lastPathComponent.hasSuffix(".xctest") { candidates.append(directory.deletingLastPathComponent()) }
-                directory = directory.deletingLastPathComponent()
-            }
-        }
-        var seen = Set<String>()
-        return candidates.filter { seen.insert($0.path).inserted }
-    }
-
     /// The built executable `name` of this package, or an error saying how to build it.
-    static func builtProduct(_ name: String) throws -> String {
-        for directory in productDirectories {
-            let path = directory.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw LocatorError("the executable '\(name)' was not found next to the test bundle (looked in \(productDirectories.map(\.path).joined(separator: ", "))); build it with `swift build --build-tests` (plain `swift test` builds it too)")
-    }
+    static func builtProduct(_ name: String) throws -> String { try BuiltProducts.path(name) }
 
     /// `name` resolved through PATH, or nil.
     static func onPath(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {

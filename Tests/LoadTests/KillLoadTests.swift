@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestSupport
 @testable import Load
 import Testing
 #if canImport(Glibc)
@@ -11,17 +12,7 @@ import Glibc
 /// final re-run then gives the bytes of an uninterrupted load.
 @Suite(.serialized) struct KillLoadTests {
     /// `stripe-load` built next to the test bundle (`swift build --build-tests` builds it).
-    static func executable() throws -> String {
-        var candidates: [String] = []
-        let bundle = Bundle.main.bundleURL
-        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("stripe-load").path)
-        candidates.append(bundle.appendingPathComponent("stripe-load").path)
-        let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        candidates.append(argument0.deletingLastPathComponent().appendingPathComponent("stripe-load").path)
-        candidates.append(argument0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("stripe-load").path)
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw LoadError(.configuration, "stripe-load not found next to the test bundle (looked at \(candidates)); build it with `swift build --build-tests`")
-    }
+    static func executable() throws -> String { try BuiltProducts.path("stripe-load") }
 
     /// Relative path -> sha256 of every file of the published tree.
     static func publishedState(_ fixture: LoadFixture) throws -> [String: String] {
