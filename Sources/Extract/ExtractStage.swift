@@ -49,7 +49,11 @@ public final class ExtractStage {
         var state: ExtractState
         if let existing = try ExtractState.load(path: statePath) {
             state = existing
-            settings.apiBase = existing.apiBase
+            // The window plan is kept; the server is today's (the demo server gets a new port per run).
+            if existing.apiBase != settings.apiBase {
+                logger.info("resuming against a different api base", metadata: ["http.base": .string(settings.apiBase)])
+                state.apiBase = settings.apiBase
+            }
             logger.info("resuming extract", metadata: ["run.id": .string(runId), "windows": .stringConvertible(existing.windows.count)])
         } else {
             let start = Int64(UTCDate.parseDay(pipeline.extract.start) ?? 0) * 86_400
