@@ -52,16 +52,24 @@ extension JSONDocument {
             guard i < count && base[i] == asciiColon else { throw expected("':' after an object key", at: i) }
             i = skipWhitespace(i + 1)
             i = skipWhitespace(try validatedValue(at: i, depth: depth).end)
-            guard i < count else { throw expected("',' or '}'", at: i) }
-            if base[i] == asciiComma {
-                i = skipWhitespace(i + 1)
-            } else if base[i] == asciiCloseBrace {
-                recordEnd(start, i + 1)
-                return i + 1
-            } else {
-                throw expected("',' or '}'", at: i)
+            if try !nextItem(&i, closing: asciiCloseBrace, name: "'}'") {
+                recordEnd(start, i)
+                return i
             }
         }
+    }
+
+    /// After a member or element: past a ',' and its whitespace (true), or past `closing` (false).
+    @inline(__always)
+    private func nextItem(_ i: inout Int, closing: UInt8, name: StaticString) throws -> Bool {
+        guard i < count else { throw expected("',' or \(name)", at: i) }
+        if base[i] == asciiComma {
+            i = skipWhitespace(i + 1)
+            return true
+        }
+        guard base[i] == closing else { throw expected("',' or \(name)", at: i) }
+        i += 1
+        return false
     }
 
     private func validatedArray(at start: Int, depth: Int) throws -> Int {
@@ -73,14 +81,9 @@ extension JSONDocument {
         }
         while true {
             i = skipWhitespace(try validatedValue(at: i, depth: depth).end)
-            guard i < count else { throw expected("',' or ']'", at: i) }
-            if base[i] == asciiComma {
-                i = skipWhitespace(i + 1)
-            } else if base[i] == asciiCloseBracket {
-                recordEnd(start, i + 1)
-                return i + 1
-            } else {
-                throw expected("',' or ']'", at: i)
+            if try !nextItem(&i, closing: asciiCloseBracket, name: "']'") {
+                recordEnd(start, i)
+                return i
             }
         }
     }

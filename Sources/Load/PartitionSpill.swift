@@ -53,15 +53,7 @@ final class PartitionSpill {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw LoadError(.io, "cannot write scratch file \(path): \(String(cString: strerror(errno)))")
-            }
-            written += result
-        }
+        try writeScratch(descriptor, bytes, path: path)
     }
 
     /// Calls `body` with every record (see `TypedRowCodec`), in order, then removes the scratch file.

@@ -31,15 +31,7 @@ final class SpillFileWriter {
 
     private func flush() throws {
         try buffer.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw LoadError(.io, "cannot write scratch file \(path): \(String(cString: strerror(errno)))")
-                }
-                written += result
-            }
+            try writeScratch(descriptor, bytes, path: path)
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -108,5 +100,18 @@ final class SpillFileReader {
         }
         if result == 0 { finished = true }
         end += result
+    }
+}
+
+/// Writes all of `bytes` to a scratch file descriptor, retrying interrupted writes.
+func writeScratch(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    var written = 0
+    while written < bytes.count {
+        let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+        if result < 0 {
+            if errno == EINTR { continue }
+            throw LoadError(.io, "cannot write scratch file \(path): \(String(cString: strerror(errno)))")
+        }
+        written += result
     }
 }

@@ -19,7 +19,7 @@ public enum LogSetup {
         let json = format == .json || (format == .auto && !stderrIsTerminal)
         usesJSON = json
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLineLogHandler(label: label) : HumanLogHandler(label: label)
+            var handler = StderrLogHandler(label: label, json: json)
             handler.logLevel = level
             return handler
         }
@@ -35,13 +35,19 @@ func writeStderr(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
 }
 
-/// One JSON object per line on stderr: {"ts":..., "level":..., "msg":..., "run.id":...}.
-public struct JSONLineLogHandler: LogHandler {
+/// Log lines on stderr, in one of two formats:
+/// - JSON, one object per line: `{"ts":...,"level":...,"logger":...,"msg":...,"run.id":...}`;
+/// - human, for a terminal: `12:00:01 warning retrying request http.path=/v1/invoices attempt=2`.
+public struct StderrLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     let label: String
+    let json: Bool
 
-    public init(label: String) { self.label = label }
+    public init(label: String, json: Bool) {
+        self.label = label
+        self.json = json
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -49,36 +55,18 @@ public struct JSONLineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let level = event.level, message = event.message, explicit = event.metadata
-        var fields: [String: String] = [:]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { fields[key] = "\(value)" }
-        var out = "{\"ts\":\(quote(isoNow())),\"level\":\(quote(level.rawValue)),\"logger\":\(quote(label)),\"msg\":\(quote(message.description))"
-        for key in fields.keys.sorted() { out += ",\(quote(key)):\(quote(fields[key]!))" }
-        out += "}\n"
-        writeStderr(out)
-    }
-}
-
-/// `12:00:01 warning retrying request http.path=/v1/invoices attempt=2` on a terminal.
-public struct HumanLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    let label: String
-
-    public init(label: String) { self.label = label }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        let level = event.level, message = event.message, explicit = event.metadata
-        let merged = metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 })
-        let fields = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
-        let time = String(isoNow().dropFirst(11).prefix(8))
-        TerminalProgress.shared?.clearLine()
-        writeStderr("\(time) \(level.rawValue) \(message)\(fields.isEmpty ? "" : " " + fields)\n")
+        let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        let keys = merged.keys.sorted()
+        if json {
+            var out = "{\"ts\":\(quote(isoNow())),\"level\":\(quote(event.level.rawValue)),\"logger\":\(quote(label)),\"msg\":\(quote(event.message.description))"
+            for key in keys { out += ",\(quote(key)):\(quote("\(merged[key]!)"))" }
+            writeStderr(out + "}\n")
+        } else {
+            let fields = keys.map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
+            let time = String(isoNow().dropFirst(11).prefix(8))
+            TerminalProgress.shared?.clearLine()
+            writeStderr("\(time) \(event.level.rawValue) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
+        }
     }
 }
 

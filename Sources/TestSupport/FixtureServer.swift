@@ -3,12 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// An error starting the fixture server (socket, bind, listen).
-public struct FixtureServerError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public var description: String { "fixture server: \(message)" }
-}
-
 /// A loopback Stripe-compatible HTTP/1.1 server serving a generated account (GET only).
 ///
 /// Binds 127.0.0.1 on an ephemeral port, one thread per connection, keep-alive with
@@ -108,28 +102,8 @@ public final class FixtureServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !running else { return }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FixtureServerError(message: "socket: \(String(cString: strerror(errno)))") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 128) == 0 else {
-            let message = String(cString: strerror(errno))
-            close(fd)
-            throw FixtureServerError(message: "cannot listen on 127.0.0.1: \(message)")
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        port = UInt16(bigEndian: actual.sin_port)
+        let (fd, boundPort) = try LoopbackSocket.bind(listening: 128, reuseAddress: true)
+        port = boundPort
         listenFD = fd
         running = true
         let thread = Thread { [self] in acceptLoop(fd) }

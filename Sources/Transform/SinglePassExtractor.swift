@@ -153,18 +153,24 @@ final class SinglePassExtractor {
                     if edge.slot >= 0 && slots[edge.slot] == nil { slots[edge.slot] = value }
                 }
             }
-            while i < count && Self.isSpace(base[i]) { i &+= 1 }
-            guard i < count else { throw Unusual() }
-            let c = base[i]
-            if c == 0x2C {
-                i &+= 1
-                while i < count && Self.isSpace(base[i]) { i &+= 1 }
-            } else if c == 0x7D {
-                return i &+ 1
-            } else {
-                throw Unusual()
-            }
+            if try !Self.nextItem(base, count, &i, closing: 0x7D) { return i }
         }
+    }
+
+    /// After a member or element: skips to the next item (true, past the ',' and its whitespace), or
+    /// past the container's `closing` byte (false); anything else is unusual.
+    @inline(__always)
+    private static func nextItem(_ base: UnsafePointer<UInt8>, _ count: Int, _ i: inout Int, closing: UInt8) throws -> Bool {
+        while i < count && isSpace(base[i]) { i &+= 1 }
+        guard i < count else { throw Unusual() }
+        if base[i] == 0x2C {
+            i &+= 1
+            while i < count && isSpace(base[i]) { i &+= 1 }
+            return true
+        }
+        guard base[i] == closing else { throw Unusual() }
+        i &+= 1
+        return false
     }
 
     /// Walks the unit array at `start` ('['): each element must be an object; returns the index after ']'.
@@ -185,17 +191,7 @@ final class SinglePassExtractor {
             row.initialize(repeating: nil, count: unitSlotCount)
             unitCount &+= 1
             i = unit.isEmpty ? try document.skippedValue(at: i).end : try walk(document, base, count, i, unit, 0, row, isUnit: true)
-            while i < count && Self.isSpace(base[i]) { i &+= 1 }
-            guard i < count else { throw Unusual() }
-            let c = base[i]
-            if c == 0x2C {
-                i &+= 1
-                while i < count && Self.isSpace(base[i]) { i &+= 1 }
-            } else if c == 0x5D {
-                return i &+ 1
-            } else {
-                throw Unusual()
-            }
+            if try !Self.nextItem(base, count, &i, closing: 0x5D) { return i }
         }
     }
 }

@@ -195,12 +195,12 @@ import Zstd
                 if response.status == 200, response.header("Content-Type") == "application/json" {
                     return try response.json()
                 }
-                lastError = FixtureServerError(message: "status \(response.status)")
+                lastError = TestSupportError(message: "status \(response.status)")
             } catch {
                 lastError = error
             }
         }
-        throw lastError ?? FixtureServerError(message: "no attempts")
+        throw lastError ?? TestSupportError(message: "no attempts")
     }
 
     /// Pages a list with `starting_after` until `has_more` is false; returns every object.
@@ -217,7 +217,7 @@ import Zstd
             guard page["has_more"] == true, let last = data.last?["id"]?.stringValue else { return objects }
             cursor = last
         }
-        throw FixtureServerError(message: "pagination did not end")
+        throw TestSupportError(message: "pagination did not end")
     }
 
     static func ids(_ objects: [FixtureJSON]) -> [String] { objects.compactMap { $0["id"]?.stringValue } }
@@ -524,7 +524,7 @@ enum RawSocket {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw FixtureServerError(message: "connect failed") }
+        guard connected == 0 else { throw TestSupportError(message: "connect failed") }
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)

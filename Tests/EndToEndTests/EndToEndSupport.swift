@@ -6,19 +6,8 @@ import Glibc
 #endif
 
 /// What a finished child process left behind.
-struct CommandResult: CustomStringConvertible {
-    var status: Int32
-    var signalled: Bool
-    var stdout: String
-    var stderr: String
-    var seconds: Double
-
-    var stderrLines: [Substring] { stderr.split(separator: "\n", omittingEmptySubsequences: true) }
-
-    var description: String {
-        "exit \(status)\(signalled ? " (signal)" : "") after \(String(format: "%.1f", seconds)) s\n--- stdout\n\(stdout.suffix(3000))\n--- stderr\n\(stderr.suffix(3000))"
-    }
-}
+/// What a finished child process did (status, output, time).
+typealias CommandResult = ChildProcess.Result
 
 struct EndToEndError: Error, CustomStringConvertible {
     let description: String
@@ -60,29 +49,10 @@ enum E2E {
         return process
     }
 
-    /// Runs a program to completion (killed after `timeout` seconds) and returns its status and output.
+    /// Runs a program to completion from the package root (killed after `timeout` seconds).
     static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
                     timeout: Double = 120) throws -> CommandResult {
-        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
-        defer {
-            try? FileManager.default.removeItem(atPath: logs + ".out")
-            try? FileManager.default.removeItem(atPath: logs + ".err")
-        }
-        let began = Date()
-        let process = try start(executable, arguments, environment: extra, logs: logs)
-        let deadline = began.addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            let err = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
-            throw EndToEndError("\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; stderr:\n\(err.suffix(2000))")
-        }
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                             stdout: (try? String(contentsOfFile: logs + ".out", encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? "",
-                             seconds: Date().timeIntervalSince(began))
+        try ChildProcess.run(executable, arguments, environment: environment(extra), currentDirectory: packageRoot, timeout: timeout)
     }
 
     /// `stripe-etl <arguments>` from the package root. The key only ever travels in `environment`.
@@ -95,25 +65,8 @@ enum E2E {
         try run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: timeout)
     }
 
-    /// A TCP port on 127.0.0.1 with nothing listening (bound to port 0, read back, closed).
-    static func closedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw EndToEndError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw EndToEndError("bind: \(String(cString: strerror(errno)))") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return UInt16(bigEndian: address.sin_port)
-    }
+    /// A TCP port on 127.0.0.1 with nothing listening.
+    static func closedPort() throws -> UInt16 { try LoopbackSocket.unusedPort() }
 
     /// Polls `condition` every 10 ms until it holds or `timeout` passes.
     static func waitFor(_ timeout: Double, _ condition: () -> Bool) -> Bool {

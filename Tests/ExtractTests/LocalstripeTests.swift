@@ -248,7 +248,7 @@ final class LocalstripeServer {
         var lastProblem = ""
         // A port found free can be taken by someone else before localstripe binds it: try again.
         for _ in 0..<3 {
-            let port = try ExecutableLocator.freePort()
+            let port = try LoopbackSocket.unusedPort()
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             let process = Process()
@@ -284,7 +284,7 @@ final class LocalstripeServer {
             throw LocatorError("Fixtures/seed_localstripe.py is missing from the ExtractTests resources")
         }
         guard let python = ExecutableLocator.onPath("python3") else { throw LocatorError("python3 is not on PATH (localstripe needs it anyway)") }
-        let result = try ExecutableLocator.run(python, [script.path, "--base", baseURL], timeoutSeconds: 240)
+        let result = try ChildProcess.run(python, [script.path, "--base", baseURL], timeout: 240)
         guard result.status == 0 else {
             throw LocatorError("seeding localstripe failed (exit \(result.status)): \(result.stderr.suffix(2_000))")
         }

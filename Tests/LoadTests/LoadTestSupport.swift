@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestSupport
 @testable import Load
 
 /// A throwaway output root holding staging runs built from the real schemas/.
@@ -78,24 +79,9 @@ func duckdbQuery(_ queries: [String]) throws -> [[[String?]]] {
 }
 
 func runPython(_ script: String, _ arguments: [String]) throws -> Data {
-    let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("load-tests-\(UUID().uuidString).stderr").path
-    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errorPath) }
-    let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-    defer { try? errorHandle.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = errorHandle
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PythonFailure(status: process.terminationStatus, stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
-    }
-    return data
+    let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: 300)
+    guard result.status == 0 else { throw PythonFailure(status: result.status, stderr: result.stderr) }
+    return Data(result.stdout.utf8)
 }
 
 /// SQL selecting a staging file's rows with the schema's types (decimals and timestamps are text in staging).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Parquet
 
 /// Runs the independent readers (pyarrow, DuckDB) on a file we wrote and returns what they saw.
@@ -83,26 +84,9 @@ enum ParquetReaders {
     }
 
     static func python(_ script: String, _ arguments: [String]) throws -> Data {
-        let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("parquet-tests-\(UUID().uuidString).stderr")
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorURL) }
-        let errorHandle = try FileHandle(forWritingTo: errorURL)
-        defer { try? errorHandle.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errorHandle
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
-            throw PythonFailure(status: process.terminationStatus, stderr: stderr)
-        }
-        return data
+        let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: 300)
+        guard result.status == 0 else { throw PythonFailure(status: result.status, stderr: result.stderr) }
+        return Data(result.stdout.utf8)
     }
 
     private static let cellFunction = """

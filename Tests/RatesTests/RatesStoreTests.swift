@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Core
 import Curl
@@ -26,22 +27,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 
     init(routes: [String: Response]) throws {
         self.routes = routes
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Python.Failure(description: "socket() failed: \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw Python.Failure(description: "bind/listen failed: \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        let (fd, boundPort) = try LoopbackSocket.bind(listening: 16)
         listener = fd
-        port = UInt16(bigEndian: address.sin_port)
+        port = boundPort
         let thread = Thread { [self] in serve() }
         thread.start()
     }

@@ -44,18 +44,10 @@ import Testing
         let paths = RunPaths(root: dir.path)
         let scriptPath = dir.appending("check.py")
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptPath, paths.rawFile("k", stream: "invoices"), paths.stagingFile("k", table: "invoice_lines"),
-                             paths.rawFile("k", stream: "credit_notes"), paths.stagingFile("k", table: "credit_note_lines")]
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 + duckdb check failed (pip install duckdb; zstd CLI needed): \(errorText)")
+        let run = try ChildProcess.run("/usr/bin/env", ["python3", scriptPath, paths.rawFile("k", stream: "invoices"), paths.stagingFile("k", table: "invoice_lines"),
+                                                         paths.rawFile("k", stream: "credit_notes"), paths.stagingFile("k", table: "credit_note_lines")], timeout: 300)
+        try #require(run.status == 0, "python3 + duckdb check failed (pip install duckdb; zstd CLI needed): \(run.stderr)")
+        let output = Data(run.stdout.utf8)
         let result = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
         for table in ["invoice_lines", "credit_note_lines"] {
             let r = try #require(result[table])
