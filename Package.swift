@@ -35,6 +35,9 @@ let package = Package(
         // OpenSSL's libcrypto (libcurl4-openssl-dev already pulls in libssl-dev): only Digest imports it.
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
+        // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swift6Settings),
         .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swiftSettings),
 
@@ -48,7 +51,7 @@ let package = Package(
             dependencies: ["Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swiftSettings),
@@ -74,7 +77,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "TestSupport"], swiftSettings: swiftSettings),
