@@ -278,6 +278,8 @@ final class RowEvaluator {
         rejected.removeAll(keepingCapacity: true)
         scratch.removeAll()
         documentStart = out.count
+        // A document that fails before its slots are extracted must not see the previous one's.
+        for i in 0..<plan.objectTrie.slotCount { objectSlots[i] = nil }
         documentCause = nil
         unreadable = false
         pendingAmounts.removeAll(keepingCapacity: true)
@@ -668,7 +670,8 @@ final class RowEvaluator {
     private func rejectWhole(_ cause: RowReject?) {
         out.truncate(to: documentStart)
         rowsOut = 0
-        let id = objectId()
+        // A document that failed before its slots were read is still named when its id is readable.
+        let id = objectId() ?? DuplicateScan.documentId(document.buffer).map { String(decoding: $0, as: UTF8.self) }
         let name = "\(plan.schema.sourceStream) object" + (id.map { " " + $0 } ?? "")
         guard let unit = plan.unit else {
             // One row per object: the object is its only unit.
