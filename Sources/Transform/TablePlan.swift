@@ -89,6 +89,12 @@ final class TablePlan {
     let unitIdSlot: Int?
     /// The unit array's list object's `has_more` (`lines.has_more`): true means raw holds a first page only.
     let hasMoreSlot: Int?
+    /// The primary key is the unit's `id` (`lines.data[].id`): checked across documents before mapping.
+    var rowIdIsPrimaryKey: Bool {
+        guard let unit, schema.primaryKey.count == 1,
+              let column = schema.columns.first(where: { $0.name == schema.primaryKey[0] }) else { return false }
+        return column.source == unit.joined(separator: ".") + "[].id"
+    }
     /// The unit list's `total_count`, when raw has it (named in an incomplete list's reject).
     let totalCountSlot: Int?
     let columns: [CompiledColumn]

@@ -157,7 +157,7 @@ public struct TransformStage {
             let parallel = options.mappingThreads > 1 && schema.table != "customers" && evaluator.isDocumentIndependent
             var extraEvaluators: [RowEvaluator] = []
             // Earlier copies of a document whose id occurs again: rejected whole, never mapped.
-            let losers = try rawPath(schema.sourceStream).map { try DuplicateScan.losers(path: $0, stream: schema.sourceStream) } ?? [:]
+            let losers = try rawPath(schema.sourceStream).map { try DuplicateScan.losers(path: $0, stream: schema.sourceStream, unit: plan.rowIdIsPrimaryKey ? plan.unit : nil) } ?? [:]
             if parallel, let path = rawPath(schema.sourceStream) {
                 extraEvaluators = (1..<options.mappingThreads).map { _ in
                     RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)

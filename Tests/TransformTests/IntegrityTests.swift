@@ -176,6 +176,27 @@ import Testing
         #expect(o.codes("invoice_lines") == ["duplicate": 4])
     }
 
+    @Test func aRowIdHeldByTwoDocumentsIsWrittenOnce() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        // in_b claims in_a's second line; in_c holds one of its own lines twice; sub_y claims an item of sub_x.
+        let b = StageTests.invoice("in_b", lines: 3).replacingOccurrences(of: "il_in_b_1", with: "il_in_a_1")
+        let c = StageTests.invoice("in_c", lines: 3).replacingOccurrences(of: "il_in_c_2", with: "il_in_c_0")
+        let y = Self.subscription("sub_y", items: 2).replacingOccurrences(of: "si_sub_y_0", with: "si_sub_x_1")
+        let o = try Self.run(dir, ["invoices": [StageTests.invoice("in_a", lines: 2), b, c, StageTests.invoice("in_d", lines: 1)],
+                                   "subscriptions": [Self.subscription("sub_x", items: 2), y]])
+        #expect(o.staged("invoice_lines", parent: "in_a") == 2)
+        #expect(o.staged("invoice_lines", parent: "in_b") == 0)
+        #expect(o.rejected("invoice_lines", object: "in_b") == 3)
+        #expect(o.rejected("invoice_lines", object: "in_c") == 3)
+        #expect(o.staged("invoice_lines", parent: "in_d") == 1)
+        #expect(o.codes("invoice_lines") == ["duplicate_key": 6])
+        #expect(o.staged("subscriptions", parent: "sub_x") == 2)
+        #expect(o.rejected("subscriptions", object: "sub_y") == 2)
+        let reasons = try TransformFixtures.rejects(root: dir.path, runId: "r").compactMap { $0["reason"] as? String }
+        #expect(reasons.contains { $0.contains("il_in_a_1") && $0.contains("raw line 1") })
+    }
+
     // MARK: Item 3: a document damaged partway through its child list
 
     @Test(arguments: [UInt8(0xFF), UInt8(ascii: "x"), UInt8(0)])
