@@ -17,11 +17,11 @@ import Zstd
 /// document) rejects the later document whole with `duplicate_key`, so no key reaches the table
 /// twice; copies of one document share their row ids and are settled by the rule above.
 ///
-/// Memory: one entry per distinct document id (a 128-bit hash of the id, the line, a 64-bit hash and
-/// the length of the line: about 40 bytes with the table's overhead, ~45 MB per million documents),
+/// Memory: one entry per distinct document id (a 128-bit hash of the id, the line and a 64-bit hash
+/// of the line: 32 bytes, 43-64 with the hash table's free slots, ~45-70 MB per million documents),
 /// plus for child-list tables one entry per row id (a 64-bit hash of the id, the line and a 32-bit
-/// hash of its document id: about 21 bytes, ~21 MB per million rows), released before the table is
-/// mapped; plus one reject per losing line. A collision of two different 64-bit row-id hashes (about
+/// hash of its document id: 16 bytes, 22-32 with free slots, ~22-32 MB per million rows), released
+/// before the table is mapped; plus one reject per losing line. A collision of two different 64-bit row-id hashes (about
 /// one run in 10^5 at 14 million rows) would reject a document as `duplicate_key`, visibly.
 enum DuplicateScan {
     struct Key: Hashable {
@@ -31,7 +31,7 @@ enum DuplicateScan {
 
     private struct Occurrence {
         var line: Int
-        var length: Int
+        /// Hash of the whole line (its length is part of the seed).
         var hash: UInt64
     }
 
@@ -50,7 +50,7 @@ enum DuplicateScan {
             if line.isEmpty { continue }
             guard let id = documentId(line) else { continue }
             let key = Key(a: hash(id, seed: 0x9E37_79B9_7F4A_7C15), b: hash(id, seed: 0xC2B2_AE3D_27D4_EB4F))
-            let occurrence = Occurrence(line: reader.lineNumber, length: line.count, hash: hash(line, seed: 0x1656_67B1_9E37_79F9))
+            let occurrence = Occurrence(line: reader.lineNumber, hash: hash(line, seed: 0x1656_67B1_9E37_79F9))
             if let previous = latest.updateValue(occurrence, forKey: key) {
                 earlier.append((previous.line, key, String(decoding: id, as: UTF8.self), previous))
             }
@@ -73,7 +73,7 @@ enum DuplicateScan {
         }
         for e in earlier where result[e.line] == nil {
             guard let kept = latest[e.key] else { continue }
-            if kept.hash == e.occurrence.hash && kept.length == e.occurrence.length {
+            if kept.hash == e.occurrence.hash {
                 result[e.line] = RowReject(.duplicate, "\(stream) \(e.id) occurs again, identical, at raw line \(kept.line); the copies collapse into that one")
             } else {
                 result[e.line] = RowReject(.superseded, "\(stream) \(e.id) occurs again with different content at raw line \(kept.line); the copy read last (the later line) is kept and this older one is rejected")
