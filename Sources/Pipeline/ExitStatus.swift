@@ -59,6 +59,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             case .input, .output: return .io
             case .rates: return .usage
             case .tooManyRejects: return .dataRejected
+            case .invariant: return .failure
             }
         }
         if let error = error as? LoadError {
