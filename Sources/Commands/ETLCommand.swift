@@ -105,6 +105,10 @@ public struct RatesUpdateCommand: ParsableCommand {
         try runReportingErrors(logger) {
             let definition = try PipelineDefinition.load(path: pipeline)
             let paths = RunPaths(root: output ?? definition.output)
+            // The rates store is under the output root: the same lock as every other writer there.
+            let lock = try RunLock(path: paths.lockFile, owner: "stripe-etl rates update \(definition.name)")
+            defer { withExtendedLifetime(lock) {} }
+            paths.removeLeftovers()
             var configuration = HTTPClientConfiguration()
             configuration.userAgent = "\(ToolInfo.name)/\(ToolInfo.version) (+libcurl)"
             let client = try HTTPClient(configuration: configuration)
