@@ -39,7 +39,13 @@ public struct PipelineRunner {
                 logger.info("transform already complete", metadata: ["run.id": .string(runId)])
             }
         }
-        let staging = try kept ?? Stages.transform(context, runId: runId).manifest
+        let staging: StagingManifest
+        if let kept {
+            staging = kept
+        } else {
+            RatesRefresh.refreshIfDue(context)
+            staging = try Stages.transform(context, runId: runId).manifest
+        }
         logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "transform", "rows": .stringConvertible(staging.tables.values.reduce(0) { $0 + $1.rowsOut })])
 
         let loaded = try Stages.load(context, runId: runId)
