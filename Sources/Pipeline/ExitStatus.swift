@@ -41,7 +41,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     }
 
     /// Classifies an error thrown by any stage. Every error type of every module has its code
-    /// here (the README's table); a wrapped cause is not consulted: the wrapper knows the context.
+    /// here (the README's table). The wrapper's code decides (it knows the context), except where
+    /// noted.
     public static func of(_ error: any Error) -> ExitStatus {
         if let error = error as? StageFailure { return error.status }
         if let error = error as? CoreError {
@@ -63,7 +64,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         if let error = error as? TransformError {
             switch error.code {
             case .input, .output: return .io
-            case .rates: return .usage
+            // The rates the pipeline names cannot be used: a configuration error, unless reading or
+            // writing them failed (a full disk while decompressing or pinning them).
+            case .rates: return error.cause.map { of($0) == .io ? .io : .usage } ?? .usage
             case .tooManyRejects: return .dataRejected
             }
         }
