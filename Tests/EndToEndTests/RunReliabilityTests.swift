@@ -1,4 +1,5 @@
 import Core
+import Digest
 import Curl
 import Extract
 import Foundation

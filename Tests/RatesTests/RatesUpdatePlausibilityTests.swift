@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Core
+import Digest
 @testable import Rates
 
 /// `rates update` refuses well-formed but wrong data (issue 11.9): a new history must cover the
