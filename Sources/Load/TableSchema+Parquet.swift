@@ -45,7 +45,10 @@ extension ColumnType {
         case .bool: return .bool
         case .timestamp: return .timestampMicros
         case .date: return .date
-        case .json: return .json
+        // JSON text as a STRING (UTF8) column: with the JSON logical type, polars reads Binary
+        // (pyarrow and DuckDB read JSON) unless an Arrow schema is embedded; STRING is text to
+        // every reader. The warehouse DDL still declares JSON / JSONB / VARIANT.
+        case .json: return .string
         }
     }
 }
