@@ -258,7 +258,10 @@ import Testing
 
         for dialect in WarehouseDDL.Dialect.allCases {
             let ddl = try WarehouseDDL.createTables(schemas, dialect: dialect)
-            #expect(ddl.components(separatedBy: "CREATE TABLE").count == schemas.tables.count + 1)
+            // Every table, plus a history table per dimension table (customers, prices, subscriptions).
+            #expect(ddl.components(separatedBy: "CREATE TABLE IF NOT EXISTS").count == schemas.tables.count + 3 + 1)
+            #expect(ddl.contains("PRIMARY KEY (line_id)"))
+            #expect(ddl.contains("PRIMARY KEY (customer_id, snapshot_date)"))
         }
         let invoiceLines = try #require(schemas.table("invoice_lines"))
         #expect(try WarehouseDDL.createTable(invoiceLines, dialect: .bigquery).contains("fx_rate BIGNUMERIC(30, 12) NOT NULL"))
