@@ -98,7 +98,8 @@ import Glibc
         }
 
         /// Relative path (run id replaced by RUN) -> sha256 of every file under `out`, or a marker for
-        /// manifests (they hold times and request counts), directories and the `warehouse` symlink.
+        /// manifests (they hold times and request counts), the publish history (publish times),
+        /// directories and the `warehouse` symlink.
         static func snapshot(_ out: String) throws -> [String: String] {
             let run = try onlyRun(out)
             var result: [String: String] = [:]
@@ -107,7 +108,7 @@ import Glibc
                 let name = entry.replacingOccurrences(of: run, with: "RUN")
                 if entry.hasSuffix("/") { result[name] = "directory" } else if entry == "warehouse" {
                     result[name] = "-> " + (try FileManager.default.destinationOfSymbolicLink(atPath: out + "/warehouse")).replacingOccurrences(of: run, with: "RUN")
-                } else if entry.hasSuffix("_manifest.json") || entry.contains("/_runs/") {
+                } else if entry.hasSuffix("_manifest.json") || entry.contains("/_runs/") || entry.hasSuffix("/.published.json") {
                     result[name] = "manifest"
                 } else {
                     hashed.append(entry)
