@@ -87,6 +87,15 @@ public struct PipelineDefinition: Sendable {
         /// Table name -> partition granularity override (day, month, year).
         public var partitioning: [String: PartitionSpec.Granularity] = [:]
         public var zstdLevel = 3
+        /// How long a superseded warehouse version stays readable after the next one is published,
+        /// so readers that resolved it just before the switch finish (0 keeps only `keep_runs`).
+        public var versionGraceSeconds = 3_600
+    }
+
+    public struct Retention: Sendable {
+        public init() {}
+        /// Complete runs kept: raw/, staging/ and warehouse versions of older runs are pruned.
+        public var keepRuns = 7
     }
 
     public struct Demo: Sendable {
@@ -110,6 +119,7 @@ public struct PipelineDefinition: Sendable {
     public var transform = Transform()
     public var fx = FX()
     public var load = Load()
+    public var retention = Retention()
     /// Present only in the demo pipeline: serve a generated account in-process instead of Stripe.
     public var demo: Demo?
 
@@ -139,7 +149,7 @@ public struct PipelineDefinition: Sendable {
         }
         guard let node else { throw CoreError(.configuration, "\(path): the file is empty; see pipelines/demo.yaml for an example") }
         let root = try YAMLSection(node, path: path, keyPath: "")
-        try root.allow(["name", "mode", "output", "schemas", "stripe", "extract", "transform", "fx", "load", "demo"])
+        try root.allow(["name", "mode", "output", "schemas", "stripe", "extract", "transform", "fx", "load", "retention", "demo"])
         guard let modeText = try root.string("mode") else {
             throw CoreError(.configuration, "\(path): 'mode' is required: test or live (it must agree with the key: sk_test_/rk_test_ or sk_live_/rk_live_)")
         }
@@ -247,7 +257,7 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let load = try root.section("load") {
-            try load.allow(["format", "row_group_rows", "partitioning", "zstd_level"])
+            try load.allow(["format", "row_group_rows", "partitioning", "zstd_level", "version_grace_seconds"])
             if let v = try load.string("format") {
                 guard let f = OutputFormat(rawValue: v) else { throw load.invalid("format", "must be parquet, ndjson or csv") }
                 pipeline.load.format = f
@@ -260,6 +270,10 @@ public struct PipelineDefinition: Sendable {
                 guard (1...19).contains(v) else { throw load.invalid("zstd_level", "must be between 1 and 19") }
                 pipeline.load.zstdLevel = v
             }
+            if let v = try load.int("version_grace_seconds") {
+                guard (0...31_536_000).contains(v) else { throw load.invalid("version_grace_seconds", "must be between 0 and 31536000 (a year)") }
+                pipeline.load.versionGraceSeconds = v
+            }
             if let partitioning = try load.section("partitioning") {
                 try partitioning.allow(SchemaSet.tableOrder)
                 for table in SchemaSet.tableOrder {
@@ -269,6 +283,14 @@ public struct PipelineDefinition: Sendable {
                     }
                     pipeline.load.partitioning[table] = g
                 }
+            }
+        }
+
+        if let retention = try root.section("retention") {
+            try retention.allow(["keep_runs"])
+            if let v = try retention.int("keep_runs") {
+                guard (1...100_000).contains(v) else { throw retention.invalid("keep_runs", "must be between 1 and 100000") }
+                pipeline.retention.keepRuns = v
             }
         }
 

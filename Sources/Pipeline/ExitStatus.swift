@@ -68,6 +68,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             // writing them failed (a full disk while decompressing or pinning them).
             case .rates: return error.cause.map { of($0) == .io ? .io : .usage } ?? .usage
             case .tooManyRejects: return .dataRejected
+            case .invariant: return .failure
             }
         }
         if let error = error as? LoadError {

@@ -134,6 +134,9 @@ public struct RunSummary {
             out += "  " + parts[0].padding(toLength: 18, withPad: " ", startingAt: 0) + " " + parts[1].uppercased()
                 + quality[key]!.leftPad(16) + (quality[base + ".staged"] ?? "?").leftPad(16) + (quality[base + ".rejected"] ?? "?").leftPad(14) + "\n"
         }
+        for key in quality.keys.sorted() where key.hasSuffix(".amount_unreadable_rows") {
+            out += "  \(key.dropLast(".amount_unreadable_rows".count)): \(quality[key]!) rows of damaged documents have no readable amount (not in the raw column)\n"
+        }
         out += "\nRejects: \(tables.reduce(0) { $0 + $1.rejected }) rows; top reasons: \(quality["rejects.top"] ?? "none")\n"
         if let rates = quality["fx.rates"] { out += "Exchange rates: \(rates)\n" }
         out += "  rejected rows and their reasons: \(rejectsFile)\n"

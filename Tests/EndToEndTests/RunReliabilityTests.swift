@@ -234,7 +234,7 @@ struct RunReliabilityTests {
         try Data((lines.prefix(11).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: files + "/newest-10.csv"))
         let portFile = directory.appending("rates-port")
         let log = directory.appending("rates-requests")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let server = try E2E.start("/usr/bin/env", ["python3", "-c", Self.ratesServer, files, portFile, log], logs: directory.appending("rates-server"))
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
         try #require(E2E.waitFor(20) { FileManager.default.fileExists(atPath: portFile) }, "the rates server never started")

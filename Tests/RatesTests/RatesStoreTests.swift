@@ -11,8 +11,8 @@ import Glibc
 #endif
 
 /// A one-thread HTTP/1.1 server on 127.0.0.1 serving canned responses by path (POSIX sockets).
-final class LoopbackHTTPServer: @unchecked Sendable {
-    struct Response {
+final class LoopbackHTTPServer: Sendable {
+    struct Response: Sendable {
         var status: Int
         var contentType: String
         var body: [UInt8]
