@@ -145,25 +145,15 @@ import Glibc
             try #require(rounds <= Self.killsPerCommand * 2, "\(command): too many attempts ended before their kill point (\(endedEarly))")
             let out = bench.directory.appending("\(command)-round-\(rounds)")
             try prepare(out, for: command, bench: bench)
-            var published = false
             for _ in 0..<min(Self.killsPerRound, Self.killsPerCommand - kills) {
-                let killed = try killOnce(command, out: out, bench: bench, random: &random)
-                if killed { kills += 1 } else { endedEarly += 1 }
-                // A `run` that published (killed just after, or done before its kill point) is
-                // finished: the next run without --run-id is a new one (the next night's), so the
-                // round ends here with nothing to re-run.
-                if command == .run, let run = try? Bench.onlyRun(out), FileManager.default.fileExists(atPath: "\(out)/warehouse/_runs/\(run).json") {
-                    published = true
-                    break
-                }
-                if !killed { break }
+                if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; break }
             }
             // The re-run without --run-id, then the rest of the pipeline.
             let rest: [Command] = switch command {
             case .extract: [.extract, .transform, .load]
             case .transform: [.transform, .load]
             case .load: [.load]
-            case .run: published ? [] : [.run]
+            case .run: [.run]
             }
             for stage in rest {
                 if stage == .run, Self.newestRunIsPublished(out) { continue }  // nothing left to resume
