@@ -38,6 +38,7 @@ public final class ExtractStage {
     @discardableResult
     public func run(runId: String) throws -> RawManifest {
         try RunPaths.validate(runId: runId)
+        try StripeClient.validate(apiBase: apiBase)
         let directory = paths.raw(runId)
         if FileManager.default.fileExists(atPath: paths.rawManifest(runId)) {
             logger.info("extract already complete", metadata: ["run.id": .string(runId)])

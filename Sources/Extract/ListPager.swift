@@ -56,6 +56,11 @@ struct ListPager {
                         guard guardState.insert(id) else {
                             throw ExtractError(.paginationLoop, "\(context): GET \(path) returned \(id) twice (page after cursor \(cursor ?? "start")); the server is looping over pages, stopping instead of running forever")
                         }
+                        var created: Int64? = nil
+                        if let value = try document.member(element, "created") { created = try document.int64(value) }
+                        if let rise = guardState.checkOrder(id: id, created: created) {
+                            throw ExtractError(.paginationLoop, "\(context): GET \(path) broke the newest-first order on the page after cursor \(cursor ?? "start"): \(id) (created \(rise.created)) came after an object created \(rise.previous), so the server restarted the list part-way and data would be duplicated. Stopping; re-run later with the same --run-id, or report the server's behaviour")
+                        }
                         count += 1
                         lastId = id
                         try body(bytes, document, element, id)
@@ -84,15 +89,30 @@ struct ListPager {
     }
 }
 
-/// Bounded memory for loop detection: the ids of the first page (kept for the whole list, so a
-/// restart at page 1 is caught) and of the current and last few pages (so a short cycle is caught).
-/// Sort order is not assumed: Stripe lists newest first, localstripe sorts invoices by `date`.
+/// Bounded memory for loop detection, two ways.
+///
+/// Ids: those of the first page (kept for the whole list, so a restart at page 1 is caught) and of
+/// the current and last few pages (so a short cycle is caught).
+///
+/// Order: Stripe lists are newest first within one request's filters, so once the first page has
+/// shown a list that never rises in `created`, any rise later is a restart part-way (a cursor sent
+/// back to an older page), however far back: caught with two numbers. Ties in `created` are checked
+/// by id (bounded). A first page that rises (localstripe lists oldest first, and sorts invoices by
+/// their `date`) turns the order check off and leaves the id check.
 struct LoopGuard {
     private var first: Set<String>
     private var recent: [Set<String>] = []
     private var current: Set<String> = []
     private var pages = 0
     static let pagesRemembered = 8
+
+    enum Order { case undecided, newestFirst, other }
+    private(set) var order: Order = .undecided
+    private var lastCreated: Int64?
+    /// Ids sharing `lastCreated` (a restart inside a burst of equal timestamps repeats one of them).
+    private var ties: Set<String> = []
+    private var sawDecrease = false
+    static let tiesRemembered = 50_000
 
     /// `seen` holds ids already delivered before paging starts (an embedded first page).
     init(seen: Set<String>) { first = seen }
@@ -104,8 +124,33 @@ struct LoopGuard {
         return true
     }
 
+    struct Rise { let created: Int64; let previous: Int64 }
+
+    /// The rise when `created` breaks the newest-first order the list has shown, else nil.
+    mutating func checkOrder(id: String, created: Int64?) -> Rise? {
+        guard let created, order != .other else { return nil }
+        defer { lastCreated = created }
+        guard let previous = lastCreated else { ties = [id]; return nil }
+        if created < previous {
+            ties = [id]
+            sawDecrease = true
+            if pages > 0 && order == .undecided { order = .newestFirst }
+        } else if created == previous {
+            // An id repeated among equal timestamps is a repeat whatever the order.
+            if ties.contains(id) { return Rise(created: created, previous: previous) }
+            if ties.count < Self.tiesRemembered { ties.insert(id) }
+        } else {
+            if order == .newestFirst { return Rise(created: created, previous: previous) }
+            order = .other
+            ties = []
+        }
+        return nil
+    }
+
     mutating func endPage() {
         if pages == 0 && first.isEmpty { first = current } else { recent.append(current) }
+        // Decided by the first page that moves at all: equal timestamps say nothing yet.
+        if order == .undecided && sawDecrease { order = .newestFirst }
         pages += 1
         current = []
         if recent.count > Self.pagesRemembered { recent.removeFirst() }
