@@ -7,6 +7,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Targets already in the Swift 6 language mode (strict concurrency checked by the compiler).
+let swift6Settings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
 let package = Package(
     name: "stripe-warehouse",
     platforms: [.macOS(.v14)],
@@ -42,7 +48,7 @@ let package = Package(
         .target(name: "Rates", dependencies: ["Core", "Curl", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
 
         // One library per stage.
-        .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
         .target(name: "Transform", dependencies: ["Core", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
         .target(name: "Load", dependencies: ["Core", "Parquet", "Zstd", "JSON"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swiftSettings),

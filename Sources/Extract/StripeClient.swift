@@ -41,18 +41,18 @@ public final class StripeClient {
     public let settings: Settings
     private let key: APIKey
     private let http: HTTPClient
-    private let limiter: RateLimiter
+    private let budget: RequestBudget
     private let logger: Logger
     private let sleep: (Double) -> Void
     /// Requests sent, retries included.
     public private(set) var requestCount = 0
     public private(set) var retryCount = 0
 
-    public init(settings: Settings, key: APIKey, limiter: RateLimiter, logger: Logger,
+    public init(settings: Settings, key: APIKey, budget: RequestBudget, logger: Logger,
                 sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws {
         self.settings = settings
         self.key = key
-        self.limiter = limiter
+        self.budget = budget
         self.logger = logger
         self.sleep = sleep
         do { http = try HTTPClient(configuration: settings.http) } catch {
@@ -120,11 +120,15 @@ public final class StripeClient {
         var lastProblem = ""
         while true {
             attempt += 1
-            limiter.acquire()
+            budget.acquire()
             requestCount += 1
             var retryAfter: Double? = nil
             do {
-                let response = try http.get(url: url, headers: headers)
+                let response: HTTPResponse
+                do {
+                    defer { budget.release() }
+                    response = try http.get(url: url, headers: headers)
+                }
                 switch response.status {
                 case 200..<300:
                     if Self.isJSONObject(response.body) { return Page(body: response.body, attempts: attempt) }
@@ -139,7 +143,7 @@ public final class StripeClient {
                     throw ExtractError(.permission, "\(context): GET \(path) was refused with 403: \(hint). Stripe said: \(message)")
                 case 429:
                     retryAfter = response.header("retry-after").flatMap { Self.retryAfterSeconds($0) }
-                    if let retryAfter { limiter.pause(seconds: retryAfter) }
+                    budget.throttled(retryAfter: retryAfter)
                     lastProblem = "HTTP 429 (\(stripeReason(response.body)))"
                 case 500..<600:
                     retryAfter = response.header("retry-after").flatMap { Self.retryAfterSeconds($0) }

@@ -57,6 +57,9 @@ public struct FaultPlan: Sendable, Equatable {
         /// The first `count` attempts of every distinct request target (path and query): the fault is
         /// hit by every request exactly `count` times, whatever the concurrency.
         case firstAttempts(Int)
+        /// Server-wide request numbers divisible by `n` that are the first attempt of their target:
+        /// every retry succeeds, however many requests are in flight.
+        case everyNthFirstAttempt(Int)
         /// Exactly these server-wide request numbers (1-based).
         case requestNumbers(Set<Int>)
         /// Exactly these request numbers (1-based) counted per path (without query): with a rule's
@@ -102,6 +105,7 @@ public struct FaultPlan: Sendable, Equatable {
             if let prefix = rule.pathPrefix, !path.hasPrefix(prefix) { continue }
             switch rule.trigger {
             case let .everyNthRequest(n): if number % n == 0 { return rule.fault }
+            case let .everyNthFirstAttempt(n): if attempt == 1 && number % n == 0 { return rule.fault }
             case let .firstAttempts(count): if attempt <= count { return rule.fault }
             case let .requestNumbers(numbers): if numbers.contains(number) { return rule.fault }
             case let .pathRequestNumbers(numbers): if numbers.contains(pathNumber) { return rule.fault }

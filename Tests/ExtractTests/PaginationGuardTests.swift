@@ -17,6 +17,8 @@ import TestSupport
         var harness = try ExtractHarness(Self.account, configuration: FixtureServer.Configuration(faultPlan: plan))
         defer { harness.server.stop() }
         harness.pipeline.extract.pageLimit = 10
+        // One worker: the invoices list is paged as one range, as in the campaign that found it.
+        harness.pipeline.extract.maxInFlight = 1
         do {
             try harness.stage().run(runId: "r1")
             Issue.record("expected a pagination-loop error")
@@ -36,7 +38,7 @@ import TestSupport
         let harness = try ExtractHarness(Self.account)
         defer { harness.server.stop() }
         let client = try StripeClient(settings: StripeClient.Settings(pipeline: harness.pipeline), key: harness.key(),
-                                      limiter: RateLimiter(requestsPerSecond: 100), logger: .init(label: "test"))
+                                      budget: RequestBudget(requestsPerSecond: 100), logger: .init(label: "test"))
         // Stripe's 404 for an unknown parent of a child list, its 400 for an unknown starting_after.
         for (path, query, status) in [("/v1/invoices/in_unknown/lines", [("starting_after", "il_unknown")], 404),
                                       ("/v1/customers", [("starting_after", "cus_unknown")], 400)] {
