@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swiftSettings),
         .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swiftSettings),
         .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "JSON", "TestSupport", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swiftSettings),

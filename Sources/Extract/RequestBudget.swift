@@ -4,8 +4,10 @@ import Synchronization
 /// The run's one request budget, shared by every worker: a token bucket refilled at the current
 /// rate, holding at most `burst` tokens, so that no second ever carries more than the rate plus
 /// the burst. The rate starts at the ceiling (`stripe.requests_per_second`); a 429 halves it (at
-/// most once per `decreaseInterval`) and pauses every caller for the server's Retry-After; it then
-/// climbs back by a tenth of the ceiling per second, so a busy account is not hammered.
+/// most once per `decreaseInterval`, about the time the requests already sent take to answer) and
+/// pauses every caller for the server's Retry-After; it then climbs back by a fiftieth of the
+/// ceiling per second (90/s live: from 45 back to 90 in 25 s), so an account whose production
+/// traffic takes part of the limit is not hammered.
 public final class RequestBudget: Sendable {
     struct State {
         var rate: Double
@@ -34,7 +36,7 @@ public final class RequestBudget: Sendable {
         self.ceiling = ceiling
         self.burst = max(1, burst ?? ceiling / 10)
         floorRate = max(ceiling / 20, 0.001)
-        decreaseInterval = 1
+        decreaseInterval = 0.25
         self.clock = clock
         self.sleep = sleep
         state = Mutex(State(rate: ceiling, tokens: 1, refilledAt: clock()))
@@ -80,8 +82,8 @@ public final class RequestBudget: Sendable {
     private static func refill(_ s: inout State, now: Double, ceiling: Double, burst: Double) {
         let elapsed = max(0, now - s.refilledAt)
         s.tokens = min(burst, s.tokens + elapsed * s.rate)
-        // Gradual recovery after a 429: a tenth of the ceiling per second.
-        s.rate = min(ceiling, s.rate + elapsed * ceiling / 10)
+        // Gradual recovery after a 429: a fiftieth of the ceiling per second.
+        s.rate = min(ceiling, s.rate + elapsed * ceiling / 50)
         s.refilledAt = now
     }
 
