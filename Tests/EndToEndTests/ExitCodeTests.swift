@@ -112,6 +112,16 @@ struct ExitCodeTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appending("out2/staging/unreachable")))
     }
 
+    @Test func malformedAPIBaseExits64BeforeAnyFile() throws {
+        let api = try pipeline(TestPipelines.api(base: "http://127.0.0.1:9"), "base.yaml")
+        let out = directory.appending("out")
+        let result = try E2E.etl(["extract", api, "--output", out, "--api-base", "htp:/nowhere"],
+                                 environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"])
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("the api base 'htp:/nowhere'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/raw"))
+    }
+
     @Test func missingOrIncompleteInputRunExits74() throws {
         let api = try pipeline(TestPipelines.api(base: "http://127.0.0.1:9"), "io.yaml")
         let out = directory.appending("out")
