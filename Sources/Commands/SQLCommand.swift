@@ -4,7 +4,7 @@ import Foundation
 import Load
 import Pipeline
 
-extension WarehouseDDL.Dialect: @retroactive ExpressibleByArgument {}
+extension WarehouseDDL.Dialect: ExpressibleByArgument {}
 
 /// `stripe-load sql PIPELINE --dialect D [--run-id ID]`: the DDL and load script of a published run.
 public struct SQLCommand: ParsableCommand {
