@@ -57,7 +57,8 @@ public struct LoadStage {
            let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
            existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)),
            existing.stagingManifest.sha256 == stagingSha {
-            try versions.prune(history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+            let kept = try versions.prune(history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+            RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: current)
             return Result(manifest: existing, manifestPath: publishedManifest, alreadyPublished: true)
         }
 
@@ -125,7 +126,8 @@ public struct LoadStage {
         var published = history
         published.append(WarehouseVersions.PublishedVersion(version: version, runId: runId, publishedAt: now))
         try versions.writeHistory(published)
-        try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+        let kept = try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+        RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: version)
         return Result(manifest: manifest, manifestPath: publishedManifest, alreadyPublished: false)
     }
 
