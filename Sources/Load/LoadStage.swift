@@ -45,6 +45,9 @@ public struct LoadStage {
         try RunPaths.validate(runId: runId)
         let staging = try StagingManifest.read(paths: paths, runId: runId)
         let tables = try tablesToLoad(staging)
+        if options.format == .delta {
+            return try DeltaLoad(stage: self).run(runId: runId, staging: staging, tables: tables, now: now)
+        }
 
         let versions = WarehouseVersions(paths: paths)
         let current = try versions.currentVersion()
