@@ -29,7 +29,10 @@ public struct LoadRunCommand: ParsableCommand {
         let (logger, progress) = logging.setUp(label: "stripe-load")
         try runReportingErrors(logger) {
             let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
+            let lock = try context.lockOutput("stripe-load")
+            defer { withExtendedLifetime(lock) {} }
             let runId = try context.resolveRunId(stage.runId, latestOf: context.paths.stagingRoot)
+            lock.note("stripe-load \(context.pipeline.name) \(runId)")
             let result = try Stages.load(context, runId: runId)
             print("load \(runId): \(result.alreadyPublished ? "already published" : "published") \(result.manifestPath)")
         }
