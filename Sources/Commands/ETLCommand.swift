@@ -32,6 +32,8 @@ public struct RunCommand: ParsableCommand {
     public var apiBase: String?
     @Flag(name: .long, help: "Transform and load again even if this run already has their manifests.")
     public var redo = false
+    @Flag(name: .long, help: "Extract everything instead of only the changes since the last published run.")
+    public var fullRefresh = false
     @OptionGroup public var logging: LoggingOptions
 
     public init() {}
@@ -40,7 +42,7 @@ public struct RunCommand: ParsableCommand {
         let (logger, progress) = logging.setUp(label: "stripe-etl")
         try runReportingErrors(logger) {
             let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
-            let summary = try PipelineRunner(context: context).run(runId: stage.runId, apiBase: apiBase, redo: redo)
+            let summary = try PipelineRunner(context: context).run(runId: stage.runId, apiBase: apiBase, redo: redo, fullRefresh: fullRefresh)
             if !logging.quiet { print(summary.text) }
         }
     }

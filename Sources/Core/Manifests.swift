@@ -98,6 +98,47 @@ public struct RawManifest: Codable, Sendable {
     public var apiBase: String
     /// Stream name -> what was written.
     public var streams: [String: Stream]
+    /// Full or incremental, the base run and the events cursor (absent in manifests written before).
+    public var sync: Sync?
+
+    /// How a run relates to the runs before it.
+    public struct Sync: Codable, Sendable {
+        public struct StreamChanges: Codable, Sendable {
+            public var created = 0
+            public var updated = 0
+            public var deleted = 0
+            public init() {}
+        }
+
+        /// `full` or `incremental`.
+        public var mode: String
+        /// Why a full run was chosen (first run, --full-refresh, cursor too old, periodic refresh).
+        public var reason: String?
+        /// The run whose state an incremental run applies its changes to.
+        public var baseRun: String?
+        /// `created` up to which events are applied, and the ids applied in that very second.
+        public var eventsCursor: Int64
+        public var eventsAtCursor: [String]
+        /// `_changes.ndjson.zst`: the changed objects as fetched and the tombstones (incremental only).
+        public var changes: FileEntry?
+        /// Per stream: objects created, updated and deleted by this run (incremental only).
+        public var streams: [String: StreamChanges]
+
+        public init(mode: String, reason: String?, baseRun: String?, eventsCursor: Int64, eventsAtCursor: [String],
+                    changes: FileEntry?, streams: [String: StreamChanges]) {
+            self.mode = mode
+            self.reason = reason
+            self.baseRun = baseRun
+            self.eventsCursor = eventsCursor
+            self.eventsAtCursor = eventsAtCursor
+            self.changes = changes
+            self.streams = streams
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case mode, reason, baseRun = "base_run", eventsCursor = "events_cursor", eventsAtCursor = "events_at_cursor", changes, streams
+        }
+    }
 
     public init(runId: String, pipeline: String, stripeApiVersion: String, accountId: String?, livemode: Bool,
                 startedAt: String, finishedAt: String, toolVersion: String = ToolInfo.version, apiBase: String,
@@ -117,7 +158,7 @@ public struct RawManifest: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", pipeline, stripeApiVersion = "stripe_api_version", accountId = "account_id"
         case livemode, startedAt = "started_at", finishedAt = "finished_at", toolVersion = "tool_version"
-        case apiBase = "api_base", streams
+        case apiBase = "api_base", streams, sync
     }
 
     /// Reads the manifest of a complete raw run; refuses an incomplete one.

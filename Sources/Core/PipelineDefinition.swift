@@ -50,6 +50,16 @@ public struct PipelineDefinition: Sendable {
         public var streams: [String: StreamSettings] = Dictionary(uniqueKeysWithValues: PipelineDefinition.knownStreams.map { ($0, StreamSettings()) })
         /// Progress display: auto (terminal line when stderr is a TTY), or never.
         public var pageLimit = 100
+        /// A full extract at least every this many days (a reconciliation of what events missed);
+        /// incremental runs in between. 0: every run is full.
+        public var fullRefreshDays = 7
+        /// Events younger than this are left to the next run (the events list is eventually consistent).
+        public var eventsLagSeconds = 60
+        /// Events are listed from this long before the cursor, so none created in the cursor's second
+        /// (or listed late) is missed; re-seen events only cost a re-fetch.
+        public var eventsOverlapSeconds = 300
+        /// Stripe keeps events 30 days; a cursor older than this many days forces a full refresh.
+        public var eventsRetentionDays = 27
     }
 
     public struct Transform: Sendable {
@@ -199,7 +209,24 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let extract = try root.section("extract") {
-            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight"])
+            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight",
+                               "full_refresh_days", "events_lag_seconds", "events_overlap_seconds", "events_retention_days"])
+            if let v = try extract.int("full_refresh_days") {
+                guard (0...3_650).contains(v) else { throw extract.invalid("full_refresh_days", "must be between 0 (every run is full) and 3650 days") }
+                pipeline.extract.fullRefreshDays = v
+            }
+            if let v = try extract.int("events_lag_seconds") {
+                guard (0...86_400).contains(v) else { throw extract.invalid("events_lag_seconds", "must be between 0 and 86400 seconds") }
+                pipeline.extract.eventsLagSeconds = v
+            }
+            if let v = try extract.int("events_overlap_seconds") {
+                guard (0...86_400).contains(v) else { throw extract.invalid("events_overlap_seconds", "must be between 0 and 86400 seconds") }
+                pipeline.extract.eventsOverlapSeconds = v
+            }
+            if let v = try extract.int("events_retention_days") {
+                guard (1...30).contains(v) else { throw extract.invalid("events_retention_days", "must be between 1 and 30 days (Stripe keeps events 30 days; leave a margin)") }
+                pipeline.extract.eventsRetentionDays = v
+            }
             if let v = try extract.bool("created_filter") { pipeline.extract.createdFilter = v }
             if let v = try extract.int("max_in_flight") {
                 guard (1...256).contains(v) else { throw extract.invalid("max_in_flight", "must be between 1 and 256 (about requests_per_second x latency, plus a margin)") }

@@ -40,9 +40,17 @@ public final class ExtractStage: Sendable {
         paths.raw(runId) + "/.parts/\(stream)/\(unit).ndjson.zst"
     }
 
+    /// What kind of extract a run is: every listing, or the changes since a base run.
+    public enum Mode: Sendable {
+        case full(reason: String)
+        case incremental(IncrementalExtract.Base)
+    }
+
     /// Runs (or resumes) the extract for `runId`. A run whose manifest exists is returned as is.
+    /// An incremental run falls back to resuming a full one when a full extract of this run id
+    /// was already started (its `_state.json` exists).
     @discardableResult
-    public func run(runId: String) throws -> RawManifest {
+    public func run(runId: String, mode: Mode = .full(reason: "requested")) throws -> RawManifest {
         try RunPaths.validate(runId: runId)
         try StripeClient.validate(apiBase: apiBase)
         let directory = paths.raw(runId)
@@ -56,7 +64,19 @@ public final class ExtractStage: Sendable {
         let specs = pipeline.enabledStreams.compactMap { StreamSpec.named($0) }
         let startUnix = Int64(UTCDate.parseDay(pipeline.extract.start) ?? 0) * 86_400
         var state: ExtractState
-        if let existing = try ExtractState.load(path: statePath) {
+        let existingState = try ExtractState.load(path: statePath)
+        if existingState == nil, case .incremental(let base) = mode {
+            let client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger)
+            let accountId = try fetchAccountId(client)
+            let startedAt = UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970))
+            logger.info("incremental extract", metadata: ["run.id": .string(runId), "base.run": .string(base.runId),
+                                                           "events.cursor": .stringConvertible(base.cursor)])
+            let incremental = IncrementalExtract(pipeline: pipeline, paths: paths, settings: settings, key: key, budget: budget, logger: logger, now: now)
+            return try incremental.run(runId: runId, base: base, startedAt: startedAt, accountId: accountId, specs: specs)
+        }
+        let reason: String
+        if case .full(let why) = mode { reason = why } else { reason = "resuming a full extract of this run" }
+        if let existing = existingState {
             state = existing
             // The plan is kept; the server is today's (the demo server gets a new port per run).
             if existing.apiBase != settings.apiBase {
@@ -104,10 +124,15 @@ public final class ExtractStage: Sendable {
                                                     uncompressedBytes: units.reduce(0) { $0 + $1.uncompressedBytes },
                                                     windows: units.count)
         }
-        let manifest = RawManifest(runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
+        var manifest = RawManifest(runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
                                    accountId: state.accountId, livemode: pipeline.livemode, startedAt: state.startedAt,
                                    finishedAt: UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970)),
                                    apiBase: settings.apiBase, streams: streams)
+        // Events up to the listing's end are reflected in the listings: the next incremental run
+        // starts there (minus the lag, as the events list is eventually consistent).
+        let end = state.plan.values.joined().compactMap(\.range.lt).max() ?? Int64(now().timeIntervalSince1970)
+        manifest.sync = RawManifest.Sync(mode: "full", reason: reason, baseRun: nil, eventsCursor: end - Int64(pipeline.extract.eventsLagSeconds),
+                                     eventsAtCursor: [], changes: nil, streams: [:])
         try ManifestCoding.write(manifest, to: paths.rawManifest(runId))
         for leftover in ExtractState.leftovers(paths: paths, runId: runId) { try? FileManager.default.removeItem(atPath: leftover) }
         let counts = budget.counts

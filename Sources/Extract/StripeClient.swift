@@ -36,6 +36,8 @@ public final class StripeClient {
     public struct Page {
         public let body: [UInt8]
         public let attempts: Int
+        /// 404 only when the caller asked for `notFoundIsAnswer` (a retrieval of a deleted object).
+        public var status = 200
     }
 
     public let settings: Settings
@@ -113,7 +115,7 @@ public final class StripeClient {
 
     /// GETs `path` and returns the JSON object body, retrying what is worth retrying.
     /// `context` names the stream and cursor for error messages.
-    public func get(path: String, query: [(String, String)], context: String) throws -> Page {
+    public func get(path: String, query: [(String, String)], context: String, notFoundIsAnswer: Bool = false) throws -> Page {
         let url = url(path: path, query: query)
         let shown = path + (query.isEmpty ? "" : "?" + query.map { "\($0.0)=\($0.1)" }.joined(separator: "&"))
         var attempt = 0
@@ -148,6 +150,8 @@ public final class StripeClient {
                 case 500..<600:
                     retryAfter = response.header("retry-after").flatMap { Self.retryAfterSeconds($0) }
                     lastProblem = "HTTP \(response.status)"
+                case 404 where notFoundIsAnswer:
+                    return Page(body: response.body, attempts: attempt, status: 404)
                 default:
                     throw ExtractError(.request, "\(context): GET \(shown) failed with HTTP \(response.status): \(stripeMessage(response.body))")
                 }

@@ -16,7 +16,8 @@ public struct PipelineRunner {
 
     /// Runs (or resumes) every stage. A stage whose manifest exists is kept unless `redo` is set
     /// (extract is never redone: a finished raw run is the record of what Stripe returned).
-    public func run(runId given: String?, apiBase: String?, redo: Bool = false) throws -> RunSummary {
+    public func run(runId given: String?, apiBase: String?, redo: Bool = false, fullRefresh: Bool = false,
+                    now: @Sendable () -> Date = { Date() }) throws -> RunSummary {
         let lock = try context.lockOutput("stripe-etl run")
         defer { withExtendedLifetime(lock) {} }
         let paths = context.paths
@@ -25,7 +26,8 @@ public struct PipelineRunner {
         let logger = context.logger
         logger.info("run started", metadata: ["run.id": .string(runId), "pipeline": .string(context.pipeline.name)])
 
-        let raw = try Stages.extract(context, runId: runId, apiBase: apiBase)
+        let mode = try chooseMode(runId: runId, fullRefresh: fullRefresh, now: Int64(now().timeIntervalSince1970))
+        let raw = try Stages.extract(context, runId: runId, apiBase: apiBase, mode: mode)
         logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "extract", "objects": .stringConvertible(raw.streams.values.reduce(0) { $0 + $1.objects })])
 
         // A finished transform is kept only if it passes today's reject check: a run that failed it
@@ -50,7 +52,43 @@ public struct PipelineRunner {
 
         let loaded = try Stages.load(context, runId: runId)
         logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "load", "manifest": .string(loaded.manifestPath)])
-        return try RunSummary(context: context, runId: runId, staging: staging, warehouse: loaded.manifest)
+        try advanceState(runId: runId, raw: raw, now: Int64(now().timeIntervalSince1970))
+        var summary = try RunSummary(context: context, runId: runId, staging: staging, warehouse: loaded.manifest)
+        summary.sync = raw.sync
+        return summary
+    }
+
+    /// Full or incremental, from the pipeline state (see `PipelineState.decide`); a forced full
+    /// refresh because the cursor is too old is a warning, in the log and in the summary.
+    private func chooseMode(runId: String, fullRefresh: Bool, now: Int64) throws -> ExtractStage.Mode {
+        let paths = context.paths
+        if FileManager.default.fileExists(atPath: paths.rawManifest(runId)) { return .full(reason: "extract already complete") }
+        let state = try PipelineState.load(paths)
+        let decision = PipelineState.decide(state, pipeline: context.pipeline, fullRefresh: fullRefresh, now: now) { base in
+            base != runId && FileManager.default.fileExists(atPath: paths.rawManifest(base))
+        }
+        switch decision {
+        case .full(let reason, let loud):
+            if loud {
+                context.logger.warning("FULL REFRESH: \(reason)", metadata: ["run.id": .string(runId)])
+            } else {
+                context.logger.info("full extract", metadata: ["run.id": .string(runId), "reason": .string(reason)])
+            }
+            return .full(reason: reason)
+        case .incremental(let base, let cursor, let atCursor):
+            return .incremental(IncrementalExtract.Base(runId: base, cursor: cursor, eventsAtCursor: atCursor))
+        }
+    }
+
+    /// After a publish: this run is the base of the next one.
+    private func advanceState(runId: String, raw: RawManifest, now: Int64) throws {
+        guard let sync = raw.sync else { return }
+        let previous = try PipelineState.load(context.paths)
+        let full = sync.mode == "full"
+        let state = PipelineState(baseRun: runId, eventsCursor: sync.eventsCursor, eventsAtCursor: sync.eventsAtCursor,
+                                  lastFullRun: full ? runId : previous?.lastFullRun ?? runId,
+                                  lastFullRefreshAt: full ? now : previous?.lastFullRefreshAt ?? now)
+        try state.save(context.paths)
     }
 }
 
@@ -73,6 +111,8 @@ public struct RunSummary {
     public var quality: [String: String]
     public var warehouse: String
     public var rejectsFile: String
+    /// Full or incremental, and what changed (nil for raw runs written before incremental runs).
+    public var sync: RawManifest.Sync?
 
     init(context: StageContext, runId: String, staging: StagingManifest, warehouse: WarehouseManifest) throws {
         self.runId = runId
@@ -111,7 +151,20 @@ public struct RunSummary {
 
     /// The text printed at the end of a run.
     public var text: String {
-        var out = "Run \(runId) complete.\n\nTables (rows, rejected, partitions):\n"
+        var out = "Run \(runId) complete.\n"
+        if let sync {
+            if sync.mode == "incremental" {
+                out += "Incremental run on top of \(sync.baseRun ?? "?") (events up to \(UTCDate.isoString(unixSeconds: sync.eventsCursor))); objects created/updated/deleted:\n"
+                for stream in sync.streams.keys.sorted() where stream != "events" {
+                    let c = sync.streams[stream]!
+                    out += "  \(stream.padding(toLength: 18, withPad: " ", startingAt: 0)) \(c.created) / \(c.updated) / \(c.deleted)\n"
+                }
+            } else {
+                let loud = (sync.reason ?? "").contains("older than the events retention") || (sync.reason ?? "").contains("no complete raw files")
+                out += (loud ? "WARNING: FULL REFRESH: " : "Full extract: ") + (sync.reason ?? "") + "\n"
+            }
+        }
+        out += "\nTables (rows, rejected, partitions):\n"
         for table in tables {
             out += "  \(table.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(table.rows).leftPad(9)) rows  \(String(table.rejected).leftPad(6)) rejected  \(String(table.partitions).leftPad(4)) partitions\n"
         }

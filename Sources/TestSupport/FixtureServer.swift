@@ -89,6 +89,8 @@ public final class FixtureServer: @unchecked Sendable {
     public let generator: AccountGenerator
     public let configuration: Configuration
     private let router: FixtureRouter
+    /// Answers GETs instead of the generated account's router (an `EvolvingAccount`).
+    private let responder: (@Sendable (String) -> FixtureResponse)?
     private let lock = NSLock()
     private var listenFD: Int32 = -1
     private var connections: Set<Int32> = []
@@ -108,8 +110,10 @@ public final class FixtureServer: @unchecked Sendable {
     /// The bound port (valid after `start()`).
     public private(set) var port: UInt16 = 0
 
-    public init(generator: AccountGenerator = AccountGenerator(), configuration: Configuration = Configuration()) {
+    public init(generator: AccountGenerator = AccountGenerator(), configuration: Configuration = Configuration(),
+                responder: (@Sendable (String) -> FixtureResponse)? = nil) {
         self.generator = generator
+        self.responder = responder
         self.configuration = configuration
         router = FixtureRouter(generator: generator, pretty: configuration.pretty)
         faultPlan = configuration.faultPlan
@@ -416,13 +420,13 @@ public final class FixtureServer: @unchecked Sendable {
             response = router.forbiddenResponse(presentedKey: configuration.apiKey, permission: permission)
         } else if limited {
             fault = .rateLimited(retryAfter: configuration.rateLimit?.retryAfter)
-            response = router.respond(target: request.target)
+            response = responder?(request.target) ?? router.respond(target: request.target)
         } else {
             fault = plan.fault(forRequest: number, attempt: attempt, path: path, pathNumber: pathNumber)
             if case let .staleLastObject(pagesBack)? = fault {
                 response = router.respond(target: request.target, staleLastByPages: pagesBack)
             } else {
-                response = router.respond(target: request.target)
+                response = responder?(request.target) ?? router.respond(target: request.target)
             }
         }
         if configuration.latencySeconds > 0 && !limited { usleep(useconds_t(configuration.latencySeconds * 1_000_000)) }

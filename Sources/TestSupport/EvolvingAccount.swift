@@ -1,0 +1,363 @@
+import Foundation
+import Synchronization
+
+/// A generated account that changes between nights, with the events Stripe would emit.
+///
+/// The generated account is materialised once (small accounts only: every object is held, with
+/// its complete child lists); `evolve(night:)` then creates, updates and deletes objects the way a
+/// night of billing does, stamping them with the clock, and appends one event per change: rendered
+/// in the event's own (older) API version with child lists cut at 10, as Stripe sends them, so a
+/// consumer that used the payload as the object would be wrong. Served through `respond(target:)`
+/// (plug it into `FixtureServer(responder:)`): lists with `created` filters, `starting_after`,
+/// `status`, `active`, `types[]`; retrieval by id (a deleted customer answers a `deleted: true`
+/// stub, other deleted objects 404); child lists. Events older than 30 days are no longer listed.
+public final class EvolvingAccount: Sendable {
+    /// What one night changed: per stream, the ids re-fetchable (changed, created) and deleted.
+    public struct Changes: Sendable {
+        public var changed: [FixtureStream: Set<String>] = [:]
+        public var deleted: [FixtureStream: Set<String>] = [:]
+        public var events = 0
+
+        /// The fewest requests an incremental run needs for these changes: the events pages, one
+        /// retrieval per changed object and its child pages past the embedded 10.
+        public func requestFloor(_ account: EvolvingAccount, limit: Int = 100) -> Int {
+            var requests = max(1, (events + limit - 1) / limit)
+            for (stream, ids) in changed {
+                for id in ids {
+                    requests += 1
+                    let children = account.childCount(stream, id)
+                    if children > 10 { requests += (children - 10 + limit - 1) / limit }
+                }
+            }
+            return requests
+        }
+    }
+
+    struct State: Sendable {
+        var objects: [FixtureStream: [String: FixtureJSON]] = [:]
+        var deletedCustomers: Set<String> = []
+        var events: [FixtureJSON] = []
+        var next: [FixtureStream: Int] = [:]
+    }
+
+    public let generator: AccountGenerator
+    let clock: @Sendable () -> Int64
+    let state: Mutex<State>
+    static let childMembers: [FixtureStream: String] = [.invoices: "lines", .creditNotes: "lines", .subscriptions: "items"]
+    /// The API version events are rendered in (older than the pipeline's).
+    public static let eventAPIVersion = "2024-06-20"
+
+    public init(generator: AccountGenerator, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.generator = generator
+        self.clock = clock
+        var state = State()
+        for stream in FixtureStream.allCases where stream != .events {
+            var objects: [String: FixtureJSON] = [:]
+            for index in 0..<generator.count(stream) {
+                if stream == .customers && generator.isDeletedCustomer(index) {
+                    state.deletedCustomers.insert(generator.id(stream, index))
+                    continue
+                }
+                objects[generator.id(stream, index)] = generator.completeObject(stream, index)
+            }
+            state.objects[stream] = objects
+            state.next[stream] = generator.count(stream)
+        }
+        // Generated events older than 29 days would drop out of the list during a test: not kept.
+        let now = clock()
+        state.events = (0..<generator.eventCount).map { generator.event($0) }.filter { ($0["created"]?.intValue ?? 0) >= now - 29 * 86_400 }
+        state.next[.events] = generator.eventCount
+        self.state = Mutex(state)
+    }
+
+    func childCount(_ stream: FixtureStream, _ id: String) -> Int {
+        guard let member = Self.childMembers[stream] else { return 0 }
+        return state.withLock { $0.objects[stream]?[id]?[member]?["data"]?.arrayValue?.count ?? 0 }
+    }
+
+    // MARK: Evolution
+
+    /// Applies night `night`'s changes (deterministic for a given account and night) and returns them.
+    @discardableResult
+    public func evolve(night: Int) -> Changes {
+        state.withLock { state in
+            var night = Night(account: self, state: state, number: night, now: clock())
+            night.run()
+            state = night.state
+            return night.changes
+        }
+    }
+
+    /// One night's work on a copy of the state.
+    struct Night {
+        let account: EvolvingAccount
+        var state: State
+        let number: Int
+        let now: Int64
+        var changes = Changes()
+        var eventSecond: Int64 = 0
+
+        var generator: AccountGenerator { account.generator }
+
+        mutating func run() {
+            let now = self.now
+            eventSecond = now
+            // New customers, each with a subscription and an invoice (copies of existing shapes).
+            for k in 0..<2 {
+                guard let customer = create(.customers, from: pick(.customers, salt: k) { _ in true }, emit: "customer.created") else { continue }
+                _ = create(.subscriptions, from: pick(.subscriptions, salt: k) { $0["status"]?.stringValue == "active" }, customer: customer, emit: "customer.subscription.created")
+                _ = create(.invoices, from: pick(.invoices, salt: k) { $0["status"]?.stringValue == "paid" && ($0["lines"]?["data"]?.arrayValue?.count ?? 0) <= 12 }, customer: customer, emit: "invoice.created")
+            }
+            // Drafts finalized: they move to the month they are finalized in.
+            if let id = pick(.invoices, salt: 1, where: { $0["status"]?.stringValue == "draft" }) {
+                update(.invoices, id, emit: "invoice.finalized") { $0.setting("status", to: "open").setting("finalized_at", to: .int(now)) }
+            }
+            // An invoice paid late, one voided, one marked uncollectible.
+            if let id = pick(.invoices, salt: 2, where: { $0["status"]?.stringValue == "open" }) {
+                update(.invoices, id, emit: "invoice.paid") { invoice in
+                    invoice.setting("status", to: "paid").setting("amount_paid", to: invoice["amount_due"] ?? 0).setting("amount_remaining", to: 0)
+                }
+            }
+            if let id = pick(.invoices, salt: 3, where: { $0["status"]?.stringValue == "open" }) {
+                update(.invoices, id, emit: "invoice.voided") { $0.setting("status", to: "void") }
+            }
+            if let id = pick(.invoices, salt: 4, where: { $0["status"]?.stringValue == "open" }) {
+                update(.invoices, id, emit: "invoice.marked_uncollectible") { $0.setting("status", to: "uncollectible") }
+            }
+            // A subscription canceled, one upgraded (first item's quantity + 1; 12-item one included on night 2).
+            if let id = pick(.subscriptions, salt: 5, where: { $0["status"]?.stringValue == "active" }) {
+                update(.subscriptions, id, emit: "customer.subscription.deleted") {
+                    $0.setting("status", to: "canceled").setting("canceled_at", to: .int(now)).setting("ended_at", to: .int(now))
+                }
+            }
+            let upgrade = number == 2 ? generator.id(.subscriptions, AccountGenerator.Special.manyItemSubscription)
+                : pick(.subscriptions, salt: 6, where: { $0["status"]?.stringValue == "active" })
+            if let upgrade, state.objects[.subscriptions]?[upgrade] != nil {
+                update(.subscriptions, upgrade, emit: "customer.subscription.updated") { subscription in
+                    guard var items = subscription["items"]?["data"]?.arrayValue, !items.isEmpty else { return subscription }
+                    items[0] = items[0].setting("quantity", to: .int((items[0]["quantity"]?.intValue ?? 1) + 1))
+                    return subscription.setting("items", to: subscription["items"]!.setting("data", to: .array(items)))
+                }
+            }
+            // A credit note issued against an old paid invoice of the same currency.
+            if let template = pick(.creditNotes, salt: 7, where: { ($0["lines"]?["data"]?.arrayValue?.count ?? 0) <= 3 }),
+               let note = state.objects[.creditNotes]?[template],
+               let invoice = pick(.invoices, salt: 8, where: { $0["status"]?.stringValue == "paid" && $0["currency"] == note["currency"] }),
+               let customer = state.objects[.invoices]?[invoice]?["customer"]?.stringValue {
+                if let id = create(.creditNotes, from: template, customer: customer, emit: "credit_note.created") {
+                    let note = state.objects[.creditNotes]?[id]?.setting("invoice", to: .string(invoice))
+                    state.objects[.creditNotes]?[id] = note
+                }
+            }
+            // Deletions: a customer (after its last event), a coupon, a price.
+            if let id = pick(.customers, salt: 9, where: { ($0["created"]?.intValue ?? 0) < now }), let customer = state.objects[.customers]?[id] {
+                state.objects[.customers]?[id] = nil
+                state.deletedCustomers.insert(id)
+                emit("customer.deleted", customer.setting("deleted", to: true))
+                changes.deleted[.customers, default: []].insert(id)
+                changes.changed[.customers]?.remove(id)
+            }
+            for stream in [FixtureStream.coupons, .prices] where number % 2 == 0 {
+                if let id = pick(stream, salt: 10, where: { ($0["created"]?.intValue ?? 0) < now }), let object = state.objects[stream]?[id] {
+                    state.objects[stream]?[id] = nil
+                    emit(stream == .coupons ? "coupon.deleted" : "price.deleted", object.setting("deleted", to: true))
+                    changes.deleted[stream, default: []].insert(id)
+                }
+            }
+        }
+
+        /// The id of a deterministic object of `stream` matching `predicate`.
+        func pick(_ stream: FixtureStream, salt: Int, where predicate: (FixtureJSON) -> Bool) -> String? {
+            let ids = (state.objects[stream] ?? [:]).filter { predicate($0.value) }.keys.sorted()
+            guard !ids.isEmpty else { return nil }
+            return ids[(number &* 7_919 &+ salt &* 104_729) % ids.count]
+        }
+
+        mutating func update(_ stream: FixtureStream, _ id: String, emit type: String, _ change: (FixtureJSON) -> FixtureJSON) {
+            guard let object = state.objects[stream]?[id] else { return }
+            let updated = change(object)
+            state.objects[stream]?[id] = updated
+            emit(type, updated)
+            changes.changed[stream, default: []].insert(id)
+        }
+
+        /// A copy of `template` under a new id (children renamed), created now.
+        mutating func create(_ stream: FixtureStream, from template: String?, customer: String? = nil, emit type: String) -> String? {
+            guard let template, let object = state.objects[stream]?[template] else { return nil }
+            let index = state.next[stream] ?? 0
+            state.next[stream] = index + 1
+            let id = generator.id(stream, index)
+            let oldDigits = String(template.dropFirst(stream.idPrefix.count))   // "T00000042"
+            let newDigits = String(id.dropFirst(stream.idPrefix.count))
+            let childPrefix: String? = switch stream {
+            case .invoices: "il_"
+            case .creditNotes: "cnli_"
+            case .subscriptions: "si_"
+            default: nil
+            }
+            var copy = object.replacingStrings { text in
+                if text == template { return id }
+                if let childPrefix, text.hasPrefix(childPrefix + oldDigits + "_") { return childPrefix + newDigits + text.dropFirst(childPrefix.count + oldDigits.count) }
+                if text.hasPrefix(stream.path + "/" + template) { return stream.path + "/" + id + text.dropFirst(stream.path.count + 1 + template.count) }
+                return text
+            }
+            copy = copy.setting("created", to: .int(now))
+            if stream == .customers { copy = copy.setting("email", to: .string("night\(number)-\(index)@example.com")) }
+            if let customer, copy["customer"] != nil { copy = copy.setting("customer", to: .string(customer)) }
+            if stream == .invoices, copy["finalized_at"]?.intValue != nil { copy = copy.setting("finalized_at", to: .int(now)) }
+            state.objects[stream]?[id] = copy
+            emit(type, copy)
+            changes.changed[stream, default: []].insert(id)
+            return id
+        }
+
+        /// Appends an event about `object`: its own API version, child lists cut at 10.
+        mutating func emit(_ type: String, _ object: FixtureJSON) {
+            var payload = object
+            for member in ["lines", "items"] {
+                if let list = payload[member], let data = list["data"]?.arrayValue, data.count > 10 {
+                    payload = payload.setting(member, to: list.setting("data", to: .array(Array(data.prefix(10)))).setting("has_more", to: true))
+                }
+            }
+            let index = state.next[.events] ?? 0
+            state.next[.events] = index + 1
+            state.events.append(.object([
+                ("id", .string(generator.id(.events, index))),
+                ("object", "event"),
+                ("api_version", .string(EvolvingAccount.eventAPIVersion)),
+                ("created", .int(eventSecond)),
+                ("data", .object([("object", payload)])),
+                ("livemode", .bool(generator.config.livemode)),
+                ("pending_webhooks", 0),
+                ("request", .object([("id", .null), ("idempotency_key", .null)])),
+                ("type", .string(type)),
+            ]))
+            changes.events += 1
+        }
+    }
+
+    // MARK: Serving
+
+    /// The response to `GET target`, from the current state.
+    public func respond(target: String) -> FixtureResponse {
+        let router = FixtureRouter(generator: generator, pretty: false)
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts[0])
+        let query = FixtureRouter.Query(parts.count > 1 ? parts[1] : nil)
+        let segments = path.split(separator: "/").map(String.init)
+        guard segments.count >= 2, segments[0] == "v1", segments[1] != "account" else { return router.respond(target: target) }
+        do {
+            let body: FixtureJSON = try state.withLock { state in
+                if segments.count == 2, segments[1] == "subscription_items" {
+                    guard let parent = query["subscription"], let subscription = state.objects[.subscriptions]?[parent] else {
+                        throw FixtureRouter.invalid("No such subscription", param: "subscription", code: "resource_missing")
+                    }
+                    return try page(subscription["items"]?["data"]?.arrayValue ?? [], query: query, router: router, url: "/v1/subscription_items")
+                }
+                guard let stream = FixtureStream(rawValue: segments[1]) else { throw router.notFound(path) }
+                switch segments.count {
+                case 2:
+                    return try list(stream, query: query, router: router, state: state)
+                case 3:
+                    if let object = state.objects[stream]?[segments[2]] { return Self.served(object) }
+                    if stream == .customers, state.deletedCustomers.contains(segments[2]) {
+                        return .object([("id", .string(segments[2])), ("object", "customer"), ("deleted", true)])
+                    }
+                    throw FixtureRouter.invalid("No such \(stream.objectName.replacingOccurrences(of: "_", with: " ")): '\(segments[2])'", param: "id", code: "resource_missing", status: 404)
+                case 4 where segments[3] == "lines":
+                    guard let object = state.objects[stream]?[segments[2]] else {
+                        throw FixtureRouter.invalid("No such object: '\(segments[2])'", param: "id", code: "resource_missing", status: 404)
+                    }
+                    return try page(object["lines"]?["data"]?.arrayValue ?? [], query: query, router: router, url: path)
+                default:
+                    throw router.notFound(path)
+                }
+            }
+            return router.json(200, body)
+        } catch let error as FixtureRouter.APIError {
+            return router.errorResponse(error)
+        } catch {
+            return router.errorResponse(FixtureRouter.APIError(status: 500, type: "api_error", message: "\(error)"))
+        }
+    }
+
+    /// An object as lists and retrievals serve it: child lists cut at 10 with `has_more`.
+    static func served(_ object: FixtureJSON) -> FixtureJSON {
+        var out = object
+        for member in ["lines", "items"] {
+            if let list = out[member], let data = list["data"]?.arrayValue, data.count > 10 {
+                out = out.setting(member, to: list.setting("data", to: .array(Array(data.prefix(10)))).setting("has_more", to: true))
+            }
+        }
+        return out
+    }
+
+    func page(_ items: [FixtureJSON], query: FixtureRouter.Query, router: FixtureRouter, url: String) throws -> FixtureJSON {
+        let limit = try router.limit(query)
+        var start = 0
+        if let after = query["starting_after"], !after.isEmpty {
+            guard let position = items.firstIndex(where: { $0["id"]?.stringValue == after }) else {
+                throw FixtureRouter.invalid("No such object: '\(after)'", param: "starting_after", code: "resource_missing")
+            }
+            start = position + 1
+        }
+        let end = min(items.count, start + limit)
+        return generator.list(url: url, data: Array(items[start..<end]), hasMore: end < items.count, totalCount: nil)
+    }
+
+    func list(_ stream: FixtureStream, query: FixtureRouter.Query, router: FixtureRouter, state: State) throws -> FixtureJSON {
+        var objects: [FixtureJSON] = stream == .events ? state.events : Array((state.objects[stream] ?? [:]).values)
+        func created(_ o: FixtureJSON) -> Int64 { o["created"]?.intValue ?? 0 }
+        func id(_ o: FixtureJSON) -> String { o["id"]?.stringValue ?? "" }
+        objects.sort { (created($0), id($0)) > (created($1), id($1)) }
+        let now = clock()
+        objects = try objects.filter { object in
+            let c = created(object)
+            for (name, value) in query.items where name.hasPrefix("created") {
+                guard let bound = Int64(value) else { throw FixtureRouter.invalid("Invalid integer: \(value)", param: name) }
+                switch name {
+                case "created[gte]": if c < bound { return false }
+                case "created[gt]": if c <= bound { return false }
+                case "created[lt]": if c >= bound { return false }
+                case "created[lte]": if c > bound { return false }
+                case "created": if c != bound { return false }
+                default: throw FixtureRouter.invalid("Received unknown parameter: \(name)", param: name)
+                }
+            }
+            switch stream {
+            case .events:
+                if c < now - 30 * 86_400 { return false }
+                let types = query.all("types[]") + (query["type"].map { [$0] } ?? [])
+                if !types.isEmpty, let type = object["type"]?.stringValue,
+                   !types.contains(where: { $0.hasSuffix(".*") ? type.hasPrefix(String($0.dropLast())) : $0 == type }) { return false }
+            case .subscriptions:
+                let status = object["status"]?.stringValue
+                switch query["status"] {
+                case nil: if status == "canceled" { return false }
+                case "all"?: break
+                case let wanted?: if status != wanted { return false }
+                }
+            case .products, .prices:
+                if let active = query["active"], String(object["active"]?.boolValue ?? true) != active { return false }
+            case .invoices:
+                if let status = query["status"], object["status"]?.stringValue != status { return false }
+            default: break
+            }
+            return true
+        }
+        let served = objects.map { stream == .events ? $0 : Self.served($0) }
+        return try page(served, query: query, router: router, url: stream.path)
+    }
+}
+
+extension FixtureJSON {
+    /// A copy with every string value (not key) passed through `transform`.
+    func replacingStrings(_ transform: (String) -> String) -> FixtureJSON {
+        switch self {
+        case .string(let text): return .string(transform(text))
+        case .array(let items): return .array(items.map { $0.replacingStrings(transform) })
+        case .object(let pairs): return .object(pairs.map { ($0.0, $0.1.replacingStrings(transform)) })
+        default: return self
+        }
+    }
+}

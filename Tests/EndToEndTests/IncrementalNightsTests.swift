@@ -1,0 +1,166 @@
+import Core
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 13: nights of incremental runs against an account that changes between them. After every
+/// night the warehouse equals, file for file and byte for byte, a full refresh of the same account
+/// state under the same run id; an incremental night costs close to the fewest requests its
+/// changes need.
+@Suite(.serialized)
+struct IncrementalNightsTests {
+    static let key = "rk_test_incrementalNights0001"
+    static let tables = ["customers", "prices", "subscriptions", "invoice_lines", "credit_note_lines"]
+
+    func pipeline(base: String) -> String {
+        """
+        name: nights
+        mode: test
+        stripe:
+          api_base: \(base)
+          api_version: 2025-03-31.basil
+          requests_per_second: 1000
+          max_retries: 1
+          initial_backoff_seconds: 0.01
+          max_backoff_seconds: 0.02
+        extract:
+          max_in_flight: 4
+          events_lag_seconds: 0
+          events_overlap_seconds: 0
+        transform:
+          max_reject_ratio: 0.05
+        fx:
+          reporting_currency: EUR
+          supplementary: pipelines/demo-supplementary-rates.csv
+          max_staleness_days: 36500
+        load:
+          format: parquet
+        """
+    }
+
+    /// `stripe-etl run` of `runId` into `out`; the server's requests during it.
+    func run(_ pipeline: String, out: String, runId: String, extra: [String] = [], server: FixtureServer) throws -> (ChildProcess.Result, Int) {
+        let before = server.requestCount
+        let result = try E2E.etl(["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"] + extra,
+                                 environment: ["STRIPE_API_KEY": Self.key], timeout: 120)
+        return (result, server.requestCount - before)
+    }
+
+    /// Waits until the clock is in a later second than `second`, so that a run's listings (which
+    /// end at the run's start second) include what changed in `second`.
+    func waitPast(_ second: Int64) {
+        while Int64(Date().timeIntervalSince1970) <= second { usleep(20_000) }
+    }
+
+    /// The files of each table of the published warehouse (relative path -> sha256).
+    func tableFiles(_ out: String) throws -> [String: String] {
+        var all: [String: String] = [:]
+        let warehouse = URL(fileURLWithPath: out + "/warehouse").resolvingSymlinksInPath().path
+        for table in Self.tables {
+            for (path, digest) in try E2E.checksums(under: warehouse + "/" + table) { all[table + "/" + path] = digest }
+        }
+        return all
+    }
+
+    /// Staging rows of `table` (decompressed lines), for a readable failure.
+    func stagingLines(_ out: String, _ runId: String, _ table: String) throws -> [Substring] {
+        let result = try E2E.run("/usr/bin/env", ["zstd", "-dc", "\(out)/staging/\(runId)/\(table).ndjson.zst"])
+        return result.stdout.split(separator: "\n")
+    }
+
+    /// A full refresh of the same account state into a fresh directory, same run id; the files must match.
+    func expectEqualsFullRefresh(_ pipeline: String, out: String, runId: String, server: FixtureServer, scratch: TemporaryDirectory) throws {
+        let reference = scratch.appending("reference-\(runId)")
+        let (result, _) = try run(pipeline, out: reference, runId: runId, extra: ["--full-refresh"], server: server)
+        try #require(result.status == 0, "reference full refresh of \(runId): \(result)")
+        let mine = try tableFiles(out)
+        let theirs = try tableFiles(reference)
+        #expect(!mine.isEmpty)
+        if mine != theirs {
+            for table in Self.tables {
+                let a = try stagingLines(out, runId, table)
+                let b = try stagingLines(reference, runId, table)
+                let onlyMine = Set(a).subtracting(b)
+                let onlyTheirs = Set(b).subtracting(a)
+                Issue.record("night \(runId) table \(table): \(a.count) rows vs \(b.count) in the full refresh; only incremental: \(onlyMine.prefix(2)); only full: \(onlyTheirs.prefix(2)); same rows, other order: \(onlyMine.isEmpty && onlyTheirs.isEmpty && a != b)")
+            }
+        }
+        #expect(mine == theirs, "night \(runId): the incremental warehouse differs from a full refresh")
+        try? FileManager.default.removeItem(atPath: reference)
+    }
+
+    func rawSync(_ out: String, _ runId: String) throws -> RawManifest.Sync? {
+        try RawManifest.read(paths: RunPaths(root: out), runId: runId).sync
+    }
+
+    @Test
+    func nightsEqualAFullRefreshOfTheSameState() throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        var config = AccountConfig(seed: 13, customers: 30, invoices: 60, events: 30, years: 1)
+        config.endTime = now - 2 * 86_400
+        let account = EvolvingAccount(generator: AccountGenerator(config))
+        let server = FixtureServer(generator: account.generator, configuration: .init(apiKey: Self.key, recordRequests: false),
+                                   responder: { account.respond(target: $0) })
+        try server.start()
+        defer { server.stop() }
+        let scratch = try TemporaryDirectory(prefix: "e2e-incremental-nights")
+        let pipeline = try TestPipelines.write(self.pipeline(base: server.baseURL), to: scratch.appending("nights.yaml"))
+        let out = scratch.appending("out")
+
+        // Night 1: the first run is full.
+        var (result, _) = try run(pipeline, out: out, runId: "night1", server: server)
+        try #require(result.status == 0, "night 1: \(result)")
+        #expect(try rawSync(out, "night1")?.mode == "full")
+        try expectEqualsFullRefresh(pipeline, out: out, runId: "night1", server: server, scratch: scratch)
+
+        for night in 2...6 {
+            let changes = account.evolve(night: night)
+            waitPast(Int64(Date().timeIntervalSince1970))
+            let runId = "night\(night)"
+            var requests = 0
+            switch night {
+            case 3:
+                // SIGKILL once the run has made a few requests, then resume it.
+                let before = server.requestCount
+                let process = try E2E.start(try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"],
+                                            environment: ["STRIPE_API_KEY": Self.key], logs: scratch.appending("kill"))
+                let reached = E2E.waitFor(60) { server.requestCount - before >= 4 || !process.isRunning }
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                #expect(reached)
+                (result, _) = try run(pipeline, out: out, runId: runId, server: server)
+                try #require(result.status == 0, "night 3 after the kill: \(result)")
+                #expect(try rawSync(out, runId)?.mode == "incremental")
+            case 4:
+                // A cursor older than Stripe's events retention: a loud full refresh.
+                let paths = RunPaths(root: out)
+                var state = try #require(try PipelineState.load(paths))
+                state.eventsCursor = now - 40 * 86_400
+                try state.save(paths)
+                (result, requests) = try run(pipeline, out: out, runId: runId, server: server)
+                try #require(result.status == 0, "night 4: \(result)")
+                let sync = try #require(try rawSync(out, runId))
+                #expect(sync.mode == "full")
+                #expect(result.stdout.contains("WARNING: FULL REFRESH"))
+                #expect(result.stderr.contains("FULL REFRESH"))
+            default:
+                (result, requests) = try run(pipeline, out: out, runId: runId, server: server)
+                try #require(result.status == 0, "night \(night): \(result)")
+                let sync = try #require(try rawSync(out, runId))
+                #expect(sync.mode == "incremental")
+                #expect(sync.baseRun == "night\(night - 1)")
+                // Requests: the floor of these changes (+ the account lookup), within 1.5x.
+                let floor = changes.requestFloor(account) + 1
+                #expect(requests <= floor * 3 / 2, "night \(night): \(requests) requests for a floor of \(floor)")
+                #expect(requests >= floor - 1, "night \(night): \(requests) requests, below the floor \(floor): changes were missed")
+                let deleted = sync.streams.values.reduce(0) { $0 + $1.deleted }
+                #expect(deleted == changes.deleted.values.reduce(0) { $0 + $1.count })
+                print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
+            }
+            try expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
+        }
+    }
+}
