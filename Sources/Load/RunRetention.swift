@@ -24,6 +24,8 @@ struct RunRetention {
         var keep = Set(order.prefix(max(1, keepRuns)))
         keep.insert(currentRun)
         keep.formUnion(history.map(\.runId))
+        // The base of the next incremental run (`_pipeline_state.json`), whatever was published since.
+        if let base = (try? PipelineState.load(paths))??.baseRun { keep.insert(base) }
         var removed: [String] = []
         for run in order where !keep.contains(run) {
             var any = false

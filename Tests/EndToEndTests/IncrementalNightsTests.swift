@@ -85,7 +85,7 @@ struct IncrementalNightsTests {
                 let b = try stagingLines(reference, runId, table)
                 let onlyMine = Set(a).subtracting(b)
                 let onlyTheirs = Set(b).subtracting(a)
-                Issue.record("night \(runId) table \(table): \(a.count) rows vs \(b.count) in the full refresh; only incremental: \(onlyMine.prefix(2)); only full: \(onlyTheirs.prefix(2)); same rows, other order: \(onlyMine.isEmpty && onlyTheirs.isEmpty && a != b)")
+                Issue.record("night \(runId) table \(table): \(a.count) rows vs \(b.count) in the full refresh; only incremental: \(Array(onlyMine.prefix(2))); only full: \(Array(onlyTheirs.prefix(2))); same rows, other order: \(onlyMine.isEmpty && onlyTheirs.isEmpty && a != b)")
             }
         }
         #expect(mine == theirs, "night \(runId): the incremental warehouse differs from a full refresh")
