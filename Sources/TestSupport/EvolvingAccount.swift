@@ -18,6 +18,21 @@ public final class EvolvingAccount: Sendable {
         public var deleted: [FixtureStream: Set<String>] = [:]
         public var events = 0
 
+        public init() {}
+
+        /// Adds a later night's changes: an object deleted later is deleted, one re-created is changed.
+        public mutating func formUnion(_ later: Changes) {
+            for (stream, ids) in later.deleted {
+                changed[stream]?.subtract(ids)
+                deleted[stream, default: []].formUnion(ids)
+            }
+            for (stream, ids) in later.changed {
+                changed[stream, default: []].formUnion(ids)
+                deleted[stream]?.subtract(ids)
+            }
+            events += later.events
+        }
+
         /// The fewest requests an incremental run needs for these changes: the events pages, one
         /// retrieval per changed object and its child pages past the embedded 10.
         public func requestFloor(_ account: EvolvingAccount, limit: Int = 100) -> Int {
@@ -38,6 +53,9 @@ public final class EvolvingAccount: Sendable {
         var deletedCustomers: Set<String> = []
         var events: [FixtureJSON] = []
         var next: [FixtureStream: Int] = [:]
+        /// Per stream, ids newest first (created desc, id desc) and each id's position: built on
+        /// first use after a change, so a list page costs its own objects, not the account.
+        var order: [FixtureStream: (ids: [String], position: [String: Int])] = [:]
     }
 
     public let generator: AccountGenerator
@@ -84,6 +102,7 @@ public final class EvolvingAccount: Sendable {
             var night = Night(account: self, state: state, number: night, now: clock())
             night.run()
             state = night.state
+            state.order = [:]
             return night.changes
         }
     }
@@ -257,7 +276,7 @@ public final class EvolvingAccount: Sendable {
                 guard let stream = FixtureStream(rawValue: segments[1]) else { throw router.notFound(path) }
                 switch segments.count {
                 case 2:
-                    return try list(stream, query: query, router: router, state: state)
+                    return try list(stream, query: query, router: router, state: &state)
                 case 3:
                     if let object = state.objects[stream]?[segments[2]] { return Self.served(object) }
                     if stream == .customers, state.deletedCustomers.contains(segments[2]) {
@@ -305,48 +324,75 @@ public final class EvolvingAccount: Sendable {
         return generator.list(url: url, data: Array(items[start..<end]), hasMore: end < items.count, totalCount: nil)
     }
 
-    func list(_ stream: FixtureStream, query: FixtureRouter.Query, router: FixtureRouter, state: State) throws -> FixtureJSON {
-        var objects: [FixtureJSON] = stream == .events ? state.events : Array((state.objects[stream] ?? [:]).values)
+    func list(_ stream: FixtureStream, query: FixtureRouter.Query, router: FixtureRouter, state: inout State) throws -> FixtureJSON {
         func created(_ o: FixtureJSON) -> Int64 { o["created"]?.intValue ?? 0 }
-        func id(_ o: FixtureJSON) -> String { o["id"]?.stringValue ?? "" }
-        objects.sort { (created($0), id($0)) > (created($1), id($1)) }
-        let now = clock()
-        objects = try objects.filter { object in
-            let c = created(object)
-            for (name, value) in query.items where name.hasPrefix("created") {
-                guard let bound = Int64(value) else { throw FixtureRouter.invalid("Invalid integer: \(value)", param: name) }
-                switch name {
-                case "created[gte]": if c < bound { return false }
-                case "created[gt]": if c <= bound { return false }
-                case "created[lt]": if c >= bound { return false }
-                case "created[lte]": if c > bound { return false }
-                case "created": if c != bound { return false }
-                default: throw FixtureRouter.invalid("Received unknown parameter: \(name)", param: name)
-                }
+        if state.order[stream] == nil {
+            var ids: [(Int64, String)]
+            if stream == .events {
+                ids = state.events.map { (created($0), $0["id"]?.stringValue ?? "") }
+            } else {
+                ids = (state.objects[stream] ?? [:]).map { (created($0.value), $0.key) }
             }
+            ids.sort { $0 > $1 }
+            let sorted = ids.map(\.1)
+            state.order[stream] = (sorted, Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) }))
+        }
+        let (ids, position) = state.order[stream]!
+        let eventsByID: [String: FixtureJSON] = stream == .events
+            ? Dictionary(state.events.map { ($0["id"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        let limit = try router.limit(query)
+        var start = 0
+        if let after = query["starting_after"], !after.isEmpty {
+            guard let at = position[after] else {
+                throw FixtureRouter.invalid("No such object: '\(after)'", param: "starting_after", code: "resource_missing")
+            }
+            start = at + 1
+        }
+        var lower: Int64 = .min
+        var upper: Int64 = .max
+        for (name, value) in query.items where name.hasPrefix("created") {
+            guard let bound = Int64(value) else { throw FixtureRouter.invalid("Invalid integer: \(value)", param: name) }
+            switch name {
+            case "created[gte]": lower = max(lower, bound)
+            case "created[gt]": lower = max(lower, bound + 1)
+            case "created[lt]": upper = min(upper, bound - 1)
+            case "created[lte]": upper = min(upper, bound)
+            case "created": lower = max(lower, bound); upper = min(upper, bound)
+            default: throw FixtureRouter.invalid("Received unknown parameter: \(name)", param: name)
+            }
+        }
+        if stream == .events { lower = max(lower, clock() - 30 * 86_400) }
+        let types = query.all("types[]") + (query["type"].map { [$0] } ?? [])
+        var page: [FixtureJSON] = []
+        var hasMore = false
+        var i = start
+        while i < ids.count {
+            defer { i += 1 }
+            guard let object = stream == .events ? eventsByID[ids[i]] : state.objects[stream]?[ids[i]] else { continue }
+            let c = created(object)
+            if c > upper { continue }
+            if c < lower { break }
             switch stream {
             case .events:
-                if c < now - 30 * 86_400 { return false }
-                let types = query.all("types[]") + (query["type"].map { [$0] } ?? [])
                 if !types.isEmpty, let type = object["type"]?.stringValue,
-                   !types.contains(where: { $0.hasSuffix(".*") ? type.hasPrefix(String($0.dropLast())) : $0 == type }) { return false }
+                   !types.contains(where: { $0.hasSuffix(".*") ? type.hasPrefix(String($0.dropLast())) : $0 == type }) { continue }
             case .subscriptions:
                 let status = object["status"]?.stringValue
                 switch query["status"] {
-                case nil: if status == "canceled" { return false }
+                case nil: if status == "canceled" { continue }
                 case "all"?: break
-                case let wanted?: if status != wanted { return false }
+                case let wanted?: if status != wanted { continue }
                 }
             case .products, .prices:
-                if let active = query["active"], String(object["active"]?.boolValue ?? true) != active { return false }
+                if let active = query["active"], String(object["active"]?.boolValue ?? true) != active { continue }
             case .invoices:
-                if let status = query["status"], object["status"]?.stringValue != status { return false }
+                if let status = query["status"], object["status"]?.stringValue != status { continue }
             default: break
             }
-            return true
+            if page.count == limit { hasMore = true; break }
+            page.append(stream == .events ? object : Self.served(object))
         }
-        let served = objects.map { stream == .events ? $0 : Self.served($0) }
-        return try page(served, query: query, router: router, url: stream.path)
+        return generator.list(url: stream.path, data: page, hasMore: hasMore, totalCount: nil)
     }
 }
 

@@ -14,7 +14,7 @@ struct StripeBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-bench",
         abstract: "Benchmarks: each prints rows or objects per second, bytes and peak RSS.",
-        subcommands: [ExtractBench.self, GenerateRaw.self, TransformLoadBench.self, ConversionBench.self, ParquetBench.self, JSONBench.self]
+        subcommands: [ExtractBench.self, IncrementalBench.self, GenerateRaw.self, TransformLoadBench.self, ConversionBench.self, ParquetBench.self, JSONBench.self]
     )
 }
 
