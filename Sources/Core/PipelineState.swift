@@ -54,6 +54,9 @@ public struct PipelineState: Codable, Sendable, Equatable {
         guard pipeline.enabledStreams.contains("events") else {
             return .full(reason: "the events stream is disabled, so changes cannot be followed", loud: false)
         }
+        guard pipeline.extract.createdFilter else {
+            return .full(reason: "extract.created_filter is false: events cannot be listed from a cursor", loud: false)
+        }
         if pipeline.extract.fullRefreshDays == 0 { return .full(reason: "extract.full_refresh_days is 0", loud: false) }
         let retention = Int64(pipeline.extract.eventsRetentionDays) * 86_400
         if state.eventsCursor < now - retention {

@@ -35,6 +35,7 @@ struct PipelineStateTests {
         if case .full = decide(state(cursorAge: 60, fullAge: 6 * Self.day), p) { Issue.record("6 days after a full run is incremental") }
         guard case .full = decide(state(cursorAge: 60, fullAge: 2 * Self.day), try pipeline("  full_refresh_days: 2\n")) else { Issue.record("2 days"); return }
         guard case .full = decide(state(cursorAge: 60, fullAge: 60), try pipeline("  full_refresh_days: 0\n")) else { Issue.record("0 days"); return }
+        guard case .full = decide(state(cursorAge: 60, fullAge: 60), try pipeline("  created_filter: false\n")) else { Issue.record("no created filter"); return }
         guard case .full(_, true) = decide(state(cursorAge: 60, fullAge: 60), p, baseExists: false) else { Issue.record("base gone"); return }
         guard case .full = decide(state(cursorAge: 60, fullAge: 60), try pipeline("  streams:\n    events:\n      enabled: false\n")) else { Issue.record("no events"); return }
     }
