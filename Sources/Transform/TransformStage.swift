@@ -17,7 +17,7 @@ import Zstd
 /// sha256) unless `Options.refreshRates` asks for the current ones.
 public struct TransformStage {
     public struct Options: Sendable {
-        /// Validate each raw line's full JSON grammar before mapping it. Off (the default), every line
+        /// Validate each raw line's full JSON grammar (and that no object repeats a key) before mapping it. Off (the default), every line
         /// is still checked for balanced structure along the paths the mapping walks, and every value
         /// that reaches the output is validated (strings, numbers, JSON columns), so the output is
         /// always valid; only damage inside fields the mapping never reads goes unnoticed. On, such
