@@ -32,6 +32,8 @@ public struct IncrementalExtract: Sendable {
         var stream: String
         var id: String
         var object: [UInt8]?
+        /// Requests it took (the retrieval and child-list pages); 0 for a tombstone from an event.
+        var requests = 0
     }
 
     /// Stripe keeps events this long; older events drop out of the run's events stream as they
@@ -168,7 +170,7 @@ public struct IncrementalExtract: Sendable {
             }
             summary[spec.name] = counts
             let file = try FileEntry.describe(path: output, relativeTo: directory)
-            let requests = spec.name == "events" ? eventRequests : changes.filter { $0.stream == spec.name && $0.object != nil }.count
+            let requests = spec.name == "events" ? eventRequests : changes.filter { $0.stream == spec.name }.reduce(0) { $0 + $1.requests }
             streams[spec.name] = RawManifest.Stream(file: file, objects: written.objects, requests: requests, uncompressedBytes: written.bytes, windows: 1)
         }
 
@@ -235,7 +237,7 @@ public struct IncrementalExtract: Sendable {
     private func retrieve(_ spec: StreamSpec, id: String, client: StripeClient) throws -> Change {
         let path = spec.path + "/" + id
         let page = try client.get(path: path, query: [], context: "stream \(spec.name) (incremental) object \(id)", notFoundIsAnswer: true)
-        if page.status == 404 { return Change(stream: spec.name, id: id, object: nil) }
+        if page.status == 404 { return Change(stream: spec.name, id: id, object: nil, requests: page.attempts) }
         var line: [UInt8] = []
         let deleted = try page.body.withUnsafeBytes { bytes -> Bool in
             let document = JSONDocument(bytes)
@@ -247,11 +249,12 @@ public struct IncrementalExtract: Sendable {
             }
             return try ListPager.parsed { try document.member(root, "deleted").flatMap { try document.bool($0) } } == true
         }
-        if deleted { return Change(stream: spec.name, id: id, object: nil) }
+        if deleted { return Change(stream: spec.name, id: id, object: nil, requests: page.attempts) }
+        var pages = 0
         if let child = spec.child {
-            line = try ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: spec.name).complete(line, parentId: id).object
+            (line, pages) = try ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: spec.name).complete(line, parentId: id)
         }
-        return Change(stream: spec.name, id: id, object: line)
+        return Change(stream: spec.name, id: id, object: line, requests: page.attempts + pages)
     }
 
     /// Where an object sits in a full listing of its stream: the pass that lists it, then newest
