@@ -8,16 +8,17 @@ import JSON
 /// the interval count. Item-level permanent (`forever`) discounts apply to the item; subscription-level
 /// permanent discounts apply to the subscription's total and are shared across its items in
 /// proportion to their amounts. Percent-off multiplies by (100 - p)/100; amount-off subtracts the
-/// coupon's amount per billing period, normalised the same way; never below 0. Intermediate values
-/// are kept at 12 decimals of the minor unit; the result is in major units, rounded half-even to 6
-/// decimals. Trialing, canceled, incomplete and incomplete_expired subscriptions and metered prices
+/// coupon's amount per billing period, normalised the same way; never below 0. Every step is an
+/// exact fraction of arbitrary-precision integers (int64 amounts x int64 quantities at 12 decimals
+/// and their discount shares never overflow); the result is in major units, rounded once, half-even,
+/// to 6 decimals. Trialing, canceled, incomplete and incomplete_expired subscriptions and metered prices
 /// contribute 0.
 enum MRRCalculator {
     static let zeroStatuses: Set<String> = ["trialing", "canceled", "incomplete", "incomplete_expired"]
-    /// Decimals of intermediate minor-unit amounts.
-    static let workScale = 12
     /// Decimals of the published MRR (major units).
     static let resultScale = 6
+    /// Digits of the published MRR column (decimal(38,6)).
+    static let resultPrecision = 38
 
     /// (numerator, denominator) turning one billing period's amount into a month's.
     static func monthlyFactor(interval: String, count: Int64) -> (Int128, Int128)? {
@@ -32,45 +33,43 @@ enum MRRCalculator {
         }
     }
 
-    static func monthly(_ perPeriod: ExactDecimal, _ factor: (Int128, Int128)) throws -> ExactDecimal {
-        let scaled = try ExactMath.multiply(perPeriod, ExactDecimal(units: factor.0, scale: 0))
-        return try ExactMath.divide(scaled, ExactDecimal(units: factor.1, scale: 0), scale: workScale)
+    static func monthly(_ perPeriod: ExactFraction, _ factor: (Int128, Int128)) -> ExactFraction {
+        perPeriod * ExactFraction(numerator: WideInt(factor.0), denominator: WideInt(factor.1))
     }
 
     /// `amount` after one coupon if it is permanent; nil when it cannot be applied (an amount-off
     /// coupon in another currency).
-    static func apply(_ coupon: TransformCatalog.Coupon, to amount: ExactDecimal, factor: (Int128, Int128)?, currency: String) throws -> ExactDecimal? {
+    static func apply(_ coupon: TransformCatalog.Coupon, to amount: ExactFraction, factor: (Int128, Int128)?, currency: String) -> ExactFraction? {
         guard coupon.isPermanent else { return amount }
         var result = amount
         if let percent = coupon.percentOff {
-            let keep = try ExactMath.subtract(ExactDecimal(units: 100, scale: 0), percent)
-            result = try ExactMath.divide(try ExactMath.multiply(result, keep), ExactDecimal(units: 100, scale: 0), scale: workScale)
+            let keep = ExactFraction(100) - ExactFraction(percent)
+            result = result * keep / ExactFraction(100)
         } else if let off = coupon.amountOff {
             guard coupon.currency == nil || coupon.currency == currency, let factor else { return nil }
-            result = try ExactMath.subtract(result, try monthly(ExactDecimal(units: Int128(off), scale: 0), factor))
+            result = result - monthly(ExactFraction(Int128(off)), factor)
         }
-        if result.units < 0 { result = ExactDecimal(units: 0, scale: workScale) }
-        return try ExactMath.rescale(result, to: workScale)
+        return result.signum < 0 ? .zero : result
     }
 
     /// One billing period's amount (minor units) of `quantity` on a tiered price.
-    static func tieredAmount(_ document: JSONDocument, _ tiers: JSONValue, quantity: Int64, volume: Bool) throws -> ExactDecimal? {
-        var total = ExactDecimal(units: 0, scale: 0)
+    static func tieredAmount(_ document: JSONDocument, _ tiers: JSONValue, quantity: Int64, volume: Bool) throws -> ExactFraction? {
+        var total = ExactFraction.zero
         var previous: Int64 = 0
         var done = false
         try document.forEachElement(tiers) { tier in
             guard !done, tier.kind == .object else { return }
             let upTo = try document.member(tier, "up_to").flatMap { try document.int64($0) }
-            func decimal(_ exact: StaticString, _ whole: StaticString) throws -> ExactDecimal? {
-                if let v = try document.member(tier, exact), v.kind == .string { return ExactMath.parse(document.stringBytes(v)) }
-                if let v = try document.member(tier, whole), let n = try document.int64(v) { return ExactDecimal(units: Int128(n), scale: 0) }
+            func decimal(_ exact: StaticString, _ whole: StaticString) throws -> ExactFraction? {
+                if let v = try document.member(tier, exact), v.kind == .string, let d = ExactMath.parse(document.stringBytes(v)) { return ExactFraction(d) }
+                if let v = try document.member(tier, whole), let n = try document.int64(v) { return ExactFraction(Int128(n)) }
                 return nil
             }
-            let unit = try decimal("unit_amount_decimal", "unit_amount") ?? ExactDecimal(units: 0, scale: 0)
-            let flat = try decimal("flat_amount_decimal", "flat_amount") ?? ExactDecimal(units: 0, scale: 0)
+            let unit = try decimal("unit_amount_decimal", "unit_amount") ?? .zero
+            let flat = try decimal("flat_amount_decimal", "flat_amount") ?? .zero
             if volume {
                 if upTo == nil || quantity <= upTo! {
-                    total = try ExactMath.add(try ExactMath.multiply(unit, ExactDecimal(units: Int128(quantity), scale: 0)), flat)
+                    total = unit * ExactFraction(Int128(quantity)) + flat
                     done = true
                 }
                 return
@@ -78,7 +77,7 @@ enum MRRCalculator {
             let ceiling = upTo.map { min($0, quantity) } ?? quantity
             let inTier = ceiling - previous
             if inTier > 0 {
-                total = try ExactMath.add(total, try ExactMath.add(try ExactMath.multiply(unit, ExactDecimal(units: Int128(inTier), scale: 0)), flat))
+                total = total + unit * ExactFraction(Int128(inTier)) + flat
             }
             if let upTo, upTo < quantity { previous = upTo } else { done = true }
         }
@@ -86,32 +85,34 @@ enum MRRCalculator {
     }
 
     /// Final MRR per item (major units, 6 decimals): subscription-level permanent discounts applied to
-    /// the total and shared in proportion. `subscriptionCoupons` nil means a coupon is unknown.
-    static func allocate(gross: [ExactDecimal?], zero: [Bool], period: [(Int128, Int128)?], exponent: [Int],
-                         currency: [String], subscriptionCoupons: [TransformCatalog.Coupon]?) throws -> [ExactDecimal?] {
+    /// the total and shared in proportion. `subscriptionCoupons` nil means a coupon is unknown. An
+    /// item whose MRR does not fit the column (more than 10^32 major units a month) is nil.
+    static func allocate(gross: [ExactFraction?], zero: [Bool], period: [(Int128, Int128)?], exponent: [Int],
+                         currency: [String], subscriptionCoupons: [TransformCatalog.Coupon]?) -> [ExactDecimal?] {
         let zeroValue = ExactDecimal(units: 0, scale: resultScale)
         guard let coupons = subscriptionCoupons else {
             return gross.indices.map { zero[$0] ? zeroValue : nil }
         }
-        var total = ExactDecimal(units: 0, scale: workScale)
+        var total = ExactFraction.zero
         var firstPeriod: (Int128, Int128)?
         var firstCurrency = ""
         for i in gross.indices where !zero[i] {
             guard let g = gross[i] else { continue }
-            total = try ExactMath.add(total, g)
+            total = total + g
             if firstPeriod == nil { firstPeriod = period[i]; firstCurrency = currency[i] }
         }
-        var net: ExactDecimal? = total
+        var net: ExactFraction? = total
         for coupon in coupons {
             guard let current = net else { break }
-            net = try apply(coupon, to: current, factor: firstPeriod, currency: firstCurrency)
+            net = apply(coupon, to: current, factor: firstPeriod, currency: firstCurrency)
         }
-        return try gross.indices.map { i in
+        return gross.indices.map { i in
             if zero[i] { return zeroValue }
             guard let g = gross[i], let net else { return nil }
-            let share = total.units == 0 ? g : try ExactMath.divide(try ExactMath.multiply(g, net), total, scale: workScale)
-            let major = ExactDecimal(units: share.units, scale: share.scale + exponent[i])
-            return try ExactMath.rescale(major, to: resultScale)
+            let share = total.signum == 0 || coupons.isEmpty ? g : g * net / total
+            guard let mrr = share.rounded(scale: resultScale, dividingByPowerOfTen: exponent[i]),
+                  ExactMath.fits(mrr.units, digits: resultPrecision) else { return nil }
+            return mrr
         }
     }
 }

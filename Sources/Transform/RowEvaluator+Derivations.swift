@@ -230,15 +230,15 @@ extension RowEvaluator {
         mrrCurrency[u] = info.code
         if MRRCalculator.zeroStatuses.contains(status) || usage == "metered" {
             mrrZero[u] = true
-            mrrGross[u] = ExactDecimal(units: 0, scale: MRRCalculator.workScale)
+            mrrGross[u] = .zero
             return .null
         }
         guard let interval = try stringValue(try eval(a[2])),
               let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1) else { return .null }
         let quantity = try intValue(try eval(a[4])) ?? 1
-        let perPeriod: ExactDecimal
+        let perPeriod: ExactFraction
         if let unit = try decimalValue(try eval(a[5])) {
-            perPeriod = try ExactMath.multiply(unit, ExactDecimal(units: Int128(quantity), scale: 0))
+            perPeriod = ExactFraction(unit) * ExactFraction(Int128(quantity))
         } else if case .json(let tiers) = try eval(a[6]), tiers.kind == .array {
             let mode = try stringValue(try eval(a[7])) ?? "graduated"
             guard let amount = try MRRCalculator.tieredAmount(document, tiers, quantity: quantity, volume: mode == "volume") else { return .null }
@@ -246,10 +246,10 @@ extension RowEvaluator {
         } else {
             return .null
         }
-        var monthly = try MRRCalculator.monthly(perPeriod, factor)
+        var monthly = MRRCalculator.monthly(perPeriod, factor)
         for coupon in itemCoupons {
             guard let coupon else { return .null }
-            guard let next = try MRRCalculator.apply(coupon, to: monthly, factor: factor, currency: info.code) else { return .null }
+            guard let next = MRRCalculator.apply(coupon, to: monthly, factor: factor, currency: info.code) else { return .null }
             monthly = next
         }
         mrrGross[u] = monthly

@@ -106,7 +106,7 @@ final class RowEvaluator {
     private var storedSlots: [JSONValue?] = []
     private var storedOK: [Bool] = []
     private var storedUnitIds: [String?] = []
-    var mrrGross: [ExactDecimal?] = []
+    var mrrGross: [ExactFraction?] = []
     var mrrZero: [Bool] = []
     var mrrPeriod: [(Int128, Int128)?] = []
     var mrrExponent: [Int] = []
@@ -401,17 +401,9 @@ final class RowEvaluator {
         }
         // Subscription-level discounts were resolved with the first item.
         for coupon in subscriptionCoupons where coupon == nil { subscriptionCouponsKnown = false }
-        let finals: [ExactDecimal?]
-        do {
-            finals = try MRRCalculator.allocate(
-                gross: mrrGross, zero: mrrZero, period: mrrPeriod, exponent: mrrExponent, currency: mrrCurrency,
-                subscriptionCoupons: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil)
-        } catch {
-            for u in 0..<storedOK.count where storedOK[u] {
-                rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: asReject(error)))
-            }
-            return
-        }
+        let finals = MRRCalculator.allocate(
+            gross: mrrGross, zero: mrrZero, period: mrrPeriod, exponent: mrrExponent, currency: mrrCurrency,
+            subscriptionCoupons: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil)
         for u in 0..<storedOK.count where storedOK[u] {
             for i in 0..<unitSlotCount { unitSlots[i] = storedSlots[u * unitSlotCount + i] }
             for i in 0...mrr { values[i] = storedValues[u * (mrr + 1) + i] }
@@ -631,8 +623,14 @@ final class RowEvaluator {
            let q = ExactMath.scaledQuotient(units, rate.multiplier, rate.divisor, shift: rate.baseShift + settings.reportingExponent - major.scale) {
             return ExactDecimal(units: Int128(q), scale: settings.reportingExponent)
         }
-        let product = try ExactMath.multiply(major, rate.reportingPerEUR)
-        return try ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent)
+        if let product = try? ExactMath.multiply(major, rate.reportingPerEUR),
+           let result = try? ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent) {
+            return result
+        }
+        // Beyond 128 bits (e.g. an MRR of 10^30): exact wide arithmetic, still rounded once.
+        let exact = ExactFraction(major) * ExactFraction(rate.reportingPerEUR) / ExactFraction(rate.sourcePerEUR)
+        guard let result = exact.rounded(scale: settings.reportingExponent) else { throw ExactMath.overflow() }
+        return result
     }
 
     // MARK: Encoding
