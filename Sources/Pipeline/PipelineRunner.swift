@@ -123,6 +123,13 @@ public struct RunSummary {
         }
         out += "\nRejects: \(tables.reduce(0) { $0 + $1.rejected }) rows; top reasons: \(quality["rejects.top"] ?? "none")\n"
         if let rates = quality["fx.rates"] { out += "Exchange rates: \(rates)\n" }
+        var unconverted: [String] = []
+        for key in quality.keys.sorted() where key.contains(".fx_status.") && !key.hasSuffix(".converted") {
+            if let n = Int(quality[key] ?? ""), n > 0 { unconverted.append("\(key.replacingOccurrences(of: ".fx_status.", with: " ")) \(n)") }
+        }
+        if !unconverted.isEmpty {
+            out += "  rows kept without a rate (fx_status; _reporting columns null): \(unconverted.joined(separator: ", "))\n"
+        }
         out += "  rejected rows and their reasons: \(rejectsFile)\n"
         out += "\nFiles: \(warehouse)/<table>/<partition>=<value>/part-*.parquet\n"
         out += "Query them:\n  python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT currency, count(*), sum(amount_major) FROM read_parquet('\(warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1\\\"))\"\n"

@@ -25,6 +25,16 @@ extension RowEvaluator {
         case .fxRateDate:
             guard let (rate, _) = try rowFX() else { return .null }
             return .day(rate.rateDay)
+        case .fxStatus:
+            _ = try rowFX()
+            return fxReady ? .text(textIndex(fxOutcome.text)) : .null
+        case .fxReason:
+            guard try rowFX() == nil, fxReady else { return .null }
+            var w = JSONWriter(capacity: fxFailure.utf8.count + 16)
+            w.string(fxFailure)
+            let start = scratch.count
+            scratch.append(w.bytes)
+            return .scratch(start, scratch.count)
         case .reportingCurrency:
             return .text(plan.reportingTextIndex)
         case .which(let texts):

@@ -38,6 +38,20 @@ final class RowEvaluator {
         }
     }
 
+    /// Whether a row's conversion was done: a missing or stale rate keeps the row with null
+    /// reporting columns (rejects are for records that cannot be mapped, not for missing reference data).
+    enum FXOutcome: Int, CaseIterable {
+        case converted, staleRate, noRate
+
+        var text: String {
+            switch self {
+            case .converted: "converted"
+            case .staleRate: "stale_rate"
+            case .noRate: "no_rate"
+            }
+        }
+    }
+
     struct Rejected {
         let objectId: String?
         let unitId: String?
@@ -91,10 +105,16 @@ final class RowEvaluator {
     private var lastFXKey = Int.min
     private(set) var currencies: [CurrencyInfo] = []
     private var fxCache: [Int: FXRate] = [:]
-    private var fxReady = false
+    private(set) var fxReady = false
     private var fx = FXRate(sourcePerEUR: ExactDecimal(units: 1, scale: 0), reportingPerEUR: ExactDecimal(units: 1, scale: 0),
                             rate: ExactDecimal(units: 1, scale: 0), rateDay: 0)
     private var fxSourceExponent = 0
+    /// The current row's conversion outcome (valid when `fxReady`) and, when not converted, why.
+    private(set) var fxOutcome = FXOutcome.converted
+    private(set) var fxFailure = ""
+    private var fxFailures: [Int: (FXOutcome, String)] = [:]
+    /// Rows written per FXOutcome (tables with a conversion only).
+    private(set) var fxOutcomeCounts = [Int](repeating: 0, count: FXOutcome.allCases.count)
 
     // Quality: per currency serial, sums of the `amount` column in minor units.
     private(set) var rawAmountSums: [Int128] = []
@@ -591,10 +611,17 @@ final class RowEvaluator {
 
     // MARK: FX
 
-    /// The row's rate, looked up once per row (cached per currency and day).
+    /// The row's rate, looked up once per row (cached per currency and day); nil when the row has no
+    /// conversion, or its rate is missing or stale (then `fxOutcome` and `fxFailure` say why).
     func rowFX() throws -> (FXRate, Int)? {
-        if fxReady { return (fx, fxSourceExponent) }
-        guard let rates, fxCurrencyNode >= 0 else { return nil }
+        if fxReady { return fxOutcome == .converted ? (fx, fxSourceExponent) : nil }
+        guard fxCurrencyNode >= 0 else { return nil }
+        guard let rates else {
+            fxReady = true
+            fxOutcome = .noRate
+            fxFailure = "this run does not convert (conversion is off)"
+            return nil
+        }
         guard let info = try currency(try eval(fxCurrencyNode)) else { throw RowReject(.missingField, "fx: the row has no currency") }
         guard let day = try dayValue(try eval(fxDateNode)) else { throw RowReject(.missingField, "fx: the row has no date to convert at") }
         let key = day &* 4096 &+ info.serial
@@ -603,8 +630,21 @@ final class RowEvaluator {
         } else if let hit = fxCache[key] {
             fx = hit
             lastFXKey = key
+        } else if let failure = fxFailures[key] {
+            fxReady = true
+            (fxOutcome, fxFailure) = failure
+            return nil
         } else {
-            let conversion = try rates.convert(minorUnits: 0, currency: info.code, on: day, to: settings.reportingCurrency)
+            let conversion: Conversion
+            do {
+                conversion = try rates.convert(minorUnits: 0, currency: info.code, on: day, to: settings.reportingCurrency)
+            } catch let error as RatesError where error.code == .missingRate || error.code == .staleRate {
+                let failure = (error.code == .staleRate ? FXOutcome.staleRate : .noRate, error.message)
+                fxFailures[key] = failure
+                fxReady = true
+                (fxOutcome, fxFailure) = failure
+                return nil
+            }
             let rate = FXRate(sourcePerEUR: conversion.sourceRatePerEUR, reportingPerEUR: conversion.reportingRatePerEUR,
                               rate: conversion.rate, rateDay: conversion.rateDay)
             fxCache[key] = rate
@@ -612,6 +652,7 @@ final class RowEvaluator {
             lastFXKey = key
         }
         fxSourceExponent = info.exponent
+        fxOutcome = .converted
         fxReady = true
         return (fx, fxSourceExponent)
     }
@@ -654,6 +695,7 @@ final class RowEvaluator {
             buffer.append(UInt8(ascii: "}"))
             buffer.append(UInt8(ascii: "\n"))
             rowsOut += 1
+            if fxReady { fxOutcomeCounts[fxOutcome.rawValue] += 1 }
         } catch {
             buffer.truncate(to: start)
             throw error

@@ -7,6 +7,8 @@ enum Derivation {
     case fx
     case fxRate
     case fxRateDate
+    case fxStatus
+    case fxReason
     case reportingCurrency
     /// Text index per coalesce alternative: the last key of the path that produced the value.
     case which([Int])
@@ -32,6 +34,8 @@ enum Derivation {
         "fx": (1, "the value (minor units, or a major-units decimal) converted to the reporting currency at the row's fx rate, rounded half-even to the reporting currency's exponent"),
         "fx_rate": (2, "defines the row's conversion: currency (arg 1) on the UTC date of arg 2 (Unix seconds or a date); the value is reporting units per unit of the currency"),
         "fx_rate_date": (0, "the publication day of the rate used for the row"),
+        "fx_status": (0, "converted, stale_rate (the latest rate is older than fx.max_staleness_days) or no_rate (none on or before the date, or conversion off) for the row's conversion"),
+        "fx_reason": (0, "why the row's conversion could not be done and how to fix it; null when converted"),
         "reporting_currency": (0, "the pipeline's fx.reporting_currency, lowercase"),
         "which": (1, "the last field name of the coalesce alternative that supplied a value"),
         "map": (nil, "arg 1 renamed by 'from=to' pairs (unlisted values pass through unchanged)"),
@@ -184,6 +188,10 @@ final class TablePlan {
                     if fxArguments != nil { throw CoreError(.schema, "\(place): only one derive:fx_rate per table") }
                     fxArguments = (compiled[0], compiled[1])
                 case "fx_rate_date": derivation = .fxRateDate
+                case "fx_status":
+                    derivation = .fxStatus
+                    for status in RowEvaluator.FXOutcome.allCases { _ = intern(status.text) }
+                case "fx_reason": derivation = .fxReason
                 case "reporting_currency": derivation = .reportingCurrency
                 case "which":
                     let alternatives: [MappingExpression]

@@ -204,6 +204,13 @@ public struct TransformStage {
                     quality[prefix + ".rejected"] = ExactDecimal(units: entry.raw - entry.staged, scale: entry.exponent).description
                 }
             }
+            if plan.fxArguments != nil {
+                // Rows kept per conversion outcome (a missing rate never rejects a row).
+                for outcome in RowEvaluator.FXOutcome.allCases {
+                    let n = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.fxOutcomeCounts[outcome.rawValue] }
+                    quality["\(schema.table).fx_status.\(outcome.text)"] = String(n)
+                }
+            }
             if counts.rowsIn > 0, Double(counts.rowsRejected) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
                 overRatio.append("\(schema.table): \(counts.rowsRejected) of \(counts.rowsIn) rejected")
             }
