@@ -7,6 +7,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// Modules already moved to the Swift 6 language mode: the compiler checks their concurrency.
+let swift6Settings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
 let package = Package(
     name: "stripe-warehouse",
     platforms: [.macOS(.v14)],
@@ -26,6 +32,12 @@ let package = Package(
         // C libraries, kept at the edge: only Curl imports CCurl, only Zstd imports CZstd.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // OpenSSL's libcrypto (libcurl4-openssl-dev already pulls in libssl-dev): only Digest imports it.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
+        // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swift6Settings),
         .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swiftSettings),
 
@@ -36,15 +48,15 @@ let package = Package(
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            dependencies: ["Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Curl", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swiftSettings),
-        .target(name: "Transform", dependencies: ["Core", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
-        .target(name: "Load", dependencies: ["Core", "Parquet", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swiftSettings),
         .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swiftSettings),
 
         // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
@@ -64,11 +76,11 @@ let package = Package(
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

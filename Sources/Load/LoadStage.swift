@@ -1,4 +1,5 @@
 import Core
+import Digest
 import Foundation
 
 /// The load stage: a complete staging run in, the warehouse tree (Parquet, NDJSON or CSV,

@@ -64,8 +64,7 @@ public struct StderrLogHandler: LogHandler {
         } else {
             let fields = keys.map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
             let time = String(isoNow().dropFirst(11).prefix(8))
-            TerminalProgress.shared?.clearLine()
-            writeStderr("\(time) \(event.level.rawValue) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
+            TerminalProgress.writeAboveStatusLine("\(time) \(event.level.rawValue) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Core
+import Digest
 
 /// ECB's daily reference rates (per 1 EUR), merged with the user's supplementary rates, ready for
 /// per-row conversion into a reporting currency.
