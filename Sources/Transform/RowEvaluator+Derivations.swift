@@ -54,8 +54,9 @@ extension RowEvaluator {
             return v
         case .sum(let field):
             let v = try eval(a[0])
+            // A null or absent list is an empty list (Stripe documents taxes, discount_amounts, ... as nullable).
             guard case .json(let array) = v else {
-                if v.isNull { return .null }
+                if v.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array, found \(kindName(v))")
             }
             guard array.kind == .array else { throw RowReject(.typeMismatch, "expected an array, found \(array.kind)") }
@@ -72,7 +73,7 @@ extension RowEvaluator {
             guard let amount = try intValue(try eval(a[0])) else { return .null }
             let taxes = try eval(a[1])
             guard case .json(let array) = taxes, array.kind == .array else {
-                if taxes.isNull { return .null }
+                if taxes.isNull { return .int(amount) }
                 throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
             }
             var inclusive: Int64 = 0
@@ -118,6 +119,16 @@ extension RowEvaluator {
             return .null
         case .discounts:
             return try buildDiscounts(a)
+        case .when(let expected):
+            guard case .json(let j) = try eval(a[0]), j.kind == .string else { return .null }
+            let raw = document.stringBytes(j)
+            guard raw.count == expected.count, expected.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) else { return .null }
+            return try eval(a[1])
+        case .whole:
+            guard let d = try decimalValue(try eval(a[0])) else { return .null }
+            let divisor = ExactMath.pow10(d.scale)
+            guard d.units % divisor == 0, let n = Int64(exactly: d.units / divisor) else { return .null }
+            return .int(n)
         case .mrr:
             return .null
         case .mrrFxDate:
@@ -125,7 +136,7 @@ extension RowEvaluator {
         case .discountSplit(let permanent):
             let v = try eval(a[0])
             guard case .json(let array) = v, array.kind == .array else {
-                if v.isNull { return .null }
+                if v.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array of discount amounts, found \(kindName(v))")
             }
             var total: Int64 = 0
@@ -245,7 +256,15 @@ extension RowEvaluator {
         }
         guard let interval = try stringValue(try eval(a[2])),
               let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1) else { return .null }
-        let quantity = try intValue(try eval(a[4])) ?? 1
+        var quantity = try intValue(try eval(a[4])) ?? 1
+        // price.transform_quantity (plan.transform_usage): the billed quantity is quantity / divide_by,
+        // rounded up or down.
+        if case .json(let transform) = try eval(a[10]), transform.kind == .object,
+           let divideBy = try document.member(transform, "divide_by").flatMap({ try document.int64($0) }), divideBy > 0 {
+            let up = try document.member(transform, "round").map { document.equals($0, "up") } ?? false
+            let (q, r) = quantity.quotientAndRemainder(dividingBy: divideBy)
+            quantity = up && r > 0 ? q + 1 : q
+        }
         let perPeriod: ExactFraction
         if let unit = try decimalValue(try eval(a[5])) {
             perPeriod = ExactFraction(unit) * ExactFraction(Int128(quantity))

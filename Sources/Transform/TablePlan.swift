@@ -27,6 +27,9 @@ enum Derivation {
     case mrr
     case mrrFxDate
     case discountSplit(permanent: Bool)
+    /// Arg 2 when arg 1 is the given text (raw bytes), else null.
+    case when([UInt8])
+    case whole
 
     /// name -> (argument count, or nil for "any", description for the mapping document).
     static let catalog: [String: (arity: Int?, summary: String)] = [
@@ -48,7 +51,9 @@ enum Derivation {
         "subscription_status": (2, "paused when pause_collection (arg 2) is set, else the status (arg 1)"),
         "effective_cancel_at": (3, "cancel_at (arg 1), else the current period end (arg 3) when cancel_at_period_end (arg 2), else null"),
         "discounts": (3, "subscription discounts (arg 1, ids or objects), the legacy single discount (arg 2) and the item's discounts (arg 3), coupons resolved from the coupons stream, as a JSON array"),
-        "mrr": (10, "monthly recurring revenue of the item (see the column description)"),
+        "when": (3, "arg 3 when arg 1 equals the literal arg 2 (e.g. pick the branch parent.type names), else null"),
+        "whole": (1, "the decimal arg 1 as an integer when it has no fraction, else null"),
+        "mrr": (11, "monthly recurring revenue of the item (see the column description)"),
         "mrr_fx_date": (1, "the subscription's creation (arg 1) or the run's snapshot date, per fx.mrr_date"),
         "discount_split": (2, "sum of the discount amounts (arg 1) whose coupon is temporary (once/repeating) or permanent (forever), per arg 2; null when a coupon is unknown"),
     ]
@@ -228,6 +233,10 @@ final class TablePlan {
                     if mrrColumn != nil { throw CoreError(.schema, "\(place): only one derive:mrr per table") }
                     mrrColumn = column
                 case "mrr_fx_date": derivation = .mrrFxDate
+                case "when":
+                    derivation = .when(Array(try literalText(arguments[1]).utf8))
+                    return .derive(derivation, [compiled[0], compiled[2]])
+                case "whole": derivation = .whole
                 case "discount_split":
                     let which = try literalText(arguments[1])
                     guard which == "temporary" || which == "permanent" else { throw CoreError(.schema, "\(place): derive:discount_split takes 'temporary' or 'permanent'") }

@@ -81,6 +81,23 @@ import Testing
         ]),
     ]
 
+    /// price.transform_quantity: 25 seats in packs of 10 bill 3 packs rounded up, 2 rounded down.
+    static let transformed: [String] = [
+        subscription("sub_pack_up", items: [("si_pack_up", "usd", recurring(unit("4000")) + #","transform_quantity":{"divide_by":10,"round":"up"}"#, "25", "[]")]),
+        subscription("sub_pack_down", items: [("si_pack_down", "usd", recurring(unit("4000")) + #","transform_quantity":{"divide_by":10,"round":"down"}"#, "25", "[]")]),
+    ]
+
+    @Test func transformQuantityDividesAndRounds() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (rows, expected, rejects) = try Self.run(Self.transformed, in: dir)
+        #expect(rejects.isEmpty)
+        // Hand-derived: ceil(25 / 10) = 3 packs x 40.00 = 120.00; floor(25 / 10) = 2 x 40.00 = 80.00.
+        #expect(rows["si_pack_up"]?["mrr"] as? String == "120.000000")
+        #expect(rows["si_pack_down"]?["mrr"] as? String == "80.000000")
+        #expect(expected["si_pack_up"] as? String == "120.000000" && expected["si_pack_down"] as? String == "80.000000")
+    }
+
     @Test func largestAmountsAreExactAndNeverRejected() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

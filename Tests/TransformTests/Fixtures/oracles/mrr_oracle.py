@@ -109,6 +109,10 @@ def subscription_mrr(sub, coupons):
         months = per_month(recurring["interval"], recurring.get("interval_count") or 1)
         quantity = item.get("quantity")
         quantity = 1 if quantity is None else quantity
+        transform = price.get("transform_quantity") or price.get("transform_usage")
+        if transform and transform.get("divide_by"):
+            q, r = divmod(quantity, transform["divide_by"])
+            quantity = q + 1 if (transform.get("round") == "up" and r) else q
         unit = price.get("unit_amount_decimal") if "unit_amount_decimal" in price else price.get("amount_decimal")
         if unit is not None:
             amount = Fraction(unit) * quantity
