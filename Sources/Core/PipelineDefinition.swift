@@ -6,6 +6,13 @@ public struct PipelineDefinition: Sendable {
     public enum Mode: String, Sendable { case test, live }
     public enum OutputFormat: String, Sendable, CaseIterable { case parquet, ndjson, csv }
     public enum MRRDate: String, Sendable { case created, runDate = "run_date" }
+    /// Which subscriptions and discounts MRR counts (see the subscriptions table's mrr column).
+    public enum MRRRule: String, Sendable, CaseIterable {
+        /// Stripe Billing's: active and past_due; only forever coupons reduce it; pause_collection excluded.
+        case stripe
+        /// ChartMogul's: also keeps pause_collection subscriptions, and repeating coupons reduce it while they run.
+        case chartmogul
+    }
 
     public struct Stripe: Sendable {
         public init() {}
@@ -48,6 +55,8 @@ public struct PipelineDefinition: Sendable {
         public var identityKey = "email"
         /// Fraction of rejected rows (per table) above which the run fails.
         public var maxRejectRatio = 0.01
+        /// The MRR rule (`transform.mrr_rule`).
+        public var mrrRule = MRRRule.stripe
     }
 
     public struct FX: Sendable {
@@ -186,7 +195,11 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let transform = try root.section("transform") {
-            try transform.allow(["identity_key", "max_reject_ratio"])
+            try transform.allow(["identity_key", "max_reject_ratio", "mrr_rule"])
+            if let v = try transform.string("mrr_rule") {
+                guard let rule = MRRRule(rawValue: v) else { throw transform.invalid("mrr_rule", "must be stripe or chartmogul") }
+                pipeline.transform.mrrRule = rule
+            }
             if let v = try transform.string("identity_key") {
                 guard v == "email" || v == "id" || (v.hasPrefix("metadata.") && v.count > "metadata.".count) else {
                     throw transform.invalid("identity_key", "must be email, id or metadata.<field>")

@@ -1,20 +1,73 @@
 import Core
 import JSON
 
-/// Monthly recurring revenue per subscription item, exactly.
+/// Monthly recurring revenue per subscription item, exactly, under a named rule
+/// (`transform.mrr_rule`).
 ///
 /// Per item: unit amount (the price's `unit_amount_decimal`, or its tiers) x quantity per billing
-/// period, normalised to a month: day x 365/12, week x 52/12, month x 1, year x 1/12, each divided by
-/// the interval count. Item-level permanent (`forever`) discounts apply to the item; subscription-level
-/// permanent discounts apply to the subscription's total and are shared across its items in
-/// proportion to their amounts. Percent-off multiplies by (100 - p)/100; amount-off subtracts the
-/// coupon's amount per billing period, normalised the same way; never below 0. Every step is an
+/// period (divided by `transform_quantity`), normalised to a month: day x 365/12, week x 52/12,
+/// month x 1, year x 1/12, each divided by the interval count. Which items count (`mrr_status`):
+///
+/// | Stripe status / item            | stripe rule        | chartmogul rule    |
+/// |---------------------------------|--------------------|--------------------|
+/// | active, past_due                | counted            | counted            |
+/// | active with pause_collection    | paused (0)         | counted            |
+/// | trialing                        | trialing (0)       | trialing (0)       |
+/// | paused (trial ended, no method) | paused (0)         | paused (0)         |
+/// | unpaid, canceled                | churned (0)        | churned (0)        |
+/// | incomplete, incomplete_expired  | incomplete (0)     | incomplete (0)     |
+/// | metered price                   | metered (0)        | metered (0)        |
+/// | amount or coupon not knowable   | unknown (null)     | unknown (null)     |
+///
+/// Discounts that reduce MRR: `forever` coupons under both rules; `repeating` coupons whose
+/// discount is still running at the snapshot (no end, or end after it) under chartmogul only;
+/// `once` coupons never. Item-level discounts apply to the item; subscription-level discounts apply
+/// to the subscription's counted total and are shared across its items in proportion to their
+/// amounts. Percent-off multiplies by (100 - p)/100; amount-off subtracts the coupon's amount per
+/// billing period, normalised the same way; never below 0. Tax is never part of MRR. Every step is an
 /// exact fraction of arbitrary-precision integers (int64 amounts x int64 quantities at 12 decimals
 /// and their discount shares never overflow); the result is in major units, rounded once, half-even,
-/// to 6 decimals. Trialing, canceled, incomplete and incomplete_expired subscriptions and metered prices
-/// contribute 0.
+/// to 6 decimals.
 enum MRRCalculator {
-    static let zeroStatuses: Set<String> = ["trialing", "canceled", "incomplete", "incomplete_expired"]
+    /// Why an item contributes what it does (the `mrr_status` column).
+    enum Status: String, CaseIterable {
+        case counted, trialing, paused, churned, incomplete, metered, unknown
+    }
+
+    /// A discount as the MRR sees it: its coupon and when it ends (`endKnown` false when only the
+    /// discount id was given).
+    struct Discount {
+        let coupon: TransformCatalog.Coupon
+        let end: Int64?
+        let endKnown: Bool
+    }
+
+    /// The status of an item under `rule`, before its amount is known; `stripeStatus` is Stripe's own,
+    /// `pauseCollection` whether collection is paused.
+    static func status(stripeStatus: String, pauseCollection: Bool, metered: Bool, rule: PipelineDefinition.MRRRule) -> Status {
+        if metered { return .metered }
+        switch stripeStatus {
+        case "active", "past_due": return pauseCollection && rule == .stripe ? .paused : .counted
+        case "trialing": return .trialing
+        case "paused": return .paused
+        case "unpaid", "canceled": return .churned
+        case "incomplete", "incomplete_expired": return .incomplete
+        default: return .unknown
+        }
+    }
+
+    /// Whether `discount` reduces MRR under `rule` at `snapshot` (Unix seconds); nil when it cannot be
+    /// told (a repeating discount given by id only, under chartmogul).
+    static func reduces(_ discount: Discount, rule: PipelineDefinition.MRRRule, snapshot: Int64) -> Bool? {
+        switch discount.coupon.duration {
+        case "forever": return true
+        case "repeating":
+            guard rule == .chartmogul else { return false }
+            guard discount.endKnown else { return nil }
+            return discount.end.map { $0 > snapshot } ?? true
+        default: return false
+        }
+    }
     /// Decimals of the published MRR (major units).
     static let resultScale = 6
     /// Digits of the published MRR column (decimal(38,6)).
@@ -37,10 +90,13 @@ enum MRRCalculator {
         perPeriod * ExactFraction(numerator: WideInt(factor.0), denominator: WideInt(factor.1))
     }
 
-    /// `amount` after one coupon if it is permanent; nil when it cannot be applied (an amount-off
-    /// coupon in another currency).
-    static func apply(_ coupon: TransformCatalog.Coupon, to amount: ExactFraction, factor: (Int128, Int128)?, currency: String) -> ExactFraction? {
-        guard coupon.isPermanent else { return amount }
+    /// `amount` after one discount if it reduces MRR under the rule; nil when that cannot be told or
+    /// it cannot be applied (an amount-off coupon in another currency).
+    static func apply(_ discount: Discount, to amount: ExactFraction, factor: (Int128, Int128)?, currency: String,
+                      rule: PipelineDefinition.MRRRule, snapshot: Int64) -> ExactFraction? {
+        guard let reduces = reduces(discount, rule: rule, snapshot: snapshot) else { return nil }
+        guard reduces else { return amount }
+        let coupon = discount.coupon
         var result = amount
         if let percent = coupon.percentOff {
             let keep = ExactFraction(100) - ExactFraction(percent)
@@ -84,13 +140,14 @@ enum MRRCalculator {
         return done || quantity == 0 ? total : nil
     }
 
-    /// Final MRR per item (major units, 6 decimals): subscription-level permanent discounts applied to
-    /// the total and shared in proportion. `subscriptionCoupons` nil means a coupon is unknown. An
-    /// item whose MRR does not fit the column (more than 10^32 major units a month) is nil.
+    /// Final MRR per item (major units, 6 decimals): subscription-level discounts applied to the
+    /// counted total and shared in proportion. `subscriptionDiscounts` nil means a coupon is unknown.
+    /// nil for an item whose MRR cannot be known or does not fit the column (10^32 major units a month).
     static func allocate(gross: [ExactFraction?], zero: [Bool], period: [(Int128, Int128)?], exponent: [Int],
-                         currency: [String], subscriptionCoupons: [TransformCatalog.Coupon]?) -> [ExactDecimal?] {
+                         currency: [String], subscriptionDiscounts: [Discount]?,
+                         rule: PipelineDefinition.MRRRule, snapshot: Int64) -> [ExactDecimal?] {
         let zeroValue = ExactDecimal(units: 0, scale: resultScale)
-        guard let coupons = subscriptionCoupons else {
+        guard let discounts = subscriptionDiscounts else {
             return gross.indices.map { zero[$0] ? zeroValue : nil }
         }
         var total = ExactFraction.zero
@@ -102,14 +159,14 @@ enum MRRCalculator {
             if firstPeriod == nil { firstPeriod = period[i]; firstCurrency = currency[i] }
         }
         var net: ExactFraction? = total
-        for coupon in coupons {
+        for discount in discounts {
             guard let current = net else { break }
-            net = apply(coupon, to: current, factor: firstPeriod, currency: firstCurrency)
+            net = apply(discount, to: current, factor: firstPeriod, currency: firstCurrency, rule: rule, snapshot: snapshot)
         }
         return gross.indices.map { i in
             if zero[i] { return zeroValue }
             guard let g = gross[i], let net else { return nil }
-            let share = total.signum == 0 || coupons.isEmpty ? g : g * net / total
+            let share = total.signum == 0 || discounts.isEmpty ? g : g * net / total
             guard let mrr = share.rounded(scale: resultScale, dividingByPowerOfTen: exponent[i]),
                   ExactMath.fits(mrr.units, digits: resultPrecision) else { return nil }
             return mrr

@@ -131,6 +131,8 @@ extension RowEvaluator {
             return .int(n)
         case .mrr:
             return .null
+        case .mrrStatus:
+            return .text(textIndex(currentMRRStatus.rawValue))
         case .mrrFxDate:
             return settings.mrrDate == .created ? try eval(a[0]) : .day(settings.runDay)
         case .discountSplit(let permanent):
@@ -172,14 +174,15 @@ extension RowEvaluator {
         return TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
     }
 
-    /// (discount id, coupon) of a discount given as an id or as an object.
-    private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?) {
+    /// (discount id, coupon, end, whether the end is known) of a discount given as an id or as an object.
+    private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?, Int64?, Bool) {
         if element.kind == .string {
             let id = try document.string(element)
-            return (id, id.flatMap { catalog.discountCoupons[$0] })
+            return (id, id.flatMap { catalog.discountCoupons[$0] }, nil, false)
         }
-        guard element.kind == .object else { return (nil, nil) }
+        guard element.kind == .object else { return (nil, nil, nil, false) }
         let id = try document.member(element, "id").flatMap { try document.string($0) }
+        let end = try document.member(element, "end").flatMap { $0.kind == .number ? try document.int64($0) : nil }
         var couponValue = try document.member(element, "coupon")
         if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"), source.kind == .object {
             couponValue = try document.member(source, "coupon")
@@ -191,11 +194,11 @@ extension RowEvaluator {
         }
         if coupon == nil, let id { coupon = catalog.discountCoupons[id] }
         if let id, let coupon { catalog.discountCoupons[id] = coupon }
-        return (id, coupon)
+        return (id, coupon, end, true)
     }
 
     private func buildDiscounts(_ a: FlatArgs) throws -> Value {
-        var subscription: [(String?, TransformCatalog.Coupon?)] = []
+        var subscription: [(String?, TransformCatalog.Coupon?, Int64?, Bool)] = []
         if case .json(let list) = try eval(a[0]), list.kind == .array {
             try document.forEachElement(list) { subscription.append(try resolveDiscount($0)) }
         }
@@ -207,17 +210,17 @@ extension RowEvaluator {
                 subscription.append(resolved)
             }
         }
-        var item: [(String?, TransformCatalog.Coupon?)] = []
+        var item: [(String?, TransformCatalog.Coupon?, Int64?, Bool)] = []
         if case .json(let list) = try eval(a[2]), list.kind == .array {
             try document.forEachElement(list) { item.append(try resolveDiscount($0)) }
         }
-        subscriptionCoupons = subscription.map(\.1)
-        itemCoupons = item.map(\.1)
+        subscriptionCoupons = subscription.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
+        itemCoupons = item.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
 
         var w = JSONWriter(capacity: 128)
         w.beginArray()
         for (scope, entries) in [("subscription", subscription), ("item", item)] {
-            for (id, coupon) in entries {
+            for (id, coupon, _, _) in entries {
                 w.beginObject()
                 w.key("discount"); if let id { w.string(id) } else { w.null() }
                 w.key("coupon"); if let c = coupon { w.string(c.id) } else { w.null() }
@@ -244,14 +247,20 @@ extension RowEvaluator {
         guard let column = plan.mrrColumn else { return .null }
         let a = program.arguments(of: program.roots[column])
         let u = mrrGross.count - 1
-        let status = try stringValue(try eval(a[0])) ?? ""
+        let stripeStatus = try stringValue(try eval(a[0])) ?? ""
         let usage = try stringValue(try eval(a[1]))
         guard let info = try currency(try eval(a[8])) else { throw RowReject(.missingField, "mrr: no currency") }
         mrrExponent[u] = info.exponent
         mrrCurrency[u] = info.code
-        if MRRCalculator.zeroStatuses.contains(status) || usage == "metered" {
-            mrrZero[u] = true
-            mrrGross[u] = .zero
+        var pauseCollection = false
+        if case .json(let pause) = try eval(a[11]), pause.kind == .object { pauseCollection = true }
+        let status = MRRCalculator.status(stripeStatus: stripeStatus, pauseCollection: pauseCollection, metered: usage == "metered", rule: settings.mrrRule)
+        mrrStatuses[u] = status
+        if status != .counted {
+            if status != .unknown {
+                mrrZero[u] = true
+                mrrGross[u] = .zero
+            }
             return .null
         }
         guard let interval = try stringValue(try eval(a[2])),
@@ -276,9 +285,10 @@ extension RowEvaluator {
             return .null
         }
         var monthly = MRRCalculator.monthly(perPeriod, factor)
-        for coupon in itemCoupons {
-            guard let coupon else { return .null }
-            guard let next = MRRCalculator.apply(coupon, to: monthly, factor: factor, currency: info.code) else { return .null }
+        for discount in itemCoupons {
+            guard let discount else { return .null }
+            guard let next = MRRCalculator.apply(discount, to: monthly, factor: factor, currency: info.code,
+                                                 rule: settings.mrrRule, snapshot: settings.snapshotSeconds) else { return .null }
             monthly = next
         }
         mrrGross[u] = monthly

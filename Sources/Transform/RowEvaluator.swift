@@ -131,8 +131,11 @@ final class RowEvaluator {
     var mrrPeriod: [(Int128, Int128)?] = []
     var mrrExponent: [Int] = []
     var mrrCurrency: [String] = []
-    var subscriptionCoupons: [TransformCatalog.Coupon?] = []
-    var itemCoupons: [TransformCatalog.Coupon?] = []
+    var mrrStatuses: [MRRCalculator.Status] = []
+    /// The mrr_status of the row being finished (phase two).
+    var currentMRRStatus = MRRCalculator.Status.unknown
+    var subscriptionCoupons: [MRRCalculator.Discount?] = []
+    var itemCoupons: [MRRCalculator.Discount?] = []
 
     init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable?, validateInput: Bool = true) {
         self.plan = plan
@@ -378,6 +381,7 @@ final class RowEvaluator {
         mrrPeriod.removeAll(keepingCapacity: true)
         mrrExponent.removeAll(keepingCapacity: true)
         mrrCurrency.removeAll(keepingCapacity: true)
+        mrrStatuses.removeAll(keepingCapacity: true)
         subscriptionCoupons.removeAll(keepingCapacity: true)
         var subscriptionCouponsKnown = true
         unitIndex = 0
@@ -390,6 +394,7 @@ final class RowEvaluator {
                 mrrPeriod.append(nil)
                 mrrExponent.append(0)
                 mrrCurrency.append("")
+                mrrStatuses.append(.unknown)
                 var ok = false
                 if element.kind != .object {
                     rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object")))
@@ -423,11 +428,13 @@ final class RowEvaluator {
         for coupon in subscriptionCoupons where coupon == nil { subscriptionCouponsKnown = false }
         let finals = MRRCalculator.allocate(
             gross: mrrGross, zero: mrrZero, period: mrrPeriod, exponent: mrrExponent, currency: mrrCurrency,
-            subscriptionCoupons: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil)
+            subscriptionDiscounts: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil,
+            rule: settings.mrrRule, snapshot: settings.snapshotSeconds)
         for u in 0..<storedOK.count where storedOK[u] {
             for i in 0..<unitSlotCount { unitSlots[i] = storedSlots[u * unitSlotCount + i] }
             for i in 0...mrr { values[i] = storedValues[u * (mrr + 1) + i] }
             values[mrr] = finals[u].map { .decimal($0) } ?? .null
+            currentMRRStatus = finals[u] == nil ? .unknown : mrrStatuses[u]
             fxReady = false
             do {
                 try evaluate((mrr + 1)..<columnCount)

@@ -36,4 +36,9 @@ struct MappingSettings {
     var mrrDate: PipelineDefinition.MRRDate
     /// The run's snapshot day (days since 1970-01-01): fx.mrr_date = run_date converts MRR on it.
     var runDay: Int
+    /// transform.mrr_rule.
+    var mrrRule: PipelineDefinition.MRRRule = .stripe
+
+    /// Start of the snapshot day in Unix seconds: a repeating discount runs when it ends after it.
+    var snapshotSeconds: Int64 { Int64(runDay) * 86_400 }
 }

@@ -101,7 +101,7 @@ public struct TransformStage {
         let settings = MappingSettings(
             identityKey: pipeline.transform.identityKey, livemode: pipeline.livemode,
             reportingCurrency: reporting, reportingExponent: reportingExponent,
-            mrrDate: pipeline.fx.mrrDate, runDay: snapshotDay)
+            mrrDate: pipeline.fx.mrrDate, runDay: snapshotDay, mrrRule: pipeline.transform.mrrRule)
 
         var statistics = TransformStatistics()
         let catalog = TransformCatalog()
@@ -220,6 +220,7 @@ public struct TransformStage {
         try rejects.close()
         quality["rejects.top"] = rejects.topReasons(limit: 5)
         quality["fx.rates"] = pinned.description
+        quality["mrr.rule"] = pipeline.transform.mrrRule.rawValue
 
         try verifier.wait()
         try AtomicFile.publish(rejects.temporaryPath, as: paths.stagingRejects(runId))

@@ -75,6 +75,7 @@ struct PipelineDefinitionTests {
         transform:
           identity_key: metadata.user_id
           max_reject_ratio: 0.5
+          mrr_rule: chartmogul
         fx:
           reporting_currency: usd
           rates: rates/ecb.csv
@@ -95,6 +96,9 @@ struct PipelineDefinitionTests {
         """
         let p = try PipelineDefinition.parse(text, path: "custom.yaml")
         #expect(p.name == "custom")
+        #expect(p.transform.mrrRule == .chartmogul)
+        #expect(PipelineDefinition(name: "d", path: "d.yaml", mode: .test).transform.mrrRule == .stripe)
+        #expect(throws: (any Error).self) { try PipelineDefinition.parse("name: x\nmode: test\ntransform:\n  mrr_rule: profitwell\n", path: "bad.yaml") }
         #expect(p.mode == .live)
         #expect(p.output == "/tmp/out-x")
         #expect(p.schemas == "my-schemas")

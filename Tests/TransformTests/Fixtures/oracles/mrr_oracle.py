@@ -1,14 +1,13 @@
 """Independent MRR oracle: the documented rule of schemas/subscriptions.json, written from the
 documentation with Python's Fraction (exact) and rounded once, half-even, to 6 decimals.
 
-usage: mrr_oracle.py SUBSCRIPTIONS.ndjson COUPONS.ndjson [RULE]
-prints {"<subscription item id>": "<mrr>" | null, ...} as JSON."""
+usage: mrr_oracle.py SUBSCRIPTIONS.ndjson COUPONS.ndjson RULE SNAPSHOT_UNIX_SECONDS
+RULE is stripe or chartmogul. Prints {"<subscription item id>": ["<mrr>" | null, "<mrr_status>"], ...}."""
 import json, sys
 from fractions import Fraction
 
 ZERO_DECIMAL = set("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 THREE_DECIMAL = set("bhd jod kwd omr tnd".split())
-ZERO_STATUSES = {"trialing", "canceled", "incomplete", "incomplete_expired"}
 MAX_UNITS = 10 ** 38  # decimal(38,6)
 
 
@@ -42,9 +41,35 @@ def coupon_of(discount, coupons):
     return c
 
 
-def apply(coupon, amount, months, currency):
-    """amount after a permanent coupon; None when it cannot apply."""
-    if coupon.get("duration") != "forever":
+def item_status(sub, recurring, rule):
+    if recurring.get("usage_type") == "metered":
+        return "metered"
+    status = sub["status"]
+    if status in ("active", "past_due"):
+        return "paused" if isinstance(sub.get("pause_collection"), dict) and rule == "stripe" else "counted"
+    return {"trialing": "trialing", "paused": "paused", "unpaid": "churned", "canceled": "churned",
+            "incomplete": "incomplete", "incomplete_expired": "incomplete"}.get(status, "unknown")
+
+
+def reduces(coupon, discount, rule, snapshot):
+    """True/False, or None when it cannot be told."""
+    duration = coupon.get("duration")
+    if duration == "forever":
+        return True
+    if duration == "repeating" and rule == "chartmogul":
+        if not isinstance(discount, dict):
+            return None
+        end = discount.get("end")
+        return end is None or end > snapshot
+    return False
+
+
+def apply(coupon, discount, amount, months, currency, rule, snapshot):
+    """amount after a discount that reduces MRR under the rule; None when it cannot apply."""
+    r = reduces(coupon, discount, rule, snapshot)
+    if r is None:
+        return None
+    if not r:
         return amount
     if coupon.get("percent_off") is not None:
         amount = amount * (100 - Fraction(str(coupon["percent_off"]))) / 100
@@ -91,20 +116,20 @@ def tiered(tiers, quantity, mode):
     return total if quantity == 0 else None
 
 
-def subscription_mrr(sub, coupons):
+def subscription_mrr(sub, coupons, rule, snapshot):
     out = {}
     items = sub["items"]["data"]
     sub_discounts = [d for d in (sub.get("discounts") or []) if d is not None]
     if isinstance(sub.get("discount"), dict) and not any(isinstance(d, dict) and d.get("id") == sub["discount"].get("id") for d in sub_discounts):
         sub_discounts.append(sub["discount"])
-    sub_coupons = [coupon_of(d, coupons) for d in sub_discounts]
-    gross, months_of, currency_of = {}, {}, {}
+    gross, months_of, currency_of, status_of = {}, {}, {}, {}
     for item in items:
         price = item.get("price") or item.get("plan")
         currency = price["currency"]
         recurring = price.get("recurring") or {"interval": price.get("interval"), "interval_count": price.get("interval_count"), "usage_type": price.get("usage_type")}
-        if sub["status"] in ZERO_STATUSES or recurring.get("usage_type") == "metered":
-            gross[item["id"]] = "zero"
+        status_of[item["id"]] = item_status(sub, recurring, rule)
+        if status_of[item["id"]] != "counted":
+            gross[item["id"]] = None if status_of[item["id"]] == "unknown" else "zero"
             continue
         months = per_month(recurring["interval"], recurring.get("interval_count") or 1)
         quantity = item.get("quantity")
@@ -126,7 +151,7 @@ def subscription_mrr(sub, coupons):
         amount *= months
         for d in item.get("discounts") or []:
             c = coupon_of(d, coupons)
-            amount = None if (c is None or amount is None) else apply(c, amount, months, currency)
+            amount = None if (c is None or amount is None) else apply(c, d, amount, months, currency, rule, snapshot)
         gross[item["id"]] = amount
         months_of[item["id"]] = months
         currency_of[item["id"]] = currency
@@ -134,31 +159,33 @@ def subscription_mrr(sub, coupons):
     total = sum((gross[i] for i in counted), Fraction(0))
     net = total
     first = counted[0] if counted else None
-    for c in sub_coupons:
+    for d in sub_discounts:
+        c = coupon_of(d, coupons)
         if c is None or net is None:
             net = None
             break
-        net = apply(c, net, months_of.get(first), currency_of.get(first))
+        net = apply(c, d, net, months_of.get(first), currency_of.get(first), rule, snapshot)
     for item in items:
         g = gross[item["id"]]
         price = item.get("price") or item.get("plan")
         if g == "zero":
-            out[item["id"]] = "0.000000"
+            out[item["id"]] = ["0.000000", status_of[item["id"]]]
         elif g is None or net is None:
-            out[item["id"]] = None
+            out[item["id"]] = [None, "unknown"]
         else:
-            share = g if total == 0 or not sub_coupons else g * net / total
-            out[item["id"]] = round_half_even(share / 10 ** exponent(price["currency"]))
+            share = g if total == 0 or not sub_discounts else g * net / total
+            value = round_half_even(share / 10 ** exponent(price["currency"]))
+            out[item["id"]] = [value, status_of[item["id"]] if value is not None else "unknown"]
     return out
 
 
 def main():
-    subs_path, coupons_path = sys.argv[1], sys.argv[2]
+    subs_path, coupons_path, rule, snapshot = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     coupons = load_coupons(coupons_path)
     result = {}
     for line in open(subs_path, encoding="utf-8"):
         if line.strip():
-            result.update(subscription_mrr(json.loads(line), coupons))
+            result.update(subscription_mrr(json.loads(line), coupons, rule, snapshot))
     print(json.dumps(result, sort_keys=True))
 
 
