@@ -26,21 +26,12 @@ public struct LoggingOptions: ParsableArguments {
     /// Bootstraps logging once and returns the logger and the progress reporter to use.
     public func setUp(label: String) -> (Logger, any ProgressReporter) {
         let format = LogFormat(rawValue: logFormat) ?? .auto
-        LoggingOnce.bootstrap(format: format, level: quiet ? .warning : verbose ? .debug : .info)
+        LogSetup.bootstrap(format: format, level: quiet ? .warning : verbose ? .debug : .info)
         let logger = Logger(label: label)
         let terminal = format != .json && LogSetup.stderrIsTerminal
         let progress: any ProgressReporter
         if quiet { progress = SilentProgress() } else if terminal { progress = TerminalProgress() } else { progress = LogProgress(logger: logger) }
         return (logger, progress)
-    }
-}
-
-enum LoggingOnce {
-    nonisolated(unsafe) static var done = false
-    static func bootstrap(format: LogFormat, level: Logger.Level) {
-        guard !done else { return }
-        done = true
-        LogSetup.bootstrap(format: format, level: level)
     }
 }
 

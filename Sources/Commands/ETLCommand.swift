@@ -96,6 +96,8 @@ public struct RatesUpdateCommand: ParsableCommand {
     public var output: String?
     @Option(name: .long, help: "Download from this URL instead of fx.update_url.")
     public var url: String?
+    @Flag(name: .long, help: "Install the download even if it covers less, or moves further (fx.max_rate_change), than the rates it replaces.")
+    public var force = false
     @OptionGroup public var logging: LoggingOptions
 
     public init() {}
@@ -105,10 +107,11 @@ public struct RatesUpdateCommand: ParsableCommand {
         try runReportingErrors(logger) {
             let definition = try PipelineDefinition.load(path: pipeline)
             let paths = RunPaths(root: output ?? definition.output)
-            var configuration = HTTPClientConfiguration()
-            configuration.userAgent = "\(ToolInfo.name)/\(ToolInfo.version) (+libcurl)"
-            let client = try HTTPClient(configuration: configuration)
-            let result = try RatesStore(directory: paths.rates).update(from: url ?? definition.fx.updateURL, client: client)
+            // The rates store is under the output root: the same lock as every other writer there.
+            let lock = try RunLock(path: paths.lockFile, owner: "stripe-etl rates update \(definition.name)")
+            defer { withExtendedLifetime(lock) {} }
+            paths.removeLeftovers()
+            let result = try RatesRefresh.download(definition, paths: paths, url: url, force: force)
             print("rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))")
         }
     }

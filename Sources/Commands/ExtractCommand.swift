@@ -23,7 +23,11 @@ public struct ExtractCommand: ParsableCommand {
         let (logger, progress) = logging.setUp(label: "stripe-extract")
         try runReportingErrors(logger) {
             let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
-            let runId = try context.resolveRunId(stage.runId)
+            let lock = try context.lockOutput("stripe-extract")
+            defer { withExtendedLifetime(lock) {} }
+            let paths = context.paths
+            let runId = try context.resumeOrNewRunId(stage.runId) { FileManager.default.fileExists(atPath: paths.rawManifest($0)) }
+            lock.note("stripe-extract \(context.pipeline.name) \(runId)")
             let manifest = try Stages.extract(context, runId: runId, apiBase: apiBase)
             print("extract \(runId): \(manifest.streams.values.reduce(0) { $0 + $1.objects }) objects in \(context.paths.raw(runId))")
         }

@@ -22,7 +22,10 @@ public struct TransformCommand: ParsableCommand {
         let (logger, progress) = logging.setUp(label: "stripe-transform")
         try runReportingErrors(logger) {
             let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
+            let lock = try context.lockOutput("stripe-transform")
+            defer { withExtendedLifetime(lock) {} }
             let runId = try context.resolveRunId(stage.runId, latestOf: context.paths.rawRoot)
+            lock.note("stripe-transform \(context.pipeline.name) \(runId)")
             let report = try Stages.transform(context, runId: runId, refreshRates: refreshRates)
             let rows = report.manifest.tables.values.reduce(0) { $0 + $1.rowsOut }
             let rejected = report.manifest.tables.values.reduce(0) { $0 + $1.rowsRejected }

@@ -63,20 +63,21 @@ public final class TerminalProgress: ProgressReporter, Sendable {
 
 /// Progress as structured log lines at milestones (not a terminal): finished items, and every
 /// few seconds for long ones.
-public final class LogProgress: ProgressReporter, @unchecked Sendable {
+public final class LogProgress: ProgressReporter, Sendable {
     private let logger: Logger
-    private let lock = NSLock()
-    private var last: [String: Double] = [:]
+    /// When each item was last logged.
+    private let last = Mutex<[String: Double]>([:])
 
     public init(logger: Logger) { self.logger = logger }
 
     public func report(_ event: ProgressEvent) {
-        lock.lock()
         let key = event.stage + "/" + event.item
         let now = Date().timeIntervalSince1970
-        let due = event.finished || now - (last[key] ?? 0) >= 10
-        if due { last[key] = now }
-        lock.unlock()
+        let due = last.withLock { last in
+            let due = event.finished || now - (last[key] ?? 0) >= 10
+            if due { last[key] = now }
+            return due
+        }
         guard due else { return }
         var metadata: Logger.Metadata = ["stage": .string(event.stage), "item": .string(event.item), "count": .stringConvertible(event.count)]
         if event.pages > 0 { metadata["pages"] = .stringConvertible(event.pages) }

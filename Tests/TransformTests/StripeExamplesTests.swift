@@ -18,6 +18,8 @@ import Testing
         var second = resources["subscription"] as! [String: Any]
         second["id"] = "sub_from_item_example"
         second["items"] = ["object": "list", "data": [resources["subscription_item"]!], "has_more": false]
+        var plan = resources["plan"] as! [String: Any]
+        plan["id"] = "plan_from_example"
         var creditNote = resources["credit_note"] as! [String: Any]
         var lines = creditNote["lines"] as! [String: Any]
         lines["data"] = (lines["data"] as! [Any]) + [resources["credit_note_line_item"]!]
@@ -29,7 +31,8 @@ import Testing
         return [
             "customers": [try line(resources["customer"]!)],
             "products": [try line(resources["product"]!)],
-            "prices": [try line(resources["price"]!), try line(resources["plan"]!)],
+            // The plan example shares the price example's id: a second object with one id would be a duplicate.
+            "prices": [try line(resources["price"]!), try line(plan)],
             "coupons": [try line(resources["coupon"]!)],
             "subscriptions": [try line(resources["subscription"]!), try line(second)],
             "invoices": [try line(invoice)],
