@@ -124,16 +124,7 @@ struct ExitCodeTests {
     func rowsRejectedAboveTheThresholdExit65() throws {
         // A schema copy that requires subscription_id on invoice lines: every one-off line is rejected,
         // far above 1%. (A missing exchange rate no longer rejects: such rows are kept with fx_status.)
-        let schemas = directory.appending("strict-schemas")
-        try FileManager.default.createDirectory(atPath: schemas, withIntermediateDirectories: true)
-        for name in try FileManager.default.contentsOfDirectory(atPath: "schemas") where name.hasSuffix(".json") {
-            var text = try String(contentsOfFile: "schemas/" + name, encoding: .utf8)
-            if name == "invoice_lines.json" {
-                text = text.replacingOccurrences(of: #"{"name": "subscription_id", "type": "string", "nullable": true"#,
-                                                 with: #"{"name": "subscription_id", "type": "string", "nullable": false"#)
-            }
-            try text.write(toFile: schemas + "/" + name, atomically: true, encoding: .utf8)
-        }
+        let schemas = try TestPipelines.strictSchemas(in: directory.path)
         let small = try pipeline(TestPipelines.smallDemo(extra: "schemas: \(schemas)"), "strict.yaml")
         let out = directory.appending("out")
         let result = try E2E.etl(["run", small, "--output", out, "--run-id", "rejects"], timeout: 100)

@@ -176,10 +176,11 @@ struct RunReliabilityTests {
 
     @Test(.timeLimit(.minutes(3)))
     func aRunWithoutRunIdResumesTheNewestUnfinishedRunAndNeverLoadsARejectedOne() throws {
-        // Without the BHD rates every BHD row is rejected (exit 65); a re-run without --run-id
-        // resumes that run, transforms it again (never loading the rejected staging), and once the
-        // configuration is fixed it completes the same run.
-        let broken = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, supplementary: false), to: directory.appending("broken.yaml"))
+        // With schemas that require subscription_id on invoice lines every one-off line is rejected
+        // (exit 65); a re-run without --run-id resumes that run, transforms it again (never loading
+        // the rejected staging), and once the configuration is fixed it completes the same run.
+        let strict = try TestPipelines.strictSchemas(in: directory.path)
+        let broken = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, extra: "schemas: \(strict)"), to: directory.appending("broken.yaml"))
         let out = directory.appending("resume")
         let first = try E2E.etl(["run", broken, "--output", out], timeout: 100)
         #expect(first.status == 65, "\(first)")
