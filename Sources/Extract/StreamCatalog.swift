@@ -23,9 +23,12 @@ public struct StreamSpec: Sendable {
         StreamSpec(name: "customers", path: "/v1/customers", passes: [[]], child: nil),
         // Without both passes Stripe hides inactive products and prices (inline price_data ones).
         StreamSpec(name: "products", path: "/v1/products", passes: [[("active", "true")], [("active", "false")]], child: nil),
-        StreamSpec(name: "prices", path: "/v1/prices", passes: [[("active", "true")], [("active", "false")]], child: nil),
+        // Tiers are only returned when expanded: without them a tiered price has no amount.
+        StreamSpec(name: "prices", path: "/v1/prices", passes: [[("active", "true"), ("expand[]", "data.tiers")], [("active", "false"), ("expand[]", "data.tiers")]], child: nil),
         StreamSpec(name: "coupons", path: "/v1/coupons", passes: [[]], child: nil),
         // Without status=all Stripe hides canceled subscriptions.
+        // Items' price tiers are not expanded: data.items.data.price.tiers is 5 levels, beyond Stripe's
+        // 4-level limit on list calls; the transform takes them from the prices stream by price id.
         StreamSpec(name: "subscriptions", path: "/v1/subscriptions", passes: [[("status", "all")]],
                    child: ChildList(member: "items", pathTemplate: "/v1/subscription_items", parentParameter: "subscription")),
         StreamSpec(name: "invoices", path: "/v1/invoices", passes: [[]],

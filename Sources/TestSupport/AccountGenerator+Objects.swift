@@ -4,8 +4,14 @@ extension AccountGenerator {
     public struct Rendering: Sendable, Equatable {
         /// `expand[]=data.discounts` (subscriptions list) / `expand[]=discounts` (retrieve).
         public var expandDiscounts: Bool
+        /// `expand[]=data.tiers` (prices list) / `expand[]=tiers` (retrieve): tiered prices carry their
+        /// tiers. On by default, as the extract asks for them.
+        public var expandTiers: Bool
 
-        public init(expandDiscounts: Bool = false) { self.expandDiscounts = expandDiscounts }
+        public init(expandDiscounts: Bool = false, expandTiers: Bool = true) {
+            self.expandDiscounts = expandDiscounts
+            self.expandTiers = expandTiers
+        }
     }
 
     /// Object N of `stream` as the API serves it: embedded child lists hold their first `childLimit`
@@ -14,7 +20,7 @@ extension AccountGenerator {
         switch stream {
         case .customers: return customer(index)
         case .products: return product(index)
-        case .prices: return price(index)
+        case .prices: return price(index, expandTiers: rendering.expandTiers)
         case .coupons: return coupon(index)
         case .subscriptions: return subscription(index, itemLimit: childLimit, expandDiscounts: rendering.expandDiscounts)
         case .invoices: return invoice(index, lineLimit: childLimit)

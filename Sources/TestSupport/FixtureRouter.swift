@@ -172,7 +172,8 @@ public struct FixtureRouter: Sendable {
 
     func rendering(_ query: Query, listing: Bool) -> AccountGenerator.Rendering {
         let expand = query.all("expand[]")
-        return AccountGenerator.Rendering(expandDiscounts: expand.contains(listing ? "data.discounts" : "discounts"))
+        return AccountGenerator.Rendering(expandDiscounts: expand.contains(listing ? "data.discounts" : "discounts"),
+                                          expandTiers: expand.contains(listing ? "data.tiers" : "tiers"))
     }
 
     /// The index of a listed object, or Stripe's "No such ..." error.

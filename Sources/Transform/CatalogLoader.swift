@@ -35,6 +35,39 @@ enum CatalogLoader {
         }
     }
 
+    /// Remembers the tiers of every tiered price of the prices stream (expanded by the extract). Lines
+    /// it cannot use are skipped, not rejected: the prices table maps (and rejects) the same lines.
+    static func loadPriceTiers(path: String, into catalog: TransformCatalog) throws {
+        let reader = try ZstdLineReader(path: path)
+        let needle = Array(#""tiers":["#.utf8)
+        while let line = try reader.nextLine() {
+            guard line.count > needle.count, contains(line, needle) else { continue }
+            let document = JSONDocument(line)
+            guard let root = try? document.root(validating: true), root.kind == .object,
+                  let id = try? document.member(root, "id").flatMap({ try document.string($0) }),
+                  let tiersValue = try? document.member(root, "tiers"), tiersValue.kind == .array,
+                  let tiers = try? MRRCalculator.tiers(document, tiersValue), !tiers.isEmpty else { continue }
+            let volume = (try? document.member(root, "tiers_mode")).flatMap { $0 }.map { document.equals($0, "volume") } ?? false
+            catalog.priceTiers[id] = (tiers, volume)
+        }
+    }
+
+    private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        let first = needle[0]
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
     /// Remembers the customer of every `customer.deleted` event (the first event per customer wins;
     /// events are newest first).
     static func loadDeletedCustomers(path: String, into catalog: TransformCatalog, bytes: inout Int, reject: Reject) throws -> Counts {

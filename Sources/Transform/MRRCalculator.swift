@@ -108,36 +108,48 @@ enum MRRCalculator {
         return result.signum < 0 ? .zero : result
     }
 
-    /// One billing period's amount (minor units) of `quantity` on a tiered price.
-    static func tieredAmount(_ document: JSONDocument, _ tiers: JSONValue, quantity: Int64, volume: Bool) throws -> ExactFraction? {
-        var total = ExactFraction.zero
-        var previous: Int64 = 0
-        var done = false
+    /// One tier of a tiered price (minor units).
+    struct Tier: Sendable {
+        let upTo: Int64?
+        let unit: ExactFraction
+        let flat: ExactFraction
+    }
+
+    /// The tiers of a `tiers` array (Stripe's order: ascending `up_to`, the last one null).
+    static func tiers(_ document: JSONDocument, _ tiers: JSONValue) throws -> [Tier] {
+        var result: [Tier] = []
         try document.forEachElement(tiers) { tier in
-            guard !done, tier.kind == .object else { return }
+            guard tier.kind == .object else { return }
             let upTo = try document.member(tier, "up_to").flatMap { try document.int64($0) }
             func decimal(_ exact: StaticString, _ whole: StaticString) throws -> ExactFraction? {
                 if let v = try document.member(tier, exact), v.kind == .string, let d = ExactMath.parse(document.stringBytes(v)) { return ExactFraction(d) }
                 if let v = try document.member(tier, whole), let n = try document.int64(v) { return ExactFraction(Int128(n)) }
                 return nil
             }
-            let unit = try decimal("unit_amount_decimal", "unit_amount") ?? .zero
-            let flat = try decimal("flat_amount_decimal", "flat_amount") ?? .zero
-            if volume {
-                if upTo == nil || quantity <= upTo! {
-                    total = unit * ExactFraction(Int128(quantity)) + flat
-                    done = true
-                }
-                return
-            }
-            let ceiling = upTo.map { min($0, quantity) } ?? quantity
-            let inTier = ceiling - previous
-            if inTier > 0 {
-                total = total + unit * ExactFraction(Int128(inTier)) + flat
-            }
-            if let upTo, upTo < quantity { previous = upTo } else { done = true }
+            result.append(Tier(upTo: upTo, unit: try decimal("unit_amount_decimal", "unit_amount") ?? .zero,
+                               flat: try decimal("flat_amount_decimal", "flat_amount") ?? .zero))
         }
-        return done || quantity == 0 ? total : nil
+        return result
+    }
+
+    /// One billing period's amount (minor units) of `quantity` on a tiered price: graduated sums each
+    /// tier's units (plus its flat amount when reached); volume prices every unit at the tier the
+    /// quantity falls in (plus that tier's flat amount). nil when no tier covers the quantity.
+    static func tieredAmount(_ tiers: [Tier], quantity: Int64, volume: Bool) -> ExactFraction? {
+        if volume {
+            guard let tier = tiers.first(where: { $0.upTo == nil || quantity <= $0.upTo! }) else { return nil }
+            return tier.unit * ExactFraction(Int128(quantity)) + tier.flat
+        }
+        var total = ExactFraction.zero
+        var previous: Int64 = 0
+        for tier in tiers {
+            let ceiling = tier.upTo.map { min($0, quantity) } ?? quantity
+            let inTier = ceiling - previous
+            if inTier > 0 { total = total + tier.unit * ExactFraction(Int128(inTier)) + tier.flat }
+            guard let upTo = tier.upTo, upTo < quantity else { return total }
+            previous = upTo
+        }
+        return quantity == 0 ? total : nil
     }
 
     /// Final MRR per item (major units, 6 decimals): subscription-level discounts applied to the

@@ -279,7 +279,11 @@ extension RowEvaluator {
             perPeriod = ExactFraction(unit) * ExactFraction(Int128(quantity))
         } else if case .json(let tiers) = try eval(a[6]), tiers.kind == .array {
             let mode = try stringValue(try eval(a[7])) ?? "graduated"
-            guard let amount = try MRRCalculator.tieredAmount(document, tiers, quantity: quantity, volume: mode == "volume") else { return .null }
+            guard let amount = MRRCalculator.tieredAmount(try MRRCalculator.tiers(document, tiers), quantity: quantity, volume: mode == "volume") else { return .null }
+            perPeriod = amount
+        } else if let priceId = try stringValue(try eval(a[12])), let priced = catalog.priceTiers[priceId] {
+            // Tiers from the prices stream (a subscription list cannot expand its items' price tiers).
+            guard let amount = MRRCalculator.tieredAmount(priced.tiers, quantity: quantity, volume: priced.volume) else { return .null }
             perPeriod = amount
         } else {
             return .null

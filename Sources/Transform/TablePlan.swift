@@ -54,7 +54,7 @@ enum Derivation {
         "discounts": (3, "subscription discounts (arg 1, ids or objects), the legacy single discount (arg 2) and the item's discounts (arg 3), coupons resolved from the coupons stream, as a JSON array"),
         "when": (3, "arg 3 when arg 1 equals the literal arg 2 (e.g. pick the branch parent.type names), else null"),
         "whole": (1, "the decimal arg 1 as an integer when it has no fraction, else null"),
-        "mrr": (12, "monthly recurring revenue of the item under transform.mrr_rule (see the column description)"),
+        "mrr": (13, "monthly recurring revenue of the item under transform.mrr_rule (see the column description)"),
         "mrr_status": (0, "why the item contributes what it does to MRR: counted, trialing, paused, churned, incomplete, metered or unknown"),
         "mrr_fx_date": (1, "the subscription's creation (arg 1) or the run's snapshot date, per fx.mrr_date"),
         "discount_split": (2, "sum of the discount amounts (arg 1) whose coupon is temporary (once/repeating) or permanent (forever), per arg 2; null when a coupon is unknown"),

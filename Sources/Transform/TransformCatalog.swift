@@ -19,6 +19,8 @@ final class TransformCatalog {
     var coupons: [String: Coupon] = [:]
     /// Discount id (di_...) -> coupon, for discounts seen expanded (or with a coupon id) anywhere.
     var discountCoupons: [String: Coupon] = [:]
+    /// Price id -> tiers of tiered prices from the prices stream (volume: tiers_mode is volume).
+    var priceTiers: [String: (tiers: [MRRCalculator.Tier], volume: Bool)] = [:]
     /// Customer id -> (events line, raw customer JSON) from customer.deleted events.
     var deletedCustomers: [String: (line: Int, object: [UInt8])] = [:]
     /// Deleted customer ids, in the order they were first seen.

@@ -43,7 +43,7 @@ import Testing
     /// oracle [mrr, mrr_status] by item id, rejects).
     static func run(_ subscriptions: [String], rule: PipelineDefinition.MRRRule = .stripe, in dir: TemporaryDirectory) throws -> ([String: [String: Any]], [String: [Any]], [[String: Any]]) {
         let runId = "m-\(rule.rawValue)"
-        try TransformFixtures.writeRawRun(root: dir.path, runId: runId, streams: ["subscriptions": subscriptions, "coupons": coupons], finishedAt: "2025-03-10T00:00:00Z")
+        try TransformFixtures.writeRawRun(root: dir.path, runId: runId, streams: ["subscriptions": subscriptions, "coupons": coupons, "prices": prices], finishedAt: "2025-03-10T00:00:00Z")
         var p = TransformFixtures.pipeline()
         p.transform.mrrRule = rule
         p.fx.rates = try TransformFixtures.fixturePath("ecb-sample.csv")
@@ -58,8 +58,10 @@ import Testing
         let couponsPath = dir.appending("coupons.ndjson")
         try (subscriptions.joined(separator: "\n") + "\n").write(toFile: subsPath, atomically: true, encoding: .utf8)
         try (coupons.joined(separator: "\n") + "\n").write(toFile: couponsPath, atomically: true, encoding: .utf8)
+        let pricesPath = dir.appending("prices.ndjson")
+        try (prices.joined(separator: "\n") + "\n").write(toFile: pricesPath, atomically: true, encoding: .utf8)
         let oracle = try ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/mrr_oracle.py"), subsPath, couponsPath,
-                                                            rule.rawValue, String(snapshot)], timeout: 60)
+                                                            rule.rawValue, String(snapshot), pricesPath], timeout: 60)
         try #require(oracle.status == 0, "mrr_oracle.py failed: \(oracle.stderr)")
         let expected = try #require(try JSONSerialization.jsonObject(with: Data(oracle.stdout.utf8)) as? [String: [Any]])
         let rejectsPath = RunPaths(root: dir.path).stagingRejects(runId)
@@ -129,6 +131,33 @@ import Testing
             }
         }
     }()
+
+    /// Listed prices with expanded tiers (the subscription list cannot expand its items' price tiers).
+    static let prices = [
+        #"{"id":"price_si_listed_tiered","object":"price","active":true,"billing_scheme":"tiered","created":1741003200,"currency":"usd","livemode":false,"product":"prod_1","recurring":{"interval":"month","interval_count":1,"meter":null,"usage_type":"licensed"},"tiers_mode":"volume","type":"recurring","unit_amount":null,"unit_amount_decimal":null,"tiers":[{"flat_amount":null,"flat_amount_decimal":null,"unit_amount":1500,"unit_amount_decimal":"1500","up_to":10},{"flat_amount":null,"flat_amount_decimal":null,"unit_amount":1200,"unit_amount_decimal":"1200","up_to":null}]}"#,
+    ]
+
+    /// A tiered item whose tiers come from the prices stream, sharing a forever USD 2.00
+    /// subscription-level discount with a per-unit item: the discount splits across both.
+    static let listedTiers: [String] = [
+        subscription("sub_listed", discounts: "[\(discount("di_l", coupons[4]))]", items: [
+            ("si_listed_tiered", "usd", #""recurring":{"interval":"month","interval_count":1,"meter":null,"usage_type":"licensed"},"tiers_mode":"volume","type":"recurring","billing_scheme":"tiered","unit_amount":null,"unit_amount_decimal":null"#, "12", "[]"),
+            ("si_listed_flat", "usd", recurring(unit("5600")), "1", "[]"),
+        ]),
+    ]
+
+    @Test func tiersFromThePricesStreamAndTheAmountOffSplit() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let (rows, expected, rejects) = try Self.run(Self.listedTiers, in: dir)
+        #expect(rejects.isEmpty)
+        Self.expectOracle(rows, expected, .stripe)
+        // Volume at 12: 12 x 12.00 = 144.00; with 56.00 the total is 200.00; minus USD 2.00 forever
+        // = 198.00, shared in proportion: 144 x 198/200 = 142.56 and 56 x 198/200 = 55.44.
+        #expect(rows["si_listed_tiered"]?["mrr"] as? String == "142.560000")
+        #expect(rows["si_listed_flat"]?["mrr"] as? String == "55.440000")
+        #expect(rows["si_listed_tiered"]?["mrr_status"] as? String == "counted")
+    }
 
     @Test(arguments: PipelineDefinition.MRRRule.allCases)
     func everyCaseMatchesTheOracle(rule: PipelineDefinition.MRRRule) throws {

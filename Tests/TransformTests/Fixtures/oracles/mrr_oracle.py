@@ -1,7 +1,8 @@
 """Independent MRR oracle: the documented rule of schemas/subscriptions.json, written from the
 documentation with Python's Fraction (exact) and rounded once, half-even, to 6 decimals.
 
-usage: mrr_oracle.py SUBSCRIPTIONS.ndjson COUPONS.ndjson RULE SNAPSHOT_UNIX_SECONDS
+usage: mrr_oracle.py SUBSCRIPTIONS.ndjson COUPONS.ndjson RULE SNAPSHOT_UNIX_SECONDS [PRICES.ndjson]
+A tiered item price without tiers takes the tiers of the price with its id in PRICES.
 RULE is stripe or chartmogul. Prints {"<subscription item id>": ["<mrr>" | null, "<mrr_status>"], ...}."""
 import json, sys
 from fractions import Fraction
@@ -21,6 +22,7 @@ def per_month(interval, count):
 
 
 def load_coupons(path):
+    """id -> object of an NDJSON file (coupons, or prices)."""
     coupons = {}
     for line in open(path, encoding="utf-8"):
         if line.strip():
@@ -116,7 +118,7 @@ def tiered(tiers, quantity, mode):
     return total if quantity == 0 else None
 
 
-def subscription_mrr(sub, coupons, rule, snapshot):
+def subscription_mrr(sub, coupons, rule, snapshot, prices):
     out = {}
     items = sub["items"]["data"]
     sub_discounts = [d for d in (sub.get("discounts") or []) if d is not None]
@@ -143,6 +145,9 @@ def subscription_mrr(sub, coupons, rule, snapshot):
             amount = Fraction(unit) * quantity
         elif price.get("tiers"):
             amount = tiered(price["tiers"], quantity, price.get("tiers_mode") or "graduated")
+        elif (prices.get(price.get("id")) or {}).get("tiers"):
+            listed = prices[price["id"]]
+            amount = tiered(listed["tiers"], quantity, listed.get("tiers_mode") or "graduated")
         else:
             amount = None
         if amount is None:
@@ -182,10 +187,11 @@ def subscription_mrr(sub, coupons, rule, snapshot):
 def main():
     subs_path, coupons_path, rule, snapshot = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     coupons = load_coupons(coupons_path)
+    prices = load_coupons(sys.argv[5]) if len(sys.argv) > 5 else {}
     result = {}
     for line in open(subs_path, encoding="utf-8"):
         if line.strip():
-            result.update(subscription_mrr(json.loads(line), coupons, rule, snapshot))
+            result.update(subscription_mrr(json.loads(line), coupons, rule, snapshot, prices))
     print(json.dumps(result, sort_keys=True))
 
 
