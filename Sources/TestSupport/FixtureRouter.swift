@@ -252,7 +252,7 @@ public struct FixtureRouter: Sendable {
                 case nil: return plan.status != "canceled"
                 case "all": return true
                 case "ended": return plan.status == "canceled"
-                case "paused": return plan.paused
+                case "paused": return plan.status == "paused"
                 case let wanted?: return plan.status == wanted
                 }
             }

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import TestSupport
 import Testing
+import Zstd
 @testable import Transform
 
 /// MRR golden cases checked against an independent oracle (Fixtures/oracles/mrr_oracle.py: the
@@ -253,5 +254,49 @@ import Testing
         #expect(rows["si_beyond"]?["mrr_status"] as? String == "unknown")
         // MRR converts to EUR at 1.05 USD per EUR: 140000 / 1.05 = 133333.333... -> 133333.33 (the column has 3 decimals).
         #expect(rows["si_usd14"]?["mrr_reporting"] as? String == "133333.330")
+    }
+
+    /// Acceptance: on a generated account every item's mrr and mrr_status equal the oracle's, under
+    /// both rules, tiered and large zero-decimal items included.
+    @Test(arguments: PipelineDefinition.MRRRule.allCases)
+    func generatedAccountMatchesTheOracle(rule: PipelineDefinition.MRRRule) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let generator = try TransformFixtures.generateRawRun(root: dir.path, runId: "g", config: AccountConfig(seed: 5, customers: 240, invoices: 60, events: 40))
+        var pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
+        pipeline.transform.mrrRule = rule
+        pipeline.transform.maxRejectRatio = 0
+        _ = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "g")
+        let paths = RunPaths(root: dir.path)
+        var plain: [String: String] = [:]
+        for stream in ["subscriptions", "coupons", "prices"] {
+            let reader = try ZstdLineReader(path: paths.rawFile("g", stream: stream))
+            var text = ""
+            while let line = try reader.nextLine() { text += String(decoding: line, as: UTF8.self) + "\n" }
+            plain[stream] = dir.appending("\(stream).ndjson")
+            try text.write(toFile: plain[stream]!, atomically: true, encoding: .utf8)
+        }
+        // The raw run's snapshot day (finished_at), as the transform takes it.
+        let raw = try RawManifest.read(paths: paths, runId: "g")
+        let snapshot = Int64(UTCDate.parseDay(String(raw.finishedAt.prefix(10)))!) * 86_400
+        let oracle = try ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/mrr_oracle.py"), plain["subscriptions"]!, plain["coupons"]!,
+                                                            rule.rawValue, String(snapshot), plain["prices"]!], timeout: 120)
+        try #require(oracle.status == 0, "mrr_oracle.py failed: \(oracle.stderr)")
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(oracle.stdout.utf8)) as? [String: [Any]])
+        var rows: [String: [String: Any]] = [:]
+        for line in try TransformFixtures.stagingLines(root: dir.path, runId: "g", table: "subscriptions") {
+            let row = try TransformFixtures.parse(line)
+            rows[row["subscription_item_id"] as! String] = row
+        }
+        Self.expectOracle(rows, expected, rule)
+        let statuses = Set(rows.values.compactMap { $0["mrr_status"] as? String })
+        #expect(statuses.isSuperset(of: ["counted", "trialing", "paused", "churned", "incomplete", "metered"]), "\(statuses)")
+        #expect(!statuses.contains("unknown"), "every generated item's MRR is knowable")
+        let tiered = rows.values.filter { row in
+            (row["price_id"] as? String).flatMap { generator.index(.prices, fromID: $0) }.map { generator.priceKind($0) == .tiered } ?? false
+        }
+        #expect(tiered.contains { $0["mrr_status"] as? String == "counted" && !($0["mrr"] is NSNull) }, "tiered items are priced")
+        // Large zero-decimal items: more than 13,043,817 minor units a month (rejected before).
+        #expect(rows.values.contains { ["jpy", "krw"].contains($0["currency"] as? String ?? "") && (ExactDecimal(parsing: $0["mrr"] as? String ?? "0") ?? ExactDecimal(units: 0, scale: 0)).units > 13_043_817 * 1_000_000 })
     }
 }
