@@ -85,6 +85,24 @@ extension RowEvaluator {
                 if isInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) { inclusive += n }
             }
             return .int(amount - inclusive)
+        case .taxSplit(let wantInclusive):
+            let taxes = try eval(a[0])
+            guard case .json(let array) = taxes, array.kind == .array else {
+                if taxes.isNull { return .int(0) }
+                throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
+            }
+            var total: Int64 = 0
+            try document.forEachElement(array) { element in
+                guard element.kind == .object else { return }
+                var isInclusive = false
+                if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
+                if let flag = try document.member(element, "inclusive"), flag.kind == .bool { isInclusive = try document.bool(flag) ?? false }
+                guard isInclusive == wantInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
+                let (r, o) = total.addingReportingOverflow(n)
+                if o { throw ExactMath.overflow() }
+                total = r
+            }
+            return .int(total)
         case .identityKey, .identityKeySource:
             let source: Bool
             if case .identityKeySource = program.derivations[derivationIndex] { source = true } else { source = false }

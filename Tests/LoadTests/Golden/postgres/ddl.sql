@@ -376,6 +376,8 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
   amount_excluding_tax_major NUMERIC(22, 3) NOT NULL,
   tax_amount BIGINT NOT NULL,
   tax_amount_major NUMERIC(22, 3) NOT NULL,
+  tax_amount_inclusive BIGINT NOT NULL,
+  tax_amount_exclusive BIGINT NOT NULL,
   discount_amount BIGINT NOT NULL,
   discount_amount_major NUMERIC(22, 3) NOT NULL,
   period_start TIMESTAMPTZ,
@@ -414,13 +416,15 @@ COMMENT ON COLUMN invoice_lines.product_id IS 'The product of the line''s price.
 COMMENT ON COLUMN invoice_lines.proration IS 'Whether the line is a proration: from the branch of parent that parent.type names (2025-03-31 shape) or the line itself (older shapes); false when neither carries it.';
 COMMENT ON COLUMN invoice_lines.quantity IS 'Quantity billed.';
 COMMENT ON COLUMN invoice_lines.quantity_decimal IS 'The line''s quantity with fractional precision (quantity_decimal, newer API versions), else quantity.';
-COMMENT ON COLUMN invoice_lines.amount IS 'Line amount in the currency''s minor unit, before discounts (negative for credits); includes tax only when the tax is inclusive.';
+COMMENT ON COLUMN invoice_lines.amount IS 'Stripe''s line amount in the currency''s minor unit: before discounts and without exclusive tax, including inclusive tax (negative for credits). Invoice subtotal = sum of amount; total = sum of amount - sum of discount_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
 COMMENT ON COLUMN invoice_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes).';
 COMMENT ON COLUMN invoice_lines.amount_excluding_tax_major IS 'amount_excluding_tax in major units.';
-COMMENT ON COLUMN invoice_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units: tax_amount_inclusive + tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.tax_amount_major IS 'tax_amount in major units.';
-COMMENT ON COLUMN invoice_lines.discount_amount IS 'Sum of the line''s discount amounts, minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount_inclusive IS 'Tax already included in amount (taxes with tax_behavior inclusive, or tax_amounts with inclusive true), minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount_exclusive IS 'Tax added on top of amount (exclusive taxes), minor units: the invoice total adds it.';
+COMMENT ON COLUMN invoice_lines.discount_amount IS 'Sum of the line''s discount amounts (discount_amounts), minor units; amount is before them.';
 COMMENT ON COLUMN invoice_lines.discount_amount_major IS 'discount_amount in major units.';
 COMMENT ON COLUMN invoice_lines.period_start IS 'Start of the period the line covers (UTC).';
 COMMENT ON COLUMN invoice_lines.period_end IS 'End of the period the line covers (UTC).';
@@ -454,6 +458,7 @@ CREATE TABLE IF NOT EXISTS credit_note_lines (
   currency TEXT NOT NULL,
   amount BIGINT NOT NULL,
   amount_major NUMERIC(22, 3) NOT NULL,
+  amount_excluding_tax BIGINT NOT NULL,
   discount_amount BIGINT NOT NULL,
   discount_amount_major NUMERIC(22, 3) NOT NULL,
   discount_amount_temporary BIGINT,
@@ -462,6 +467,8 @@ CREATE TABLE IF NOT EXISTS credit_note_lines (
   discount_amount_permanent_major NUMERIC(22, 3),
   tax_amount BIGINT NOT NULL,
   tax_amount_major NUMERIC(22, 3) NOT NULL,
+  tax_amount_inclusive BIGINT NOT NULL,
+  tax_amount_exclusive BIGINT NOT NULL,
   description TEXT,
   livemode BOOLEAN NOT NULL,
   reporting_currency TEXT NOT NULL,
@@ -491,16 +498,19 @@ COMMENT ON COLUMN credit_note_lines.invoice_line_item_id IS 'The invoice line cr
 COMMENT ON COLUMN credit_note_lines.line_type IS 'invoice_line_item or custom_line_item.';
 COMMENT ON COLUMN credit_note_lines.quantity IS 'Quantity credited.';
 COMMENT ON COLUMN credit_note_lines.currency IS 'Lowercase ISO 4217 currency of the credit note.';
-COMMENT ON COLUMN credit_note_lines.amount IS 'Amount credited by the line in minor units, including exclusive tax, net of discounts.';
+COMMENT ON COLUMN credit_note_lines.amount IS 'Stripe''s line amount in minor units: the gross amount credited, before discounts and without exclusive tax (inclusive tax included). Credit note subtotal = sum of amount; total = sum of amount - sum of discount_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN credit_note_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
-COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts).';
+COMMENT ON COLUMN credit_note_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes). Credit note subtotal_excluding_tax = sum of amount_excluding_tax.';
+COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts, else discount_amount); amount is before it.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_major IS 'discount_amount in major units.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); null when any discount''s coupon is unknown to the run.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_major IS 'discount_amount_temporary in major units.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_permanent IS 'Part of discount_amount from permanent coupons (duration forever); null when any discount''s coupon is unknown to the run.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_major IS 'discount_amount_permanent in major units.';
-COMMENT ON COLUMN credit_note_lines.tax_amount IS 'Sum of the line''s tax amounts, minor units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units: tax_amount_inclusive + tax_amount_exclusive.';
 COMMENT ON COLUMN credit_note_lines.tax_amount_major IS 'tax_amount in major units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_inclusive IS 'Tax already included in amount (taxes with tax_behavior inclusive, or tax_amounts with inclusive true), minor units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_exclusive IS 'Tax added on top of amount (exclusive taxes), minor units: the credit note total adds it.';
 COMMENT ON COLUMN credit_note_lines.description IS 'The line''s description.';
 COMMENT ON COLUMN credit_note_lines.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN credit_note_lines.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
