@@ -49,6 +49,9 @@ public struct PipelineDefinition: Sendable {
         /// Send `created` filters (and so split ranges). Off for servers without them (localstripe):
         /// one unbounded listing per stream, no splits.
         public var createdFilter = true
+        /// Send the catalog's `expand[]` parameters (discounts, price tiers). Off for servers without
+        /// them (localstripe answers 400): discounts then stay ids and tiered prices unpriced.
+        public var expand = true
         /// Requests in flight at once (worker connections), all under `stripe.requests_per_second`.
         public var maxInFlight = 16
         /// Start of the backfill (UTC date), when windows are used.
@@ -208,8 +211,9 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let extract = try root.section("extract") {
-            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight"])
+            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight", "expand"])
             if let v = try extract.bool("created_filter") { pipeline.extract.createdFilter = v }
+            if let v = try extract.bool("expand") { pipeline.extract.expand = v }
             if let v = try extract.int("max_in_flight") {
                 guard (1...256).contains(v) else { throw extract.invalid("max_in_flight", "must be between 1 and 256 (about requests_per_second x latency, plus a margin)") }
                 pipeline.extract.maxInFlight = v

@@ -205,7 +205,7 @@ public final class ExtractStage: Sendable {
         var pageObjects = 0
         var range = work.range
         let completer = spec.child.map { ChildListCompleter(client: client, child: $0, limit: pipeline.extract.pageLimit, stream: spec.name) }
-        let pager = ListPager(client: client, path: spec.path, query: spec.passes[work.pass], limit: pipeline.extract.pageLimit,
+        let pager = ListPager(client: client, path: spec.path, query: pipeline.extract.expand ? spec.passes[work.pass] : spec.passes[work.pass].filter { $0.0 != "expand[]" }, limit: pipeline.extract.pageLimit,
                               context: "stream \(spec.name)")
         let stats = try pager.forEach(filters: { range.query }, afterPage: { info in
             if let narrowed = try scheduler.pageRead(work, objects: pageObjects, info: info) { range = narrowed }

@@ -2,13 +2,14 @@
 extension AccountGenerator {
     /// Options that change an object's rendering the way Stripe's `expand[]` does.
     public struct Rendering: Sendable, Equatable {
-        /// `expand[]=data.discounts` (subscriptions list) / `expand[]=discounts` (retrieve).
+        /// `expand[]=data.discounts` (subscriptions and invoices lists) / `expand[]=discounts` (retrieve).
+        /// On by default, as the extract asks for them.
         public var expandDiscounts: Bool
         /// `expand[]=data.tiers` (prices list) / `expand[]=tiers` (retrieve): tiered prices carry their
         /// tiers. On by default, as the extract asks for them.
         public var expandTiers: Bool
 
-        public init(expandDiscounts: Bool = false, expandTiers: Bool = true) {
+        public init(expandDiscounts: Bool = true, expandTiers: Bool = true) {
             self.expandDiscounts = expandDiscounts
             self.expandTiers = expandTiers
         }
@@ -23,7 +24,7 @@ extension AccountGenerator {
         case .prices: return price(index, expandTiers: rendering.expandTiers)
         case .coupons: return coupon(index)
         case .subscriptions: return subscription(index, itemLimit: childLimit, expandDiscounts: rendering.expandDiscounts)
-        case .invoices: return invoice(index, lineLimit: childLimit)
+        case .invoices: return invoice(index, lineLimit: childLimit, expandDiscounts: rendering.expandDiscounts)
         case .creditNotes: return creditNote(index, lineLimit: childLimit)
         case .events: return event(index)
         }

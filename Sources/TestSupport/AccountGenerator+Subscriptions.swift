@@ -87,9 +87,14 @@ extension AccountGenerator {
 
     func discountID(subscription: Int) -> String { "di_T" + Self.pad(subscription, 8) }
 
+    /// When a subscription's discount ends: repeating coupons after about 3 months, others never.
+    func discountEnd(_ plan: SubscriptionPlan, coupon: Int) -> Int64? {
+        couponDuration(coupon) == "repeating" ? plan.created + 91 * 86_400 : nil
+    }
+
     /// The discount object a subscription's coupon created (shown when `expand[]=data.discounts`).
     func discount(_ plan: SubscriptionPlan, coupon: Int) -> FixtureJSON {
-        let end: FixtureJSON = couponDuration(coupon) == "repeating" ? .int(plan.created + 91 * 86_400) : .null
+        let end: FixtureJSON = discountEnd(plan, coupon: coupon).map { .int($0) } ?? .null
         return .object([
             ("id", .string(discountID(subscription: plan.index))),
             ("object", "discount"),
@@ -152,7 +157,8 @@ extension AccountGenerator {
             data: (0..<shown).map { subscriptionItem(plan, $0) },
             hasMore: shown < plan.items.count, totalCount: plan.items.count)
         var discounts: [FixtureJSON] = []
-        if let coupon = plan.coupon {
+        // A repeating discount that has ended is gone from the subscription (its invoices keep it).
+        if let coupon = plan.coupon, !(couponDuration(coupon) == "repeating" && discountEnd(plan, coupon: coupon).map { $0 <= config.endTime } == true) {
             discounts.append(expandDiscounts ? discount(plan, coupon: coupon) : .string(discountID(subscription: index)))
         }
         let canceled = plan.status == "canceled"

@@ -52,6 +52,44 @@ enum CatalogLoader {
         }
     }
 
+    /// Remembers the coupon behind every discount object on the invoices (expanded by the extract):
+    /// a credit note resolves its lines' discounts through them, whatever the subscription's current
+    /// discounts are (a repeating discount that ended is gone from the subscription). Lines it cannot
+    /// use are skipped, not rejected: the invoice_lines table maps (and rejects) the same lines.
+    static func loadInvoiceDiscounts(path: String, into catalog: TransformCatalog) throws {
+        let reader = try ZstdLineReader(path: path)
+        let needle = Array(#""discounts":[{"#.utf8)
+        while let line = try reader.nextLine() {
+            guard line.count > needle.count, contains(line, needle) else { continue }
+            let document = JSONDocument(line)
+            guard let root = try? document.root(validating: true), root.kind == .object,
+                  let list = try? document.member(root, "discounts"), list.kind == .array else { continue }
+            try? document.forEachElement(list) { element in
+                guard element.kind == .object, let id = try document.member(element, "id").flatMap({ try document.string($0) }) else { return }
+                var couponValue = try document.member(element, "coupon")
+                if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"), source.kind == .object {
+                    couponValue = try document.member(source, "coupon")
+                }
+                guard let c = couponValue else { return }
+                if c.kind == .object, let coupon = try coupon(document, c) {
+                    catalog.discountCoupons[id] = coupon
+                } else if c.kind == .string, let couponId = try document.string(c), let coupon = catalog.coupons[couponId] {
+                    catalog.discountCoupons[id] = coupon
+                }
+            }
+        }
+    }
+
+    /// A coupon object's fields.
+    static func coupon(_ document: JSONDocument, _ object: JSONValue) throws -> TransformCatalog.Coupon? {
+        guard let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return nil }
+        let duration = try document.member(object, "duration").flatMap { try document.string($0) }
+        let percent = try document.member(object, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
+        let amount = try document.member(object, "amount_off").flatMap { try document.int64($0) }
+        let currency = try document.member(object, "currency").flatMap { try document.string($0) }
+        return TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
+    }
+
     private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }
         let first = needle[0]

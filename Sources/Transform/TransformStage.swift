@@ -135,6 +135,7 @@ public struct TransformStage {
             if counts.malformed > 0 { quality["lookup.coupons.unusable"] = String(counts.malformed) }
         }
         if let path = rawPath("prices") { try CatalogLoader.loadPriceTiers(path: path, into: catalog) }
+        if let path = rawPath("invoices") { try CatalogLoader.loadInvoiceDiscounts(path: path, into: catalog) }
         if let path = rawPath("events") {
             let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("events"))
             if counts.malformed > 0 { quality["lookup.events.unusable"] = String(counts.malformed) }

@@ -35,4 +35,53 @@ import Testing
             #expect(r["tax_mismatches"] as? Int == 0, "\(kind) tax")
         }
     }
+
+    /// Credit-note discount split: every discounted line's coupon is resolved from the invoice's own
+    /// discount objects, also when the discount has ended and left the subscription (repeating).
+    @Test func creditNoteDiscountSplitComesFromTheDocument() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let generator = try TransformFixtures.generateRawRun(root: dir.path, runId: "d", config: AccountConfig(seed: 3, customers: 200, invoices: 900, creditNotes: 300, events: 40))
+        let pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
+        _ = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "d")
+        // Independently: discount id -> coupon duration from the raw invoices' discount objects, and
+        // the discount ids still on subscriptions.
+        var durations: [String: String] = [:]
+        for index in generator.expectedIndices(.invoices) {
+            let invoice = try TransformFixtures.parse(String(decoding: generator.completeLine(.invoices, index), as: UTF8.self))
+            for case let discount as [String: Any] in invoice["discounts"] as? [Any] ?? [] {
+                if let id = discount["id"] as? String, let coupon = discount["coupon"] as? [String: Any] { durations[id] = coupon["duration"] as? String }
+            }
+        }
+        var onSubscriptions = Set<String>()
+        for index in generator.expectedIndices(.subscriptions) {
+            let subscription = try TransformFixtures.parse(String(decoding: generator.completeLine(.subscriptions, index), as: UTF8.self))
+            for case let discount as [String: Any] in subscription["discounts"] as? [Any] ?? [] { if let id = discount["id"] as? String { onSubscriptions.insert(id) } }
+        }
+        var rawLines: [String: [[String: Any]]] = [:]
+        for index in generator.expectedIndices(.creditNotes) {
+            let note = try TransformFixtures.parse(String(decoding: generator.completeLine(.creditNotes, index), as: UTF8.self))
+            for case let line as [String: Any] in (note["lines"] as? [String: Any])?["data"] as? [Any] ?? [] {
+                rawLines[line["id"] as! String] = line["discount_amounts"] as? [[String: Any]] ?? []
+            }
+        }
+        var discounted = 0
+        var endedDiscounts = 0
+        for text in try TransformFixtures.stagingLines(root: dir.path, runId: "d", table: "credit_note_lines") {
+            let row = try TransformFixtures.parse(text)
+            let amounts = try #require(rawLines[row["credit_note_line_id"] as! String])
+            var temporary = 0, permanent = 0
+            for entry in amounts {
+                let id = try #require(entry["discount"] as? String)
+                let duration = try #require(durations[id], "discount \(id) is on no invoice")
+                if duration == "forever" { permanent += entry["amount"] as! Int } else { temporary += entry["amount"] as! Int }
+                if !onSubscriptions.contains(id) { endedDiscounts += 1 }
+            }
+            if !amounts.isEmpty { discounted += 1 }
+            #expect(row["discount_amount_temporary"] as? Int == temporary, "\(row["credit_note_line_id"] ?? "")")
+            #expect(row["discount_amount_permanent"] as? Int == permanent, "\(row["credit_note_line_id"] ?? "")")
+        }
+        #expect(discounted > 0)
+        #expect(endedDiscounts > 0, "some credited discounts have ended and left their subscription")
+    }
 }

@@ -503,9 +503,9 @@ COMMENT ON COLUMN credit_note_lines.amount_major IS 'amount in major units, exac
 COMMENT ON COLUMN credit_note_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes). Credit note subtotal_excluding_tax = sum of amount_excluding_tax.';
 COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts, else discount_amount); amount is before it.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_major IS 'discount_amount in major units.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); null when any discount''s coupon is unknown to the run.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); each line discount''s coupon is resolved from the discount itself as the run''s invoices carry it (expanded), never from the subscription''s current discounts; null when any discount''s coupon is unknown to the run.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_major IS 'discount_amount_temporary in major units.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_permanent IS 'Part of discount_amount from permanent coupons (duration forever); null when any discount''s coupon is unknown to the run.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_permanent IS 'Part of discount_amount from permanent coupons (duration forever), resolved like discount_amount_temporary; null when any discount''s coupon is unknown to the run.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_major IS 'discount_amount_permanent in major units.';
 COMMENT ON COLUMN credit_note_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units: tax_amount_inclusive + tax_amount_exclusive.';
 COMMENT ON COLUMN credit_note_lines.tax_amount_major IS 'tax_amount in major units.';
