@@ -202,7 +202,7 @@ public struct RunSummary {
         }
         out += "  rejected rows and their reasons: \(rejectsFile)\n"
         out += "\nFiles: \(warehouse)/<table>/<partition>=<value>/part-*.parquet\n"
-        out += "Query them:\n  python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT currency, count(*), sum(amount_major) FROM read_parquet('\(warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1\\\"))\"\n"
+        out += "Query them (billed revenue per currency: drafts and voids excluded, net of discounts, without tax; README has finance's queries):\n  python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT currency, count(*), sum(amount_excluding_tax_major - discount_amount_major) FROM read_parquet('\(warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) WHERE invoice_status NOT IN ('draft', 'void') GROUP BY 1 ORDER BY 1\\\"))\"\n"
         return out
     }
 }

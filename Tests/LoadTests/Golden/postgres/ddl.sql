@@ -459,6 +459,7 @@ CREATE TABLE IF NOT EXISTS credit_note_lines (
   amount BIGINT NOT NULL,
   amount_major NUMERIC(22, 3) NOT NULL,
   amount_excluding_tax BIGINT NOT NULL,
+  amount_excluding_tax_major NUMERIC(22, 3) NOT NULL,
   discount_amount BIGINT NOT NULL,
   discount_amount_major NUMERIC(22, 3) NOT NULL,
   discount_amount_temporary BIGINT,
@@ -473,6 +474,7 @@ CREATE TABLE IF NOT EXISTS credit_note_lines (
   livemode BOOLEAN NOT NULL,
   reporting_currency TEXT NOT NULL,
   amount_reporting NUMERIC(38, 3),
+  amount_excluding_tax_reporting NUMERIC(38, 3),
   discount_amount_reporting NUMERIC(38, 3),
   discount_amount_temporary_reporting NUMERIC(38, 3),
   discount_amount_permanent_reporting NUMERIC(38, 3),
@@ -501,6 +503,7 @@ COMMENT ON COLUMN credit_note_lines.currency IS 'Lowercase ISO 4217 currency of 
 COMMENT ON COLUMN credit_note_lines.amount IS 'Stripe''s line amount in minor units: the gross amount credited, before discounts and without exclusive tax (inclusive tax included). Credit note subtotal = sum of amount; total = sum of amount - sum of discount_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN credit_note_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
 COMMENT ON COLUMN credit_note_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes). Credit note subtotal_excluding_tax = sum of amount_excluding_tax.';
+COMMENT ON COLUMN credit_note_lines.amount_excluding_tax_major IS 'amount_excluding_tax in major units, exact.';
 COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts, else discount_amount); amount is before it.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_major IS 'discount_amount in major units.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); each line discount''s coupon is resolved from the discount itself as the run''s invoices carry it (expanded), never from the subscription''s current discounts; null when any discount''s coupon is unknown to the run.';
@@ -515,6 +518,7 @@ COMMENT ON COLUMN credit_note_lines.description IS 'The line''s description.';
 COMMENT ON COLUMN credit_note_lines.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN credit_note_lines.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
 COMMENT ON COLUMN credit_note_lines.amount_reporting IS 'amount converted to the reporting currency at the credit note''s date, rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.amount_excluding_tax_reporting IS 'amount_excluding_tax converted to the reporting currency at the credit note date. Null unless fx_status is converted.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the credit note''s date. Null unless fx_status is converted.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_reporting IS 'discount_amount_temporary converted to the reporting currency. Null unless fx_status is converted.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_reporting IS 'discount_amount_permanent converted to the reporting currency. Null unless fx_status is converted.';
