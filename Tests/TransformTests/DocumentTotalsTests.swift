@@ -12,7 +12,9 @@ import Testing
     func everyDocumentsTotalsRebuildFromItsLines(seed: UInt64, expandDiscounts: Bool) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try TransformFixtures.generateRawRun(root: dir.path, runId: "t", config: AccountConfig(seed: seed, customers: 120, invoices: 500, events: 40), expandDiscounts: expandDiscounts)
+        // ACCEPTANCE_CUSTOMERS=2000 runs the acceptance size (2 invoices per customer).
+        let customers = Int(ProcessInfo.processInfo.environment["ACCEPTANCE_CUSTOMERS"] ?? "") ?? 120
+        try TransformFixtures.generateRawRun(root: dir.path, runId: "t", config: AccountConfig(seed: seed, customers: customers, invoices: max(500, customers * 2), events: 40), expandDiscounts: expandDiscounts)
         var pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
         pipeline.transform.maxRejectRatio = 0
         let report = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "t")

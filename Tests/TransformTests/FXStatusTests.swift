@@ -20,7 +20,7 @@ import Testing
     @Test func rowsWithoutARateAreKeptWithFXStatus() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let customers = Int(ProcessInfo.processInfo.environment["FX_ACCEPTANCE_CUSTOMERS"] ?? "") ?? 120
+        let customers = Int(ProcessInfo.processInfo.environment["ACCEPTANCE_CUSTOMERS"] ?? "") ?? 120
         // The account ends on 2025-06-01; rates stop 31 days earlier.
         try TransformFixtures.generateRawRun(root: dir.path, runId: "fx", config: AccountConfig(seed: 11, customers: customers, invoices: customers * 2, events: 40))
         var pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)

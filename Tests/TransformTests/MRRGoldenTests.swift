@@ -262,7 +262,9 @@ import Zstd
     func generatedAccountMatchesTheOracle(rule: PipelineDefinition.MRRRule) throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let generator = try TransformFixtures.generateRawRun(root: dir.path, runId: "g", config: AccountConfig(seed: 5, customers: 240, invoices: 60, events: 40))
+        // ACCEPTANCE_CUSTOMERS=2000 runs the acceptance size.
+        let customers = Int(ProcessInfo.processInfo.environment["ACCEPTANCE_CUSTOMERS"] ?? "") ?? 240
+        let generator = try TransformFixtures.generateRawRun(root: dir.path, runId: "g", config: AccountConfig(seed: 5, customers: customers, invoices: 60, events: 40))
         var pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
         pipeline.transform.mrrRule = rule
         pipeline.transform.maxRejectRatio = 0
