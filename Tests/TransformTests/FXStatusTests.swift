@@ -67,4 +67,38 @@ import Testing
         }
         #expect((seen["stale_rate"] ?? 0) > 0 && (seen["no_rate"] ?? 0) > 0 && (seen["converted"] ?? 0) > 0, "\(seen)")
     }
+
+    /// Rows kept without a rate are converted once the rate is there: by the next run (a new run id
+    /// takes the current rates), or by re-transforming the same run with --refresh-rates.
+    @Test func aLaterRunWithTheRateConvertsTheRows() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let config = AccountConfig(seed: 12, customers: 30, invoices: 60, events: 20)
+        try TransformFixtures.generateRawRun(root: dir.path, runId: "night1", config: config)
+        var pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
+        pipeline.fx.rates = dir.appending("ecb.csv")
+        try Self.writeRates(to: dir.appending("ecb.csv"), last: "2025-05-01")
+        let schemas = try TransformFixtures.schemas()
+        func unconverted(_ report: TransformReport) -> Int {
+            report.manifest.quality.filter { $0.key.contains(".fx_status.") && !$0.key.hasSuffix(".converted") }.compactMap { Int($0.value) }.reduce(0, +)
+        }
+        let first = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas).run(runId: "night1")
+        #expect(unconverted(first) > 0)
+        // The rate arrives (KRW too).
+        var text = "Date,USD,JPY,GBP,KRW,\n"
+        for day in (UTCDate.parseDay("2019-01-01")!...UTCDate.parseDay("2025-06-01")!).reversed() where (day + 4) % 7 < 5 {
+            text += "\(UTCDate.dayString(day)),1.0800,160.00,0.85000,1450.00,\n"
+        }
+        try text.write(toFile: dir.appending("ecb.csv"), atomically: true, encoding: .utf8)
+        try TransformFixtures.generateRawRun(root: dir.path, runId: "night2", config: config)
+        let next = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas).run(runId: "night2")
+        #expect(unconverted(next) == 0, "\(next.manifest.quality)")
+        // The same run id re-transformed keeps its pinned rates unless asked to refresh them.
+        let again = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas).run(runId: "night1")
+        #expect(unconverted(again) == unconverted(first))
+        var refresh = TransformStage.Options()
+        refresh.refreshRates = true
+        let refreshed = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas, options: refresh).run(runId: "night1")
+        #expect(unconverted(refreshed) == 0)
+    }
 }
