@@ -2,6 +2,12 @@ import Core
 import JSON
 import Zstd
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads the streams that feed lookups rather than tables: products (names), coupons (durations,
 /// amounts) and events (deleted customers).
 enum CatalogLoader {
@@ -91,19 +97,19 @@ enum CatalogLoader {
     }
 
     private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count else { return false }
-        let first = needle[0]
-        var i = 0
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first {
-                var j = 1
-                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
+        guard let base = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        // memchr for the needle's '[' (rarer in JSON than quotes), memcmp around it (memmem is not in
+        // Swift's Glibc).
+        let k = needle.firstIndex(of: UInt8(ascii: "[")) ?? 0
+        return needle.withUnsafeBytes { n in
+            var start = base + k
+            let end = base + (haystack.count - needle.count + k + 1)
+            while start < end, let hit = memchr(start, Int32(needle[k]), end - start) {
+                if memcmp(UnsafeRawPointer(hit) - k, n.baseAddress!, needle.count) == 0 { return true }
+                start = UnsafeRawPointer(hit) + 1
             }
-            i += 1
+            return false
         }
-        return false
     }
 
     /// Remembers the customer of every `customer.deleted` event (the first event per customer wins;
