@@ -85,6 +85,25 @@ extension RowEvaluator {
                 if isInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) { inclusive += n }
             }
             return .int(amount - inclusive)
+        case .sumExceptType(let excluded):
+            let v = try eval(a[0])
+            guard case .json(let array) = v, array.kind == .array else {
+                if v.isNull { return .int(0) }
+                throw RowReject(.typeMismatch, "expected an array, found \(kindName(v))")
+            }
+            var total: Int64 = 0
+            try document.forEachElement(array) { element in
+                guard element.kind == .object else { return }
+                if let type = try document.member(element, "type"), type.kind == .string {
+                    let raw = document.stringBytes(type)
+                    if raw.count == excluded.count, excluded.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) { return }
+                }
+                guard let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
+                let (r, o) = total.addingReportingOverflow(n)
+                if o { throw ExactMath.overflow() }
+                total = r
+            }
+            return .int(total)
         case .taxSplit(let wantInclusive):
             let taxes = try eval(a[0])
             guard case .json(let array) = taxes, array.kind == .array else {

@@ -19,6 +19,8 @@ enum Derivation {
     case netOfInclusiveTax
     /// Sum of the inclusive (true) or exclusive (false) entries of a tax array.
     case taxSplit(inclusive: Bool)
+    /// Sum of `amount` over the elements whose `type` is not the given text (raw bytes).
+    case sumExceptType([UInt8])
     case identityKey
     case identityKeySource
     case customerDeleted
@@ -46,6 +48,7 @@ enum Derivation {
         "which": (1, "the last field name of the coalesce alternative that supplied a value"),
         "map": (nil, "arg 1 renamed by 'from=to' pairs (unlisted values pass through unchanged)"),
         "sum": (2, "sum of the integer member named by arg 2 over the elements of the array arg 1"),
+        "sum_except_type": (2, "sum of the amount member over the elements of the array arg 1 whose type is not the literal arg 2 (a null list is empty)"),
         "tax_split": (2, "sum of the amounts of the tax array (arg 1: taxes[] by tax_behavior, or tax_amounts[] by inclusive) that are 'inclusive' or 'exclusive' (arg 2); a null list is empty"),
         "net_of_inclusive_tax": (2, "amount (arg 1) minus the inclusive entries of the tax array (arg 2: taxes[].tax_behavior = inclusive, or tax_amounts[].inclusive = true)"),
         "identity_key": (3, "per transform.identity_key: email (arg 1), metadata.<field> (from arg 2) or id (arg 3); falls back to the id when empty"),
@@ -234,6 +237,9 @@ final class TablePlan {
                     derivation = .sum(Array(try literalText(arguments[1]).utf8))
                     return .derive(derivation, [compiled[0]])
                 case "net_of_inclusive_tax": derivation = .netOfInclusiveTax
+                case "sum_except_type":
+                    derivation = .sumExceptType(Array(try literalText(arguments[1]).utf8))
+                    return .derive(derivation, [compiled[0]])
                 case "tax_split":
                     let which = try literalText(arguments[1])
                     guard which == "inclusive" || which == "exclusive" else { throw CoreError(.schema, "\(place): derive:tax_split takes 'inclusive' or 'exclusive'") }

@@ -82,9 +82,12 @@ import Testing
         func line(_ id: String, quantity: String, decimal: String, type: String) -> String {
             #"{"id":"\#(id)","object":"line_item","amount":1250,"currency":"usd","description":"x","discount_amounts":null,"discountable":true,"discounts":[],"invoice":"in_q","livemode":false,"metadata":{},"parent":{"invoice_item_details":{"invoice_item":"ii_1","proration":false,"proration_details":{"credited_items":null},"subscription":null},"subscription_item_details":{"invoice_item":null,"proration":true,"proration_details":{"credited_items":null},"subscription":"sub_9","subscription_item":"si_9"},"type":"\#(type)"},"period":{"end":1741255200,"start":1741168800},"pretax_credit_amounts":null,"pricing":{"price_details":{"price":"price_m","product":"prod_1"},"type":"price_details","unit_amount_decimal":"500"},"quantity":\#(quantity),"quantity_decimal":\#(decimal),"subtotal":1250,"taxes":null}"#
         }
+        // il_both has a billing-credit pre-tax credit (300) beside a discount one (200, also in discount_amounts elsewhere).
+        let credited = line("il_both", quantity: "4", decimal: #""4""#, type: "subscription_item_details")
+            .replacingOccurrences(of: #""pretax_credit_amounts":null"#, with: #""pretax_credit_amounts":[{"amount":300,"credit_balance_transaction":"cbtxn_1","type":"credit_balance_transaction"},{"amount":200,"discount":"di_1","type":"discount"}]"#)
         let lines = [line("il_half", quantity: "null", decimal: #""2.5""#, type: "subscription_item_details"),
                      line("il_whole", quantity: "null", decimal: #""3""#, type: "invoice_item_details"),
-                     line("il_both", quantity: "4", decimal: #""4""#, type: "subscription_item_details")]
+                     credited]
         let invoice = #"{"id":"in_q","object":"invoice","created":1741165200,"currency":"usd","customer":"cus_A","livemode":false,"lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":3},"number":"N-q","status":"paid","status_transitions":{"finalized_at":1741168800}}"#
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
@@ -108,6 +111,8 @@ import Testing
         #expect(rows["il_whole"]?["subscription_id"] is NSNull)
         #expect(rows["il_whole"]?["invoice_item_id"] as? String == "ii_1")
         #expect(rows["il_whole"]?["proration"] as? Bool == false)
+        #expect(rows["il_both"]?["pretax_credit_amount"] as? Int == 300)
+        #expect(rows["il_half"]?["pretax_credit_amount"] as? Int == 0)
         #expect(rows.values.allSatisfy { $0["tax_amount"] as? Int == 0 && $0["discount_amount"] as? Int == 0 && $0["amount_excluding_tax"] as? Int == 1250 })
     }
 }

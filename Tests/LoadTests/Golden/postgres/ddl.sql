@@ -380,6 +380,7 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
   tax_amount_exclusive BIGINT NOT NULL,
   discount_amount BIGINT NOT NULL,
   discount_amount_major NUMERIC(22, 3) NOT NULL,
+  pretax_credit_amount BIGINT NOT NULL,
   period_start TIMESTAMPTZ,
   period_end TIMESTAMPTZ,
   description TEXT,
@@ -416,7 +417,7 @@ COMMENT ON COLUMN invoice_lines.product_id IS 'The product of the line''s price.
 COMMENT ON COLUMN invoice_lines.proration IS 'Whether the line is a proration: from the branch of parent that parent.type names (2025-03-31 shape) or the line itself (older shapes); false when neither carries it.';
 COMMENT ON COLUMN invoice_lines.quantity IS 'Quantity billed.';
 COMMENT ON COLUMN invoice_lines.quantity_decimal IS 'The line''s quantity with fractional precision (quantity_decimal, newer API versions), else quantity.';
-COMMENT ON COLUMN invoice_lines.amount IS 'Stripe''s line amount in the currency''s minor unit: before discounts and without exclusive tax, including inclusive tax (negative for credits). Invoice subtotal = sum of amount; total = sum of amount - sum of discount_amount + sum of tax_amount_exclusive.';
+COMMENT ON COLUMN invoice_lines.amount IS 'Stripe''s line amount in the currency''s minor unit: before discounts and without exclusive tax, including inclusive tax (negative for credits). Invoice subtotal = sum of amount; total = sum of amount - sum of discount_amount - sum of pretax_credit_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
 COMMENT ON COLUMN invoice_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes).';
 COMMENT ON COLUMN invoice_lines.amount_excluding_tax_major IS 'amount_excluding_tax in major units.';
@@ -426,6 +427,7 @@ COMMENT ON COLUMN invoice_lines.tax_amount_inclusive IS 'Tax already included in
 COMMENT ON COLUMN invoice_lines.tax_amount_exclusive IS 'Tax added on top of amount (exclusive taxes), minor units: the invoice total adds it.';
 COMMENT ON COLUMN invoice_lines.discount_amount IS 'Sum of the line''s discount amounts (discount_amounts), minor units; amount is before them.';
 COMMENT ON COLUMN invoice_lines.discount_amount_major IS 'discount_amount in major units.';
+COMMENT ON COLUMN invoice_lines.pretax_credit_amount IS 'Pre-tax credits on the line other than discounts (pretax_credit_amounts not of type discount, e.g. billing credit grants; API 2025-03-31 and later), minor units; 0 when none. Invoice total = sum of amount - sum of discount_amount - sum of pretax_credit_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.period_start IS 'Start of the period the line covers (UTC).';
 COMMENT ON COLUMN invoice_lines.period_end IS 'End of the period the line covers (UTC).';
 COMMENT ON COLUMN invoice_lines.description IS 'The line''s description as shown on the invoice.';

@@ -18,17 +18,18 @@ def sums(path, key):
     con = duckdb.connect()
     rows = con.execute(f"""
         SELECT {key}, count(*), sum(amount)::HUGEINT, sum(discount_amount)::HUGEINT, sum(tax_amount)::HUGEINT,
-               sum(tax_amount_inclusive)::HUGEINT, sum(tax_amount_exclusive)::HUGEINT, sum(amount_excluding_tax)::HUGEINT
+               sum(tax_amount_inclusive)::HUGEINT, sum(tax_amount_exclusive)::HUGEINT, sum(amount_excluding_tax)::HUGEINT,
+               {"sum(pretax_credit_amount)::HUGEINT" if key == "invoice_id" else "0"}
         FROM read_json('{path}', format='newline_delimited', compression='zstd') GROUP BY {key}""").fetchall()
     return {r[0]: {"lines": r[1], "amount": int(r[2]), "discount": int(r[3]), "tax": int(r[4]),
-                   "inclusive": int(r[5]), "exclusive": int(r[6]), "excluding_tax": int(r[7])} for r in rows}
+                   "inclusive": int(r[5]), "exclusive": int(r[6]), "excluding_tax": int(r[7]), "credits": int(r[8])} for r in rows}
 
 
 def check(documents, lines, fields):
     mismatches = []
     compared = {}
     for d in documents:
-        s = lines.get(d["id"], {"lines": 0, "amount": 0, "discount": 0, "tax": 0, "inclusive": 0, "exclusive": 0, "excluding_tax": 0})
+        s = lines.get(d["id"], {"lines": 0, "amount": 0, "discount": 0, "tax": 0, "inclusive": 0, "exclusive": 0, "excluding_tax": 0, "credits": 0})
         expected = fields(s)
         for field, value in expected.items():
             if field in d and d[field] is not None:
@@ -44,8 +45,8 @@ def invoice_fields(s):
     return {
         "subtotal": s["amount"],
         "subtotal_excluding_tax": s["excluding_tax"],
-        "total": s["amount"] - s["discount"] + s["exclusive"],
-        "total_excluding_tax": s["amount"] - s["discount"] - s["inclusive"],
+        "total": s["amount"] - s["discount"] - s["credits"] + s["exclusive"],
+        "total_excluding_tax": s["amount"] - s["discount"] - s["credits"] - s["inclusive"],
     }
 
 
