@@ -23,7 +23,7 @@ public struct ETLCommand: ParsableCommand {
 public struct RunCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run extract, transform and load for one run id (new, or --run-id to resume or redo one), then print a summary."
+        abstract: "Run extract, transform and load for one run (the newest if it is unfinished, else a new one; --run-id to resume or redo a given one), then print a summary."
     )
 
     @OptionGroup public var stage: StageOptions
