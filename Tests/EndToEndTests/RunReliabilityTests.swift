@@ -32,6 +32,8 @@ struct RunReliabilityTests {
             (CoreError(.io, ""), .io), (CoreError(.locked, ""), .locked),
             (ExtractError(.authentication, ""), .authentication), (ExtractError(.permission, ""), .authentication),
             (ExtractError(.unavailable, ""), .unavailable), (ExtractError(.livemodeMismatch, ""), .dataRejected), (ExtractError(.io, ""), .io),
+            (ExtractError(.request, ""), .protocolError), (ExtractError(.malformedResponse, ""), .protocolError),
+            (ExtractError(.paginationLoop, ""), .protocolError), (ExtractError(.configuration, ""), .usage),
             (TransformError(.input, ""), .io), (TransformError(.output, ""), .io), (TransformError(.tooManyRejects, ""), .dataRejected),
             (TransformError(.rates, ""), .usage), (TransformError(.rates, "", cause: RatesError(.invalidFile, "")), .usage),
             (TransformError(.rates, "", cause: RatesError(.io, "")), .io), (TransformError(.rates, "", cause: CoreError(.io, "")), .io),
