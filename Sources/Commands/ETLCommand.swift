@@ -111,7 +111,7 @@ public struct RatesUpdateCommand: ParsableCommand {
             // The rates store is under the output root: the same lock as every other writer there.
             let lock = try RunLock(path: paths.lockFile, owner: "stripe-etl rates update \(definition.name)")
             defer { withExtendedLifetime(lock) {} }
-            paths.removeLeftovers()
+            StageContext.removeLeftovers(paths)
             let result = try RatesRefresh.download(definition, paths: paths, url: url, force: force)
             print("rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))")
         }

@@ -45,7 +45,7 @@ extension RunPaths {
     ///   only a resumable (manifest-less) run needs;
     /// - everywhere under `raw/`, `staging/` and `rates/`: temporary files (`.tmp-*`, the names
     ///   `AtomicFile.temporaryPath` gives), which a finished write has always renamed away.
-    /// The warehouse's unfinished versions are the load stage's to remove (it rebuilds them).
+    /// Unpublished warehouse versions are the load stage's (`LoadStage.removeInterruptedVersions`).
     @discardableResult
     public func removeLeftovers() -> [String] {
         var removed: [String] = []

@@ -156,12 +156,15 @@ struct RunReliabilityTests {
         func plant() throws -> [String] {
             let paths = [out + "/raw/base/.parts/invoices/0-0.ndjson.zst", out + "/raw/base/_state.json",
                          out + "/raw/base/.parts/invoices/.tmp-0-1.ndjson.zst", out + "/raw/base/.tmp-invoices.ndjson.zst",
-                         out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst"]
+                         out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst",
+                         out + "/.warehouse-versions/interrupted/invoice_lines/document_month=2024-01/part-00000.parquet"]
             for path in paths {
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try Data("left by a killed process".utf8).write(to: URL(fileURLWithPath: path))
             }
-            return paths
+            try? FileManager.default.removeItem(atPath: out + "/.warehouse-link.tmp")
+            try FileManager.default.createSymbolicLink(atPath: out + "/.warehouse-link.tmp", withDestinationPath: ".warehouse-versions/interrupted")
+            return paths + [out + "/.warehouse-versions/interrupted", out + "/.warehouse-link.tmp"]
         }
         let commands: [[String]] = [
             ["extract", pipeline, "--output", out, "--run-id", "base"],
@@ -174,7 +177,11 @@ struct RunReliabilityTests {
             let planted = try plant()
             let result = try E2E.etl(command, timeout: 60)
             #expect(result.status == (command[0] == "rates" ? 69 : 0), "\(command[0]): \(result)")
-            for path in planted { #expect(!FileManager.default.fileExists(atPath: path), "\(command[0]) left \(path)") }
+            for path in planted {
+                var info = stat()
+                #expect(lstat(path, &info) != 0, "\(command[0]) left \(path)")
+            }
+            #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/base.json"), "\(command[0]) removed the published version")
             #expect(!FileManager.default.fileExists(atPath: out + "/raw/base/.parts"), "\(command[0])")
         }
         #expect(FileManager.default.fileExists(atPath: out + "/raw/base/_manifest.json"))
