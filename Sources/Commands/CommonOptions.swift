@@ -57,7 +57,7 @@ func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
     } catch {
         let status = ExitStatus.of(error)
         let text = "\(error)" + fixHint(error)
-        logger.error("\(status.summary): \(text)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
+        logger.error("\(ExitStatus.summary(of: error)): \(text)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
         // JSON logs carry the error already; people get it once more as a plain last line.
         if !LogSetup.usesJSON {
             FileHandle.standardError.write(Data("error: \(text)\n".utf8))

@@ -289,11 +289,13 @@ struct RunReliabilityTests {
         let installed = try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst")
         let unavailable = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/missing.csv"], timeout: 60)
         #expect(unavailable.status == 69, "\(unavailable)")
+        #expect(unavailable.stderr.contains("rates source unavailable: downloading rates from \(base)/missing.csv returned HTTP 500"), "\(unavailable.stderr)")
+        #expect(!unavailable.stderr.contains("Stripe"), "a rates download is not Stripe: \(unavailable.stderr)")
         let closed = try E2E.etl(["rates", "update", good, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"], timeout: 60)
         #expect(closed.status == 69, "\(closed)")
         let refused = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv"], timeout: 60)
         #expect(refused.status == 65, "\(refused)")
-        #expect(refused.stderr.contains("refusing the rates from \(base)/newest-10.csv"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("downloaded rates refused: refusing the rates from \(base)/newest-10.csv"), "\(refused.stderr)")
         #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") == installed)
     }
 }
