@@ -157,14 +157,15 @@ struct RunReliabilityTests {
             let paths = [out + "/raw/base/.parts/invoices/0-0.ndjson.zst", out + "/raw/base/_state.json",
                          out + "/raw/base/.parts/invoices/.tmp-0-1.ndjson.zst", out + "/raw/base/.tmp-invoices.ndjson.zst",
                          out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst",
-                         out + "/.warehouse-versions/interrupted/invoice_lines/document_month=2024-01/part-00000.parquet"]
+                         out + "/.warehouse-versions/interrupted/invoice_lines/document_month=2024-01/part-00000.parquet",
+                         out + "/sql/.base-duckdb.tmp/ddl.sql"]
             for path in paths {
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try Data("left by a killed process".utf8).write(to: URL(fileURLWithPath: path))
             }
             try? FileManager.default.removeItem(atPath: out + "/.warehouse-link.tmp")
             try FileManager.default.createSymbolicLink(atPath: out + "/.warehouse-link.tmp", withDestinationPath: ".warehouse-versions/interrupted")
-            return paths + [out + "/.warehouse-versions/interrupted", out + "/.warehouse-link.tmp"]
+            return paths + [out + "/.warehouse-versions/interrupted", out + "/.warehouse-link.tmp", out + "/sql/.base-duckdb.tmp"]
         }
         let commands: [[String]] = [
             ["extract", pipeline, "--output", out, "--run-id", "base"],
@@ -297,5 +298,8 @@ struct RunReliabilityTests {
         #expect(refused.status == 65, "\(refused)")
         #expect(refused.stderr.contains("downloaded rates refused: refusing the rates from \(base)/newest-10.csv"), "\(refused.stderr)")
         #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") == installed)
+        let forced = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv", "--force"], timeout: 60)
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") != installed, "--force installs what the checks refuse")
     }
 }
