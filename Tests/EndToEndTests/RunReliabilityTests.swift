@@ -111,6 +111,18 @@ struct RunReliabilityTests {
         let full = try E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"", etl, "transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
         #expect(full.status == 74, "\(full)")
         #expect(!FileManager.default.fileExists(atPath: out + "/staging/base/_manifest.json"), "a failed transform writes no manifest")
+
+        // The same while writing a staging table: with two-line rates files, the first file above
+        // 4 KiB is a table's.
+        try? FileManager.default.removeItem(atPath: out + "/staging/base")
+        let ecb = try TestPipelines.write("Date,USD,JPY,GBP,KRW,\n2020-01-02,1.1193,121.75,0.84828,1300.6,\n", to: directory.appending("tiny-ecb.csv"))
+        let supplementary = try TestPipelines.write("date,currency,rate_per_eur\n2020-01-02,BHD,0.420857\n", to: directory.appending("tiny-bhd.csv"))
+        let tiny = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, supplementary: false)
+            .replacingOccurrences(of: "  max_staleness_days: 7", with: "  rates: \(ecb)\n  supplementary: \(supplementary)\n  max_staleness_days: 36500"),
+            to: directory.appending("tiny-rates.yaml"))
+        let tables = try E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"", etl, "transform", tiny, "--output", out, "--run-id", "base"], timeout: 60)
+        #expect(tables.status == 74, "\(tables)")
+        #expect(tables.stderr.contains("cannot write") && tables.stderr.contains("/staging/base/.tmp-"), "\(tables.stderr)")
     }
 
     // MARK: 11.10: values that crashed the extract are refused, the largest allowed ones do not crash
