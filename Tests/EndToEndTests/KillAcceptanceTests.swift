@@ -144,8 +144,9 @@ import Glibc
             try #require(rounds <= Self.killsPerCommand * 2, "\(command): too many attempts ended before their kill point (\(endedEarly))")
             let out = bench.directory.appending("\(command)-round-\(rounds)")
             try prepare(out, for: command, bench: bench)
+            var finished = false
             for _ in 0..<min(Self.killsPerRound, Self.killsPerCommand - kills) {
-                if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; break }
+                if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; finished = true; break }
             }
             // The re-run without --run-id, then the rest of the pipeline.
             let rest: [Command] = switch command {
@@ -154,7 +155,10 @@ import Glibc
             case .load: [.load]
             case .run: [.run]
             }
-            for stage in rest {
+            // An attempt that finished before its kill point (a resumed `run` whose remaining
+            // stages hold none of the chosen events) completed the command: a re-run without
+            // --run-id would rightly start a new run, so the pipeline just continues.
+            for stage in finished ? Array(rest.dropFirst()) : rest {
                 let result = try E2E.etl(stage.arguments + [bench.pipeline, "--output", out, "--quiet"], environment: ["STRIPE_API_KEY": bench.key], timeout: 120)
                 try #require(result.status == 0, "\(command) round \(rounds): the re-run of \(stage) failed: \(result)")
             }
