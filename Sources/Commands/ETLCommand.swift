@@ -12,6 +12,7 @@ public struct ETLCommand: ParsableCommand {
         commandName: "stripe-etl",
         abstract: "Stripe billing data to warehouse-ready files: extract, transform, load.",
         discussion: "Exit codes: " + ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ") + ".",
+        version: ToolInfo.version,
         subcommands: [RunCommand.self, ValidateCommand.self, ExtractCommand.self, TransformCommand.self, LoadCommand.self,
                       RatesCommand.self, DocsCommand.self]
     )

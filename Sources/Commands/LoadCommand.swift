@@ -10,6 +10,7 @@ public struct LoadCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "load",
         abstract: "Write a complete staging run as partitioned warehouse files (Parquet by default), published atomically.",
+        version: ToolInfo.version,
         subcommands: [LoadRunCommand.self, DDLCommand.self, SQLCommand.self],
         defaultSubcommand: LoadRunCommand.self
     )

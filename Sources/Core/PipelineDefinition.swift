@@ -36,8 +36,14 @@ public struct PipelineDefinition: Sendable {
 
     public struct Extract: Sendable {
         public init() {}
-        /// Size of each `created` window in days; 0 means one unbounded window (no `created` filter).
+        /// Size of each initial `created` window in days; 0 (the default) starts each stream as one
+        /// range that is split from the data while it is paged.
         public var windowDays = 0
+        /// Send `created` filters (and so split ranges). Off for servers without them (localstripe):
+        /// one unbounded listing per stream, no splits.
+        public var createdFilter = true
+        /// Requests in flight at once (worker connections), all under `stripe.requests_per_second`.
+        public var maxInFlight = 16
         /// Start of the backfill (UTC date), when windows are used.
         public var start = "2011-01-01"
         /// Stream name -> settings; every known stream is present.
@@ -193,7 +199,12 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let extract = try root.section("extract") {
-            try extract.allow(["window_days", "start", "streams", "page_limit"])
+            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight"])
+            if let v = try extract.bool("created_filter") { pipeline.extract.createdFilter = v }
+            if let v = try extract.int("max_in_flight") {
+                guard (1...256).contains(v) else { throw extract.invalid("max_in_flight", "must be between 1 and 256 (about requests_per_second x latency, plus a margin)") }
+                pipeline.extract.maxInFlight = v
+            }
             if let v = try extract.int("window_days") {
                 guard (0...36_500).contains(v) else { throw extract.invalid("window_days", "must be 0 (one unbounded window) or a number of days up to 36500") }
                 pipeline.extract.windowDays = v

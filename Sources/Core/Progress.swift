@@ -9,14 +9,17 @@ public struct ProgressEvent: Sendable {
     /// The expected count, when known, for an ETA.
     public var total: Int?
     public var finished: Bool
+    /// Stage-wide figures shown after the item's own (extract: requests/s, in flight, 429s, ETA).
+    public var detail: String?
 
-    public init(stage: String, item: String, count: Int, pages: Int = 0, total: Int? = nil, finished: Bool = false) {
+    public init(stage: String, item: String, count: Int, pages: Int = 0, total: Int? = nil, finished: Bool = false, detail: String? = nil) {
         self.stage = stage
         self.item = item
         self.count = count
         self.pages = pages
         self.total = total
         self.finished = finished
+        self.detail = detail
     }
 }
 

@@ -18,6 +18,8 @@ public enum ExtractErrorCode: String, ModuleErrorCode {
     case malformedResponse
     /// Writing the run failed.
     case io
+    /// A setting the extract cannot use (a malformed api base).
+    case configuration
 }
 
 /// Why an extract stopped. Messages name the stream, the URL path and the cursor, never the key.

@@ -5,18 +5,24 @@ import Logging
 import Zstd
 
 /// The extract stage: pages every enabled stream and writes `raw/<run_id>/`, manifest last.
-public final class ExtractStage {
+///
+/// `extract.max_in_flight` workers, each with its own keep-alive connection, take units (one
+/// `created` range of one pass of a stream) from a shared scheduler; every request of every worker
+/// (child-list pages included) goes through one `RequestBudget`. A unit writes its own part file;
+/// each stream's file is its part files joined in plan order, so the bytes do not depend on how
+/// the work was scheduled.
+public final class ExtractStage: Sendable {
     public let pipeline: PipelineDefinition
     public let paths: RunPaths
     public let apiBase: String
     private let key: APIKey
     private let logger: Logger
     private let progress: any ProgressReporter
-    private let now: () -> Date
-    private let limiter: RateLimiter
+    private let now: @Sendable () -> Date
+    private let budget: RequestBudget
 
     public init(pipeline: PipelineDefinition, paths: RunPaths, key: APIKey, apiBase: String? = nil,
-                logger: Logger, progress: any ProgressReporter = SilentProgress(), now: @escaping () -> Date = Date.init) {
+                logger: Logger, progress: any ProgressReporter = SilentProgress(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.pipeline = pipeline
         self.paths = paths
         self.apiBase = apiBase ?? pipeline.stripe.apiBase
@@ -24,7 +30,7 @@ public final class ExtractStage {
         self.logger = logger
         self.progress = progress
         self.now = now
-        limiter = RateLimiter(requestsPerSecond: pipeline.requestsPerSecond)
+        budget = RequestBudget(requestsPerSecond: pipeline.requestsPerSecond)
         if key.kind == .secret {
             logger.warning("a secret key (sk_) grants write access; create a restricted read-only key (rk_) for this pipeline")
         }
@@ -38,6 +44,7 @@ public final class ExtractStage {
     @discardableResult
     public func run(runId: String) throws -> RawManifest {
         try RunPaths.validate(runId: runId)
+        try StripeClient.validate(apiBase: apiBase)
         let directory = paths.raw(runId)
         if FileManager.default.fileExists(atPath: paths.rawManifest(runId)) {
             logger.info("extract already complete", metadata: ["run.id": .string(runId)])
@@ -45,54 +52,125 @@ public final class ExtractStage {
         }
         try AtomicFile.createDirectory(directory)
         let statePath = paths.rawState(runId)
-        var settings = StripeClient.Settings(pipeline: pipeline, apiBase: apiBase)
+        let settings = StripeClient.Settings(pipeline: pipeline, apiBase: apiBase)
+        let specs = pipeline.enabledStreams.compactMap { StreamSpec.named($0) }
+        let startUnix = Int64(UTCDate.parseDay(pipeline.extract.start) ?? 0) * 86_400
         var state: ExtractState
         if let existing = try ExtractState.load(path: statePath) {
             state = existing
-            // The window plan is kept; the server is today's (the demo server gets a new port per run).
+            // The plan is kept; the server is today's (the demo server gets a new port per run).
             if existing.apiBase != settings.apiBase {
                 logger.info("resuming against a different api base", metadata: ["http.base": .string(settings.apiBase)])
                 state.apiBase = settings.apiBase
             }
-            logger.info("resuming extract", metadata: ["run.id": .string(runId), "windows": .stringConvertible(existing.windows.count)])
+            // A stream enabled since the run started gets its initial plan now.
+            for spec in specs where state.plan[spec.name] == nil {
+                let end = state.plan.values.joined().compactMap(\.range.lt).max() ?? Int64(now().timeIntervalSince1970)
+                state.plan[spec.name] = ExtractState.initialPlan(streams: [spec], windows: initialWindows(startUnix: startUnix, endUnix: end))[spec.name]
+                state.nextUnit[spec.name] = state.plan[spec.name]?.count ?? 0
+            }
+            logger.info("resuming extract", metadata: ["run.id": .string(runId), "units": .stringConvertible(existing.plan.values.reduce(0) { $0 + $1.count })])
         } else {
-            let start = Int64(UTCDate.parseDay(pipeline.extract.start) ?? 0) * 86_400
             let end = Int64(now().timeIntervalSince1970)
-            state = ExtractState(runId: runId, startedAt: UTCDate.isoString(unixSeconds: end),
-                                 windows: CreatedWindow.plan(startUnix: start, endUnix: end, days: pipeline.extract.windowDays),
-                                 apiBase: settings.apiBase, accountId: nil, done: [:])
-            try state.save(path: statePath)
+            state = ExtractState(runId: runId, startedAt: UTCDate.isoString(unixSeconds: end), apiBase: settings.apiBase, accountId: nil,
+                                 plan: ExtractState.initialPlan(streams: specs, windows: initialWindows(startUnix: startUnix, endUnix: end)))
         }
-        let client = try StripeClient(settings: settings, key: key, limiter: limiter, logger: logger)
+        try state.save(path: statePath)
         if state.accountId == nil {
+            let client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger)
             state.accountId = try fetchAccountId(client)
             try state.save(path: statePath)
         }
 
-        for name in pipeline.enabledStreams {
-            guard let spec = StreamSpec.named(name) else { continue }
-            try extractStream(spec, runId: runId, client: client, state: &state, statePath: statePath)
+        let scheduler = ExtractScheduler(run: state, streams: specs.map(\.name), workers: pipeline.extract.maxInFlight, statePath: statePath,
+                                         startUnix: startUnix, pageLimit: pipeline.extract.pageLimit, splittable: pipeline.extract.createdFilter)
+        try runWorkers(scheduler, specs: specs, runId: runId, settings: settings)
+        state = scheduler.run
+
+        for spec in specs {
+            try concatenateParts(spec.name, unitKeys: (state.plan[spec.name] ?? []).map(\.key), runId: runId)
+            let (objects, pages) = scheduler.objects(spec.name)
+            progress.report(ProgressEvent(stage: "extract", item: spec.name, count: objects, pages: pages, finished: true))
+            logger.info("stream extracted", metadata: ["stream.name": .string(spec.name), "objects": .stringConvertible(objects), "pages": .stringConvertible(pages)])
         }
 
         // Manifest last: only now is the run complete.
         var streams: [String: RawManifest.Stream] = [:]
-        for name in pipeline.enabledStreams {
-            let units = state.done[name] ?? [:]
-            let file = try FileEntry.describe(path: paths.rawFile(runId, stream: name), relativeTo: directory)
-            streams[name] = RawManifest.Stream(file: file, objects: units.values.reduce(0) { $0 + $1.objects },
-                                               requests: units.values.reduce(0) { $0 + $1.requests },
-                                               uncompressedBytes: units.values.reduce(0) { $0 + $1.uncompressedBytes },
-                                               windows: state.windows.count)
+        for spec in specs {
+            let units = (state.plan[spec.name] ?? []).compactMap(\.done)
+            let file = try FileEntry.describe(path: paths.rawFile(runId, stream: spec.name), relativeTo: directory)
+            streams[spec.name] = RawManifest.Stream(file: file, objects: units.reduce(0) { $0 + $1.objects },
+                                                    requests: units.reduce(0) { $0 + $1.requests },
+                                                    uncompressedBytes: units.reduce(0) { $0 + $1.uncompressedBytes },
+                                                    windows: units.count)
         }
         let manifest = RawManifest(runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
                                    accountId: state.accountId, livemode: pipeline.livemode, startedAt: state.startedAt,
                                    finishedAt: UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970)),
                                    apiBase: settings.apiBase, streams: streams)
         try ManifestCoding.write(manifest, to: paths.rawManifest(runId))
-        try? FileManager.default.removeItem(atPath: directory + "/.parts")
-        try? FileManager.default.removeItem(atPath: statePath)
-        logger.info("extract complete", metadata: ["run.id": .string(runId), "requests": .stringConvertible(streams.values.reduce(0) { $0 + $1.requests })])
+        for leftover in ExtractState.leftovers(paths: paths, runId: runId) { try? FileManager.default.removeItem(atPath: leftover) }
+        let counts = budget.counts
+        logger.info("extract complete", metadata: ["run.id": .string(runId), "requests": .stringConvertible(counts.sent),
+                                                   "http.429": .stringConvertible(counts.throttles)])
         return manifest
+    }
+
+    /// The first plan: calendar windows when `extract.window_days` asks for them, else one range
+    /// per listing (no `created` filter at all when the server takes none).
+    private func initialWindows(startUnix: Int64, endUnix: Int64) -> [CreatedWindow] {
+        guard pipeline.extract.createdFilter else { return [CreatedWindow(gte: nil, lt: nil)] }
+        guard pipeline.extract.windowDays > 0 else { return [CreatedWindow(gte: nil, lt: endUnix)] }
+        return CreatedWindow.plan(startUnix: startUnix, endUnix: endUnix, days: pipeline.extract.windowDays)
+    }
+
+    /// Runs `max_in_flight` worker threads (blocking libcurl calls stay off Swift's cooperative
+    /// pool) until every unit is done or one failed; rethrows the first failure.
+    private func runWorkers(_ scheduler: ExtractScheduler, specs: [StreamSpec], runId: String, settings: StripeClient.Settings) throws {
+        let group = DispatchGroup()
+        let started = RequestBudget.monotonicNow()
+        for index in 0..<pipeline.extract.maxInFlight {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                work(scheduler, specs: specs, runId: runId, settings: settings)
+            }
+            thread.name = "extract-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        // Progress from this thread while the workers run.
+        while group.wait(timeout: .now() + .milliseconds(500)) == .timedOut {
+            reportProgress(scheduler, started: started)
+        }
+        if let failure = scheduler.failure { throw failure }
+    }
+
+    private func reportProgress(_ scheduler: ExtractScheduler, started: Double) {
+        let snapshot = scheduler.snapshot
+        let counts = budget.counts
+        let elapsed = max(0.001, RequestBudget.monotonicNow() - started)
+        let rate = Double(counts.sent) / elapsed
+        var detail = String(format: "%.0f objects/s  %.0f req/s  %d in flight  %d 429s", Double(snapshot.objects) / elapsed, rate, counts.inFlight, counts.throttles)
+        if let left = snapshot.estimatedPagesLeft, rate > 0 { detail += String(format: "  ETA %.0fs", left / min(rate, budget.currentRate)) }
+        progress.report(ProgressEvent(stage: "extract", item: "all streams", count: snapshot.objects, pages: snapshot.pages, detail: detail))
+    }
+
+    private func work(_ scheduler: ExtractScheduler, specs: [StreamSpec], runId: String, settings: StripeClient.Settings) {
+        let client: StripeClient
+        do { client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger) } catch {
+            scheduler.fail(error, nil)
+            return
+        }
+        while let work = scheduler.next() {
+            guard let spec = specs.first(where: { $0.name == work.stream }) else { continue }
+            do {
+                let unit = try extractUnit(spec, work: work, runId: runId, client: client, scheduler: scheduler)
+                try scheduler.finish(work, unit)
+            } catch {
+                scheduler.fail(error, work)
+            }
+        }
     }
 
     /// The account id for the manifest; unknown (nil) when the endpoint is missing or not permitted.
@@ -110,63 +188,48 @@ public final class ExtractStage {
         }
     }
 
-    private func extractStream(_ spec: StreamSpec, runId: String, client: StripeClient, state: inout ExtractState, statePath: String) throws {
-        var objects = (state.done[spec.name] ?? [:]).values.reduce(0) { $0 + $1.objects }
-        var pages = (state.done[spec.name] ?? [:]).values.reduce(0) { $0 + $1.pages }
-        var unitKeys: [String] = []
-        for (passIndex, pass) in spec.passes.enumerated() {
-            for (windowIndex, window) in state.windows.enumerated() {
-                let unitKey = ExtractState.unitKey(pass: passIndex, window: windowIndex)
-                unitKeys.append(unitKey)
-                if state.done[spec.name]?[unitKey] != nil { continue }
-                let unit = try extractUnit(spec, pass: pass, window: window, runId: runId, unitKey: unitKey, client: client) { objectCount, pageCount in
-                    progress.report(ProgressEvent(stage: "extract", item: spec.name, count: objects + objectCount, pages: pages + pageCount))
-                }
-                objects += unit.objects
-                pages += unit.pages
-                state.done[spec.name, default: [:]][unitKey] = unit
-                try state.save(path: statePath)
-            }
-        }
-        try concatenateParts(spec.name, unitKeys: unitKeys, runId: runId)
-        progress.report(ProgressEvent(stage: "extract", item: spec.name, count: objects, pages: pages, finished: true))
-        logger.info("stream extracted", metadata: ["stream.name": .string(spec.name), "objects": .stringConvertible(objects), "pages": .stringConvertible(pages)])
-    }
-
-    /// Pages one (pass, window) into its own part file, published only when complete.
-    private func extractUnit(_ spec: StreamSpec, pass: [(String, String)], window: CreatedWindow, runId: String, unitKey: String,
-                             client: StripeClient, onPage: (Int, Int) -> Void) throws -> ExtractState.Unit {
-        let path = partPath(runId, stream: spec.name, unit: unitKey)
+    /// Pages one unit into its own part file, published only when complete. The unit's range
+    /// narrows when the scheduler splits it; the cursor carries on in the narrowed range.
+    private func extractUnit(_ spec: StreamSpec, work: ExtractScheduler.Work, runId: String, client: StripeClient,
+                             scheduler: ExtractScheduler) throws -> ExtractState.Unit {
+        let path = partPath(runId, stream: spec.name, unit: work.key)
         try AtomicFile.createParentDirectory(of: path)
         let temporary = AtomicFile.temporaryPath(for: path)
         let writer = try ioStep("create \(temporary)") { try ZstdFileWriter(path: temporary) }
+        var published = false
+        defer { if !published { try? FileManager.default.removeItem(atPath: temporary) } }
         let requestsBefore = client.requestCount
         var line: [UInt8] = []
         var objects = 0
-        var pages = 0
+        var childPages = 0
+        var pageObjects = 0
+        var range = work.range
         let completer = spec.child.map { ChildListCompleter(client: client, child: $0, limit: pipeline.extract.pageLimit, stream: spec.name) }
-        let context = "stream \(spec.name)" + (window.gte == nil && window.lt == nil ? "" : " window \(window.query.map { "\($0.0)=\($0.1)" }.joined(separator: "&"))")
-        let pager = ListPager(client: client, path: spec.path, query: pass + window.query, limit: pipeline.extract.pageLimit, context: context)
-        var lastPages = 0
-        let stats = try pager.forEach { _, document, element, id in
+        let pager = ListPager(client: client, path: spec.path, query: spec.passes[work.pass], limit: pipeline.extract.pageLimit,
+                              context: "stream \(spec.name)")
+        let stats = try pager.forEach(filters: { range.query }, afterPage: { info in
+            if let narrowed = try scheduler.pageRead(work, objects: pageObjects, info: info) { range = narrowed }
+            pageObjects = 0
+            if scheduler.stopping { throw ExtractError(.unavailable, "stopped: another unit failed") }
+        }) { _, document, element, id in
             try checkLivemode(document, element, id: id, stream: spec.name)
             line.removeAll(keepingCapacity: true)
             try ListPager.parsed { try JSONCompactor.compact(document.bytes(element), into: &line) }
             if let completer {
-                let (complete, childPages) = try completer.complete(line, parentId: id)
+                let (complete, pages) = try completer.complete(line, parentId: id)
                 line = complete
-                pages += childPages
+                childPages += pages
             }
             line.append(10)
             try ioStep("write \(temporary)") { try writer.write(line) }
             objects += 1
-            if objects % 100 == 0 { lastPages += 1; onPage(objects, pages + lastPages) }
+            pageObjects += 1
         }
-        pages += stats.pages
         try ioStep("finish \(temporary)") { try writer.close() }
         try AtomicFile.publish(temporary, as: path)
-        onPage(objects, pages)
-        return ExtractState.Unit(objects: objects, requests: client.requestCount - requestsBefore, pages: pages, uncompressedBytes: writer.bytesIn)
+        published = true
+        return ExtractState.Unit(objects: objects, requests: client.requestCount - requestsBefore, pages: stats.pages + childPages,
+                                 uncompressedBytes: writer.bytesIn)
     }
 
     /// Test and live data never mix: one object of the other mode stops the run.

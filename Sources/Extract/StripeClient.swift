@@ -41,22 +41,43 @@ public final class StripeClient {
     public let settings: Settings
     private let key: APIKey
     private let http: HTTPClient
-    private let limiter: RateLimiter
+    private let budget: RequestBudget
     private let logger: Logger
     private let sleep: (Double) -> Void
     /// Requests sent, retries included.
     public private(set) var requestCount = 0
     public private(set) var retryCount = 0
 
-    public init(settings: Settings, key: APIKey, limiter: RateLimiter, logger: Logger,
+    public init(settings: Settings, key: APIKey, budget: RequestBudget, logger: Logger,
                 sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws {
         self.settings = settings
         self.key = key
-        self.limiter = limiter
+        self.budget = budget
         self.logger = logger
         self.sleep = sleep
         do { http = try HTTPClient(configuration: settings.http) } catch {
             throw ExtractError(.unavailable, "cannot start the HTTP client: \(error)")
+        }
+    }
+
+    /// Refuses an api base that is not `http(s)://host[:port][/path]`, before any file or request.
+    public static func validate(apiBase: String) throws {
+        let problem: String?
+        if let components = URLComponents(string: apiBase) {
+            if !["http", "https"].contains(components.scheme?.lowercased() ?? "") {
+                problem = "it must start with https:// (or http:// for a local test server)"
+            } else if (components.host ?? "").isEmpty {
+                problem = "it names no host"
+            } else if components.query != nil || components.fragment != nil || components.user != nil {
+                problem = "it must not carry a query, a fragment or credentials"
+            } else {
+                problem = nil
+            }
+        } else {
+            problem = "it is not a URL"
+        }
+        if let problem {
+            throw ExtractError(.configuration, "the api base '\(apiBase)' (--api-base or stripe.api_base) cannot be used: \(problem); e.g. https://api.stripe.com")
         }
     }
 
@@ -99,11 +120,15 @@ public final class StripeClient {
         var lastProblem = ""
         while true {
             attempt += 1
-            limiter.acquire()
+            budget.acquire()
             requestCount += 1
             var retryAfter: Double? = nil
             do {
-                let response = try http.get(url: url, headers: headers)
+                let response: HTTPResponse
+                do {
+                    defer { budget.release() }
+                    response = try http.get(url: url, headers: headers)
+                }
                 switch response.status {
                 case 200..<300:
                     if Self.isJSONObject(response.body) { return Page(body: response.body, attempts: attempt) }
@@ -117,18 +142,18 @@ public final class StripeClient {
                         ?? "the key lacks a permission for this endpoint; grant Read on it to the restricted key, or disable the stream with enabled: false"
                     throw ExtractError(.permission, "\(context): GET \(path) was refused with 403: \(hint). Stripe said: \(message)")
                 case 429:
-                    retryAfter = response.header("retry-after").flatMap(Double.init)
-                    if let retryAfter { limiter.pause(seconds: retryAfter) }
+                    retryAfter = response.header("retry-after").flatMap { Self.retryAfterSeconds($0) }
+                    budget.throttled(retryAfter: retryAfter)
                     lastProblem = "HTTP 429 (\(stripeReason(response.body)))"
                 case 500..<600:
-                    retryAfter = response.header("retry-after").flatMap(Double.init)
+                    retryAfter = response.header("retry-after").flatMap { Self.retryAfterSeconds($0) }
                     lastProblem = "HTTP \(response.status)"
                 default:
                     throw ExtractError(.request, "\(context): GET \(shown) failed with HTTP \(response.status): \(stripeMessage(response.body))")
                 }
             } catch let error as CurlError {
                 guard error.isRetryable else {
-                    throw ExtractError(.unavailable, "\(context): \(key.scrub(error.message))")
+                    throw ExtractError(error.code == .usage ? .configuration : .unavailable, "\(context): \(key.scrub(error.message))")
                 }
                 lastProblem = key.scrub(error.message)
             }
@@ -144,6 +169,33 @@ public final class StripeClient {
             ])
             sleep(delay)
         }
+    }
+
+    /// `Retry-After` in either form (RFC 9110): delay-seconds, or an HTTP date (IMF-fixdate, the
+    /// obsolete RFC 850 and asctime forms) turned into seconds from `now`. Nil when unreadable;
+    /// never negative, and capped at an hour against a clock far off.
+    public static func retryAfterSeconds(_ value: String, now: Double = Date().timeIntervalSince1970) -> Double? {
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(text), seconds.isFinite { return min(max(seconds, 0), 3600) }
+        guard let when = httpDate(text) else { return nil }
+        return min(max(when - now, 0), 3600)
+    }
+
+    /// Unix seconds of an HTTP date in any of its three forms, all GMT.
+    static func httpDate(_ text: String) -> Double? {
+        let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        let tokens = text.split { !($0.isLetter || $0.isNumber) }.map { $0.lowercased() }
+        guard let monthIndex = tokens.firstIndex(where: { months.contains($0) }), let month = months.firstIndex(of: tokens[monthIndex]) else { return nil }
+        let numbers = tokens.compactMap { Int($0) }
+        guard numbers.count == 5 else { return nil }
+        let asctime = tokens.firstIndex(where: { Int($0) != nil }).map { $0 > monthIndex } ?? false
+        var (day, year, hour, minute, second) = asctime
+            ? (numbers[0], numbers[4], numbers[1], numbers[2], numbers[3])
+            : (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4])
+        if year < 100 { year += year < 70 ? 2000 : 1900 }
+        guard (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        let days = UTCDate.daysFromCivil(year: year, month: month + 1, day: day)
+        return Double(days * 86_400 + hour * 3600 + minute * 60 + second)
     }
 
     static func isJSONObject(_ body: [UInt8]) -> Bool {

@@ -3,6 +3,7 @@ import Curl
 import Foundation
 import JSON
 import Parquet
+import Zlib
 import Zstd
 import Extract
 import Load
@@ -22,6 +23,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case unavailable = 69
     /// Reading or writing files failed, or a previous stage's run is incomplete (EX_IOERR).
     case io = 74
+    /// Stripe answered, but the answer cannot be used: a request it refused (4xx such as a 404 for
+    /// an unknown cursor), a body that is not Stripe's JSON, a list that loops (EX_PROTOCOL).
+    case protocolError = 76
     /// Another run holds the output's lock (EX_TEMPFAIL: try again later).
     case locked = 75
     /// Stripe refused the key or a permission (EX_NOPERM).
@@ -35,6 +39,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .dataRejected: "data rejected above the threshold"
         case .unavailable: "Stripe unavailable after retries"
         case .io: "file error or incomplete input run"
+        case .protocolError: "Stripe's answer cannot be used"
         case .locked: "another run holds the lock"
         case .authentication: "Stripe key refused or lacking a permission"
         }
@@ -55,8 +60,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         if let error = error as? ExtractError {
             switch error.code {
             case .authentication, .permission: return .authentication
-            case .unavailable, .malformedResponse, .paginationLoop: return .unavailable
-            case .request: return .failure
+            case .unavailable: return .unavailable
+            case .malformedResponse, .paginationLoop, .request: return .protocolError
+            case .configuration: return .usage
             case .livemodeMismatch: return .dataRejected
             case .io: return .io
             }
@@ -95,6 +101,12 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         if let error = error as? ZstdError {
             switch error.code {
             case .io, .truncated, .corrupt: return .io
+            case .library: return .failure
+            }
+        }
+        if let error = error as? ZlibError {
+            switch error.code {
+            case .corrupt, .truncated, .sizeMismatch: return .io
             case .library: return .failure
             }
         }

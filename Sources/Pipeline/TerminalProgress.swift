@@ -37,6 +37,7 @@ public final class TerminalProgress: ProgressReporter, Sendable {
             if let total = event.total, total > 0, !event.finished, rate > 0 {
                 text += String(format: "  %d%%  ETA %.0fs", min(100, event.count * 100 / total), Double(total - event.count) / rate)
             }
+            if let detail = event.detail, !event.finished { text += "  " + detail }
             if event.finished {
                 text += String(format: "  done in %.1fs", elapsed)
                 writeStderr("\r\u{1B}[2K" + text + "\n")
@@ -82,6 +83,7 @@ public final class LogProgress: ProgressReporter, Sendable {
         var metadata: Logger.Metadata = ["stage": .string(event.stage), "item": .string(event.item), "count": .stringConvertible(event.count)]
         if event.pages > 0 { metadata["pages"] = .stringConvertible(event.pages) }
         if let total = event.total { metadata["total"] = .stringConvertible(total) }
+        if let detail = event.detail { metadata["detail"] = .string(detail) }
         logger.info(event.finished ? "progress done" : "progress", metadata: metadata)
     }
 }

@@ -27,6 +27,20 @@ public struct AccountConfig: Sendable, Equatable {
     /// Lower-case ISO codes. The defaults cover two-, zero- (jpy, krw) and three-decimal (bhd) currencies.
     public var currencies: [String] = ["usd", "eur", "gbp", "jpy", "krw", "bhd"]
     public var livemode: Bool = false
+    /// Very uneven invoice density when set (see `Burst`).
+    public var burst: Burst? = nil
+
+    /// A share of the invoices created on one day, `day` days after the start of history; the
+    /// rest fall in the first 180 days and the last 90, leaving years with no invoice at all.
+    public struct Burst: Sendable, Equatable {
+        public var fraction: Double
+        public var day: Int
+
+        public init(fraction: Double, day: Int) {
+            self.fraction = fraction
+            self.day = day
+        }
+    }
     public var apiVersion: String = "2025-03-31.basil"
 
     public init(

@@ -131,7 +131,16 @@ public struct AccountGenerator: Sendable {
         case .customers: return spread(index, customerCount, from: startTime + week, to: config.endTime - 3 * 86_400)
         case .subscriptions:
             return spread(index, subscriptionCount, from: startTime + week, to: config.endTime - 3 * 86_400) + 600
-        case .invoices: return spread(index, invoiceCount, from: startTime + week, to: config.endTime - 3 * 86_400) + 1_200
+        case .invoices:
+            if let burst = config.burst {
+                let inBurst = Int(Double(invoiceCount) * burst.fraction)
+                let before = (invoiceCount - inBurst) / 2
+                let day = startTime + Int64(burst.day) * 86_400
+                if index < before { return spread(index, before, from: startTime + week, to: startTime + 180 * 86_400) + 1_200 }
+                if index < before + inBurst { return spread(index - before, inBurst, from: day, to: day + 86_400) }
+                return spread(index - before - inBurst, invoiceCount - before - inBurst, from: config.endTime - 90 * 86_400, to: config.endTime - 3 * 86_400) + 1_200
+            }
+            return spread(index, invoiceCount, from: startTime + week, to: config.endTime - 3 * 86_400) + 1_200
         case .creditNotes:
             let first = created(.invoices, Special.manyLineInvoice) + 3_600
             if index == 0 { return first }

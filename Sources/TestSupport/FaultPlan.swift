@@ -19,6 +19,11 @@ public struct FaultPlan: Sendable, Equatable {
         case htmlErrorPage
         /// The connection is closed without any response.
         case closeWithoutResponse
+        /// A list page whose last object is replaced by the one `pagesBack` pages newer (as a server
+        /// that lost its place would): a client that follows the cursor is sent back to old pages.
+        case staleLastObject(pagesBack: Int)
+        /// 429 with `Retry-After` as an HTTP date this many seconds out (whole seconds, rounded up).
+        case rateLimitedUntil(secondsFromNow: Int)
 
         public var description: String {
             switch self {
@@ -30,6 +35,8 @@ public struct FaultPlan: Sendable, Equatable {
             case .droppedMidBody: return "dropped mid-body"
             case .htmlErrorPage: return "HTML 502"
             case .closeWithoutResponse: return "closed without response"
+            case let .staleLastObject(pagesBack): return "stale object from \(pagesBack) pages back"
+            case let .rateLimitedUntil(seconds): return "429 (Retry-After date +\(seconds)s)"
             }
         }
 
@@ -50,8 +57,14 @@ public struct FaultPlan: Sendable, Equatable {
         /// The first `count` attempts of every distinct request target (path and query): the fault is
         /// hit by every request exactly `count` times, whatever the concurrency.
         case firstAttempts(Int)
+        /// Server-wide request numbers divisible by `n` that are the first attempt of their target:
+        /// every retry succeeds, however many requests are in flight.
+        case everyNthFirstAttempt(Int)
         /// Exactly these server-wide request numbers (1-based).
         case requestNumbers(Set<Int>)
+        /// Exactly these request numbers (1-based) counted per path (without query): with a rule's
+        /// `pathPrefix` set to a list path, "the 14th page request of /v1/invoices".
+        case pathRequestNumbers(Set<Int>)
     }
 
     public struct Rule: Sendable, Equatable {
@@ -87,13 +100,15 @@ public struct FaultPlan: Sendable, Equatable {
 
     /// The fault for request number `number` (1-based, server-wide), which is attempt `attempt`
     /// (1-based) of its target.
-    public func fault(forRequest number: Int, attempt: Int, path: String) -> Fault? {
+    public func fault(forRequest number: Int, attempt: Int, path: String, pathNumber: Int = 0) -> Fault? {
         for rule in rules {
             if let prefix = rule.pathPrefix, !path.hasPrefix(prefix) { continue }
             switch rule.trigger {
             case let .everyNthRequest(n): if number % n == 0 { return rule.fault }
+            case let .everyNthFirstAttempt(n): if attempt == 1 && number % n == 0 { return rule.fault }
             case let .firstAttempts(count): if attempt <= count { return rule.fault }
             case let .requestNumbers(numbers): if numbers.contains(number) { return rule.fault }
+            case let .pathRequestNumbers(numbers): if numbers.contains(pathNumber) { return rule.fault }
             }
         }
         return nil

@@ -69,12 +69,14 @@ public struct FixtureRouter: Sendable {
     // MARK: Entry point
 
     /// The response to `GET target` (target = path plus optional `?query`).
-    public func respond(target: String) -> FixtureResponse {
+    /// `staleLastByPages` breaks a top-level list page the way a server that lost its place would:
+    /// its last object is replaced by the one that many pages newer.
+    public func respond(target: String, staleLastByPages: Int? = nil) -> FixtureResponse {
         let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         let query = Query(parts.count > 1 ? parts[1] : nil)
         do {
-            return json(200, try route(path: path, query: query))
+            return json(200, try route(path: path, query: query, staleLastByPages: staleLastByPages))
         } catch let error as APIError {
             return errorResponse(error)
         } catch {
@@ -131,7 +133,7 @@ public struct FixtureRouter: Sendable {
 
     // MARK: Routing
 
-    func route(path: String, query: Query) throws -> FixtureJSON {
+    func route(path: String, query: Query, staleLastByPages: Int? = nil) throws -> FixtureJSON {
         let segments = path.split(separator: "/").map(String.init)
         guard segments.count >= 2, segments[0] == "v1" else { throw notFound(path) }
         if segments.count == 2, segments[1] == "account" { return account() }
@@ -139,7 +141,7 @@ public struct FixtureRouter: Sendable {
         guard let stream = FixtureStream(rawValue: segments[1]) else { throw notFound(path) }
         switch segments.count {
         case 2:
-            return try list(stream, query)
+            return try list(stream, query, staleLastByPages: staleLastByPages)
         case 3:
             if stream == .customers, let index = generator.index(.customers, fromID: segments[2]), generator.isDeletedCustomer(index) {
                 return .object([("id", .string(segments[2])), ("object", "customer"), ("deleted", true)])
@@ -287,7 +289,7 @@ public struct FixtureRouter: Sendable {
         }
     }
 
-    func list(_ stream: FixtureStream, _ query: Query) throws -> FixtureJSON {
+    func list(_ stream: FixtureStream, _ query: Query, staleLastByPages: Int? = nil) throws -> FixtureJSON {
         let limit = try limit(query)
         let (after, before) = try cursors(query)
         let (lower, upper) = try createdBounds(stream, query)
@@ -316,6 +318,9 @@ public struct FixtureRouter: Sendable {
                 }
                 i -= 1
             }
+        }
+        if let pages = staleLastByPages, before == nil, let last = indices.last, upper > 0 {
+            indices[indices.count - 1] = min(upper - 1, last + pages * limit)
         }
         let rendering = rendering(query, listing: true)
         return generator.list(

@@ -26,16 +26,37 @@ public final class FixtureServer: @unchecked Sendable {
         public var pretty: Bool
         /// Keep a request log (turn off for long benchmarks; the counters still work).
         public var recordRequests: Bool
+        /// Time each response takes (per request; connections are served concurrently), like a
+        /// real API's list latency.
+        public var latencySeconds: Double
+        /// A per-account limit like Stripe's: requests over it are answered 429 at once.
+        public var rateLimit: RateLimit?
 
         public init(
             apiKey: String = "rk_test_fixture", faultPlan: FaultPlan = .none, restrictedPaths: [String: String] = [:],
-            pretty: Bool = true, recordRequests: Bool = true
+            pretty: Bool = true, recordRequests: Bool = true, latencySeconds: Double = 0, rateLimit: RateLimit? = nil
         ) {
             self.apiKey = apiKey
             self.faultPlan = faultPlan
             self.restrictedPaths = restrictedPaths
             self.pretty = pretty
             self.recordRequests = recordRequests
+            self.latencySeconds = latencySeconds
+            self.rateLimit = rateLimit
+        }
+    }
+
+    /// A token bucket per account: `requestsPerSecond` refill, `burst` capacity.
+    public struct RateLimit: Sendable {
+        public var requestsPerSecond: Double
+        public var burst: Double
+        /// `Retry-After` sent with the 429 (nil: none, as Stripe often does).
+        public var retryAfter: String?
+
+        public init(requestsPerSecond: Double, burst: Double? = nil, retryAfter: String? = nil) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst ?? max(1, requestsPerSecond / 10)
+            self.retryAfter = retryAfter
         }
     }
 
@@ -53,6 +74,10 @@ public final class FixtureServer: @unchecked Sendable {
         public let fault: FaultPlan.Fault?
         /// 1-based attempt number of this target.
         public let attempt: Int
+        /// When the request arrived (Unix seconds).
+        public let receivedAt: Double
+        /// Answered 429 by the server's rate limit (not a planned fault).
+        public let rateLimited: Bool
 
         /// The first header named `name` (case-insensitive).
         public func header(_ name: String) -> String? {
@@ -71,6 +96,12 @@ public final class FixtureServer: @unchecked Sendable {
     private var log: [RequestRecord] = []
     private var requestCounter = 0
     private var attemptsByTarget: [String: Int] = [:]
+    private var countsByPath: [String: Int] = [:]
+    private var limitedCount = 0
+    private var tokens: Double = 0
+    private var tokensAt: Double = 0
+    private var inFlight = 0
+    private var peakInFlight = 0
     private var faultPlan: FaultPlan
     private var running = false
     private let acceptFinished = DispatchSemaphore(value: 0)
@@ -82,6 +113,7 @@ public final class FixtureServer: @unchecked Sendable {
         self.configuration = configuration
         router = FixtureRouter(generator: generator, pretty: configuration.pretty)
         faultPlan = configuration.faultPlan
+        tokens = configuration.rateLimit?.burst ?? 0
     }
 
     deinit { stop() }
@@ -151,13 +183,41 @@ public final class FixtureServer: @unchecked Sendable {
     /// Requests received so far (also when `recordRequests` is off).
     public var requestCount: Int { lock.lock(); defer { lock.unlock() }; return requestCounter }
 
-    /// Clears the log, the request counter and the per-target attempt counters.
+    /// Requests received so far per path (without query), e.g. "/v1/invoices".
+    public var requestsByPath: [String: Int] { lock.lock(); defer { lock.unlock() }; return countsByPath }
+
+    /// Requests answered 429 by the rate limit so far.
+    public var rateLimitedCount: Int { lock.lock(); defer { lock.unlock() }; return limitedCount }
+
+    /// The most requests being handled at once so far.
+    public var peakConcurrentRequests: Int { lock.lock(); defer { lock.unlock() }; return peakInFlight }
+
+    /// Clears the log, the request counters and the per-target attempt counters.
     public func resetLog() {
         lock.lock()
         log.removeAll()
         requestCounter = 0
         attemptsByTarget.removeAll()
+        countsByPath.removeAll()
+        limitedCount = 0
+        peakInFlight = 0
         lock.unlock()
+    }
+
+    private static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Takes one token from the account's bucket; false when the limit is exceeded. Call locked.
+    private func takeToken(now: Double) -> Bool {
+        guard let limit = configuration.rateLimit else { return true }
+        tokens = min(limit.burst, tokens + (now - tokensAt) * limit.requestsPerSecond)
+        tokensAt = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
     }
 
     // MARK: Sockets
@@ -306,6 +366,17 @@ public final class FixtureServer: @unchecked Sendable {
         return Array(text.utf8)
     }
 
+    /// An IMF-fixdate (RFC 9110), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    public static func httpDate(unixSeconds: Int64) -> String {
+        var time = time_t(unixSeconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+
     // MARK: Handling
 
     private func handle(_ request: Request, _ fd: Int32) -> Disposition {
@@ -313,13 +384,25 @@ public final class FixtureServer: @unchecked Sendable {
         let connectionHeader = request.header("Connection")?.lowercased()
         let keepAlive = request.version == "HTTP/1.0" ? connectionHeader == "keep-alive" : connectionHeader != "close"
 
+        let receivedAt = Self.wallClock()
         lock.lock()
         requestCounter += 1
         let number = requestCounter
         let attempt = (attemptsByTarget[request.target] ?? 0) + 1
         attemptsByTarget[request.target] = attempt
+        let pathNumber = (countsByPath[path] ?? 0) + 1
+        countsByPath[path] = pathNumber
         let plan = faultPlan
+        let limited = !takeToken(now: receivedAt)
+        if limited { limitedCount += 1 }
+        inFlight += 1
+        peakInFlight = max(peakInFlight, inFlight)
         lock.unlock()
+        defer {
+            lock.lock()
+            inFlight -= 1
+            lock.unlock()
+        }
 
         var response: FixtureResponse
         var fault: FaultPlan.Fault?
@@ -331,14 +414,22 @@ public final class FixtureServer: @unchecked Sendable {
             response = router.unauthorizedResponse(presentedKey: presentedKey ?? authorization)
         } else if let permission = configuration.restrictedPaths.first(where: { path.hasPrefix($0.key) })?.value {
             response = router.forbiddenResponse(presentedKey: configuration.apiKey, permission: permission)
-        } else {
-            fault = plan.fault(forRequest: number, attempt: attempt, path: path)
+        } else if limited {
+            fault = .rateLimited(retryAfter: configuration.rateLimit?.retryAfter)
             response = router.respond(target: request.target)
+        } else {
+            fault = plan.fault(forRequest: number, attempt: attempt, path: path, pathNumber: pathNumber)
+            if case let .staleLastObject(pagesBack)? = fault {
+                response = router.respond(target: request.target, staleLastByPages: pagesBack)
+            } else {
+                response = router.respond(target: request.target)
+            }
         }
+        if configuration.latencySeconds > 0 && !limited { usleep(useconds_t(configuration.latencySeconds * 1_000_000)) }
 
         let statusSent: Int
         switch fault {
-        case .rateLimited?: statusSent = 429
+        case .rateLimited?, .rateLimitedUntil?: statusSent = 429
         case let .serverError(status)?: statusSent = status
         case .malformedJSON?: statusSent = 200
         case .htmlErrorPage?: statusSent = 502
@@ -349,7 +440,7 @@ public final class FixtureServer: @unchecked Sendable {
         if configuration.recordRequests {
             let record = RequestRecord(
                 number: number, method: request.method, target: request.target, path: path, headers: request.headers,
-                status: statusSent, fault: fault, attempt: attempt)
+                status: statusSent, fault: limited ? nil : fault, attempt: attempt, receivedAt: receivedAt, rateLimited: limited)
             lock.lock()
             log.append(record)
             lock.unlock()
@@ -357,7 +448,7 @@ public final class FixtureServer: @unchecked Sendable {
 
         var disposition: Disposition = keepAlive ? .keepOpen : .close
         switch fault {
-        case nil:
+        case nil, .staleLastObject?:
             sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + response.body)
         case let .rateLimited(retryAfter)?:
             var limited = router.errorResponse(.init(
@@ -365,6 +456,14 @@ public final class FixtureServer: @unchecked Sendable {
                 message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
                 code: "rate_limit"))
             if let retryAfter { limited.headers.append(("Retry-After", retryAfter)) }
+            sendAll(fd, head(limited, number: number, contentLength: limited.body.count, keepAlive: keepAlive) + limited.body)
+        case let .rateLimitedUntil(seconds)?:
+            var limited = router.errorResponse(.init(
+                status: 429, type: "invalid_request_error",
+                message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+                code: "rate_limit"))
+            let until = Int64(receivedAt.rounded(.up)) + Int64(seconds)
+            limited.headers.append(("Retry-After", Self.httpDate(unixSeconds: until)))
             sendAll(fd, head(limited, number: number, contentLength: limited.body.count, keepAlive: keepAlive) + limited.body)
         case let .serverError(status)?:
             let failed = router.errorResponse(.init(

@@ -8,6 +8,8 @@ struct Measurement {
     var seconds: Double
     var peakRSSMegabytes: Double
     var status: Int32
+    /// User plus system CPU time of the child.
+    var cpuSeconds: Double = 0
 }
 
 /// Runs a sibling executable (built next to this one) and measures it with wait4's rusage, so the
@@ -32,7 +34,8 @@ func runMeasured(_ executable: String, _ arguments: [String], environment: [Stri
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let seconds = Date().timeIntervalSince(start)
     let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return Measurement(seconds: seconds, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024, status: exitCode)
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return Measurement(seconds: seconds, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024, status: exitCode, cpuSeconds: cpu)
 }
 
 struct BenchError: Error, CustomStringConvertible {

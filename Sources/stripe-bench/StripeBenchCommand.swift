@@ -1,10 +1,12 @@
 import ArgumentParser
 import Core
+import Extract
 import Foundation
 import JSON
 import Load
 import Transform
 import TestSupport
+import Zstd
 
 /// `stripe-bench`: prints throughput and peak memory figures. A benchmark, not a test.
 @main
@@ -16,44 +18,87 @@ struct StripeBenchCommand: ParsableCommand {
     )
 }
 
-/// Extract of a generated account from the loopback fixture server, by the real `stripe-extract`.
+/// Extract of a generated account from the loopback fixture server, by the real `stripe-extract`
+/// with a shipped pipeline, against a server that behaves like Stripe under load (latency, a
+/// per-account rate limit answering 429). Prints the figures against the account's request floor.
 struct ExtractBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "extract", abstract: "Extract N invoices (and their account) from the loopback fixture server.")
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Extract a generated account from a Stripe-like loopback server (latency, 429 rate limit) and compare with the request floor.")
 
-    @Option var invoices = 100_000
     @Option var customers = 2_000
+    @Option(help: "Invoices (default: 18 per customer).")
+    var invoices: Int?
+    @Option var events = 2_000
+    @Option(help: "Server latency per request, milliseconds.")
+    var latencyMs = 60.0
+    @Option(help: "Server rate limit, requests per second (429 above it).")
+    var limit = 100.0
+    @Option(help: "The pipeline to run (its stripe.api_base is replaced by the loopback server).")
+    var pipeline = "pipelines/nightly.yaml"
     @Option var output = "output/bench"
-    @Option(help: "Client-side request budget for the run (the fixture server has no rate limit).")
-    var requestsPerSecond = 5_000.0
+    @Flag(help: "Print requests per second of the run, and per endpoint.")
+    var timeline = false
 
     func run() throws {
-        var config = AccountConfig(seed: 2026, customers: customers, invoices: invoices, events: 1_000, years: 5)
-        config.livemode = false
-        let key = "rk_test_benchmark"
-        let server = try FixtureServer.started(config, configuration: FixtureServer.Configuration(apiKey: key, pretty: true, recordRequests: false))
+        var config = AccountConfig(seed: 2026, customers: customers, invoices: invoices ?? customers * 18, events: events, years: 5)
+        let definition = try PipelineDefinition.load(path: pipeline)
+        config.livemode = definition.mode == .live
+        let key = definition.mode == .live ? "rk_live_benchmark0000" : "rk_test_benchmark0000"
+        let server = try FixtureServer.started(config, configuration: FixtureServer.Configuration(
+            apiKey: key, pretty: true, recordRequests: timeline, latencySeconds: latencyMs / 1000,
+            rateLimit: FixtureServer.RateLimit(requestsPerSecond: limit)))
         defer { server.stop() }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let pipelinePath = output + "/bench-extract.yaml"
-        try """
-        name: bench
-        mode: test
-        output: \(output)
-        stripe:
-          api_base: \(server.baseURL)
-          requests_per_second: \(requestsPerSecond)
-        extract:
-          window_days: 0
-        """.write(toFile: pipelinePath, atomically: true, encoding: .utf8)
-        let runId = "bench-extract-\(invoices)"
+        let generator = server.generator
+        let listings = StreamSpec.all.filter { definition.enabledStreams.contains($0.name) }.flatMap { spec in
+            spec.passes.compactMap { pass in FixtureStream(rawValue: spec.name).map { AccountGenerator.Listing(stream: $0, filters: pass) } }
+        }
+        let floor = generator.requestFloor(listings: listings, limit: definition.extract.pageLimit)
+        let floorSeconds = Double(floor) / limit
+
+        let runId = "bench-extract-\(customers)"
         try? FileManager.default.removeItem(atPath: output + "/raw/" + runId)
-        let m = try runMeasured("stripe-extract", [pipelinePath, "--run-id", runId, "--quiet"], environment: ["STRIPE_API_KEY": key])
+        let m = try runMeasured("stripe-extract", [pipeline, "--run-id", runId, "--output", output, "--api-base", server.baseURL, "--quiet"],
+                                environment: ["STRIPE_API_KEY": key])
         guard m.status == 0 else { throw BenchError("stripe-extract exited with \(m.status)") }
-        let manifest = try RawManifest.read(paths: RunPaths(root: output), runId: runId)
+        let paths = RunPaths(root: output)
+        let manifest = try RawManifest.read(paths: paths, runId: runId)
         let objects = manifest.streams.values.reduce(0) { $0 + $1.objects }
-        let requests = manifest.streams.values.reduce(0) { $0 + $1.requests }
-        let bytes = manifest.streams.values.reduce(0) { $0 + $1.uncompressedBytes }
-        print("extract: \(objects) objects (\(manifest.streams["invoices"]?.objects ?? 0) invoices) in \(String(format: "%.1f", m.seconds)) s")
-        print(String(format: "  objects/s: %.0f   requests: %d   NDJSON: %@   peak RSS: %.1f MB", Double(objects) / m.seconds, requests, mb(bytes), m.peakRSSMegabytes))
+        let requests = server.requestCount
+
+        // Every object exactly once: the ids of each file against the generated account.
+        var exact = true
+        for listing in Set(listings.map(\.stream.rawValue)).sorted() {
+            guard let stream = FixtureStream(rawValue: listing) else { continue }
+            var ids: [String] = []
+            try ZstdLineReader(path: paths.rawFile(runId, stream: listing)).forEachLine { line in
+                line.withUnsafeBytes { bytes in
+                    let document = JSONDocument(bytes)
+                    if let root = try? document.root(), let id = try? document.member(root, "id"), let text = try? document.string(id) { ids.append(text) }
+                }
+            }
+            let expected = generator.expectedIDs(stream)
+            if ids.count != Set(ids).count || Set(ids) != Set(expected) {
+                exact = false
+                print("  \(listing): \(ids.count) lines, \(Set(ids).count) distinct, \(expected.count) expected")
+            }
+        }
+        print("extract (\(pipeline), \(customers) customers, \(objects) objects, \(Int(latencyMs)) ms latency, \(Int(limit)) req/s limit)")
+        print(String(format: "  wall: %.1f s   floor: %d requests = %.1f s at the limit   wall/floor: %.2f", m.seconds, floor, floorSeconds, m.seconds / floorSeconds))
+        print(String(format: "  requests: %d   requests/floor: %.2f   429s: %d   peak RSS: %.1f MB   CPU: %.1f s   every object exactly once: %@",
+                     requests, Double(requests) / Double(floor), server.rateLimitedCount, m.peakRSSMegabytes, m.cpuSeconds, exact ? "yes" : "NO"))
+        if timeline, let first = server.requests.first?.receivedAt {
+            var perSecond: [Int: Int] = [:]
+            var perPath: [String: Int] = [:]
+            for request in server.requests {
+                perSecond[Int(request.receivedAt - first), default: 0] += 1
+                let parts = request.path.split(separator: "/")
+                perPath[parts.count > 2 && request.path.hasSuffix("/lines") ? "/v1/\(parts[1])/{id}/lines" : request.path, default: 0] += 1
+            }
+            print("  requests per second: " + perSecond.keys.sorted().map { "\(perSecond[$0]!)" }.joined(separator: " "))
+            print("  per endpoint: " + perPath.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if !exact { throw BenchError("the extract does not hold every object exactly once") }
     }
 }
 

@@ -68,7 +68,8 @@ struct ConcurrentRunTests {
         defer {
             if victim.isRunning { kill(victim.processIdentifier, SIGKILL); victim.waitUntilExit() }
         }
-        try #require(E2E.waitFor(30) { Self.contents(lock).contains("stripe-etl run") }, "the run never took the lock")
+        // The lock names the run once its id is resolved (under the lock): wait for that, not for the first write.
+        try #require(E2E.waitFor(30) { Self.contents(lock).contains("stripe-etl run small-demo killed") }, "the run never took the lock")
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
         #expect(victim.terminationReason == .uncaughtSignal, "the run finished before it could be killed")

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Pipeline
 import Testing
@@ -35,7 +36,14 @@ struct ExitCodeTests {
 
         let flag = try E2E.etl(["run", "pipelines/demo.yaml", "--log-format", "xml"])
         #expect(flag.status == 64, "\(flag)")
-        #expect(flag.stderr.contains("--log-format must be auto, human or json"))
+        #expect(flag.stderr.contains("'xml' is invalid for '--log-format"), "\(flag)")
+        #expect(flag.stderr.contains("'auto', 'human' or 'json'"), "\(flag)")
+
+        for tool in ["stripe-etl", "stripe-extract", "stripe-transform", "stripe-load"] {
+            let version = try ChildProcess.run(try E2E.executable(tool), ["--version"], timeout: 30)
+            #expect(version.status == 0, "\(tool): \(version)")
+            #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == ToolInfo.version, "\(tool): \(version)")
+        }
 
         let runId = try E2E.etl(["run", "pipelines/demo.yaml", "--output", directory.appending("out"), "--run-id", "../escape"])
         #expect(runId.status == 64, "\(runId)")
@@ -102,6 +110,16 @@ struct ExitCodeTests {
                               environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 60)
         #expect(run.status == 69, "\(run)")
         #expect(!FileManager.default.fileExists(atPath: directory.appending("out2/staging/unreachable")))
+    }
+
+    @Test func malformedAPIBaseExits64BeforeAnyFile() throws {
+        let api = try pipeline(TestPipelines.api(base: "http://127.0.0.1:9"), "base.yaml")
+        let out = directory.appending("out")
+        let result = try E2E.etl(["extract", api, "--output", out, "--api-base", "htp:/nowhere"],
+                                 environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"])
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("the api base 'htp:/nowhere'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/raw"))
     }
 
     @Test func missingOrIncompleteInputRunExits74() throws {

@@ -98,7 +98,8 @@ import Glibc
         }
 
         /// Relative path (run id replaced by RUN) -> sha256 of every file under `out`, or a marker for
-        /// manifests (they hold times and request counts), directories and the `warehouse` symlink.
+        /// manifests (they hold times and request counts), the publish history (publish times),
+        /// directories and the `warehouse` symlink.
         static func snapshot(_ out: String) throws -> [String: String] {
             let run = try onlyRun(out)
             var result: [String: String] = [:]
@@ -107,7 +108,7 @@ import Glibc
                 let name = entry.replacingOccurrences(of: run, with: "RUN")
                 if entry.hasSuffix("/") { result[name] = "directory" } else if entry == "warehouse" {
                     result[name] = "-> " + (try FileManager.default.destinationOfSymbolicLink(atPath: out + "/warehouse")).replacingOccurrences(of: run, with: "RUN")
-                } else if entry.hasSuffix("_manifest.json") || entry.contains("/_runs/") {
+                } else if entry.hasSuffix("_manifest.json") || entry.contains("/_runs/") || entry.hasSuffix("/.published.json") {
                     result[name] = "manifest"
                 } else {
                     hashed.append(entry)
@@ -144,9 +145,8 @@ import Glibc
             try #require(rounds <= Self.killsPerCommand * 2, "\(command): too many attempts ended before their kill point (\(endedEarly))")
             let out = bench.directory.appending("\(command)-round-\(rounds)")
             try prepare(out, for: command, bench: bench)
-            var finished = false
             for _ in 0..<min(Self.killsPerRound, Self.killsPerCommand - kills) {
-                if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; finished = true; break }
+                if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; break }
             }
             // The re-run without --run-id, then the rest of the pipeline.
             let rest: [Command] = switch command {
@@ -155,10 +155,8 @@ import Glibc
             case .load: [.load]
             case .run: [.run]
             }
-            // An attempt that finished before its kill point (a resumed `run` whose remaining
-            // stages hold none of the chosen events) completed the command: a re-run without
-            // --run-id would rightly start a new run, so the pipeline just continues.
-            for stage in finished ? Array(rest.dropFirst()) : rest {
+            for stage in rest {
+                if stage == .run, Self.newestRunIsPublished(out) { continue }  // nothing left to resume
                 let result = try E2E.etl(stage.arguments + [bench.pipeline, "--output", out, "--quiet"], environment: ["STRIPE_API_KEY": bench.key], timeout: 120)
                 try #require(result.status == 0, "\(command) round \(rounds): the re-run of \(stage) failed: \(result)")
             }
@@ -171,6 +169,13 @@ import Glibc
             try? FileManager.default.removeItem(atPath: out)
         }
         #expect(kills == Self.killsPerCommand)
+    }
+
+    /// Whether the newest raw run under `out` is published (its warehouse manifest exists).
+    static func newestRunIsPublished(_ out: String) -> Bool {
+        let runs = ((try? FileManager.default.contentsOfDirectory(atPath: out + "/raw")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        guard let newest = runs.last else { return false }
+        return RunPaths(root: out).isPublished(newest)
     }
 
     /// The input a command needs: nothing for extract and run, the reference's raw run for
@@ -233,6 +238,9 @@ import Glibc
         if !killed {
             #expect(process.terminationStatus == 0, "\(command) \(described): exited \(process.terminationStatus) before its kill")
         }
+        // A run killed after it published (the last warehouse entries plus the delay) had finished:
+        // the next run without --run-id is rightly a new one, so it counts as ending before its kill.
+        if killed, command == .run, Self.newestRunIsPublished(out) { return false }
         return killed
     }
 }

@@ -11,6 +11,7 @@ import Rates
 import Testing
 import TestSupport
 import Transform
+import Zlib
 import Zstd
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +39,8 @@ struct RunReliabilityTests {
             (RatesError(.download, ""), .unavailable), (RatesError(.refused, ""), .dataRejected), (RatesError(.invalidFile, ""), .usage),
             (RatesError(.conflict, ""), .usage), (RatesError(.unknownCurrency, ""), .usage), (RatesError(.missingRate, ""), .usage),
             (RatesError(.staleRate, ""), .usage), (RatesError(.amountOutOfRange, ""), .dataRejected), (RatesError(.io, ""), .io),
+            (TransformError(.invariant, ""), .failure),
+            (ZlibError(.corrupt, ""), .io), (ZlibError(.truncated, ""), .io), (ZlibError(.sizeMismatch, ""), .io), (ZlibError(.library, ""), .failure),
             (ZstdError(.io, ""), .io), (ZstdError(.truncated, ""), .io), (ZstdError(.corrupt, ""), .io), (ZstdError(.library, ""), .failure),
             (JSONError(.unexpectedEnd, "", offset: 0), .io),
             (DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "")), .io),
@@ -234,7 +237,7 @@ struct RunReliabilityTests {
         try Data((lines.prefix(11).joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: files + "/newest-10.csv"))
         let portFile = directory.appending("rates-port")
         let log = directory.appending("rates-requests")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let server = try E2E.start("/usr/bin/env", ["python3", "-c", Self.ratesServer, files, portFile, log], logs: directory.appending("rates-server"))
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
         try #require(E2E.waitFor(20) { FileManager.default.fileExists(atPath: portFile) }, "the rates server never started")

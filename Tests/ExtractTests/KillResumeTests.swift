@@ -1,4 +1,5 @@
 import Core
+import Extract
 import Foundation
 import Testing
 import TestSupport
@@ -7,9 +8,10 @@ import Zstd
 import Glibc
 #endif
 
-/// Kills the real `stripe-extract` executable (SIGKILL) at several moments of a windowed run,
-/// resumes it each time with the same --run-id, and compares the result with an uninterrupted run
-/// of the same account: same decompressed bytes per stream, same ids, no duplicates, no gaps.
+/// Kills the real `stripe-extract` executable (SIGKILL) at several moments of a concurrent run whose
+/// ranges are split from the data, resumes it each time with the same --run-id, and compares the
+/// result with an uninterrupted run of the same account: same decompressed bytes per stream, same
+/// ids, no duplicates, no gaps.
 @Suite(.serialized) struct KillResumeTests {
     static let account = AccountConfig(seed: 23, customers: 400, invoices: 3_000, events: 600, years: 3)
 
@@ -22,12 +24,15 @@ import Glibc
         case afterNewParts(Int)
         /// Once `.parts/<stream>/` holds this many published part files (mid-stream).
         case afterStreamParts(String, Int)
+        /// Once the run state's plan holds this many units (splits recorded, their work starting).
+        case afterStateUnits(Int)
 
         var description: String {
             switch self {
             case .afterMilliseconds(let ms): return "\(ms) ms after start"
             case .afterNewParts(let n): return "after \(n) new part files"
             case .afterStreamParts(let stream, let n): return "once \(stream) has \(n) part files"
+            case .afterStateUnits(let n): return "once the state records \(n) units"
             }
         }
     }
@@ -35,13 +40,14 @@ import Glibc
     /// Start-up, early streams, twice inside invoices (the big one), and inside events (after the
     /// earlier streams' final files were assembled, so the resume reassembles them).
     static let killPoints: [KillPoint] = [
-        .afterMilliseconds(60), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStreamParts("invoices", 9),
-        .afterStreamParts("events", 2),
+        .afterMilliseconds(60), .afterStateUnits(14), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStateUnits(30),
+        .afterStreamParts("invoices", 12),
     ]
 
     @Test func killedAndResumedRunEqualsAnUninterruptedRun() throws {
         let executable = try ExecutableLocator.builtProduct("stripe-extract")
-        let server = try FixtureServer.started(Self.account, configuration: FixtureServer.Configuration(recordRequests: false))
+        // A little latency, so that a run lasts long enough to be killed at each point.
+        let server = try FixtureServer.started(Self.account, configuration: FixtureServer.Configuration(recordRequests: false, latencySeconds: 0.004))
         defer { server.stop() }
         let directory = try TemporaryDirectory(prefix: "kill-resume-test")
         let output = directory.appending("output")
@@ -72,6 +78,7 @@ import Glibc
                 case .afterMilliseconds(let ms): fire = Date().timeIntervalSince(started) * 1000 >= Double(ms)
                 case .afterNewParts(let n): fire = Self.publishedParts(paths.raw("resumed")) - partsBefore >= n
                 case .afterStreamParts(let stream, let n): fire = Self.publishedParts(paths.raw("resumed"), stream: stream) >= n
+                case .afterStateUnits(let n): fire = Self.plannedUnits(paths.rawState("resumed")) >= n
                 }
                 if Date().timeIntervalSince(started) > 40 { break }
                 if !fire { usleep(2_000) }
@@ -123,7 +130,7 @@ import Glibc
             try resumedManifest.streams[stream]?.file.verify(in: paths.raw("resumed"))
         }
         #expect(resumedManifest.streams["invoices"]?.objects == Self.account.invoices)
-        #expect((resumedManifest.streams["invoices"]?.windows ?? 0) > 5, "the run was not windowed")
+        #expect((resumedManifest.streams["invoices"]?.windows ?? 0) > 5, "the invoices range was not split")
 
         // The key went in through the environment only, and no log line carries it.
         let key = server.configuration.apiKey
@@ -140,14 +147,15 @@ import Glibc
         output: \(output)
         stripe:
           api_base: \(apiBase)
-          requests_per_second: 100000
+          requests_per_second: 10000
           timeout_seconds: 10
           connect_timeout_seconds: 5
           initial_backoff_seconds: 0.01
           max_backoff_seconds: 0.1
         extract:
-          window_days: 90
           start: "2022-05-01"
+          page_limit: 20
+          max_in_flight: 8
 
         """
     }
@@ -163,6 +171,13 @@ import Glibc
             count += files.filter { $0.hasSuffix(".ndjson.zst") && !$0.hasPrefix(".") }.count
         }
         return count
+    }
+
+    /// Units in the run state's plan (0 while there is no state file).
+    static func plannedUnits(_ statePath: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: statePath),
+              let state = try? JSONDecoder().decode(ExtractState.self, from: data) else { return 0 }
+        return state.plan.values.reduce(0) { $0 + $1.count }
     }
 
     static func lines(_ path: String) throws -> [[UInt8]] {

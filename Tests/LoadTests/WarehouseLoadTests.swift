@@ -53,7 +53,7 @@ import Testing
         let output = try runPython(WarehouseLoadScripts.nightTwo, [paths.raw("night1"), paths.raw("night2"), String(changedAt)])
         let night1 = try RawManifest.read(paths: paths, runId: "night1")
         var streams: [String: RawManifest.Stream] = [:]
-        for (name, stream) in night1.streams {
+        for name in night1.streams.keys {
             let path = paths.rawFile("night2", stream: name)
             let lines = try ZstdLineCount.count(path)
             streams[name] = RawManifest.Stream(file: try FileEntry.describe(path: path, relativeTo: paths.raw("night2")),

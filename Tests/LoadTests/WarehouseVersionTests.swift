@@ -123,7 +123,7 @@ import Testing
         reader.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         reader.arguments = ["python3", "-c", script, fixture.paths.warehouse, started, stop]
         let output = fixture.root + "/readers.json"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         reader.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         try reader.run()
         defer { if reader.isRunning { reader.terminate() } }
@@ -138,7 +138,7 @@ import Testing
                 loads += 1
             }
         }
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         reader.waitUntilExit()
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
         let results = (report?["results"] as? [[Int]]) ?? []
