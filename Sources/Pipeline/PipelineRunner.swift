@@ -104,6 +104,8 @@ public struct RunSummary {
     public var reportingCurrency: String?
     public var quality: [String: String]
     public var warehouse: String
+    /// `load.format: delta`: the tables are Delta Lake tables under `warehouse`.
+    public var isDelta = false
     public var rejectsFile: String
 
     init(context: StageContext, runId: String, staging: StagingManifest, warehouse: WarehouseManifest) throws {
@@ -116,7 +118,8 @@ public struct RunSummary {
         }
         reportingCurrency = staging.reportingCurrency
         quality = staging.quality
-        self.warehouse = context.paths.warehouse
+        isDelta = warehouse.format == PipelineDefinition.OutputFormat.delta.rawValue
+        self.warehouse = isDelta ? context.paths.root + "/delta" : context.paths.warehouse
         rejectsFile = context.paths.stagingRejects(runId)
         (mrrByCurrency, mrrGroups, mrrReporting) = try Self.sumMRR(context.paths.stagingFile(runId, table: "subscriptions"))
     }
@@ -201,6 +204,11 @@ public struct RunSummary {
             out += "  rows kept without a rate (fx_status; _reporting columns null): \(unconverted.joined(separator: ", "))\n"
         }
         out += "  rejected rows and their reasons: \(rejectsFile)\n"
+        if isDelta {
+            out += "\nDelta Lake tables: \(warehouse)/<table>/ (one version per run; _delta_log/ holds the commits)\n"
+            out += "Query them:\n  python3 -c \"from deltalake import DeltaTable; print(DeltaTable('\(warehouse)/invoice_lines').to_pyarrow_table().num_rows)\"\n"
+            return out
+        }
         out += "\nFiles: \(warehouse)/<table>/<partition>=<value>/part-*.parquet\n"
         out += "Query them (billed revenue per currency: drafts and voids excluded, net of discounts, without tax; README has finance's queries):\n  python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT currency, count(*), sum(amount_excluding_tax_major - discount_amount_major) FROM read_parquet('\(warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) WHERE invoice_status NOT IN ('draft', 'void') GROUP BY 1 ORDER BY 1\\\"))\"\n"
         return out

@@ -133,7 +133,7 @@ import Testing
         #expect(counts[2] == [["2025-06-01", "100"], ["2025-06-02", "50"]])
         // Both versions are kept (keep_runs and the grace period), each readable at its own path.
         let versions = try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").sorted()
-        #expect(versions == [".published.json", "run1", "run2"])
+        #expect(versions == [".published", "run1", "run2"])
     }
 
     @Test func anInterruptedLoadLeavesThePublishedTreeAndARerunFinishes() throws {
