@@ -7,7 +7,7 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// Targets already in the Swift 6 language mode (strict concurrency checked by the compiler).
+/// Modules already moved to the Swift 6 language mode: the compiler checks their concurrency.
 let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -32,49 +32,55 @@ let package = Package(
         // C libraries, kept at the edge: only Curl imports CCurl, only Zstd imports CZstd.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
-        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swiftSettings),
+        // OpenSSL's libcrypto (libcurl4-openssl-dev already pulls in libssl-dev): only Digest imports it.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
+        // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swift6Settings),
+        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swift6Settings),
+        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
-        .target(name: "JSON", swiftSettings: swiftSettings),
-        .target(name: "Parquet", swiftSettings: swiftSettings),
+        .target(name: "JSON", swiftSettings: swift6Settings),
+        .target(name: "Parquet", swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
-            swiftSettings: swiftSettings
+            dependencies: ["Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            swiftSettings: swift6Settings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Curl", "Zstd"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
-        .target(name: "Load", dependencies: ["Core", "Parquet", "Zstd", "JSON"], swiftSettings: swiftSettings),
-        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swiftSettings),
+        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swift6Settings),
 
         // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
-        .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
 
         // Executables: argument parsing only.
-        .executableTarget(name: "stripe-extract", dependencies: ["Commands"], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swiftSettings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        .executableTarget(name: "stripe-extract", dependencies: ["Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
 
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swiftSettings),
-        .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swift6Settings),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swift6Settings),
     ]
 )

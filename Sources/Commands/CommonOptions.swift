@@ -4,10 +4,12 @@ import Foundation
 import Logging
 import Pipeline
 
+extension LogFormat: ExpressibleByArgument {}
+
 /// Logging switches every command takes.
 public struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "auto (readable on a terminal, JSON lines otherwise), human or json.")
-    public var logFormat: String = "auto"
+    public var logFormat: LogFormat = .auto
 
     @Flag(name: .long, help: "Only warnings and errors.")
     public var quiet = false
@@ -17,30 +19,15 @@ public struct LoggingOptions: ParsableArguments {
 
     public init() {}
 
-    public func validate() throws {
-        guard LogFormat(rawValue: logFormat) != nil else {
-            throw ValidationError("--log-format must be auto, human or json")
-        }
-    }
-
     /// Bootstraps logging once and returns the logger and the progress reporter to use.
     public func setUp(label: String) -> (Logger, any ProgressReporter) {
-        let format = LogFormat(rawValue: logFormat) ?? .auto
-        LoggingOnce.bootstrap(format: format, level: quiet ? .warning : verbose ? .debug : .info)
+        let format = logFormat
+        LogSetup.bootstrap(format: format, level: quiet ? .warning : verbose ? .debug : .info)
         let logger = Logger(label: label)
         let terminal = format != .json && LogSetup.stderrIsTerminal
         let progress: any ProgressReporter
         if quiet { progress = SilentProgress() } else if terminal { progress = TerminalProgress() } else { progress = LogProgress(logger: logger) }
         return (logger, progress)
-    }
-}
-
-enum LoggingOnce {
-    nonisolated(unsafe) static var done = false
-    static func bootstrap(format: LogFormat, level: Logger.Level) {
-        guard !done else { return }
-        done = true
-        LogSetup.bootstrap(format: format, level: level)
     }
 }
 

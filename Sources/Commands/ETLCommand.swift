@@ -12,6 +12,7 @@ public struct ETLCommand: ParsableCommand {
         commandName: "stripe-etl",
         abstract: "Stripe billing data to warehouse-ready files: extract, transform, load.",
         discussion: "Exit codes: " + ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ") + ".",
+        version: ToolInfo.version,
         subcommands: [RunCommand.self, ValidateCommand.self, ExtractCommand.self, TransformCommand.self, LoadCommand.self,
                       RatesCommand.self, DocsCommand.self]
     )
@@ -96,6 +97,8 @@ public struct RatesUpdateCommand: ParsableCommand {
     public var output: String?
     @Option(name: .long, help: "Download from this URL instead of fx.update_url.")
     public var url: String?
+    @Flag(name: .long, help: "Install the download even if it covers less, or moves further (fx.max_rate_change), than the rates it replaces.")
+    public var force = false
     @OptionGroup public var logging: LoggingOptions
 
     public init() {}
@@ -105,10 +108,11 @@ public struct RatesUpdateCommand: ParsableCommand {
         try runReportingErrors(logger) {
             let definition = try PipelineDefinition.load(path: pipeline)
             let paths = RunPaths(root: output ?? definition.output)
-            var configuration = HTTPClientConfiguration()
-            configuration.userAgent = "\(ToolInfo.name)/\(ToolInfo.version) (+libcurl)"
-            let client = try HTTPClient(configuration: configuration)
-            let result = try RatesStore(directory: paths.rates).update(from: url ?? definition.fx.updateURL, client: client)
+            // The rates store is under the output root: the same lock as every other writer there.
+            let lock = try RunLock(path: paths.lockFile, owner: "stripe-etl rates update \(definition.name)")
+            defer { withExtendedLifetime(lock) {} }
+            paths.removeLeftovers()
+            let result = try RatesRefresh.download(definition, paths: paths, url: url, force: force)
             print("rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))")
         }
     }

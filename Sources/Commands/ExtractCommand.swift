@@ -9,7 +9,8 @@ public struct ExtractCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Page every enabled Stripe stream into output/raw/<run_id>/ (zstd NDJSON, manifest last).",
-        discussion: "The key comes from STRIPE_API_KEY or the pipeline's stripe.key_file, never from arguments. Re-running with the same --run-id resumes a killed run."
+        discussion: "The key comes from STRIPE_API_KEY or the pipeline's stripe.key_file, never from arguments. Re-running with the same --run-id resumes a killed run.",
+        version: ToolInfo.version
     )
 
     @OptionGroup public var stage: StageOptions
@@ -23,7 +24,11 @@ public struct ExtractCommand: ParsableCommand {
         let (logger, progress) = logging.setUp(label: "stripe-extract")
         try runReportingErrors(logger) {
             let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
-            let runId = try context.resolveRunId(stage.runId)
+            let lock = try context.lockOutput("stripe-extract")
+            defer { withExtendedLifetime(lock) {} }
+            let paths = context.paths
+            let runId = try context.resumeOrNewRunId(stage.runId) { FileManager.default.fileExists(atPath: paths.rawManifest($0)) }
+            lock.note("stripe-extract \(context.pipeline.name) \(runId)")
             let manifest = try Stages.extract(context, runId: runId, apiBase: apiBase)
             print("extract \(runId): \(manifest.streams.values.reduce(0) { $0 + $1.objects }) objects in \(context.paths.raw(runId))")
         }

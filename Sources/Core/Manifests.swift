@@ -1,4 +1,5 @@
 import Foundation
+import Digest
 
 /// Reads and writes manifests as stable, pretty, key-sorted JSON.
 public enum ManifestCoding {

@@ -67,7 +67,24 @@ public struct PipelineDefinition: Sendable {
         public var mrrDate = MRRDate.created
         /// Where `rates update` downloads from.
         public var updateURL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
+        /// Largest relative move of a rate (day to day, or against the store it replaces) that a
+        /// rates download may contain; 0.5 allows a factor of 1.5 either way.
+        public var maxRateChange = 0.5
+        /// Whether `stripe-etl run` downloads fresh rates into the store before transforming; nil =
+        /// the default (`daily` for live pipelines without a demo section, else `never`).
+        public var refresh: Refresh?
     }
+
+    /// `fx.refresh`: when `stripe-etl run` refreshes the rates store before transforming.
+    public enum Refresh: String, Sendable {
+        /// When the store is older than a day (or absent): download, and on failure warn and go on.
+        case daily
+        /// Never: the store (or shipped snapshot) as it is; `rates update` is the only way in.
+        case never
+    }
+
+    /// The effective `fx.refresh`: as set, else `daily` for a live pipeline without a demo section.
+    public var rateRefresh: Refresh { fx.refresh ?? (mode == .live && demo == nil ? .daily : .never) }
 
     public struct Load: Sendable {
         public init() {}
@@ -76,6 +93,15 @@ public struct PipelineDefinition: Sendable {
         /// Table name -> partition granularity override (day, month, year).
         public var partitioning: [String: PartitionSpec.Granularity] = [:]
         public var zstdLevel = 3
+        /// How long a superseded warehouse version stays readable after the next one is published,
+        /// so readers that resolved it just before the switch finish (0 keeps only `keep_runs`).
+        public var versionGraceSeconds = 3_600
+    }
+
+    public struct Retention: Sendable {
+        public init() {}
+        /// Complete runs kept: raw/, staging/ and warehouse versions of older runs are pruned.
+        public var keepRuns = 7
     }
 
     public struct Demo: Sendable {
@@ -99,6 +125,7 @@ public struct PipelineDefinition: Sendable {
     public var transform = Transform()
     public var fx = FX()
     public var load = Load()
+    public var retention = Retention()
     /// Present only in the demo pipeline: serve a generated account in-process instead of Stripe.
     public var demo: Demo?
 
@@ -128,7 +155,7 @@ public struct PipelineDefinition: Sendable {
         }
         guard let node else { throw CoreError(.configuration, "\(path): the file is empty; see pipelines/demo.yaml for an example") }
         let root = try YAMLSection(node, path: path, keyPath: "")
-        try root.allow(["name", "mode", "output", "schemas", "stripe", "extract", "transform", "fx", "load", "demo"])
+        try root.allow(["name", "mode", "output", "schemas", "stripe", "extract", "transform", "fx", "load", "retention", "demo"])
         guard let modeText = try root.string("mode") else {
             throw CoreError(.configuration, "\(path): 'mode' is required: test or live (it must agree with the key: sk_test_/rk_test_ or sk_live_/rk_live_)")
         }
@@ -154,17 +181,17 @@ public struct PipelineDefinition: Sendable {
                 pipeline.stripe.account = v
             }
             if let v = try stripe.double("requests_per_second") {
-                guard v > 0 else { throw stripe.invalid("requests_per_second", "must be above 0 (Stripe allows about 100/s live, 25/s test)") }
+                guard v > 0 && v <= 10_000 else { throw stripe.invalid("requests_per_second", "must be above 0 and at most 10000 (Stripe allows about 100/s live, 25/s test)") }
                 pipeline.stripe.requestsPerSecond = v
             }
-            if let v = try stripe.double("connect_timeout_seconds") { pipeline.stripe.connectTimeoutSeconds = try stripe.positive("connect_timeout_seconds", v) }
-            if let v = try stripe.double("timeout_seconds") { pipeline.stripe.timeoutSeconds = try stripe.positive("timeout_seconds", v) }
+            if let v = try stripe.double("connect_timeout_seconds") { pipeline.stripe.connectTimeoutSeconds = try stripe.seconds("connect_timeout_seconds", v, atMost: 3_600) }
+            if let v = try stripe.double("timeout_seconds") { pipeline.stripe.timeoutSeconds = try stripe.seconds("timeout_seconds", v, atMost: 86_400) }
             if let v = try stripe.int("max_retries") {
                 guard v >= 0 && v <= 50 else { throw stripe.invalid("max_retries", "must be between 0 and 50") }
                 pipeline.stripe.maxRetries = v
             }
-            if let v = try stripe.double("max_backoff_seconds") { pipeline.stripe.maxBackoffSeconds = try stripe.positive("max_backoff_seconds", v) }
-            if let v = try stripe.double("initial_backoff_seconds") { pipeline.stripe.initialBackoffSeconds = try stripe.positive("initial_backoff_seconds", v) }
+            if let v = try stripe.double("max_backoff_seconds") { pipeline.stripe.maxBackoffSeconds = try stripe.seconds("max_backoff_seconds", v, atMost: 3_600) }
+            if let v = try stripe.double("initial_backoff_seconds") { pipeline.stripe.initialBackoffSeconds = try stripe.seconds("initial_backoff_seconds", v, atMost: 3_600) }
         }
 
         if let extract = try root.section("extract") {
@@ -175,7 +202,7 @@ public struct PipelineDefinition: Sendable {
                 pipeline.extract.maxInFlight = v
             }
             if let v = try extract.int("window_days") {
-                guard v >= 0 else { throw extract.invalid("window_days", "must be 0 (one unbounded window) or a number of days") }
+                guard (0...36_500).contains(v) else { throw extract.invalid("window_days", "must be 0 (one unbounded window) or a number of days up to 36500") }
                 pipeline.extract.windowDays = v
             }
             if let v = try extract.string("start") {
@@ -211,7 +238,7 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let fx = try root.section("fx") {
-            try fx.allow(["reporting_currency", "rates", "supplementary", "max_staleness_days", "mrr_date", "update_url"])
+            try fx.allow(["reporting_currency", "rates", "supplementary", "max_staleness_days", "mrr_date", "update_url", "max_rate_change", "refresh"])
             if let v = try fx.string("reporting_currency") {
                 guard v.count == 3, v.allSatisfy({ $0.isLetter && $0.isASCII }) else { throw fx.invalid("reporting_currency", "must be a 3-letter ISO currency code such as EUR") }
                 pipeline.fx.reportingCurrency = v.uppercased()
@@ -222,7 +249,7 @@ public struct PipelineDefinition: Sendable {
                 pipeline.fx.supplementary = v
             }
             if let v = try fx.int("max_staleness_days") {
-                guard v >= 0 else { throw fx.invalid("max_staleness_days", "must be 0 or more") }
+                guard (0...36_500).contains(v) else { throw fx.invalid("max_staleness_days", "must be between 0 and 36500 days") }
                 pipeline.fx.maxStalenessDays = v
             }
             if let v = try fx.string("mrr_date") {
@@ -230,21 +257,33 @@ public struct PipelineDefinition: Sendable {
                 pipeline.fx.mrrDate = d
             }
             if let v = try fx.string("update_url") { pipeline.fx.updateURL = v }
+            if let v = try fx.double("max_rate_change") {
+                guard v > 0 && v <= 1_000 else { throw fx.invalid("max_rate_change", "must be above 0 and at most 1000 (0.5 allows a rate to move by a factor of 1.5)") }
+                pipeline.fx.maxRateChange = v
+            }
+            if let v = try fx.string("refresh") {
+                guard let refresh = Refresh(rawValue: v) else { throw fx.invalid("refresh", "must be daily or never") }
+                pipeline.fx.refresh = refresh
+            }
         }
 
         if let load = try root.section("load") {
-            try load.allow(["format", "row_group_rows", "partitioning", "zstd_level"])
+            try load.allow(["format", "row_group_rows", "partitioning", "zstd_level", "version_grace_seconds"])
             if let v = try load.string("format") {
                 guard let f = OutputFormat(rawValue: v) else { throw load.invalid("format", "must be parquet, ndjson or csv") }
                 pipeline.load.format = f
             }
             if let v = try load.int("row_group_rows") {
-                guard v >= 1 else { throw load.invalid("row_group_rows", "must be at least 1") }
+                guard (1...10_000_000).contains(v) else { throw load.invalid("row_group_rows", "must be between 1 and 10000000") }
                 pipeline.load.rowGroupRows = v
             }
             if let v = try load.int("zstd_level") {
                 guard (1...19).contains(v) else { throw load.invalid("zstd_level", "must be between 1 and 19") }
                 pipeline.load.zstdLevel = v
+            }
+            if let v = try load.int("version_grace_seconds") {
+                guard (0...31_536_000).contains(v) else { throw load.invalid("version_grace_seconds", "must be between 0 and 31536000 (a year)") }
+                pipeline.load.versionGraceSeconds = v
             }
             if let partitioning = try load.section("partitioning") {
                 try partitioning.allow(SchemaSet.tableOrder)
@@ -258,12 +297,26 @@ public struct PipelineDefinition: Sendable {
             }
         }
 
+        if let retention = try root.section("retention") {
+            try retention.allow(["keep_runs"])
+            if let v = try retention.int("keep_runs") {
+                guard (1...100_000).contains(v) else { throw retention.invalid("keep_runs", "must be between 1 and 100000") }
+                pipeline.retention.keepRuns = v
+            }
+        }
+
         if let demo = try root.section("demo") {
             try demo.allow(["customers", "seed", "years"])
             var settings = Demo()
-            if let v = try demo.int("customers") { settings.customers = max(1, v) }
+            if let v = try demo.int("customers") {
+                guard (1...1_000_000).contains(v) else { throw demo.invalid("customers", "must be between 1 and 1000000") }
+                settings.customers = v
+            }
             if let v = try demo.int("seed") { settings.seed = UInt64(truncatingIfNeeded: v) }
-            if let v = try demo.int("years") { settings.years = max(1, v) }
+            if let v = try demo.int("years") {
+                guard (1...50).contains(v) else { throw demo.invalid("years", "must be between 1 and 50") }
+                settings.years = v
+            }
             pipeline.demo = settings
         }
         return pipeline
@@ -344,8 +397,9 @@ struct YAMLSection {
         return value
     }
 
-    func positive(_ key: String, _ value: Double) throws -> Double {
-        guard value > 0 else { throw invalid(key, "must be above 0") }
+    /// A duration in seconds: above 0 (at least a millisecond, what libcurl resolves) and at most `limit`.
+    func seconds(_ key: String, _ value: Double, atMost limit: Double) throws -> Double {
+        guard value >= 0.001 && value <= limit else { throw invalid(key, "must be between 0.001 and \(Int(limit)) seconds") }
         return value
     }
 

@@ -22,10 +22,15 @@ public final class RunLock {
         }
         self.fd = fd
         self.path = path
-        // A previous holder's text is replaced: the lock itself is the flock, the text only informs.
+        note(owner)
+    }
+
+    /// Replaces the holder's note (e.g. once the run id is known). The lock itself is the flock;
+    /// the text only informs whoever is refused.
+    public func note(_ owner: String) {
         _ = ftruncate(fd, 0)
         let text = "pid \(getpid()) \(owner)\n"
-        _ = text.withCString { write(fd, $0, strlen($0)) }
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
         _ = fsync(fd)
     }
 

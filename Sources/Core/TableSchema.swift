@@ -1,4 +1,5 @@
 import Foundation
+import Digest
 
 /// The type of a table column, as spelled in schemas/*.json.
 public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {

@@ -240,6 +240,7 @@ public struct JSONDocument {
 }
 
 /// Stands in for the base address of an empty buffer; never read (count is 0).
+/// `nonisolated(unsafe)`: initialised once (a lazy global), never written or read through afterwards.
 nonisolated(unsafe) private let emptyByte: UnsafeMutablePointer<UInt8> = {
     let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 8)
     p.initialize(repeating: 0, count: 8)

@@ -17,6 +17,8 @@ public struct JSONError: Error, CustomStringConvertible, Equatable, Sendable {
         case depthLimitExceeded
         /// Non-whitespace after the single top-level value.
         case trailingData
+        /// The same key twice in one object (RFC 8259 leaves the meaning open; here it is an error).
+        case duplicateKey
         /// An accessor was asked for a type the value does not have (a string read as an integer).
         case typeMismatch
         /// An integer that does not fit the requested type.

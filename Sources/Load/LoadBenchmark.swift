@@ -160,7 +160,8 @@ struct SyntheticStagingRow {
         let r = mix(row, column)
         if name.hasSuffix("_id") || name == "invoice_number" {
             let prefix = String(name.prefix(2))
-            let key = name == "line_id" ? UInt64(row) : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
+            // The primary key is unique per row, as in real staging output.
+            let key = name == schema.primaryKey.first ? UInt64(row) : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
             return "\(prefix)_\(String(key, radix: 36))\(String(key &* 2_654_435_761 % 1_000_003, radix: 36))"
         }
         if name.contains("currency") { return currencies[Int(r % UInt64(currencies.count))] }

@@ -10,14 +10,22 @@ public struct LoadOptions: Sendable {
     public var zstdLevel: Int32
     /// Load only these tables (all tables of the staging run when nil).
     public var tables: [String]?
+    /// Seconds a superseded warehouse version stays on disk after the next one is published.
+    public var versionGraceSeconds: Int
+    /// Newest published warehouse versions always kept (readable at their per-version paths).
+    public var keepRuns: Int
 
     public init(
         format: PipelineDefinition.OutputFormat = .parquet,
         rowGroupRows: Int = 131_072,
         partitioning: [String: PartitionSpec.Granularity] = [:],
         zstdLevel: Int32 = 3,
-        tables: [String]? = nil
+        tables: [String]? = nil,
+        versionGraceSeconds: Int = 3_600,
+        keepRuns: Int = 7
     ) {
+        self.versionGraceSeconds = versionGraceSeconds
+        self.keepRuns = keepRuns
         self.format = format
         self.rowGroupRows = rowGroupRows
         self.partitioning = partitioning
@@ -31,7 +39,9 @@ public struct LoadOptions: Sendable {
             format: pipeline.load.format,
             rowGroupRows: pipeline.load.rowGroupRows,
             partitioning: pipeline.load.partitioning,
-            zstdLevel: Int32(pipeline.load.zstdLevel)
+            zstdLevel: Int32(pipeline.load.zstdLevel),
+            versionGraceSeconds: pipeline.load.versionGraceSeconds,
+            keepRuns: pipeline.retention.keepRuns
         )
     }
 

@@ -1,5 +1,18 @@
 import Core
+import Digest
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where things live inside a published warehouse version.
+public enum WarehouseLayout {
+    /// Dimension tables' snapshot history: `_history/<table>/snapshot_date=<date>/...`, every
+    /// snapshot kept; `<table>/` itself holds only the published run's snapshot (current state).
+    public static let historyDirectory = "_history"
+}
 
 /// The load stage: a complete staging run in, the warehouse tree (Parquet, NDJSON or CSV,
 /// Hive-partitioned) out, published atomically with `warehouse/_runs/<run_id>.json`.
@@ -22,49 +35,52 @@ public struct LoadStage {
         self.options = options
     }
 
-    /// Loads staging run `runId`. Refuses a staging run without its manifest, or whose files or
-    /// schema hashes do not match it. Safe to re-run after a crash at any point.
-    public func run(runId: String) throws -> Result {
+    /// Loads staging run `runId` and publishes a version whose state is that run's: every
+    /// table's files are this run's rows, and dimension snapshots join the history. Loading a run
+    /// that is not the published one (an older run after a newer one) publishes it again; only
+    /// the published run itself, built from the same staging manifest, is a no-op. Refuses a
+    /// staging run without its manifest, or whose files or schema hashes do not match it. Safe
+    /// to re-run after a crash at any point.
+    public func run(runId: String, now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Result {
         try RunPaths.validate(runId: runId)
         let staging = try StagingManifest.read(paths: paths, runId: runId)
         let tables = try tablesToLoad(staging)
 
         let versions = WarehouseVersions(paths: paths)
         let current = try versions.currentVersion()
+        let history = try versions.history(current: current, now: now)
         let publishedManifest = paths.warehouseManifest(runId)
-        // Already published only if it was built from this very staging manifest (a re-transform,
-        // e.g. `stripe-etl run --redo`, must be loaded again).
+        // Already published only if the published version is this run's, built from this very
+        // staging manifest (a re-transform, e.g. `stripe-etl run --redo`, must be loaded again).
         let stagingSha = try SHA256.hexOfFile(atPath: paths.stagingManifest(runId))
-        if current != nil, let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
+        if let current, WarehouseVersions.runId(ofVersion: current) == runId,
+           let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
            existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)),
            existing.stagingManifest.sha256 == stagingSha {
-            versions.removeVersions(except: Set([current].compactMap { $0 }))
+            try versions.prune(history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
             return Result(manifest: existing, manifestPath: publishedManifest, alreadyPublished: true)
         }
 
         let stagingDirectory = paths.staging(runId)
         for table in tables { try table.entry.file.verifyStaging(in: stagingDirectory, table: table.schema.table) }
 
-        let version = try versions.prepareVersion(runId: runId, current: current)
+        let version = try versions.prepareVersion(runId: runId, current: current, history: history)
         let versionPath = versions.versionPath(version)
         if let current {
             try versions.linkUnchanged(from: current, to: version) { relative in
-                tables.contains { $0.replaces(relative, snapshotDate: staging.snapshotDate) }
+                relative == "_runs/\(runId).json" || tables.contains { $0.replaces(relative, snapshotDate: staging.snapshotDate) }
             }
+            try adoptSnapshotHistory(from: versions.versionPath(current), into: versionPath, tables: tables, snapshotDate: staging.snapshotDate)
         }
 
         var manifestTables: [String: WarehouseManifest.Table] = [:]
         let scratch = versionPath + "/.scratch"
         for table in tables {
-            let loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: options, snapshotDate: staging.snapshotDate)
+            let loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: options,
+                                     snapshotDate: staging.snapshotDate, runId: runId)
             let stagingFile = stagingDirectory + "/" + table.entry.file.file
             let tableDirectory = versionPath + "/" + table.schema.table
-            var partitions: [TableLoader.Partition]
-            if table.entry.rowsOut == 0 && table.partitioning.by != .snapshot {
-                partitions = []  // an empty fact table has no partition to name: no files
-            } else {
-                partitions = try loader.load(stagingFile: stagingFile, into: tableDirectory, scratchDirectory: scratch)
-            }
+            let partitions = try loader.load(stagingFile: stagingFile, into: tableDirectory, scratchDirectory: scratch)
             let rows = partitions.reduce(0) { $0 + $1.rows }
             guard rows == table.entry.rowsOut else {
                 throw LoadError(.staging, "table \(table.schema.table): \(stagingFile) holds \(rows) rows but the staging manifest says \(table.entry.rowsOut); re-run transform for run \(runId)")
@@ -75,6 +91,10 @@ public struct LoadStage {
                 let entry = try partition.checksum.map { FileEntry(file: relative, bytes: $0.bytes, sha256: $0.sha256) }
                     ?? describe(versionPath + "/" + relative, relative: relative)
                 entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows, file: entry))
+                if table.partitioning.by == .snapshot {
+                    // The snapshot also joins the history (the same file, hard-linked).
+                    try linkFile(versionPath + "/" + relative, to: versionPath + "/" + WarehouseLayout.historyDirectory + "/" + relative)
+                }
             }
             manifestTables[table.schema.table] = WarehouseManifest.Table(
                 schemaHash: table.schema.hash,
@@ -82,8 +102,9 @@ public struct LoadStage {
                 rows: rows,
                 partitionColumn: table.partitioning.column,
                 partitionBy: table.partitioning.by.rawValue,
-                replaces: table.partitioning.by == .snapshot ? "partition" : "table",
-                partitions: entries
+                replaces: "table",
+                partitions: entries,
+                history: table.partitioning.by == .snapshot ? WarehouseLayout.historyDirectory + "/" + table.schema.table : nil
             )
         }
         try? FileManager.default.removeItem(atPath: scratch)
@@ -101,8 +122,37 @@ public struct LoadStage {
         try ManifestCoding.write(manifest, to: versionPath + "/_runs/\(runId).json")
         versions.syncVersion(version)
         try versions.publish(version)
-        versions.removeVersions(except: Set([version, current].compactMap { $0 }))
+        var published = history
+        published.append(WarehouseVersions.PublishedVersion(version: version, runId: runId, publishedAt: now))
+        try versions.writeHistory(published)
+        try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
         return Result(manifest: manifest, manifestPath: publishedManifest, alreadyPublished: false)
+    }
+
+    /// A tree written before `_history/` existed keeps its older snapshots in the table
+    /// directory: link them into the history once, so the new version loses none.
+    private func adoptSnapshotHistory(from currentPath: String, into versionPath: String, tables: [PlannedTable], snapshotDate: String) throws {
+        let manager = FileManager.default
+        for table in tables where table.partitioning.by == .snapshot {
+            let history = currentPath + "/" + WarehouseLayout.historyDirectory + "/" + table.schema.table
+            let directory = currentPath + "/" + table.schema.table
+            guard !manager.fileExists(atPath: history), let partitions = try? manager.contentsOfDirectory(atPath: directory) else { continue }
+            for partition in partitions.sorted() where partition != "\(table.partitioning.column)=\(snapshotDate)" {
+                for file in (try? manager.contentsOfDirectory(atPath: directory + "/" + partition)) ?? [] {
+                    try linkFile(directory + "/" + partition + "/" + file,
+                                 to: versionPath + "/" + WarehouseLayout.historyDirectory + "/" + table.schema.table + "/" + partition + "/" + file)
+                }
+            }
+        }
+    }
+
+    private func linkFile(_ source: String, to destination: String) throws {
+        try AtomicFile.createParentDirectory(of: destination)
+        if link(source, destination) != 0 {
+            do { try FileManager.default.copyItem(atPath: source, toPath: destination) } catch {
+                throw LoadError(.io, "cannot link or copy \(source) to \(destination)", cause: error)
+            }
+        }
     }
 
     /// One table of this load: its schema, staging entry and partitioning.
@@ -111,13 +161,13 @@ public struct LoadStage {
         var entry: StagingManifest.Table
         var partitioning: TablePartitioning
 
-        /// Whether the previous version's `relative` path is replaced by this load.
+        /// Whether the previous version's `relative` path is replaced by this load: the whole
+        /// table directory, and for a dimension table its history partition of this snapshot date.
         func replaces(_ relative: String, snapshotDate: String) -> Bool {
             let table = schema.table
-            if partitioning.by != .snapshot {
-                return relative == table || relative.hasPrefix(table + "/")
-            }
-            let partition = "\(table)/\(partitioning.column)=\(snapshotDate)"
+            if relative == table || relative.hasPrefix(table + "/") { return true }
+            guard partitioning.by == .snapshot else { return false }
+            let partition = "\(WarehouseLayout.historyDirectory)/\(table)/\(partitioning.column)=\(snapshotDate)"
             return relative == partition || relative.hasPrefix(partition + "/")
         }
     }

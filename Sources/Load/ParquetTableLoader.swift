@@ -71,9 +71,11 @@ struct ParquetTableLoader {
             }
             current = next
         }
-        if sourceIndex == nil && spills.isEmpty {
-            // An empty dimension table still gets its snapshot partition (a schema-only file).
-            _ = spillFile(for: loader.snapshotDate, in: &spills, scratchDirectory: scratchDirectory)
+        if spills.isEmpty {
+            // An empty table still gets a directory and a schema-only file, so globs and Spark
+            // find it: a dimension table in its snapshot partition, a fact table in the null
+            // partition (which holds no rows).
+            _ = spillFile(for: sourceIndex == nil ? loader.snapshotDate : TableLoader.nullPartition, in: &spills, scratchDirectory: scratchDirectory)
         }
 
         // Pass 2: one file per partition, partitions spread over the cores.

@@ -131,11 +131,13 @@ final class NDJSONPartitionWriter: PartitionFileWriter {
 final class CSVPartitionWriter: PartitionFileWriter {
     private let output: ZstdFileWriter
     private let types: [ColumnType]
+    private let nullable: [Bool]
     private var buffer: [UInt8] = []
 
     init(path: String, table: TableSchema, level: Int32) throws {
         output = try ZstdFileWriter(path: path, level: level)
         types = table.columns.map(\.type)
+        nullable = table.columns.map(\.nullable)
         buffer.reserveCapacity(1 << 17)
         for (index, column) in table.columns.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
@@ -149,7 +151,8 @@ final class CSVPartitionWriter: PartitionFileWriter {
         for column in 0..<types.count {
             if column > 0 { buffer.append(UInt8(ascii: ",")) }
             if decoder.isNull(column) {
-                if types[column] == .json { appendField(decoder.raw(column)) }
+                // As in Parquet: NULL when the column is nullable, else the JSON document `null`.
+                if types[column] == .json && !nullable[column] { appendField(decoder.raw(column)) }
                 continue
             }
             switch types[column] {

@@ -12,7 +12,7 @@ struct TableLoader {
     struct Partition: Sendable {
         var value: String
         var rows: Int
-        /// Relative to the table directory: `<column>=<value>/part-00000.<ext>`.
+        /// Relative to the table directory: `<column>=<value>/part-<run_id>-00000.<ext>`.
         var relativePath: String
         /// Size and sha256 of the written file, when the writer already computed them.
         var checksum: FileEntry? = nil
@@ -25,6 +25,9 @@ struct TableLoader {
     let partitioning: TablePartitioning
     let options: LoadOptions
     let snapshotDate: String
+    /// The run being loaded: file names carry it, so every version's new files have names of
+    /// their own and a file, once published, is never rewritten in place.
+    let runId: String
 
     /// Loads `stagingFile` into `tableDirectory` (which must not exist yet) and returns the partitions written.
     func load(stagingFile: String, into tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
@@ -37,7 +40,13 @@ struct TableLoader {
         return try writeFacts(stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
     }
 
-    var fileName: String { "part-00000." + options.fileExtension }
+    var fileName: String { TableLoader.fileName(runId: runId, fileExtension: options.fileExtension) }
+
+    /// `part-<run_id>-00000.<ext>` (':' of a run id becomes '-', which every object store and
+    /// Hadoop path accepts).
+    static func fileName(runId: String, fileExtension: String) -> String {
+        "part-" + runId.replacingOccurrences(of: ":", with: "-") + "-00000." + fileExtension
+    }
 
     func partitionPath(_ value: String) -> String { "\(partitioning.column)=\(value)/\(fileName)" }
 
@@ -98,6 +107,11 @@ struct TableLoader {
                 spills[value] = spill
             }
             try spill.append(line: line)
+        }
+        if spills.isEmpty {
+            // An empty fact table still gets a directory and a schema-only file, so globs and
+            // Spark find the table; the null partition holds no rows.
+            spills[TableLoader.nullPartition] = try SpillFileWriter(path: scratchDirectory + "/\(table.table)-empty.lines")
         }
         for spill in spills.values { try spill.finish() }
 

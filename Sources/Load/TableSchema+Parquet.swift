@@ -11,13 +11,28 @@ extension TableSchema {
     }
 
     /// The partitioning in force: the pipeline's override for fact tables, else schemas/.
+    ///
+    /// The directory key is named after its granularity, so readers never infer a month from a
+    /// `document_month=2021` or `document_month=2021-03-04` directory: the schema's column with
+    /// its `_day`/`_month`/`_year` suffix replaced (`document_month` -> `document_day`, `document_year`).
     func effectivePartitioning(override: PartitionSpec.Granularity?) throws -> TablePartitioning {
         let base = TablePartitioning(column: partition.column, by: partition.by, sourceColumn: partition.sourceColumn)
         guard let override, override != partition.by else { return base }
         guard partition.by != .snapshot, override != .snapshot else {
             throw LoadError(.configuration, "table \(table): partitioning '\(override.rawValue)' cannot replace '\(partition.by.rawValue)'; only fact tables (day, month, year) can be re-partitioned")
         }
-        return TablePartitioning(column: partition.column, by: override, sourceColumn: partition.sourceColumn)
+        return TablePartitioning(column: Self.partitionColumn(partition.column, by: override), by: override, sourceColumn: partition.sourceColumn)
+    }
+
+    /// `document_month` re-partitioned by day is `document_day`; a column without a granularity
+    /// suffix gets one (`period` -> `period_day`).
+    static func partitionColumn(_ column: String, by: PartitionSpec.Granularity) -> String {
+        var stem = Substring(column)
+        for suffix in ["_day", "_month", "_year"] where stem.hasSuffix(suffix) {
+            stem = stem.dropLast(suffix.count)
+            break
+        }
+        return stem + "_" + by.rawValue
     }
 }
 
@@ -30,7 +45,10 @@ extension ColumnType {
         case .bool: return .bool
         case .timestamp: return .timestampMicros
         case .date: return .date
-        case .json: return .json
+        // JSON text as a STRING (UTF8) column: with the JSON logical type, polars reads Binary
+        // (pyarrow and DuckDB read JSON) unless an Arrow schema is embedded; STRING is text to
+        // every reader. The warehouse DDL still declares JSON / JSONB / VARIANT.
+        case .json: return .string
         }
     }
 }

@@ -18,14 +18,16 @@ public struct WarehouseManifest: Codable, Sendable, Equatable {
         public var partitionColumn: String
         /// day, month, year or snapshot.
         public var partitionBy: String
-        /// "table": the table's previous partitions were all replaced (fact tables, loaded whole);
-        /// "partition": only this run's partition was replaced (snapshot tables keep history).
+        /// "table": the table's previous files were all replaced (every table holds exactly
+        /// this run's rows; dimension snapshots also accumulate under `history`).
         public var replaces: String
         public var partitions: [Partition]
+        /// Dimension tables: the directory of every kept snapshot (`_history/<table>`).
+        public var history: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case schemaHash = "schema_hash", source, rows, partitionColumn = "partition_column"
-            case partitionBy = "partition_by", replaces, partitions
+            case partitionBy = "partition_by", replaces, partitions, history
         }
     }
 

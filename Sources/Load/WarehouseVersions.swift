@@ -10,10 +10,12 @@ import Darwin
 ///
 /// `warehouse` is a symlink to one complete version, `.warehouse-versions/<name>/`, beside it in
 /// the output root. A load builds a new version (hard links to the unchanged files of the
-/// current one, new files for what it loads, its `_runs/<run_id>.json` last), makes it durable,
-/// and publishes it with one `rename()` of a new symlink over `warehouse`. Readers see the old
-/// tree or the new tree, never a mix; a crash before the rename leaves the old tree untouched,
-/// and a re-run rebuilds the unfinished version from scratch.
+/// current one, new files named after the run for what it loads, its `_runs/<run_id>.json`
+/// last), makes it durable, and publishes it with one `rename()` of a new symlink over
+/// `warehouse`. A version's files are never changed after it is published, and superseded
+/// versions stay for a grace period, so a reader that resolved `warehouse` once (the README's
+/// `readlink -f`) reads one version to the end. A crash before the rename leaves the old tree
+/// untouched, and a re-run rebuilds the unfinished version from scratch.
 struct WarehouseVersions {
     let paths: RunPaths
 
@@ -46,12 +48,20 @@ struct WarehouseVersions {
         return String(target.dropFirst(prefix.count))
     }
 
-    /// A fresh, empty directory for a new version named after the run (suffixed if that name is the
-    /// published one); leftovers of an interrupted attempt are removed.
-    func prepareVersion(runId: String, current: String?) throws -> String {
+    /// The run a version publishes: its name is the run id, suffixed `~N` when that run was
+    /// published before (run ids cannot contain '~').
+    static func runId(ofVersion name: String) -> String {
+        String(name.split(separator: "~", maxSplits: 1).first ?? Substring(name))
+    }
+
+    /// A fresh, empty directory for a new version of run `runId`: named after the run, suffixed
+    /// `~2`, `~3`... while that name belongs to a published version (which readers may still hold).
+    /// A directory of that name that was never published is an interrupted attempt: removed.
+    func prepareVersion(runId: String, current: String?, history: [PublishedVersion]) throws -> String {
+        let taken = Set(history.map(\.version) + [current].compactMap { $0 })
         var name = runId
         var attempt = 2
-        while name == current {
+        while taken.contains(name) {
             name = "\(runId)~\(attempt)"
             attempt += 1
         }
@@ -63,6 +73,64 @@ struct WarehouseVersions {
         }
         try AtomicFile.createDirectory(path)
         return name
+    }
+
+    /// One published version, in `.warehouse-versions/.published.json` (publish order).
+    struct PublishedVersion: Codable, Equatable {
+        var version: String
+        var runId: String
+        /// Unix seconds of the publish (bookkeeping for the grace period, never in the tree).
+        var publishedAt: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case version, runId = "run_id", publishedAt = "published_at"
+        }
+    }
+
+    var historyPath: String { versionsRoot + "/.published.json" }
+
+    /// The publish history, repaired so that it ends with `current` (a crash between the symlink
+    /// rename and the history write leaves it one entry short).
+    func history(current: String?, now: Int64) throws -> [PublishedVersion] {
+        var entries: [PublishedVersion] = []
+        if FileManager.default.fileExists(atPath: historyPath) {
+            entries = try ManifestCoding.read([PublishedVersion].self, from: historyPath, stage: "load")
+        }
+        if let current, entries.last?.version != current {
+            entries.removeAll { $0.version == current }
+            entries.append(PublishedVersion(version: current, runId: Self.runId(ofVersion: current), publishedAt: now))
+        }
+        return entries
+    }
+
+    func writeHistory(_ entries: [PublishedVersion]) throws {
+        try ManifestCoding.write(entries, to: historyPath)
+    }
+
+    /// Removes superseded versions: kept are the published one, the newest `keep` versions, and
+    /// any version superseded less than `graceSeconds` ago (readers that resolved it just before
+    /// the switch are still reading it). Directories that were never published (interrupted
+    /// attempts) go too. Returns the history that remains.
+    @discardableResult
+    func prune(_ entries: [PublishedVersion], current: String, keep: Int, graceSeconds: Int, now: Int64) throws -> [PublishedVersion] {
+        var kept: [PublishedVersion] = []
+        for (index, entry) in entries.enumerated() {
+            let isNewest = index >= entries.count - max(1, keep)
+            let supersededAt = index + 1 < entries.count ? entries[index + 1].publishedAt : now
+            let inGrace = now - supersededAt < Int64(graceSeconds)
+            if entry.version == current || isNewest || inGrace {
+                kept.append(entry)
+            }
+        }
+        let keepNames = Set(kept.map(\.version) + [current])
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: versionsRoot) {
+            for name in names where !name.hasPrefix(".") && !keepNames.contains(name) {
+                try? FileManager.default.removeItem(atPath: versionPath(name))
+            }
+        }
+        kept.removeAll { !FileManager.default.fileExists(atPath: versionPath($0.version)) }
+        if kept != entries { try writeHistory(kept) }
+        return kept
     }
 
     /// Hard-links every file of version `from` into version `to`, except paths `skip` rejects
@@ -119,15 +187,6 @@ struct WarehouseVersions {
             throw LoadError(.io, "cannot publish \(paths.warehouse): \(String(cString: strerror(errno)))")
         }
         AtomicFile.syncDirectory(of: paths.warehouse)
-    }
-
-    /// Removes every version but `keep` (the published one and the one before it, which readers
-    /// that listed files just before the switch may still be reading).
-    func removeVersions(except keep: Set<String>) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: versionsRoot) else { return }
-        for name in names where !keep.contains(name) {
-            try? FileManager.default.removeItem(atPath: versionPath(name))
-        }
     }
 
     private func adoptPlainDirectory() throws -> String {

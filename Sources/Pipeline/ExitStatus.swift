@@ -1,4 +1,9 @@
 import Core
+import Curl
+import Foundation
+import JSON
+import Parquet
+import Zstd
 import Extract
 import Load
 import Rates
@@ -39,7 +44,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         }
     }
 
-    /// Classifies an error thrown by any stage.
+    /// Classifies an error thrown by any stage. Every error type of every module has its code
+    /// here (the README's table). The wrapper's code decides (it knows the context), except where
+    /// noted.
     public static func of(_ error: any Error) -> ExitStatus {
         if let error = error as? StageFailure { return error.status }
         if let error = error as? CoreError {
@@ -62,8 +69,11 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         if let error = error as? TransformError {
             switch error.code {
             case .input, .output: return .io
-            case .rates: return .usage
+            // The rates the pipeline names cannot be used: a configuration error, unless reading or
+            // writing them failed (a full disk while decompressing or pinning them).
+            case .rates: return error.cause.map { of($0) == .io ? .io : .usage } ?? .usage
             case .tooManyRejects: return .dataRejected
+            case .invariant: return .failure
             }
         }
         if let error = error as? LoadError {
@@ -73,7 +83,43 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             case .configuration: return .usage
             }
         }
-        if error is RatesError { return .usage }
+        if let error = error as? RatesError {
+            switch error.code {
+            // Downloading failed or the source sent something that is not a rates history.
+            case .download: return .unavailable
+            // Well-formed downloaded rates refused as implausible against the store.
+            case .refused: return .dataRejected
+            // The user's rates files (fx.rates, fx.supplementary) or fx settings.
+            case .invalidFile, .conflict, .unknownCurrency, .missingRate, .staleRate: return .usage
+            case .amountOutOfRange: return .dataRejected
+            case .io: return .io
+            }
+        }
+        // Errors of the building blocks that escape a stage unwrapped: a truncated, corrupt or empty
+        // input file, a full disk, an unreadable manifest are file errors.
+        if let error = error as? ZstdError {
+            switch error.code {
+            case .io, .truncated, .corrupt: return .io
+            case .library: return .failure
+            }
+        }
+        if error is JSONError || error is DecodingError || error is EncodingError { return .io }
+        if let error = error as? ParquetError {
+            switch error.code {
+            case .io, .compression: return .io
+            case .invalidSchema, .invalidValue, .incompleteRow, .closed: return .failure
+            }
+        }
+        if let error = error as? CurlError {
+            switch error.code {
+            case .network, .timeout, .tls: return .unavailable
+            case .usage: return .usage
+            case .library: return .failure
+            }
+        }
+        if error is POSIXError || error is CocoaError { return .io }
+        let domain = (error as NSError).domain
+        if domain == NSPOSIXErrorDomain || domain == NSCocoaErrorDomain { return .io }
         return .failure
     }
 }

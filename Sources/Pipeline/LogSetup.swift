@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,28 +12,32 @@ public enum LogFormat: String, CaseIterable, Sendable {
 
 public enum LogSetup {
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
-    /// Whether `bootstrap` chose JSON lines.
-    nonisolated(unsafe) public private(set) static var usesJSON = false
+    /// nil until `bootstrap` ran; then whether it chose JSON lines.
+    private static let chosenJSON = Mutex<Bool?>(nil)
 
-    /// Bootstraps swift-log once per process (only executables call this).
+    /// Whether `bootstrap` chose JSON lines.
+    public static var usesJSON: Bool { chosenJSON.withLock { $0 } ?? false }
+
+    /// Bootstraps swift-log once per process (only executables call this); later calls change nothing.
     public static func bootstrap(format: LogFormat, level: Logger.Level) {
         let json = format == .json || (format == .auto && !stderrIsTerminal)
-        usesJSON = json
-        LoggingSystem.bootstrap { label in
-            var handler = StderrLogHandler(label: label, json: json)
-            handler.logLevel = level
-            return handler
+        chosenJSON.withLock { chosen in
+            guard chosen == nil else { return }
+            chosen = json
+            LoggingSystem.bootstrap { label in
+                var handler = StderrLogHandler(label: label, json: json)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }
 
 /// Serialises stderr writes from several threads.
-let stderrLock = NSLock()
+private let stderrLock = Mutex(())
 
 func writeStderr(_ text: String) {
-    stderrLock.lock()
-    defer { stderrLock.unlock() }
-    FileHandle.standardError.write(Data(text.utf8))
+    stderrLock.withLock { _ in FileHandle.standardError.write(Data(text.utf8)) }
 }
 
 /// Log lines on stderr, in one of two formats:
@@ -64,8 +69,7 @@ public struct StderrLogHandler: LogHandler {
         } else {
             let fields = keys.map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
             let time = String(isoNow().dropFirst(11).prefix(8))
-            TerminalProgress.shared?.clearLine()
-            writeStderr("\(time) \(event.level.rawValue) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
+            TerminalProgress.writeAboveStatusLine("\(time) \(event.level.rawValue) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
         }
     }
 }

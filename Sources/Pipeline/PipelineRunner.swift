@@ -17,20 +17,33 @@ public struct PipelineRunner {
     /// Runs (or resumes) every stage. A stage whose manifest exists is kept unless `redo` is set
     /// (extract is never redone: a finished raw run is the record of what Stripe returned).
     public func run(runId given: String?, apiBase: String?, redo: Bool = false) throws -> RunSummary {
-        let runId = try context.resolveRunId(given)
-        let lock = try RunLock(path: context.paths.lockFile, owner: "stripe-etl run \(context.pipeline.name) \(runId)")
+        let lock = try context.lockOutput("stripe-etl run")
         defer { withExtendedLifetime(lock) {} }
+        let paths = context.paths
+        let runId = try context.resumeOrNewRunId(given) { paths.isPublished($0) }
+        lock.note("stripe-etl run \(context.pipeline.name) \(runId)")
         let logger = context.logger
         logger.info("run started", metadata: ["run.id": .string(runId), "pipeline": .string(context.pipeline.name)])
 
         let raw = try Stages.extract(context, runId: runId, apiBase: apiBase)
         logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "extract", "objects": .stringConvertible(raw.streams.values.reduce(0) { $0 + $1.objects })])
 
-        let staging: StagingManifest
+        // A finished transform is kept only if it passes today's reject check: a run that failed it
+        // (exit 65) is transformed again when resumed, so a fixed configuration takes effect and
+        // rejected data is never loaded.
+        var kept: StagingManifest? = nil
         if !redo, FileManager.default.fileExists(atPath: context.paths.stagingManifest(runId)) {
-            staging = try StagingManifest.read(paths: context.paths, runId: runId)
-            logger.info("transform already complete", metadata: ["run.id": .string(runId)])
+            let existing = try StagingManifest.read(paths: context.paths, runId: runId)
+            if (try? Stages.checkRejectRatio(context, runId: runId, existing)) != nil {
+                kept = existing
+                logger.info("transform already complete", metadata: ["run.id": .string(runId)])
+            }
+        }
+        let staging: StagingManifest
+        if let kept {
+            staging = kept
         } else {
+            RatesRefresh.refreshIfDue(context)
             staging = try Stages.transform(context, runId: runId).manifest
         }
         logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "transform", "rows": .stringConvertible(staging.tables.values.reduce(0) { $0 + $1.rowsOut })])
@@ -120,6 +133,9 @@ public struct RunSummary {
             guard parts.count == 2 else { continue }
             out += "  " + parts[0].padding(toLength: 18, withPad: " ", startingAt: 0) + " " + parts[1].uppercased()
                 + quality[key]!.leftPad(16) + (quality[base + ".staged"] ?? "?").leftPad(16) + (quality[base + ".rejected"] ?? "?").leftPad(14) + "\n"
+        }
+        for key in quality.keys.sorted() where key.hasSuffix(".amount_unreadable_rows") {
+            out += "  \(key.dropLast(".amount_unreadable_rows".count)): \(quality[key]!) rows of damaged documents have no readable amount (not in the raw column)\n"
         }
         out += "\nRejects: \(tables.reduce(0) { $0 + $1.rejected }) rows; top reasons: \(quality["rejects.top"] ?? "none")\n"
         if let rates = quality["fx.rates"] { out += "Exchange rates: \(rates)\n" }

@@ -27,6 +27,32 @@ public struct StageContext {
         self.progress = progress
     }
 
+    /// Takes the output root's lock for `command` (every command that writes under the root takes
+    /// the same `<output>/.lock`; a second one exits 75 naming the holder), then removes what
+    /// killed predecessors left behind. Keep the returned lock alive while writing.
+    public func lockOutput(_ command: String) throws -> RunLock {
+        let lock = try RunLock(path: paths.lockFile, owner: "\(command) \(pipeline.name)")
+        for path in paths.removeLeftovers() {
+            logger.info("removed a leftover of an interrupted run", metadata: ["path": .string(path)])
+        }
+        return lock
+    }
+
+    /// The run `stripe-extract` and `stripe-etl run` work on: the given one; else the newest run
+    /// when `isComplete` says it is unfinished (a killed or failed run resumes by default, as the
+    /// cron and systemd recipes start without `--run-id`); else a new one. Call under the lock.
+    public func resumeOrNewRunId(_ given: String?, isComplete: (String) -> Bool) throws -> String {
+        if let given {
+            try RunPaths.validate(runId: given)
+            return given
+        }
+        if let unfinished = paths.latestIncompleteRun(isComplete: isComplete) {
+            logger.info("resuming the newest unfinished run", metadata: ["run.id": .string(unfinished)])
+            return unfinished
+        }
+        return paths.unusedRunId()
+    }
+
     /// The run id to use: the given one, else the newest raw run (for transform/load), else a new one.
     public func resolveRunId(_ given: String?, latestOf directory: String? = nil) throws -> String {
         if let given {

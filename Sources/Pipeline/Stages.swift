@@ -38,13 +38,19 @@ extension Stages {
             progress.report(ProgressEvent(stage: "transform", item: event.table, count: event.rowsOut, finished: true))
         }
         let report = try stage.run(runId: runId)
-        for (name, table) in report.manifest.tables.sorted(by: { $0.key < $1.key }) where table.rowsIn > 0 {
+        try checkRejectRatio(context, runId: runId, report.manifest)
+        return report
+    }
+
+    /// Fails with `dataRejected` when a table of a staging run rejected more than
+    /// `transform.max_reject_ratio` of its rows (such a run is never loaded).
+    public static func checkRejectRatio(_ context: StageContext, runId: String, _ manifest: StagingManifest) throws {
+        for (name, table) in manifest.tables.sorted(by: { $0.key < $1.key }) where table.rowsIn > 0 {
             let ratio = Double(table.rowsRejected) / Double(table.rowsIn)
             if ratio > context.pipeline.transform.maxRejectRatio {
                 throw StageFailure(.dataRejected, "transform \(runId): table \(name) rejected \(table.rowsRejected) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason")
             }
         }
-        return report
     }
 
     /// Load: staging run -> published warehouse tree, manifest last.

@@ -71,14 +71,10 @@ extension RatesTable {
         }
     }
 
-    /// 10^0 ... 10^38, never freed.
-    static let powersOfTen: UnsafeMutableBufferPointer<Int128> = {
-        let table = UnsafeMutableBufferPointer<Int128>.allocate(capacity: 39)
-        var value: Int128 = 1
-        for i in 0...38 {
-            table[i] = value
-            if i < 38 { value *= 10 }
-        }
+    /// 10^0 ... 10^38, inline (no heap array to retain on the hot path).
+    static let powersOfTen: InlineArray<39, Int128> = {
+        var table = InlineArray<39, Int128>(repeating: 1)
+        for i in 1...38 { table[i] = table[i - 1] * 10 }
         return table
     }()
 

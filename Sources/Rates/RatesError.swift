@@ -17,10 +17,14 @@ public struct RatesError: Error, CustomStringConvertible, Sendable {
         case unknownCurrency
         /// The amount is too large to convert exactly in 128-bit arithmetic.
         case amountOutOfRange
-        /// Downloading new rates failed (network, HTTP status); the old rates are untouched.
+        /// Downloading new rates failed (network, HTTP status, a body that is not a rates history);
+        /// the old rates are untouched.
         case download
         /// Reading or writing a rates file failed.
         case io
+        /// Downloaded rates are well-formed but cover less, or move implausibly, against the store
+        /// they would replace (`rates update`); the old rates are untouched.
+        case refused
     }
 
     public let code: Code

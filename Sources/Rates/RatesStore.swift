@@ -84,11 +84,16 @@ public struct RatesStore: Sendable {
         return table
     }
 
+    /// The default of `fx.max_rate_change`: a rate may move by a factor of 1.5 from one day to the next.
+    public static let defaultMaxChange = 0.5
+
     /// Downloads ECB's history from `url` (ECB's zip, or plain CSV, or zstd), validates it completely as
-    /// a `RatesTable`, then atomically replaces the store file. On any failure (transport, HTTP status,
-    /// truncated or malformed body) it throws and the previous file stays exactly as it was.
+    /// a `RatesTable`, checks it against the rates it replaces (the store, else the shipped snapshot:
+    /// `RatesTable.checkReplaces`, skipped when `maxChange` is nil), then atomically replaces the store
+    /// file. On any failure (transport, HTTP status, truncated, malformed or implausible body) it
+    /// throws and the previous file stays exactly as it was.
     @discardableResult
-    public func update(from url: String, client: some RatesDownloader) throws -> UpdateResult {
+    public func update(from url: String, client: some RatesDownloader, maxChange: Double? = RatesStore.defaultMaxChange) throws -> UpdateResult {
         let location = Self.withoutQuery(url)
         let response: (status: Int, body: [UInt8])
         do {
@@ -106,9 +111,15 @@ public struct RatesStore: Sendable {
             csv = try RatesData.decode(response.body, name: location)
             table = try RatesTable(ecbCSV: csv, ecbName: location)
         } catch let error as RatesError {
-            throw RatesError(.invalidFile, "\(error.message); the rates in \(directory) are unchanged", cause: error.cause)
+            throw RatesError(.download, "\(error.message); the rates in \(directory) are unchanged", cause: error.cause)
         } catch {
-            throw RatesError(.invalidFile, "the rates from \(location) do not validate; the rates in \(directory) are unchanged", cause: error)
+            throw RatesError(.download, "the rates from \(location) do not validate; the rates in \(directory) are unchanged", cause: error)
+        }
+        let previous = try? current()
+        if let maxChange, let previous, let old = try? RatesTable(ecbPath: previous.path) {
+            do { try table.checkReplaces(old, maxChange: maxChange, source: location) } catch let error as RatesError {
+                throw RatesError(.refused, "\(error.message); the rates in \(directory) are unchanged")
+            }
         }
 
         let compressed: [UInt8]
@@ -120,7 +131,6 @@ public struct RatesStore: Sendable {
         } catch {
             throw RatesError(.io, "compressing the downloaded rates failed; the rates in \(directory) are unchanged", cause: error)
         }
-        let previous = try? current()
         let previousLastDay = previous.flatMap { try? RatesData.readFile($0.path) }.flatMap { RatesTable.latestDay(inCSV: $0) }
         do {
             try AtomicFile.createDirectory(directory)

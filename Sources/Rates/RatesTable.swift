@@ -1,4 +1,5 @@
 import Core
+import Digest
 
 /// ECB's daily reference rates (per 1 EUR), merged with the user's supplementary rates, ready for
 /// per-row conversion into a reporting currency.
@@ -24,6 +25,9 @@ import Core
 ///     // c.amount (scale = reporting exponent), c.unrounded (scale 12), c.rate (scale 12),
 ///     // UTCDate.dayString(c.rateDay); on RatesError reject the row with error.message.
 ///     // Manifest: table.sha256.
+///
+/// `@unchecked Sendable`: every stored property is a `let`, and the unsafe buffers are written only inside
+/// `init` and freed only in `deinit`, so threads share nothing but reads.
 public final class RatesTable: @unchecked Sendable {
     // Immutable after init. The per-row path reads these through owned unsafe buffers so a lookup does
     // no reference counting: every series is a slice [seriesStart[s], seriesStart[s + 1]) of the flat

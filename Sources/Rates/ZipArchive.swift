@@ -1,3 +1,5 @@
+import Zlib
+
 /// Reads the one file inside a zip such as ECB's `eurofxref-hist.zip`: the central directory gives the
 /// entry's sizes and CRC (so a data descriptor is fine), the local header gives where the data starts;
 /// stored and deflated entries are supported, and the CRC and size are checked.
@@ -66,14 +68,14 @@ enum ZipArchive {
                 data = Array(payload)
             case 8:
                 do {
-                    data = try Inflate.decompress(payload, size: chosen.size)
-                } catch let error as Inflate.Failure {
+                    data = try Zlib.inflateRaw(payload, size: chosen.size)
+                } catch let error as ZlibError {
                     throw failure("entry \(chosen.name): \(error.message)")
                 }
             default:
                 throw failure("entry \(chosen.name) uses compression method \(chosen.method); only stored (0) and deflate (8) are supported")
             }
-            guard CRC32.checksum(data) == chosen.crc else { throw failure("entry \(chosen.name) fails its CRC-32 check (corrupt or truncated)") }
+            guard Zlib.crc32(data) == chosen.crc else { throw failure("entry \(chosen.name) fails its CRC-32 check (corrupt or truncated)") }
             return Entry(name: chosen.name, data: data)
         }
     }

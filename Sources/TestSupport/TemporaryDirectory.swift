@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 
 /// A fresh directory under the system temporary directory, removed on `cleanup()` or deinit.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let url: URL
     public var path: String { url.path }
-    private var removed = false
+    private let removed = Atomic(false)
 
     /// Creates `<tmp>/<prefix>-<uuid>`.
     public init(prefix: String = "stripe-warehouse-test") throws {
@@ -19,8 +20,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     /// Removes the directory and everything in it. Idempotent.
     public func cleanup() {
-        guard !removed else { return }
-        removed = true
+        guard !removed.exchange(true, ordering: .relaxed) else { return }
         try? FileManager.default.removeItem(at: url)
     }
 }

@@ -10,8 +10,11 @@ enum CatalogLoader {
         var malformed = 0
     }
 
-    static func loadProducts(path: String, into catalog: TransformCatalog, bytes: inout Int) throws -> Counts {
-        try scan(path: path, bytes: &bytes) { document, root, _ in
+    /// Records an unusable line: its 1-based line number, its id when readable, and why.
+    typealias Reject = (Int, String?, RowReject) throws -> Void
+
+    static func loadProducts(path: String, into catalog: TransformCatalog, bytes: inout Int, reject: Reject) throws -> Counts {
+        try scan(path: path, bytes: &bytes, reject: reject) { document, root, _ in
             guard let idValue = try document.member(root, "id"), let id = try document.string(idValue) else { return false }
             if let name = try document.member(root, "name"), name.kind == .string {
                 catalog.productNames[id] = Array(document.bytes(name))
@@ -20,8 +23,8 @@ enum CatalogLoader {
         }
     }
 
-    static func loadCoupons(path: String, into catalog: TransformCatalog, bytes: inout Int) throws -> Counts {
-        try scan(path: path, bytes: &bytes) { document, root, _ in
+    static func loadCoupons(path: String, into catalog: TransformCatalog, bytes: inout Int, reject: Reject) throws -> Counts {
+        try scan(path: path, bytes: &bytes, reject: reject) { document, root, _ in
             guard let idValue = try document.member(root, "id"), let id = try document.string(idValue) else { return false }
             let duration = try document.member(root, "duration").flatMap { try document.string($0) }
             let percent = try document.member(root, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
@@ -34,8 +37,8 @@ enum CatalogLoader {
 
     /// Remembers the customer of every `customer.deleted` event (the first event per customer wins;
     /// events are newest first).
-    static func loadDeletedCustomers(path: String, into catalog: TransformCatalog, bytes: inout Int) throws -> Counts {
-        try scan(path: path, bytes: &bytes) { document, root, line in
+    static func loadDeletedCustomers(path: String, into catalog: TransformCatalog, bytes: inout Int, reject: Reject) throws -> Counts {
+        try scan(path: path, bytes: &bytes, reject: reject) { document, root, line in
             guard let type = try document.member(root, "type") else { return false }
             guard document.equals(type, "customer.deleted") else { return true }
             guard let data = try document.member(root, "data"), data.kind == .object,
@@ -51,8 +54,9 @@ enum CatalogLoader {
         }
     }
 
-    /// Calls `body` per valid line; it returns false for an object it cannot use (counted as malformed).
-    private static func scan(path: String, bytes: inout Int,
+    /// Calls `body` per valid line (the whole line is validated: grammar and duplicate keys); it
+    /// returns false for an object it cannot use. Both kinds of unusable line are counted and rejected.
+    private static func scan(path: String, bytes: inout Int, reject: Reject,
                              _ body: (JSONDocument, JSONValue, Int) throws -> Bool) throws -> Counts {
         var counts = Counts()
         let reader = try ZstdLineReader(path: path)
@@ -61,11 +65,22 @@ enum CatalogLoader {
             if line.isEmpty { continue }
             counts.objects += 1
             let document = JSONDocument(line)
+            var id: String?
             do {
                 let root = try document.root()
-                if try !body(document, root, reader.lineNumber) { counts.malformed += 1 }
-            } catch {
+                guard root.kind == .object else {
+                    counts.malformed += 1
+                    try reject(reader.lineNumber, nil, RowReject(.malformedJSON, "the line is a JSON \(root.kind), not an object"))
+                    continue
+                }
+                if let v = try document.member(root, "id"), v.kind == .string { id = try document.string(v) }
+                if try !body(document, root, reader.lineNumber) {
+                    counts.malformed += 1
+                    try reject(reader.lineNumber, id, RowReject(.missingField, "the object lacks a field the lookup needs (a string id; for a customer.deleted event, data.object.id)"))
+                }
+            } catch let error as JSONError {
                 counts.malformed += 1
+                try reject(reader.lineNumber, id, RowReject(error.code == .typeMismatch || error.code == .numberOutOfRange ? .typeMismatch : .malformedJSON, "not valid JSON: \(error)"))
             }
         }
         return counts

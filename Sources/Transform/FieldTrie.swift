@@ -114,12 +114,20 @@ struct FieldTrie {
     ) throws {
         let first = starts[node]
         let end = first + counts[node]
+        // Edges already taken in this object: a key the mapping reads must not occur twice.
+        var taken: UInt64 = 0
         try document.forEachMember(object) { keyStart, keyEnd, value in
             let length = keyEnd - keyStart
             var e = first
             while e < end {
                 let edge = edges[e]
                 if edge.keyLength == length && Self.same(base + keyStart, keys + edge.keyOffset, length) {
+                    let bit: UInt64 = e - first < 64 ? 1 << UInt64(e - first) : 0
+                    if taken & bit != 0 {
+                        let key = String(decoding: UnsafeBufferPointer(start: base + keyStart, count: length), as: UTF8.self)
+                        throw JSONError(.duplicateKey, "duplicate key \"\(key)\" in an object", offset: keyStart - 1)
+                    }
+                    taken |= bit
                     if edge.slot >= 0 && slots[edge.slot] == nil { slots[edge.slot] = value }
                     if edge.child >= 0 && value.kind == .object {
                         try walk(document, base, value, edge.child, edges, keys, starts, counts, slots)

@@ -69,11 +69,15 @@ struct RatesPinning {
         guard !sources.isEmpty else { return }
         let directory = staging + "/" + Self.directoryName
         try AtomicFile.createDirectory(directory)
+        // The `ecb-` copy marks a complete pin (`resolve` reuses the pinned files when it exists): it
+        // goes first and comes back last, so a transform killed in between never leaves an ECB
+        // copy without its supplementary one (a re-run would then reject every supplementary-only row).
         let keep = Set(sources.map(\.pinnedName))
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !keep.contains(old) {
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !keep.contains(old) || old.hasPrefix("ecb-") {
             try? FileManager.default.removeItem(atPath: directory + "/" + old)
         }
-        for source in sources {
+        AtomicFile.syncDirectory(of: directory + "/.")
+        for source in sources.sorted(by: { !$0.pinnedName.hasPrefix("ecb-") && $1.pinnedName.hasPrefix("ecb-") }) {
             let bytes: [UInt8]
             do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: source.path))) } catch {
                 throw TransformError(.rates, "cannot read \(source.path) to pin it", cause: error)

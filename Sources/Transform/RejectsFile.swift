@@ -3,8 +3,8 @@ import Foundation
 import JSON
 
 /// `staging/<run_id>/rejects.ndjson`, written under its temporary name: one JSON object per rejected
-/// unit with table, stream, object_id, item_id (the line or item), line (1-based line of the raw
-/// file), code and reason.
+/// unit with table (null for a line of a lookup stream: products, coupons, events), stream,
+/// object_id, item_id (the line or item), line (1-based line of the raw file), code and reason.
 final class RejectsFile {
     let temporaryPath: String
     private let handle: FileHandle
@@ -22,9 +22,9 @@ final class RejectsFile {
         self.handle = handle
     }
 
-    func add(table: String, stream: String, objectId: String?, itemId: String?, line: Int, code: String, reason: String) throws {
+    func add(table: String?, stream: String, objectId: String?, itemId: String?, line: Int, code: String, reason: String) throws {
         writer.beginObject()
-        writer.key("table"); writer.string(table)
+        writer.key("table"); if let table { writer.string(table) } else { writer.null() }
         writer.key("stream"); writer.string(stream)
         writer.key("object_id"); if let objectId { writer.string(objectId) } else { writer.null() }
         writer.key("item_id"); if let itemId { writer.string(itemId) } else { writer.null() }

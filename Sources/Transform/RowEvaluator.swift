@@ -83,6 +83,19 @@ final class RowEvaluator {
     /// Set by the stage before mapping a customer known to be deleted.
     var forceDeleted = false
 
+    // Per document: a document is mapped whole or rejected whole (see `finishDocument`).
+    /// Where the current document's rows start in `out`.
+    private var documentStart = 0
+    /// Why the whole document is rejected although it could be read (e.g. `has_more: true`).
+    private var documentCause: RowReject?
+    /// The document could not be read to its end: its rows are counted structurally.
+    private var unreadable = false
+    /// (currency serial, amount) of every unit of the document whose raw amount could be read.
+    private var pendingAmounts: [(serial: Int, amount: Int64)] = []
+    /// Units of the table whose raw amount could not be read (damaged documents): the raw side of
+    /// the amount reconciliation is incomplete by these rows, and says so.
+    private(set) var unreadableAmountRows = 0
+
     // Currency and rates caches.
     private var currencyCache: [UInt64: CurrencyInfo] = [:]
     /// The last currency looked up (rows of one document share it).
@@ -189,9 +202,12 @@ final class RowEvaluator {
 
     // MARK: Objects
 
-    /// Maps one raw NDJSON line. Afterwards `unitsIn`, `rowsOut` and `rejected` describe it.
-    func map(line: UnsafeRawBufferPointer) {
-        if let singlePass, mapSinglePass(line: line, singlePass) { return }
+    /// Maps one raw NDJSON line. Afterwards `unitsIn`, `rowsOut` and `rejected` describe it: either
+    /// every unit became a row, or none did and each unit has a reject entry. `override` rejects the
+    /// whole document with that reason (e.g. an older copy of a duplicated document).
+    func map(line: UnsafeRawBufferPointer, override: RowReject? = nil) {
+        defer { finishDocument(override: override) }
+        if override == nil, let singlePass, mapSinglePass(line: line, singlePass) { return }
         startObject()
         unitSlots = ownUnitSlots
         document = JSONDocument(line)
@@ -200,11 +216,13 @@ final class RowEvaluator {
             root = try document.root(validating: validateInput)
         } catch {
             unitsIn = 1
+            unreadable = true
             rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
             return
         }
         guard root.kind == .object else {
             unitsIn = 1
+            unreadable = true
             rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "the line is a JSON \(root.kind), not an object")))
             return
         }
@@ -225,6 +243,7 @@ final class RowEvaluator {
            (document.bytes(live).first == UInt8(ascii: "t")) != settings.livemode {
             return false
         }
+        if hasMore() { return false }
         unitIndex = 0
         guard let arraySlot = plan.unitArraySlot else {
             unitSlots = ownUnitSlots
@@ -250,6 +269,7 @@ final class RowEvaluator {
         unitSlots = ownUnitSlots
         self.document = document
         mapObject(object)
+        finishDocument(override: nil)
     }
 
     private func startObject() {
@@ -257,6 +277,18 @@ final class RowEvaluator {
         rowsOut = 0
         rejected.removeAll(keepingCapacity: true)
         scratch.removeAll()
+        documentStart = out.count
+        // A document that fails before its slots are extracted must not see the previous one's.
+        for i in 0..<plan.objectTrie.slotCount { objectSlots[i] = nil }
+        documentCause = nil
+        unreadable = false
+        pendingAmounts.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the object's unit list says `has_more: true` (raw holds its first page only).
+    private func hasMore() -> Bool {
+        guard let slot = plan.hasMoreSlot, let v = objectSlots[slot], v.kind == .bool else { return false }
+        return document.bytes(v).first == UInt8(ascii: "t")
     }
 
     /// The object's id as text (for rejects), if readable.
@@ -276,6 +308,7 @@ final class RowEvaluator {
             try plan.objectTrie.extract(document, root, into: objectSlots)
         } catch {
             unitsIn = 1
+            unreadable = true
             rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
             return
         }
@@ -285,6 +318,13 @@ final class RowEvaluator {
             if isLive != settings.livemode {
                 parentReject = RowReject(.livemodeMismatch, "\(isLive ? "live" : "test")-mode object in a \(settings.livemode ? "live" : "test")-mode pipeline; extract with a \(settings.livemode ? "live" : "test") key or fix the pipeline's mode")
             }
+        }
+        if hasMore(), let unit = plan.unit {
+            let list = unit.dropLast().joined(separator: ".")
+            var total = ""
+            if let slot = plan.totalCountSlot, let v = objectSlots[slot], v.kind == .number,
+               let n = try? document.int64(v) { total = " of \(n)" }
+            documentCause = RowReject(.incompleteList, "\(list).has_more is true: the raw object holds only the first page of its \(list)\(total); its rows are not mapped partially. The extract completes child lists: re-extract the run")
         }
         guard let arraySlot = plan.unitArraySlot else {
             unitsIn = 1
@@ -318,6 +358,7 @@ final class RowEvaluator {
                 }
                 try plan.unitTrie.extract(document, element, into: unitSlots)
                 if let parentReject {
+                    recordAmount(evaluated: false)
                     rejected.append(Rejected(objectId: objectId(), unitId: unitId(), reject: parentReject))
                     return
                 }
@@ -326,6 +367,7 @@ final class RowEvaluator {
             }
         } catch {
             unitsIn += 1
+            unreadable = true
             rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
         }
     }
@@ -333,13 +375,17 @@ final class RowEvaluator {
     /// Evaluates every column of the current row and encodes it, or records the reject.
     private func mapRow(unitId: String?) {
         fxReady = false
-        let quality = plan.amountColumn != nil && plan.currencyColumn != nil
         do {
             try evaluate(0..<columnCount)
-            if quality { addAmount(staged: true) }
+        } catch {
+            recordAmount(evaluated: false)
+            rejected.append(Rejected(objectId: objectId(), unitId: unitId ?? self.unitId(), reject: asReject(error)))
+            return
+        }
+        recordAmount(evaluated: true)
+        do {
             try encodeRow()
         } catch {
-            if quality { addAmount(staged: false) }
             rejected.append(Rejected(objectId: objectId(), unitId: unitId ?? self.unitId(), reject: asReject(error)))
         }
     }
@@ -396,6 +442,7 @@ final class RowEvaluator {
             }
         } catch {
             unitsIn += 1
+            unreadable = true
             rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "not valid JSON: \(error)")))
             return
         }
@@ -589,12 +636,90 @@ final class RowEvaluator {
         return info
     }
 
-    private func addAmount(staged: Bool) {
+    /// Notes the current unit's raw amount for the reconciliation (`evaluated`: the columns hold it).
+    private func recordAmount(evaluated: Bool) {
         guard let a = plan.amountColumn, let c = plan.currencyColumn else { return }
-        guard let amount = try? intValue(staged ? values[a] : (try? eval(program.roots[a])) ?? .null),
-              let info = try? currency(staged ? values[c] : (try? eval(program.roots[c])) ?? .null) else { return }
-        rawAmountSums[info.serial] += Int128(amount)
-        if staged { stagedAmountSums[info.serial] += Int128(amount) }
+        guard let amount = try? intValue(evaluated ? values[a] : (try? eval(program.roots[a])) ?? .null),
+              let info = try? currency(evaluated ? values[c] : (try? eval(program.roots[c])) ?? .null) else { return }
+        pendingAmounts.append((info.serial, amount))
+    }
+
+    // MARK: Whole documents
+
+    /// Settles the document: its raw amounts always count on the raw side of the reconciliation and
+    /// on the staged side only when its rows are written. A document of a table with a unit array
+    /// (invoice lines, credit-note lines, subscription items) with any rejected unit, an incomplete
+    /// list or an `override` is rejected whole: its rows leave `out` and every unit gets an entry.
+    private func finishDocument(override: RowReject?) {
+        let cause = override ?? documentCause
+        if cause != nil || (plan.unit != nil && !rejected.isEmpty) {
+            if rowsOut > 0 || cause != nil || unreadable { rejectWhole(cause) }
+        }
+        if plan.amountColumn != nil && plan.currencyColumn != nil {
+            for p in pendingAmounts {
+                rawAmountSums[p.serial] += Int128(p.amount)
+                if rowsOut > 0 { stagedAmountSums[p.serial] += Int128(p.amount) }
+            }
+            unreadableAmountRows += max(0, unitsIn - pendingAmounts.count)
+        }
+    }
+
+    /// Replaces the document's rows and rejects by one reject entry per raw unit. A readable document
+    /// keeps its own unit rejects and names the other units by id; a damaged one (not readable to its
+    /// end) counts its units structurally (`RawUnitCount`), independently of how far mapping got.
+    private func rejectWhole(_ cause: RowReject?) {
+        out.truncate(to: documentStart)
+        rowsOut = 0
+        // A document that failed before its slots were read is still named when its id is readable.
+        let id = objectId() ?? DuplicateScan.documentId(document.buffer).map { String(decoding: $0, as: UTF8.self) }
+        let name = "\(plan.schema.sourceStream) object" + (id.map { " " + $0 } ?? "")
+        guard let unit = plan.unit else {
+            // One row per object: the object is its only unit.
+            if let cause {
+                rejected.removeAll(keepingCapacity: true)
+                rejected.append(Rejected(objectId: id, unitId: nil, reject: cause))
+            }
+            unitsIn = 1
+            return
+        }
+        if unreadable {
+            let first = cause ?? rejected.first?.reject ?? RowReject(.malformedJSON, "not valid JSON")
+            let total = max(1, RawUnitCount.count(document.buffer, unit: unit))
+            rejected.removeAll(keepingCapacity: true)
+            rejected.append(Rejected(objectId: id, unitId: nil, reject: first))
+            let whole = RowReject(first.code, "\(name) is damaged, so all \(total) of its rows (counted in the raw bytes) are rejected with it: \(first.message)")
+            for _ in 1..<total { rejected.append(Rejected(objectId: id, unitId: nil, reject: whole)) }
+            unitsIn = total
+            return
+        }
+        // Readable: own rejects stay (unless a document-level cause replaces them); the other units
+        // are named by their ids from a fresh walk of the unit array.
+        let primary = cause ?? rejected[0].reject
+        let whole = cause ?? RowReject(primary.code, "\(name) is rejected whole (\(unitsIn) rows) because one of its rows was rejected: \(primary.message)")
+        if cause != nil { rejected.removeAll(keepingCapacity: true) }
+        var owned: [String: Int] = [:]
+        var ownedWithoutId = 0
+        for r in rejected { if let u = r.unitId { owned[u, default: 0] += 1 } else { ownedWithoutId += 1 } }
+        var missing = unitsIn - rejected.count
+        if missing > 0, let slot = plan.unitArraySlot, let array = objectSlots[slot], array.kind == .array {
+            try? document.forEachElement(array) { element in
+                var unitId: String?
+                if element.kind == .object, let v = try? document.member(element, "id"), v.kind == .string { unitId = try? document.string(v) }
+                if let unitId, let n = owned[unitId], n > 0 {
+                    owned[unitId] = n - 1
+                } else if unitId == nil, ownedWithoutId > 0 {
+                    ownedWithoutId -= 1
+                } else if missing > 0 {
+                    rejected.append(Rejected(objectId: id, unitId: unitId, reject: whole))
+                    missing -= 1
+                }
+            }
+        }
+        while missing > 0 {
+            rejected.append(Rejected(objectId: id, unitId: nil, reject: whole))
+            missing -= 1
+        }
+        unitsIn = rejected.count
     }
 
     // MARK: FX

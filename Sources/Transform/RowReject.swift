@@ -11,6 +11,14 @@ enum RejectCode: String, CaseIterable, Sendable {
     case livemodeMismatch = "livemode_mismatch"
     case outOfRange = "out_of_range"
     case parentInvalid = "parent_invalid"
+    /// The object's embedded child list says `has_more: true`: raw holds its first page only.
+    case incompleteList = "incomplete_list"
+    /// An identical copy of a document kept elsewhere in the stream (collapsed, nothing lost).
+    case duplicate = "duplicate"
+    /// An older version of a document whose newer version (read later) is kept.
+    case superseded = "superseded"
+    /// A row whose primary key another document of the stream already wrote.
+    case duplicateKey = "duplicate_key"
 }
 
 struct RowReject: Error {

@@ -29,7 +29,15 @@ public enum SchemaDocumentation {
         - `@column` is the value of an earlier column of the same row.
         - A row is rejected (into `staging/<run_id>/rejects.ndjson`, with its reason) when a non-nullable column is
           null, a value has the wrong JSON type, a currency is unknown, no exchange rate is recent enough, the
-          object's `livemode` differs from the pipeline's mode, or the line is not JSON.
+          object's `livemode` differs from the pipeline's mode, or the line is not JSON (a key twice in one
+          object included).
+        - A document is mapped whole or rejected whole: when one row of an object with a row unit (an invoice's
+          lines, a credit note's lines, a subscription's items) is rejected, or its list says `has_more: true`
+          (`incomplete_list`), every row of the object is rejected, each with an entry; a damaged object's rows
+          are counted in its raw bytes.
+        - Every primary key appears once: of several raw copies of one object (same `id`) the last line is kept
+          and the earlier ones are rejected (`duplicate` when identical, `superseded` otherwise); an object
+          holding a row id that an earlier object holds is rejected (`duplicate_key`).
         - Types: `int64` from JSON integers; `timestamp` from Unix seconds (UTC, microseconds); `date` is the UTC
           date of Unix seconds; `decimal(P,S)` is exact (never binary floating point) with exactly S decimals;
           `json` is the value verbatim (compact).

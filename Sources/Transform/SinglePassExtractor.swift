@@ -102,6 +102,8 @@ final class SinglePassExtractor {
         var i = start &+ 1
         while i < count && Self.isSpace(base[i]) { i &+= 1 }
         if i < count && base[i] == 0x7D { return i &+ 1 }
+        // Edges already taken in this object: a repeated key goes to the general path, which rejects it.
+        var taken: UInt64 = 0
         while true {
             guard i < count, base[i] == 0x22 else { throw Unusual() }
             let keyStart = i &+ 1
@@ -134,6 +136,11 @@ final class SinglePassExtractor {
                 e &+= 1
             }
             let valueStart = i
+            if matched >= 0 {
+                let bit: UInt64 = matched &- first < 64 ? 1 << UInt64(matched &- first) : 0
+                if taken & bit != 0 { throw Unusual() }
+                taken |= bit
+            }
             if matched < 0 {
                 i = try document.skippedValue(at: i).end
             } else {

@@ -87,6 +87,16 @@ final class TablePlan {
     let idSlot: Int
     let livemodeSlot: Int
     let unitIdSlot: Int?
+    /// The unit array's list object's `has_more` (`lines.has_more`): true means raw holds a first page only.
+    let hasMoreSlot: Int?
+    /// The primary key is the unit's `id` (`lines.data[].id`): checked across documents before mapping.
+    var rowIdIsPrimaryKey: Bool {
+        guard let unit, schema.primaryKey.count == 1,
+              let column = schema.columns.first(where: { $0.name == schema.primaryKey[0] }) else { return false }
+        return column.source == unit.joined(separator: ".") + "[].id"
+    }
+    /// The unit list's `total_count`, when raw has it (named in an incomplete list's reject).
+    let totalCountSlot: Int?
     let columns: [CompiledColumn]
     /// Interned texts as JSON strings (quotes included) and as plain strings.
     let texts: [[UInt8]]
@@ -140,6 +150,8 @@ final class TablePlan {
         let idSlot = objectTrie.slot(for: ["id"])
         let livemodeSlot = objectTrie.slot(for: ["livemode"])
         let unitIdSlot = unit == nil ? nil : unitTrie.slot(for: ["id"])
+        let hasMoreSlot = unit.flatMap { $0.count >= 2 ? objectTrie.slot(for: Array($0.dropLast()) + ["has_more"]) : nil }
+        let totalCountSlot = unit.flatMap { $0.count >= 2 ? objectTrie.slot(for: Array($0.dropLast()) + ["total_count"]) : nil }
 
         let names = schema.columns.map(\.name)
         var fxArguments: (CompiledExpression, CompiledExpression)?
@@ -260,6 +272,8 @@ final class TablePlan {
         self.idSlot = idSlot
         self.livemodeSlot = livemodeSlot
         self.unitIdSlot = unitIdSlot
+        self.hasMoreSlot = hasMoreSlot
+        self.totalCountSlot = totalCountSlot
         self.columns = columns
         self.texts = texts
         self.textStrings = textStrings

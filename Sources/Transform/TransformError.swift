@@ -10,6 +10,9 @@ public enum TransformErrorCode: String, ModuleErrorCode {
     case tooManyRejects
     /// Writing the staging files failed.
     case output
+    /// The stage's own counts do not reconcile (rows in != rows out + rows rejected): a bug; nothing
+    /// is published.
+    case invariant
 }
 
 /// An error of the transform stage.

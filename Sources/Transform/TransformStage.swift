@@ -1,4 +1,5 @@
 import Core
+import Digest
 import Foundation
 import JSON
 import Rates
@@ -79,13 +80,6 @@ public struct TransformStage {
         verifier.start()
 
         let staging = paths.staging(runId)
-        try AtomicFile.createDirectory(staging)
-        // A re-run replaces the run: its old manifest goes first so no reader trusts a half-new run.
-        if FileManager.default.fileExists(atPath: paths.stagingManifest(runId)) {
-            try FileManager.default.removeItem(atPath: paths.stagingManifest(runId))
-            AtomicFile.syncDirectory(of: paths.stagingManifest(runId))
-        }
-
         let reporting = pipeline.fx.reportingCurrency.lowercased()
         guard let reportingExponent = Currency.exponent(of: reporting) else {
             throw TransformError(.rates, "fx.reporting_currency \(pipeline.fx.reportingCurrency) is not a currency Core knows; use an ISO code such as EUR or USD")
@@ -101,6 +95,22 @@ public struct TransformStage {
             identityKey: pipeline.transform.identityKey, livemode: pipeline.livemode,
             reportingCurrency: reporting, reportingExponent: reportingExponent,
             mrrDate: pipeline.fx.mrrDate, runDay: snapshotDay)
+        var plans: [TablePlan] = []
+        for schema in schemas.tables {
+            do { plans.append(try TablePlan(schema: schema, settings: settings)) } catch {
+                throw TransformError(.input, "cannot compile schema \(schema.path)", cause: error)
+            }
+        }
+
+        // Everything above only reads: a configuration that fails its checks leaves a finished run
+        // untouched. From here a re-run replaces the run: its old manifest goes first so no reader
+        // trusts a half-new run.
+        try AtomicFile.createDirectory(staging)
+        if FileManager.default.fileExists(atPath: paths.stagingManifest(runId)) {
+            try FileManager.default.removeItem(atPath: paths.stagingManifest(runId))
+            AtomicFile.syncDirectory(of: paths.stagingManifest(runId))
+        }
+        let rejects = try RejectsFile(path: paths.stagingRejects(runId))
 
         var statistics = TransformStatistics()
         let catalog = TransformCatalog()
@@ -108,28 +118,34 @@ public struct TransformStage {
         func rawPath(_ stream: String) -> String? {
             raw.streams[stream].map { rawDirectory + "/" + $0.file.file }
         }
+        // Lookup streams feed no table: their unusable lines are rejects too (table null).
+        var lookupRejects: [String: Int] = [:]
+        func rejectLookup(_ stream: String) -> (Int, String?, RowReject) throws -> Void {
+            { line, objectId, reject in
+                lookupRejects["rejects.lookup.\(stream).\(reject.code.rawValue)", default: 0] += 1
+                try rejects.add(table: nil, stream: stream, objectId: objectId, itemId: nil, line: line, code: reject.code.rawValue, reason: reject.message)
+            }
+        }
         if let path = rawPath("products") {
-            let counts = try CatalogLoader.loadProducts(path: path, into: catalog, bytes: &statistics.inputBytes)
+            let counts = try CatalogLoader.loadProducts(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("products"))
             if counts.malformed > 0 { quality["lookup.products.unusable"] = String(counts.malformed) }
         }
         if let path = rawPath("coupons") {
-            let counts = try CatalogLoader.loadCoupons(path: path, into: catalog, bytes: &statistics.inputBytes)
+            let counts = try CatalogLoader.loadCoupons(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("coupons"))
             if counts.malformed > 0 { quality["lookup.coupons.unusable"] = String(counts.malformed) }
         }
         if let path = rawPath("events") {
-            let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &statistics.inputBytes)
+            let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("events"))
             if counts.malformed > 0 { quality["lookup.events.unusable"] = String(counts.malformed) }
         }
+        for (key, n) in lookupRejects { quality[key] = String(n) }
+        let lookupRejectCount = lookupRejects.values.reduce(0, +)
 
-        let rejects = try RejectsFile(path: paths.stagingRejects(runId))
         var tables: [String: StagingManifest.Table] = [:]
         var outputs: [(table: String, temporary: String, final: String)] = []
         var overRatio: [String] = []
-        for schema in schemas.tables {
-            let plan: TablePlan
-            do { plan = try TablePlan(schema: schema, settings: settings) } catch {
-                throw TransformError(.input, "cannot compile schema \(schema.path)", cause: error)
-            }
+        var tableRejects = 0
+        for (schema, plan) in zip(schemas.tables, plans) {
             let final = paths.stagingFile(runId, table: schema.table)
             let temporary = AtomicFile.temporaryPath(for: final)
             let evaluator = RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
@@ -140,12 +156,14 @@ public struct TransformStage {
             var tableBytes = 0
             let parallel = options.mappingThreads > 1 && schema.table != "customers" && evaluator.isDocumentIndependent
             var extraEvaluators: [RowEvaluator] = []
+            // Earlier copies of a document whose id occurs again: rejected whole, never mapped.
+            let losers = try rawPath(schema.sourceStream).map { try DuplicateScan.losers(path: $0, stream: schema.sourceStream, unit: plan.rowIdIsPrimaryKey ? plan.unit : nil) } ?? [:]
             if parallel, let path = rawPath(schema.sourceStream) {
                 extraEvaluators = (1..<options.mappingThreads).map { _ in
                     RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
                 }
                 tableBytes = try mapInParallel(path: path, evaluators: [evaluator] + extraEvaluators, table: schema.table,
-                                               stream: schema.sourceStream, writer: writer, rejects: rejects, counts: &counts)
+                                               stream: schema.sourceStream, losers: losers, writer: writer, rejects: rejects, counts: &counts)
             } else if let path = rawPath(schema.sourceStream) {
                 let reader = try ZstdLineReader(path: path)
                 var deletedSeen = Set<String>()
@@ -153,7 +171,7 @@ public struct TransformStage {
                 while let line = try reader.nextLine() {
                     tableBytes += line.count + 1
                     if line.isEmpty { continue }
-                    evaluator.map(line: line)
+                    evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
                     if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
                         deletedSeen.insert(id)
                     }
@@ -176,6 +194,10 @@ public struct TransformStage {
             }
             if evaluator.out.count > 0 { try writer.write(evaluator.out.bytes); evaluator.out.removeAll() }
             try writer.close()
+            guard counts.rowsIn == counts.rowsOut + counts.rowsRejected else {
+                throw TransformError(.invariant, "table \(schema.table): rows in \(counts.rowsIn) != rows out \(counts.rowsOut) + rows rejected \(counts.rowsRejected); this is a bug in the transform, nothing was published; please report it with the raw run")
+            }
+            tableRejects += counts.rowsRejected
             statistics.inputBytes += tableBytes
             statistics.tables.append(.init(table: schema.table, stream: schema.sourceStream, inputBytes: tableBytes,
                                            rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected,
@@ -203,13 +225,21 @@ public struct TransformStage {
                     quality[prefix + ".staged"] = ExactDecimal(units: entry.staged, scale: entry.exponent).description
                     quality[prefix + ".rejected"] = ExactDecimal(units: entry.raw - entry.staged, scale: entry.exponent).description
                 }
+                // Rows of damaged documents whose amount cannot be read: the raw side above lacks them.
+                let unreadable = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.unreadableAmountRows }
+                if unreadable > 0 { quality["\(schema.table).amount_unreadable_rows"] = String(unreadable) }
             }
-            if counts.rowsIn > 0, Double(counts.rowsRejected) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
-                overRatio.append("\(schema.table): \(counts.rowsRejected) of \(counts.rowsIn) rejected")
+            // Identical duplicates lose nothing (their kept copy is in the output): not counted here.
+            let lost = counts.rowsRejected - counts.byCode[RejectCode.duplicate.rawValue, default: 0]
+            if counts.rowsIn > 0, Double(lost) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
+                overRatio.append("\(schema.table): \(lost) of \(counts.rowsIn) rejected")
             }
             progress?(TransformProgress(table: schema.table, rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected))
         }
         try rejects.close()
+        guard rejects.count == tableRejects + lookupRejectCount else {
+            throw TransformError(.invariant, "\(rejects.temporaryPath) holds \(rejects.count) entries but the tables rejected \(tableRejects) rows and the lookups \(lookupRejectCount) lines; this is a bug in the transform, nothing was published; please report it with the raw run")
+        }
         quality["rejects.top"] = rejects.topReasons(limit: 5)
         quality["fx.rates"] = pinned.description
 
@@ -263,6 +293,8 @@ public struct TransformStage {
         var input = ByteBuffer(capacity: MapBatch.targetBytes + (1 << 16))
         var lineEnds: [Int] = []
         var lineNumbers: [Int] = []
+        /// Lines rejected whole before mapping (earlier copies of duplicated documents), by index.
+        var overrides: [Int: RowReject] = [:]
         var out = ByteBuffer(capacity: 1 << 16)
         var rejected: [(line: Int, reject: RowEvaluator.Rejected)] = []
         var rowsIn = 0
@@ -275,6 +307,7 @@ public struct TransformStage {
             input.removeAll()
             lineEnds.removeAll(keepingCapacity: true)
             lineNumbers.removeAll(keepingCapacity: true)
+            overrides.removeAll()
             out.removeAll()
             rejected.removeAll(keepingCapacity: true)
             rowsIn = 0
@@ -286,7 +319,8 @@ public struct TransformStage {
             swap(&evaluator.out, &out)
             var start = 0
             for (i, end) in lineEnds.enumerated() {
-                evaluator.map(line: UnsafeRawBufferPointer(start: input.base + start, count: end - start))
+                evaluator.map(line: UnsafeRawBufferPointer(start: input.base + start, count: end - start),
+                              override: overrides.isEmpty ? nil : overrides[i])
                 start = end
                 rowsIn += evaluator.unitsIn
                 rowsOut += evaluator.rowsOut
@@ -306,7 +340,7 @@ public struct TransformStage {
     /// are written and their rejects recorded strictly in input order. At most 2n batches are in
     /// flight, so memory stays flat. Returns the stream's uncompressed bytes.
     private func mapInParallel(path: String, evaluators: [RowEvaluator], table: String, stream: String,
-                               writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws -> Int {
+                               losers: [Int: RowReject], writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws -> Int {
         let queues = evaluators.indices.map { DispatchQueue(label: "transform.\(table).\($0)") }
         var free: [MapBatch] = (0..<(2 * evaluators.count)).map { _ in MapBatch() }
         var inFlight: [MapBatch] = []
@@ -355,6 +389,7 @@ public struct TransformStage {
                 batch.input.append(line)
                 batch.lineEnds.append(batch.input.count)
                 batch.lineNumbers.append(reader.lineNumber)
+                if !losers.isEmpty, let reject = losers[reader.lineNumber] { batch.overrides[batch.lineEnds.count - 1] = reject }
                 if batch.input.count >= MapBatch.targetBytes {
                     dispatch(batch)
                     batch = try next()

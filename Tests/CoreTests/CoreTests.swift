@@ -1,4 +1,5 @@
 import Core
+import Digest
 import Foundation
 import Testing
 import TestSupport
@@ -405,7 +406,8 @@ struct AtomicFileTests {
 struct TableSchemaTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static let valid: [String: Any] = [
+    /// A fresh copy each time: `[String: Any]` is not Sendable, so it cannot be a shared static constant.
+    static var valid: [String: Any] { [
         "table": "things",
         "description": "One row per thing.",
         "source_stream": "invoices",
@@ -416,7 +418,7 @@ struct TableSchemaTests {
             ["name": "day", "type": "date", "nullable": false, "description": "Day.", "source": "created", "unit": "day", "hints": [1, 2]],
             ["name": "amount", "type": "decimal(18,3)", "nullable": true, "description": "Amount.", "source": "amount"],
         ],
-    ]
+    ] }
 
     /// Writes `object` (or raw text) as `<directory>/<name>` and returns the schema error message.
     func loadError(_ object: Any, name: String = "things.json",

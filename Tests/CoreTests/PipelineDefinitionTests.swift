@@ -216,9 +216,53 @@ struct PipelineDefinitionTests {
         #expect(failure("mode: test\nload:\n  format: parquett\n")?.message == "p.yaml:3: 'load.format' must be parquet, ndjson or csv")
         #expect(failure("mode: test\nload:\n  zstd_level: 0\n")?.message == "p.yaml:3: 'load.zstd_level' must be between 1 and 19")
         #expect(failure("mode: test\nstripe:\n  max_retries: 51\n")?.message == "p.yaml:3: 'stripe.max_retries' must be between 0 and 50")
-        #expect(failure("mode: test\nstripe:\n  timeout_seconds: 0\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be above 0")
+        #expect(failure("mode: test\nstripe:\n  timeout_seconds: 0\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be between 0.001 and 86400 seconds")
         #expect(failure("mode: test\nstripe:\n  requests_per_second: 0\n")?.message.hasPrefix("p.yaml:3: 'stripe.requests_per_second' must be above 0") == true)
         #expect(failure("mode: test\nstripe:\n  account: 123\n")?.message.hasPrefix("p.yaml:3: 'stripe.account' must be a connected account id") == true)
+    }
+
+    /// Every numeric setting has a range (issue 11.10): values that crashed the extract (SIGILL) are
+    /// refused naming the key and its line, and each bound is inclusive.
+    @Test func everyNumericSettingHasARange() throws {
+        let cases: [(section: String, key: String, bad: [String], good: [String], says: String)] = [
+            ("stripe", "requests_per_second", ["0", "-1", "10001", "1e300"], ["0.1", "10000"], "at most 10000"),
+            ("stripe", "connect_timeout_seconds", ["0", "1e19", "3601", "0.0001"], ["0.001", "3600"], "between 0.001 and 3600 seconds"),
+            ("stripe", "timeout_seconds", ["0", "1e300", "86401", "-5"], ["0.001", "86400"], "between 0.001 and 86400 seconds"),
+            ("stripe", "max_backoff_seconds", ["0", "1e300", "3601"], ["0.001", "3600"], "between 0.001 and 3600 seconds"),
+            ("stripe", "initial_backoff_seconds", ["0", "1e300", "3601"], ["0.001", "3600"], "between 0.001 and 3600 seconds"),
+            ("stripe", "max_retries", ["-1", "51", "9223372036854775807"], ["0", "50"], "between 0 and 50"),
+            ("extract", "window_days", ["-1", "200000000000000", "36501"], ["0", "36500"], "up to 36500"),
+            ("extract", "page_limit", ["0", "101"], ["1", "100"], "between 1 and 100"),
+            ("transform", "max_reject_ratio", ["-0.1", "1.01", "1e300"], ["0", "1"], "between 0 and 1"),
+            ("fx", "max_staleness_days", ["-1", "36501", "200000000000000"], ["0", "36500"], "between 0 and 36500"),
+            ("fx", "max_rate_change", ["0", "1001", "1e300"], ["0.0001", "1000"], "at most 1000"),
+            ("load", "row_group_rows", ["0", "10000001", "200000000000000"], ["1", "10000000"], "between 1 and 10000000"),
+            ("load", "zstd_level", ["0", "20"], ["1", "19"], "between 1 and 19"),
+            ("demo", "customers", ["0", "1000001", "200000000000000"], ["1", "1000000"], "between 1 and 1000000"),
+            ("demo", "years", ["0", "51"], ["1", "50"], "between 1 and 50"),
+        ]
+        for (section, key, bad, good, says) in cases {
+            for value in bad {
+                let error = failure("mode: test\n\(section):\n  \(key): \(value)\n")
+                #expect(error?.message.hasPrefix("p.yaml:3: '\(section).\(key)' must be") == true, "\(key): \(value): \(error?.message ?? "accepted")")
+                #expect(error?.message.contains(says) == true, "\(key): \(value): \(error?.message ?? "accepted")")
+            }
+            for value in good {
+                #expect(throws: Never.self, "\(key): \(value)") { try PipelineDefinition.parse("mode: test\n\(section):\n  \(key): \(value)\n", path: "p.yaml") }
+            }
+        }
+        // Numbers too large for their type are not numbers at all.
+        #expect(failure("mode: test\nextract:\n  window_days: 99999999999999999999999\n")?.message == "p.yaml:3: 'extract.window_days' must be a whole number, not '99999999999999999999999'")
+        #expect(failure("mode: test\nstripe:\n  timeout_seconds: 1e400\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be a number, not '1e400'")
+    }
+
+    @Test func fxRefreshDefaultsToDailyOnlyForLivePipelinesWithoutDemo() throws {
+        #expect(try PipelineDefinition.parse("mode: live\n", path: "p.yaml").rateRefresh == .daily)
+        #expect(try PipelineDefinition.parse("mode: test\n", path: "p.yaml").rateRefresh == .never)
+        #expect(try PipelineDefinition.parse("mode: live\ndemo:\n  customers: 3\n", path: "p.yaml").rateRefresh == .never)
+        #expect(try PipelineDefinition.parse("mode: test\nfx:\n  refresh: daily\n", path: "p.yaml").rateRefresh == .daily)
+        #expect(try PipelineDefinition.parse("mode: live\nfx:\n  refresh: never\n", path: "p.yaml").rateRefresh == .never)
+        #expect(failure("mode: test\nfx:\n  refresh: hourly\n")?.message == "p.yaml:3: 'fx.refresh' must be daily or never")
     }
 
     @Test func modeIsRequiredAndChecked() {

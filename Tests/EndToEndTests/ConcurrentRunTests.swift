@@ -68,7 +68,8 @@ struct ConcurrentRunTests {
         defer {
             if victim.isRunning { kill(victim.processIdentifier, SIGKILL); victim.waitUntilExit() }
         }
-        try #require(E2E.waitFor(30) { Self.contents(lock).contains("stripe-etl run") }, "the run never took the lock")
+        // The lock names the run once its id is resolved (under the lock): wait for that, not for the first write.
+        try #require(E2E.waitFor(30) { Self.contents(lock).contains("stripe-etl run small-demo killed") }, "the run never took the lock")
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
         #expect(victim.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
@@ -81,5 +82,43 @@ struct ConcurrentRunTests {
         #expect(resumed.stdout.contains("Run killed complete."))
         #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/killed.json"))
         #expect(Self.contents(lock).isEmpty)
+    }
+}
+
+/// Every command that writes under an output root takes the same `<output>/.lock` (issue 11.6).
+struct EveryCommandTakesTheLockTests {
+    @Test(.timeLimit(.minutes(2)))
+    func eachWritingCommandIsRefusedWhileAnotherHoldsTheLock() throws {
+        let directory = try TemporaryDirectory(prefix: "e2e-lock-all")
+        let out = directory.appending("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let lock = out + "/.lock"
+        let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
+
+        let python = try E2E.start("/usr/bin/env", ["python3", "-c", ConcurrentRunTests.holder, lock, "90"], logs: directory.appending("holder"))
+        defer {
+            if python.isRunning { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
+        }
+        try #require(E2E.waitFor(20) { ConcurrentRunTests.contents(lock).contains("python-holder") }, "the python holder never took the lock")
+        let holderPid = ConcurrentRunTests.contents(lock).split(separator: " ").dropFirst().first.map(String.init) ?? "?"
+
+        let commands: [(String, [String])] = [
+            ("stripe-extract", [pipeline, "--output", out]),
+            ("stripe-transform", [pipeline, "--output", out, "--run-id", "r1"]),
+            ("stripe-load", [pipeline, "--output", out, "--run-id", "r1"]),
+            ("stripe-etl", ["extract", pipeline, "--output", out]),
+            ("stripe-etl", ["transform", pipeline, "--output", out, "--run-id", "r1"]),
+            ("stripe-etl", ["load", pipeline, "--output", out, "--run-id", "r1"]),
+            ("stripe-etl", ["run", pipeline, "--output", out]),
+            ("stripe-etl", ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:9/never-asked.csv"]),
+        ]
+        for (tool, arguments) in commands {
+            let result = try E2E.run(try E2E.executable(tool), arguments, timeout: 60)
+            #expect(result.status == 75, "\(tool) \(arguments.joined(separator: " ")): \(result)")
+            #expect(result.stderr.contains("another run holds \(lock) (pid \(holderPid) python-holder)"), "\(tool): \(result.stderr)")
+        }
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        #expect(written == [".lock"], "a refused command must write nothing: \(written)")
+        #expect(ConcurrentRunTests.contents(lock).contains("pid \(holderPid) python-holder"))
     }
 }

@@ -35,8 +35,8 @@ enum E2E {
     /// Starts `executable` with stdout/stderr going to files in `logs`; the caller waits.
     static func start(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
                       logs: String) throws -> Process {
-        FileManager.default.createFile(atPath: logs + ".out", contents: nil)
-        FileManager.default.createFile(atPath: logs + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: logs + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: logs + ".err", contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Pipeline
 import Testing
@@ -35,7 +36,14 @@ struct ExitCodeTests {
 
         let flag = try E2E.etl(["run", "pipelines/demo.yaml", "--log-format", "xml"])
         #expect(flag.status == 64, "\(flag)")
-        #expect(flag.stderr.contains("--log-format must be auto, human or json"))
+        #expect(flag.stderr.contains("'xml' is invalid for '--log-format"), "\(flag)")
+        #expect(flag.stderr.contains("'auto', 'human' or 'json'"), "\(flag)")
+
+        for tool in ["stripe-etl", "stripe-extract", "stripe-transform", "stripe-load"] {
+            let version = try ChildProcess.run(try E2E.executable(tool), ["--version"], timeout: 30)
+            #expect(version.status == 0, "\(tool): \(version)")
+            #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == ToolInfo.version, "\(tool): \(version)")
+        }
 
         let runId = try E2E.etl(["run", "pipelines/demo.yaml", "--output", directory.appending("out"), "--run-id", "../escape"])
         #expect(runId.status == 64, "\(runId)")

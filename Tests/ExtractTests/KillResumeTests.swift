@@ -147,7 +147,7 @@ import Glibc
         output: \(output)
         stripe:
           api_base: \(apiBase)
-          requests_per_second: 100000
+          requests_per_second: 10000
           timeout_seconds: 10
           connect_timeout_seconds: 5
           initial_backoff_seconds: 0.01

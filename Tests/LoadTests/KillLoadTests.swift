@@ -1,4 +1,5 @@
 import Core
+import Digest
 import Foundation
 import TestSupport
 @testable import Load

@@ -33,7 +33,7 @@ import Testing
         #expect(lines.rows == 5_001)
         #expect(lines.partitions.count > 3)
         #expect(lines.partitions.contains { $0.value == "1969-12" && $0.rows == 1 })
-        #expect(lines.partitions.allSatisfy { $0.file.file == "invoice_lines/document_month=\($0.value)/part-00000.parquet" })
+        #expect(lines.partitions.allSatisfy { $0.file.file == "invoice_lines/document_month=\($0.value)/part-run1-00000.parquet" })
         let customers = try #require(result.manifest.tables["customers"])
         #expect(customers.partitions.map(\.value) == ["2025-06-01"])
         #expect(customers.partitions.map(\.rows) == [700])
@@ -116,19 +116,24 @@ import Testing
         let files = try fixture.warehouseFiles().keys.sorted()
         #expect(files.contains("_runs/run1.json"))
         #expect(files.contains("_runs/run2.json"))
-        #expect(files.contains("customers/snapshot_date=2025-06-01/part-00000.parquet"))
-        #expect(files.contains("customers/snapshot_date=2025-06-02/part-00000.parquet"))
+        // The table holds the current snapshot only; every snapshot is in the history.
+        #expect(!files.contains("customers/snapshot_date=2025-06-01/part-run1-00000.parquet"))
+        #expect(files.contains("customers/snapshot_date=2025-06-02/part-run2-00000.parquet"))
+        #expect(files.contains("_history/customers/snapshot_date=2025-06-01/part-run1-00000.parquet"))
+        #expect(files.contains("_history/customers/snapshot_date=2025-06-02/part-run2-00000.parquet"))
         let lineFiles = files.filter { $0.hasPrefix("invoice_lines/") }
         #expect(lineFiles == second.manifest.tables["invoice_lines"]?.partitions.map(\.file.file).sorted())
         let counts = try duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet')",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
+            "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
         ])
         #expect(counts[0] == [["100"]])
-        #expect(counts[1] == [["2025-06-01", "100"], ["2025-06-02", "50"]])
-        // Only the published version and the one before it are kept.
+        #expect(counts[1] == [["2025-06-02", "50"]])
+        #expect(counts[2] == [["2025-06-01", "100"], ["2025-06-02", "50"]])
+        // Both versions are kept (keep_runs and the grace period), each readable at its own path.
         let versions = try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").sorted()
-        #expect(versions == ["run1", "run2"])
+        #expect(versions == [".published.json", "run1", "run2"])
     }
 
     @Test func anInterruptedLoadLeavesThePublishedTreeAndARerunFinishes() throws {
@@ -201,7 +206,7 @@ import Testing
         let result = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(format: format)).run(runId: "run1")
         let lines = try #require(result.manifest.tables["invoice_lines"])
         let extension_ = format == .csv ? "csv.zst" : "ndjson.zst"
-        #expect(lines.partitions.allSatisfy { $0.file.file.hasSuffix("/part-00000.\(extension_)") })
+        #expect(lines.partitions.allSatisfy { $0.file.file.hasSuffix("/part-run1-00000.\(extension_)") })
 
         let schema = try #require(schemas.table("invoice_lines"))
         let glob = "\(fixture.paths.warehouse)/invoice_lines/*/*.\(extension_)"
@@ -253,7 +258,10 @@ import Testing
 
         for dialect in WarehouseDDL.Dialect.allCases {
             let ddl = try WarehouseDDL.createTables(schemas, dialect: dialect)
-            #expect(ddl.components(separatedBy: "CREATE TABLE").count == schemas.tables.count + 1)
+            // Every table, plus a history table per dimension table (customers, prices, subscriptions).
+            #expect(ddl.components(separatedBy: "CREATE TABLE IF NOT EXISTS").count == schemas.tables.count + 3 + 1)
+            #expect(ddl.contains("PRIMARY KEY (line_id)"))
+            #expect(ddl.contains("PRIMARY KEY (customer_id, snapshot_date)"))
         }
         let invoiceLines = try #require(schemas.table("invoice_lines"))
         #expect(try WarehouseDDL.createTable(invoiceLines, dialect: .bigquery).contains("fx_rate BIGNUMERIC(30, 12) NOT NULL"))

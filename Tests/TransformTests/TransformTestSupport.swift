@@ -37,6 +37,12 @@ enum TransformFixtures {
     /// Writes raw/<runId>/ from NDJSON lines per stream (as-is, so malformed lines can be tested).
     static func writeRawRun(root: String, runId: String, streams: [String: [String]], livemode: Bool = false,
                             finishedAt: String = "2025-06-01T00:00:00Z") throws {
+        try writeRawRun(root: root, runId: runId, bytes: streams.mapValues { $0.map { Array($0.utf8) } }, livemode: livemode, finishedAt: finishedAt)
+    }
+
+    /// Writes raw/<runId>/ from lines given as bytes (e.g. with invalid UTF-8 that a String would repair).
+    static func writeRawRun(root: String, runId: String, bytes streams: [String: [[UInt8]]], livemode: Bool = false,
+                            finishedAt: String = "2025-06-01T00:00:00Z") throws {
         let paths = RunPaths(root: root)
         try AtomicFile.createDirectory(paths.raw(runId))
         var entries: [String: RawManifest.Stream] = [:]
@@ -45,8 +51,8 @@ enum TransformFixtures {
             let writer = try ZstdFileWriter(path: path)
             var bytes = 0
             for line in lines {
-                try writer.write(line + "\n")
-                bytes += line.utf8.count + 1
+                try writer.write(line + [UInt8(ascii: "\n")])
+                bytes += line.count + 1
             }
             try writer.close()
             entries[stream] = RawManifest.Stream(file: try FileEntry.describe(path: path, relativeTo: paths.raw(runId)),

@@ -58,7 +58,7 @@ import Testing
 
     @Test func emptyFileIsNotReadAsEmptyStream() throws {
         let path = tempPath("empty.zst")
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         #expect(throws: ZstdError.self) { try ZstdLineReader(path: path).forEachLine { _ in } }
     }
 
