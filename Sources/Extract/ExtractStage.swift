@@ -143,6 +143,7 @@ public final class ExtractStage: Sendable {
         while group.wait(timeout: .now() + .milliseconds(500)) == .timedOut {
             reportProgress(scheduler, started: started)
         }
+        reportProgress(scheduler, started: started)
         if let failure = scheduler.failure { throw failure }
     }
 
