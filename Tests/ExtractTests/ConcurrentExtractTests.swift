@@ -47,7 +47,8 @@ import Zstd
 
         let faults: [FaultPlan.Fault] = [.serverError(status: 500), .rateLimited(retryAfter: "0"), .droppedMidBody, .malformedJSON,
                                          .truncatedBody, .closeWithoutResponse, .htmlErrorPage, .serverError(status: 503)]
-        let plan = FaultPlan(zip(faults, [5, 7, 11, 13, 17, 19, 23, 29]).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
+        let fixed = faults.enumerated().map { FaultPlan.Rule($1, .pathRequestNumbers([4 + 3 * $0]), pathPrefix: "/v1/invoices") }
+        let plan = FaultPlan(fixed + zip(faults, [5, 7, 11, 13, 17, 19, 23, 29]).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
         let concurrent = try Self.harness(inFlight: 8, server: .init(faultPlan: plan, latencySeconds: 0.002))
         defer { concurrent.server.stop() }
         let manifest = try concurrent.stage().run(runId: "many")
