@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
         .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
         .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
         .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swift6Settings),
     ]
 )

@@ -4,7 +4,11 @@ import Yams
 /// A pipeline file (pipelines/<name>.yaml): everything a run needs except the key.
 public struct PipelineDefinition: Sendable {
     public enum Mode: String, Sendable { case test, live }
-    public enum OutputFormat: String, Sendable, CaseIterable { case parquet, ndjson, csv }
+    public enum OutputFormat: String, Sendable, CaseIterable {
+        case parquet, ndjson, csv
+        /// Parquet files under Delta Lake tables (`<output>/delta/<table>/_delta_log/`).
+        case delta
+    }
     public enum MRRDate: String, Sendable { case created, runDate = "run_date" }
 
     public struct Stripe: Sendable {
@@ -270,7 +274,7 @@ public struct PipelineDefinition: Sendable {
         if let load = try root.section("load") {
             try load.allow(["format", "row_group_rows", "partitioning", "zstd_level", "version_grace_seconds"])
             if let v = try load.string("format") {
-                guard let f = OutputFormat(rawValue: v) else { throw load.invalid("format", "must be parquet, ndjson or csv") }
+                guard let f = OutputFormat(rawValue: v) else { throw load.invalid("format", "must be parquet, ndjson, csv or delta") }
                 pipeline.load.format = f
             }
             if let v = try load.int("row_group_rows") {

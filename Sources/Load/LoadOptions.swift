@@ -48,7 +48,7 @@ public struct LoadOptions: Sendable {
     /// File extension of one partition file in this format.
     var fileExtension: String {
         switch format {
-        case .parquet: return "parquet"
+        case .parquet, .delta: return "parquet"
         case .ndjson: return "ndjson.zst"
         case .csv: return "csv.zst"
         }

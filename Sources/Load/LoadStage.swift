@@ -45,6 +45,9 @@ public struct LoadStage {
         try RunPaths.validate(runId: runId)
         let staging = try StagingManifest.read(paths: paths, runId: runId)
         let tables = try tablesToLoad(staging)
+        if options.format == .delta {
+            return try DeltaLoad(stage: self).run(runId: runId, staging: staging, tables: tables, now: now)
+        }
 
         let versions = WarehouseVersions(paths: paths)
         let current = try versions.currentVersion()
@@ -57,7 +60,8 @@ public struct LoadStage {
            let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
            existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)),
            existing.stagingManifest.sha256 == stagingSha {
-            try versions.prune(history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+            let kept = try versions.prune(history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+            RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: current)
             return Result(manifest: existing, manifestPath: publishedManifest, alreadyPublished: true)
         }
 
@@ -125,7 +129,8 @@ public struct LoadStage {
         var published = history
         published.append(WarehouseVersions.PublishedVersion(version: version, runId: runId, publishedAt: now))
         try versions.writeHistory(published)
-        try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+        let kept = try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+        RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: version)
         return Result(manifest: manifest, manifestPath: publishedManifest, alreadyPublished: false)
     }
 

@@ -12,7 +12,7 @@ protocol PartitionFileWriter: AnyObject {
 enum PartitionFileWriters {
     static func make(format: PipelineDefinition.OutputFormat, path: String, table: TableSchema, options: LoadOptions) throws -> any PartitionFileWriter {
         switch format {
-        case .parquet: return try ParquetPartitionWriter(path: path, table: table, options: options)
+        case .parquet, .delta: return try ParquetPartitionWriter(path: path, table: table, options: options)
         case .ndjson: return try NDJSONPartitionWriter(path: path, level: options.zstdLevel)
         case .csv: return try CSVPartitionWriter(path: path, table: table, level: options.zstdLevel)
         }

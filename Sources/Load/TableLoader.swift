@@ -31,7 +31,7 @@ struct TableLoader {
 
     /// Loads `stagingFile` into `tableDirectory` (which must not exist yet) and returns the partitions written.
     func load(stagingFile: String, into tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
-        if options.format == .parquet {
+        if options.format == .parquet || options.format == .delta {
             return try ParquetTableLoader(loader: self).load(stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
         }
         if partitioning.by == .snapshot {

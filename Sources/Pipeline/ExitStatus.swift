@@ -3,6 +3,7 @@ import Curl
 import Foundation
 import JSON
 import Parquet
+import Zlib
 import Zstd
 import Extract
 import Load
@@ -100,6 +101,12 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         if let error = error as? ZstdError {
             switch error.code {
             case .io, .truncated, .corrupt: return .io
+            case .library: return .failure
+            }
+        }
+        if let error = error as? ZlibError {
+            switch error.code {
+            case .corrupt, .truncated, .sizeMismatch: return .io
             case .library: return .failure
             }
         }

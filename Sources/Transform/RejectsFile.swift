@@ -11,6 +11,15 @@ final class RejectsFile {
     private var writer = JSONWriter(capacity: 1 << 16)
     private var countsByCode: [String: Int] = [:]
     private(set) var count = 0
+    /// Bytes written to the file so far.
+    private var written: UInt64 = 0
+
+    /// A point to come back to: what the file held when a table started.
+    struct Checkpoint {
+        fileprivate let count: Int
+        fileprivate let bytes: UInt64
+        fileprivate let countsByCode: [String: Int]
+    }
 
     init(path: String) throws {
         temporaryPath = AtomicFile.temporaryPath(for: path)
@@ -43,7 +52,27 @@ final class RejectsFile {
         do { try handle.write(contentsOf: writer.bytes) } catch {
             throw TransformError(.output, "cannot write \(temporaryPath)", cause: error)
         }
+        written += UInt64(writer.bytes.count)
         writer.reset()
+    }
+
+    func checkpoint() throws -> Checkpoint {
+        try flush()
+        return Checkpoint(count: count, bytes: written, countsByCode: countsByCode)
+    }
+
+    /// Forgets every entry added since `checkpoint` (a table mapped again).
+    func rollback(to checkpoint: Checkpoint) throws {
+        writer.reset()
+        do {
+            try handle.truncate(atOffset: checkpoint.bytes)
+            try handle.seekToEnd()
+        } catch {
+            throw TransformError(.output, "cannot truncate \(temporaryPath)", cause: error)
+        }
+        written = checkpoint.bytes
+        count = checkpoint.count
+        countsByCode = checkpoint.countsByCode
     }
 
     func close() throws {

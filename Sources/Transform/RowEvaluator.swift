@@ -95,6 +95,12 @@ final class RowEvaluator {
     /// Units of the table whose raw amount could not be read (damaged documents): the raw side of
     /// the amount reconciliation is incomplete by these rows, and says so.
     private(set) var unreadableAmountRows = 0
+    /// For the stage's key check, set when the document's rows are written: its id, a hash of its
+    /// raw text and, when row ids are the primary key, their hashes in row order.
+    private(set) var documentKey: UniqueKeys.Key?
+    private(set) var documentHash: UInt64 = 0
+    private(set) var rowKeys: [UInt64] = []
+    private lazy var rowIdIsPrimaryKey = plan.rowIdIsPrimaryKey
 
     // Currency and rates caches.
     private var currencyCache: [UInt64: CurrencyInfo] = [:]
@@ -283,6 +289,14 @@ final class RowEvaluator {
         documentCause = nil
         unreadable = false
         pendingAmounts.removeAll(keepingCapacity: true)
+        documentKey = nil
+        rowKeys.removeAll(keepingCapacity: true)
+    }
+
+    /// Notes the id of the row just written (primary key check).
+    @inline(__always) private func noteRowKey() {
+        guard rowIdIsPrimaryKey, let slot = plan.unitIdSlot, let v = unitSlots[slot], v.kind == .string else { return }
+        rowKeys.append(UniqueKeys.hash(document.stringBytes(v), seed: UniqueKeys.rowSeed))
     }
 
     /// Whether the object's unit list says `has_more: true` (raw holds its first page only).
@@ -385,6 +399,7 @@ final class RowEvaluator {
         recordAmount(evaluated: true)
         do {
             try encodeRow()
+            noteRowKey()
         } catch {
             rejected.append(Rejected(objectId: objectId(), unitId: unitId ?? self.unitId(), reject: asReject(error)))
         }
@@ -467,6 +482,7 @@ final class RowEvaluator {
             do {
                 try evaluate((mrr + 1)..<columnCount)
                 try encodeRow()
+                noteRowKey()
             } catch {
                 rejected.append(Rejected(objectId: objectId(), unitId: unitId(), reject: asReject(error)))
             }
@@ -655,6 +671,10 @@ final class RowEvaluator {
         if cause != nil || (plan.unit != nil && !rejected.isEmpty) {
             if rowsOut > 0 || cause != nil || unreadable { rejectWhole(cause) }
         }
+        if rowsOut > 0, let v = objectSlots[plan.idSlot], v.kind == .string {
+            documentKey = UniqueKeys.Key(id: document.stringBytes(v))
+            documentHash = UniqueKeys.hash(document.buffer, seed: UniqueKeys.lineSeed)
+        }
         if plan.amountColumn != nil && plan.currencyColumn != nil {
             for p in pendingAmounts {
                 rawAmountSums[p.serial] += Int128(p.amount)
@@ -670,8 +690,9 @@ final class RowEvaluator {
     private func rejectWhole(_ cause: RowReject?) {
         out.truncate(to: documentStart)
         rowsOut = 0
+        rowKeys.removeAll(keepingCapacity: true)
         // A document that failed before its slots were read is still named when its id is readable.
-        let id = objectId() ?? DuplicateScan.documentId(document.buffer).map { String(decoding: $0, as: UTF8.self) }
+        let id = objectId() ?? UniqueKeys.documentId(document.buffer).map { String(decoding: $0, as: UTF8.self) }
         let name = "\(plan.schema.sourceStream) object" + (id.map { " " + $0 } ?? "")
         guard let unit = plan.unit else {
             // One row per object: the object is its only unit.

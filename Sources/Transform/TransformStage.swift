@@ -148,52 +148,72 @@ public struct TransformStage {
         for (schema, plan) in zip(schemas.tables, plans) {
             let final = paths.stagingFile(runId, table: schema.table)
             let temporary = AtomicFile.temporaryPath(for: final)
-            let evaluator = RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
-            let writer = try ZstdFileWriter(path: temporary, level: options.zstdLevel, workers: options.compressionWorkers)
-            var counts = TableCounts()
             let tableStart = clock.now
             let tableCPUStart = ProcessStatistics.processCPUSeconds()
-            var tableBytes = 0
-            let parallel = options.mappingThreads > 1 && schema.table != "customers" && evaluator.isDocumentIndependent
+            // Lines rejected whole before mapping so that every primary key is written once (earlier
+            // copies of a document, documents re-using a row id): found while mapping, so a table with
+            // any is mapped a second time with them rejected (its first output is discarded).
+            var losers: [Int: RowReject] = [:]
+            var evaluator: RowEvaluator
             var extraEvaluators: [RowEvaluator] = []
-            // Earlier copies of a document whose id occurs again: rejected whole, never mapped.
-            let losers = try rawPath(schema.sourceStream).map { try DuplicateScan.losers(path: $0, stream: schema.sourceStream, unit: plan.rowIdIsPrimaryKey ? plan.unit : nil) } ?? [:]
-            if parallel, let path = rawPath(schema.sourceStream) {
-                extraEvaluators = (1..<options.mappingThreads).map { _ in
-                    RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
-                }
-                tableBytes = try mapInParallel(path: path, evaluators: [evaluator] + extraEvaluators, table: schema.table,
-                                               stream: schema.sourceStream, losers: losers, writer: writer, rejects: rejects, counts: &counts)
-            } else if let path = rawPath(schema.sourceStream) {
-                let reader = try ZstdLineReader(path: path)
-                var deletedSeen = Set<String>()
-                let isCustomers = schema.table == "customers"
-                while let line = try reader.nextLine() {
-                    tableBytes += line.count + 1
-                    if line.isEmpty { continue }
-                    evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
-                    if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
-                        deletedSeen.insert(id)
+            var counts = TableCounts()
+            var tableBytes = 0
+            while true {
+                let mark = try rejects.checkpoint()
+                evaluator = RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
+                extraEvaluators = []
+                counts = TableCounts()
+                tableBytes = 0
+                var keys = UniqueKeys(stream: schema.sourceStream, unit: plan.rowIdIsPrimaryKey ? plan.unit : nil)
+                let writer = try ZstdFileWriter(path: temporary, level: options.zstdLevel, workers: options.compressionWorkers)
+                let parallel = options.mappingThreads > 1 && schema.table != "customers" && evaluator.isDocumentIndependent
+                if parallel, let path = rawPath(schema.sourceStream) {
+                    extraEvaluators = (1..<options.mappingThreads).map { _ in
+                        RowEvaluator(plan: plan, catalog: catalog, settings: settings, rates: rates, validateInput: options.validateInput)
                     }
-                    try collect(evaluator, table: schema.table, stream: schema.sourceStream, line: reader.lineNumber,
-                                writer: writer, rejects: rejects, counts: &counts)
-                }
-                if isCustomers {
-                    for id in catalog.deletedCustomerOrder where !deletedSeen.contains(id) {
-                        guard let (line, object) = catalog.deletedCustomers[id] else { continue }
-                        try object.withUnsafeBytes { bytes in
-                            let document = JSONDocument(bytes)
-                            evaluator.forceDeleted = true
-                            evaluator.map(object: try document.root(), in: document)
-                            evaluator.forceDeleted = false
-                            try collect(evaluator, table: schema.table, stream: "events", line: line,
-                                        writer: writer, rejects: rejects, counts: &counts)
+                    tableBytes = try mapInParallel(path: path, evaluators: [evaluator] + extraEvaluators, table: schema.table,
+                                                   stream: schema.sourceStream, losers: losers, keys: &keys, writer: writer, rejects: rejects, counts: &counts)
+                } else if let path = rawPath(schema.sourceStream) {
+                    let reader = try ZstdLineReader(path: path)
+                    var deletedSeen = Set<String>()
+                    let isCustomers = schema.table == "customers"
+                    while let line = try reader.nextLine() {
+                        tableBytes += line.count + 1
+                        if line.isEmpty { continue }
+                        evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
+                        if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
+                            deletedSeen.insert(id)
+                        }
+                        if let key = evaluator.documentKey {
+                            keys.add(line: reader.lineNumber, document: key, lineHash: evaluator.documentHash, rowKeys: evaluator.rowKeys[...], text: line)
+                        }
+                        try collect(evaluator, table: schema.table, stream: schema.sourceStream, line: reader.lineNumber,
+                                    writer: writer, rejects: rejects, counts: &counts)
+                    }
+                    if isCustomers {
+                        for id in catalog.deletedCustomerOrder where !deletedSeen.contains(id) {
+                            guard let (line, object) = catalog.deletedCustomers[id] else { continue }
+                            try object.withUnsafeBytes { bytes in
+                                let document = JSONDocument(bytes)
+                                evaluator.forceDeleted = true
+                                evaluator.map(object: try document.root(), in: document)
+                                evaluator.forceDeleted = false
+                                try collect(evaluator, table: schema.table, stream: "events", line: line,
+                                            writer: writer, rejects: rejects, counts: &counts)
+                            }
                         }
                     }
                 }
+                if evaluator.out.count > 0 { try writer.write(evaluator.out.bytes); evaluator.out.removeAll() }
+                try writer.close()
+                let found = keys.losers()
+                if found.isEmpty { break }
+                guard losers.isEmpty else {
+                    throw TransformError(.invariant, "table \(schema.table): mapped again without the \(losers.count) documents that repeated a key, it still repeats \(found.count); this is a bug in the transform, nothing was published; please report it with the raw run")
+                }
+                losers = found
+                try rejects.rollback(to: mark)
             }
-            if evaluator.out.count > 0 { try writer.write(evaluator.out.bytes); evaluator.out.removeAll() }
-            try writer.close()
             guard counts.rowsIn == counts.rowsOut + counts.rowsRejected else {
                 throw TransformError(.invariant, "table \(schema.table): rows in \(counts.rowsIn) != rows out \(counts.rowsOut) + rows rejected \(counts.rowsRejected); this is a bug in the transform, nothing was published; please report it with the raw run")
             }
@@ -295,6 +315,9 @@ public struct TransformStage {
         var lineNumbers: [Int] = []
         /// Lines rejected whole before mapping (earlier copies of duplicated documents), by index.
         var overrides: [Int: RowReject] = [:]
+        /// Documents whose rows were written: line index, id, text hash and the end of their row keys.
+        var written: [(index: Int, key: UniqueKeys.Key, hash: UInt64, keysEnd: Int)] = []
+        var rowKeys: [UInt64] = []
         var out = ByteBuffer(capacity: 1 << 16)
         var rejected: [(line: Int, reject: RowEvaluator.Rejected)] = []
         var rowsIn = 0
@@ -308,6 +331,8 @@ public struct TransformStage {
             lineEnds.removeAll(keepingCapacity: true)
             lineNumbers.removeAll(keepingCapacity: true)
             overrides.removeAll()
+            written.removeAll(keepingCapacity: true)
+            rowKeys.removeAll(keepingCapacity: true)
             out.removeAll()
             rejected.removeAll(keepingCapacity: true)
             rowsIn = 0
@@ -325,6 +350,10 @@ public struct TransformStage {
                 rowsIn += evaluator.unitsIn
                 rowsOut += evaluator.rowsOut
                 for r in evaluator.rejected { rejected.append((lineNumbers[i], r)) }
+                if let key = evaluator.documentKey {
+                    rowKeys.append(contentsOf: evaluator.rowKeys)
+                    written.append((i, key, evaluator.documentHash, rowKeys.count))
+                }
             }
             swap(&evaluator.out, &out)
         }
@@ -340,7 +369,7 @@ public struct TransformStage {
     /// are written and their rejects recorded strictly in input order. At most 2n batches are in
     /// flight, so memory stays flat. Returns the stream's uncompressed bytes.
     private func mapInParallel(path: String, evaluators: [RowEvaluator], table: String, stream: String,
-                               losers: [Int: RowReject], writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws -> Int {
+                               losers: [Int: RowReject], keys: inout UniqueKeys, writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws -> Int {
         let queues = evaluators.indices.map { DispatchQueue(label: "transform.\(table).\($0)") }
         var free: [MapBatch] = (0..<(2 * evaluators.count)).map { _ in MapBatch() }
         var inFlight: [MapBatch] = []
@@ -364,6 +393,13 @@ public struct TransformStage {
                                 code: r.reject.code.rawValue, reason: r.reject.message)
             }
             if batch.out.count > 0 { try writer.write(batch.out.bytes) }
+            var keysStart = 0
+            for w in batch.written {
+                let start = w.index == 0 ? 0 : batch.lineEnds[w.index - 1]
+                keys.add(line: batch.lineNumbers[w.index], document: w.key, lineHash: w.hash, rowKeys: batch.rowKeys[keysStart..<w.keysEnd],
+                         text: UnsafeRawBufferPointer(start: batch.input.base + start, count: batch.lineEnds[w.index] - start))
+                keysStart = w.keysEnd
+            }
         }
         func dispatch(_ batch: MapBatch) {
             let evaluator = evaluators[dispatched % evaluators.count]

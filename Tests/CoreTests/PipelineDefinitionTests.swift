@@ -213,7 +213,7 @@ struct PipelineDefinitionTests {
         #expect(failure("mode: test\ntransform:\n  identity_key: metadata.\n")?.message == "p.yaml:3: 'transform.identity_key' must be email, id or metadata.<field>")
         #expect(failure("mode: test\nfx:\n  reporting_currency: EU\n")?.message.hasPrefix("p.yaml:3: 'fx.reporting_currency' must be a 3-letter") == true)
         #expect(failure("mode: test\nfx:\n  mrr_date: today\n")?.message == "p.yaml:3: 'fx.mrr_date' must be created or run_date")
-        #expect(failure("mode: test\nload:\n  format: parquett\n")?.message == "p.yaml:3: 'load.format' must be parquet, ndjson or csv")
+        #expect(failure("mode: test\nload:\n  format: parquett\n")?.message == "p.yaml:3: 'load.format' must be parquet, ndjson, csv or delta")
         #expect(failure("mode: test\nload:\n  zstd_level: 0\n")?.message == "p.yaml:3: 'load.zstd_level' must be between 1 and 19")
         #expect(failure("mode: test\nstripe:\n  max_retries: 51\n")?.message == "p.yaml:3: 'stripe.max_retries' must be between 0 and 50")
         #expect(failure("mode: test\nstripe:\n  timeout_seconds: 0\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be between 0.001 and 86400 seconds")

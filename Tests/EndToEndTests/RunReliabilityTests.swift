@@ -11,6 +11,7 @@ import Rates
 import Testing
 import TestSupport
 import Transform
+import Zlib
 import Zstd
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +39,8 @@ struct RunReliabilityTests {
             (RatesError(.download, ""), .unavailable), (RatesError(.refused, ""), .dataRejected), (RatesError(.invalidFile, ""), .usage),
             (RatesError(.conflict, ""), .usage), (RatesError(.unknownCurrency, ""), .usage), (RatesError(.missingRate, ""), .usage),
             (RatesError(.staleRate, ""), .usage), (RatesError(.amountOutOfRange, ""), .dataRejected), (RatesError(.io, ""), .io),
+            (TransformError(.invariant, ""), .failure),
+            (ZlibError(.corrupt, ""), .io), (ZlibError(.truncated, ""), .io), (ZlibError(.sizeMismatch, ""), .io), (ZlibError(.library, ""), .failure),
             (ZstdError(.io, ""), .io), (ZstdError(.truncated, ""), .io), (ZstdError(.corrupt, ""), .io), (ZstdError(.library, ""), .failure),
             (JSONError(.unexpectedEnd, "", offset: 0), .io),
             (DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "")), .io),

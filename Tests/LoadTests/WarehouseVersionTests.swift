@@ -59,6 +59,30 @@ import Testing
         #expect(try versions() == ["run4"])
     }
 
+    @Test func keepRunsPrunesRawAndStagingOfOlderPublishedRunsOnly() throws {
+        let fixture = try LoadFixture()
+        defer { fixture.remove() }
+        let schemas = try LoadFixture.schemas()
+        for run in ["run1", "run2", "run3", "run4", "unpublished"] {
+            try fixture.writeStagingRun(run, rows: ["invoice_lines": 10, "customers": 3])
+            try AtomicFile.write("{}", to: fixture.paths.raw(run) + "/_manifest.json")
+        }
+        let stage = LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(versionGraceSeconds: 0, keepRuns: 2))
+        func present() -> [String] {
+            ["run1", "run2", "run3", "run4", "unpublished"].filter {
+                FileManager.default.fileExists(atPath: fixture.paths.raw($0)) || FileManager.default.fileExists(atPath: fixture.paths.staging($0))
+            }
+        }
+        for (n, run) in ["run1", "run2", "run3"].enumerated() { _ = try stage.run(runId: run, now: Int64(n * 100)) }
+        #expect(present() == ["run2", "run3", "run4", "unpublished"])
+        // Re-publishing run2 makes it the newest: run3 is the other kept run.
+        _ = try stage.run(runId: "run2", now: 300)
+        #expect(present() == ["run2", "run3", "run4", "unpublished"])
+        _ = try stage.run(runId: "run4", now: 400)
+        #expect(present() == ["run2", "run4", "unpublished"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").filter { !$0.hasPrefix(".") }.sorted() == ["run2~2", "run4"])
+    }
+
     /// Readers resolve `warehouse` once (the README's `readlink -f`) and query that version while
     /// loads publish new ones: every query sees exactly one run's rows, and none fails.
     @Test(.timeLimit(.minutes(3))) func concurrentReadersSeeExactlyOneVersionPerQuery() throws {

@@ -155,6 +155,16 @@ import Testing
         }
     }
 
+    @Test func aDamagedLaterCopyLeavesTheReadableOne() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let good = StageTests.invoice("in_a", lines: 3)
+        let damaged = Self.damaged(good, at: #"{"id":"il_in_a_1""#, offset: 5, with: UInt8(ascii: "x"))
+        let o = try Self.run(dir, [:], bytes: ["invoices": [Self.bytes(good), damaged]])
+        #expect(o.staged("invoice_lines", parent: "in_a") == 3, "only written copies compete: the damaged one is rejected for its damage")
+        #expect(o.codes("invoice_lines") == ["malformed_json": 3])
+    }
+
     @Test func duplicatedCustomerWithDifferentContentKeepsOneRow() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }

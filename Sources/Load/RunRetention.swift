@@ -1,0 +1,38 @@
+import Core
+import Foundation
+
+/// `retention.keep_runs`: after a publish, raw/ and staging/ of older published runs are pruned.
+///
+/// Kept: the newest `keepRuns` published runs (by their latest publish), the published run, and
+/// the run of every kept warehouse version (its load scripts re-export from its staging files).
+/// Runs that were never published (in progress, killed, failed) are never touched here.
+struct RunRetention {
+    let paths: RunPaths
+
+    /// Removes raw/<run> and staging/<run> of published runs outside the kept set; returns them.
+    @discardableResult
+    func prune(keepRuns: Int, history: [WarehouseVersions.PublishedVersion], current: String) -> [String] {
+        let manager = FileManager.default
+        let currentRun = WarehouseVersions.runId(ofVersion: current)
+        // Every run ever published: manifests are linked forward into each new version.
+        let manifests = (try? manager.contentsOfDirectory(atPath: WarehouseVersions(paths: paths).versionPath(current) + "/_runs")) ?? []
+        let published = Set(manifests.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) })
+        // Newest first: by latest publish in the history, then the rest by run id (older).
+        var order: [String] = []
+        for entry in history.reversed() where !order.contains(entry.runId) { order.append(entry.runId) }
+        order += published.subtracting(order).sorted().reversed()
+        var keep = Set(order.prefix(max(1, keepRuns)))
+        keep.insert(currentRun)
+        keep.formUnion(history.map(\.runId))
+        var removed: [String] = []
+        for run in order where !keep.contains(run) {
+            var any = false
+            for directory in [paths.raw(run), paths.staging(run)] where manager.fileExists(atPath: directory) {
+                try? manager.removeItem(atPath: directory)
+                any = true
+            }
+            if any { removed.append(run) }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,473 @@
+-- stripe-warehouse DDL (postgres), generated from schemas/; safe to apply again.
+
+-- customers: One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.
+-- primary key: customer_id, unique across all partitions
+CREATE TABLE IF NOT EXISTS customers (
+  customer_id TEXT NOT NULL,
+  name TEXT,
+  email TEXT,
+  country TEXT,
+  postal_code TEXT,
+  created_at TIMESTAMPTZ,
+  currency TEXT,
+  delinquent BOOLEAN,
+  livemode BOOLEAN,
+  deleted BOOLEAN NOT NULL,
+  metadata JSONB,
+  identity_key TEXT NOT NULL,
+  identity_key_source TEXT NOT NULL,
+  snapshot_date DATE NOT NULL,
+  PRIMARY KEY (customer_id)
+);
+COMMENT ON TABLE customers IS 'One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.';
+COMMENT ON COLUMN customers.customer_id IS 'Stripe customer id (cus_...).';
+COMMENT ON COLUMN customers.name IS 'Customer''s full name or business name.';
+COMMENT ON COLUMN customers.email IS 'Customer''s email address.';
+COMMENT ON COLUMN customers.country IS 'Two-letter country code of the billing address, else of the shipping address.';
+COMMENT ON COLUMN customers.postal_code IS 'Postal code of the billing address, else of the shipping address.';
+COMMENT ON COLUMN customers.created_at IS 'When the customer was created (UTC); null only for a deleted customer known from a bare deletion stub.';
+COMMENT ON COLUMN customers.currency IS 'Default currency (lowercase ISO 4217) of the customer''s invoices, once set.';
+COMMENT ON COLUMN customers.delinquent IS 'Whether the latest invoice or charge failed to be paid.';
+COMMENT ON COLUMN customers.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode (others are rejected); null only for a bare deletion stub, which carries no mode.';
+COMMENT ON COLUMN customers.deleted IS 'true when the customer was deleted (a deletion stub, or a customer.deleted event in the events stream).';
+COMMENT ON COLUMN customers.metadata IS 'The customer''s metadata object, verbatim.';
+COMMENT ON COLUMN customers.identity_key IS 'Key for joining other sources, chosen by the pipeline''s transform.identity_key (email, id or metadata.<field>); falls back to the customer id when that field is empty.';
+COMMENT ON COLUMN customers.identity_key_source IS 'Which field identity_key came from: email, metadata.<field> or id.';
+
+-- customers_history: Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.
+-- primary key: customer_id, snapshot_date, unique across all partitions
+CREATE TABLE IF NOT EXISTS customers_history (
+  customer_id TEXT NOT NULL,
+  name TEXT,
+  email TEXT,
+  country TEXT,
+  postal_code TEXT,
+  created_at TIMESTAMPTZ,
+  currency TEXT,
+  delinquent BOOLEAN,
+  livemode BOOLEAN,
+  deleted BOOLEAN NOT NULL,
+  metadata JSONB,
+  identity_key TEXT NOT NULL,
+  identity_key_source TEXT NOT NULL,
+  snapshot_date DATE NOT NULL,
+  PRIMARY KEY (customer_id, snapshot_date)
+);
+COMMENT ON TABLE customers_history IS 'Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.';
+COMMENT ON COLUMN customers_history.customer_id IS 'Stripe customer id (cus_...).';
+COMMENT ON COLUMN customers_history.name IS 'Customer''s full name or business name.';
+COMMENT ON COLUMN customers_history.email IS 'Customer''s email address.';
+COMMENT ON COLUMN customers_history.country IS 'Two-letter country code of the billing address, else of the shipping address.';
+COMMENT ON COLUMN customers_history.postal_code IS 'Postal code of the billing address, else of the shipping address.';
+COMMENT ON COLUMN customers_history.created_at IS 'When the customer was created (UTC); null only for a deleted customer known from a bare deletion stub.';
+COMMENT ON COLUMN customers_history.currency IS 'Default currency (lowercase ISO 4217) of the customer''s invoices, once set.';
+COMMENT ON COLUMN customers_history.delinquent IS 'Whether the latest invoice or charge failed to be paid.';
+COMMENT ON COLUMN customers_history.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode (others are rejected); null only for a bare deletion stub, which carries no mode.';
+COMMENT ON COLUMN customers_history.deleted IS 'true when the customer was deleted (a deletion stub, or a customer.deleted event in the events stream).';
+COMMENT ON COLUMN customers_history.metadata IS 'The customer''s metadata object, verbatim.';
+COMMENT ON COLUMN customers_history.identity_key IS 'Key for joining other sources, chosen by the pipeline''s transform.identity_key (email, id or metadata.<field>); falls back to the customer id when that field is empty.';
+COMMENT ON COLUMN customers_history.identity_key_source IS 'Which field identity_key came from: email, metadata.<field> or id.';
+
+-- prices: One row per price (a snapshot per run), active or archived, with its product's name. Plan-shaped objects (the legacy plans API) map to the same columns.
+-- primary key: price_id, unique across all partitions
+CREATE TABLE IF NOT EXISTS prices (
+  price_id TEXT NOT NULL,
+  product_id TEXT NOT NULL,
+  product_name TEXT,
+  nickname TEXT,
+  type TEXT NOT NULL,
+  recurring_interval TEXT,
+  recurring_interval_count BIGINT,
+  usage_type TEXT,
+  billing_scheme TEXT,
+  tiers_mode TEXT,
+  currency TEXT NOT NULL,
+  unit_amount BIGINT,
+  unit_amount_major NUMERIC(18, 3),
+  unit_amount_decimal NUMERIC(30, 12),
+  active BOOLEAN NOT NULL,
+  livemode BOOLEAN NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  reporting_currency TEXT NOT NULL,
+  unit_amount_reporting NUMERIC(18, 3),
+  fx_rate NUMERIC(30, 12) NOT NULL,
+  fx_rate_date DATE NOT NULL,
+  snapshot_date DATE NOT NULL,
+  PRIMARY KEY (price_id)
+);
+COMMENT ON TABLE prices IS 'One row per price (a snapshot per run), active or archived, with its product''s name. Plan-shaped objects (the legacy plans API) map to the same columns.';
+COMMENT ON COLUMN prices.price_id IS 'Stripe price id (price_...) or legacy plan id.';
+COMMENT ON COLUMN prices.product_id IS 'The product the price belongs to (prod_...).';
+COMMENT ON COLUMN prices.product_name IS 'The product''s name, joined from the products stream of the same run; null when the product is not in it.';
+COMMENT ON COLUMN prices.nickname IS 'The price''s nickname, else the legacy plan''s name.';
+COMMENT ON COLUMN prices.type IS 'one_time or recurring (legacy plans are recurring).';
+COMMENT ON COLUMN prices.recurring_interval IS 'Billing period unit: day, week, month or year; null for one-time prices.';
+COMMENT ON COLUMN prices.recurring_interval_count IS 'Number of interval units per billing period (3 with month = quarterly).';
+COMMENT ON COLUMN prices.usage_type IS 'licensed (charged per quantity) or metered (charged per reported usage); null for one-time prices.';
+COMMENT ON COLUMN prices.billing_scheme IS 'per_unit or tiered.';
+COMMENT ON COLUMN prices.tiers_mode IS 'graduated or volume for tiered prices, else null.';
+COMMENT ON COLUMN prices.currency IS 'Lowercase ISO 4217 currency of the price.';
+COMMENT ON COLUMN prices.unit_amount IS 'Unit amount in the currency''s minor unit (cents; yen for JPY; fils for BHD); null for tiered and sub-minor-unit prices.';
+COMMENT ON COLUMN prices.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent (0 for JPY, 2 for EUR, 3 for BHD).';
+COMMENT ON COLUMN prices.unit_amount_decimal IS 'Unit amount in minor units with sub-minor-unit precision (Stripe''s unit_amount_decimal string).';
+COMMENT ON COLUMN prices.active IS 'Whether the price can be used for new purchases (archived prices are false).';
+COMMENT ON COLUMN prices.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
+COMMENT ON COLUMN prices.created_at IS 'When the price was created (UTC).';
+COMMENT ON COLUMN prices.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
+COMMENT ON COLUMN prices.unit_amount_reporting IS 'unit_amount converted to the reporting currency at the price''s creation date, rounded half-even to the reporting currency''s exponent.';
+COMMENT ON COLUMN prices.fx_rate IS 'Reporting-currency units per one major unit of the price''s currency (ECB reference rates, cross rates through EUR; 1 for the reporting currency itself).';
+COMMENT ON COLUMN prices.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the price''s creation date.';
+
+-- prices_history: Every loaded snapshot of prices (one per snapshot_date): One row per price (a snapshot per run), active or archived, with its product's name. Plan-shaped objects (the legacy plans API) map to the same columns.
+-- primary key: price_id, snapshot_date, unique across all partitions
+CREATE TABLE IF NOT EXISTS prices_history (
+  price_id TEXT NOT NULL,
+  product_id TEXT NOT NULL,
+  product_name TEXT,
+  nickname TEXT,
+  type TEXT NOT NULL,
+  recurring_interval TEXT,
+  recurring_interval_count BIGINT,
+  usage_type TEXT,
+  billing_scheme TEXT,
+  tiers_mode TEXT,
+  currency TEXT NOT NULL,
+  unit_amount BIGINT,
+  unit_amount_major NUMERIC(18, 3),
+  unit_amount_decimal NUMERIC(30, 12),
+  active BOOLEAN NOT NULL,
+  livemode BOOLEAN NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  reporting_currency TEXT NOT NULL,
+  unit_amount_reporting NUMERIC(18, 3),
+  fx_rate NUMERIC(30, 12) NOT NULL,
+  fx_rate_date DATE NOT NULL,
+  snapshot_date DATE NOT NULL,
+  PRIMARY KEY (price_id, snapshot_date)
+);
+COMMENT ON TABLE prices_history IS 'Every loaded snapshot of prices (one per snapshot_date): One row per price (a snapshot per run), active or archived, with its product''s name. Plan-shaped objects (the legacy plans API) map to the same columns.';
+COMMENT ON COLUMN prices_history.price_id IS 'Stripe price id (price_...) or legacy plan id.';
+COMMENT ON COLUMN prices_history.product_id IS 'The product the price belongs to (prod_...).';
+COMMENT ON COLUMN prices_history.product_name IS 'The product''s name, joined from the products stream of the same run; null when the product is not in it.';
+COMMENT ON COLUMN prices_history.nickname IS 'The price''s nickname, else the legacy plan''s name.';
+COMMENT ON COLUMN prices_history.type IS 'one_time or recurring (legacy plans are recurring).';
+COMMENT ON COLUMN prices_history.recurring_interval IS 'Billing period unit: day, week, month or year; null for one-time prices.';
+COMMENT ON COLUMN prices_history.recurring_interval_count IS 'Number of interval units per billing period (3 with month = quarterly).';
+COMMENT ON COLUMN prices_history.usage_type IS 'licensed (charged per quantity) or metered (charged per reported usage); null for one-time prices.';
+COMMENT ON COLUMN prices_history.billing_scheme IS 'per_unit or tiered.';
+COMMENT ON COLUMN prices_history.tiers_mode IS 'graduated or volume for tiered prices, else null.';
+COMMENT ON COLUMN prices_history.currency IS 'Lowercase ISO 4217 currency of the price.';
+COMMENT ON COLUMN prices_history.unit_amount IS 'Unit amount in the currency''s minor unit (cents; yen for JPY; fils for BHD); null for tiered and sub-minor-unit prices.';
+COMMENT ON COLUMN prices_history.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent (0 for JPY, 2 for EUR, 3 for BHD).';
+COMMENT ON COLUMN prices_history.unit_amount_decimal IS 'Unit amount in minor units with sub-minor-unit precision (Stripe''s unit_amount_decimal string).';
+COMMENT ON COLUMN prices_history.active IS 'Whether the price can be used for new purchases (archived prices are false).';
+COMMENT ON COLUMN prices_history.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
+COMMENT ON COLUMN prices_history.created_at IS 'When the price was created (UTC).';
+COMMENT ON COLUMN prices_history.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
+COMMENT ON COLUMN prices_history.unit_amount_reporting IS 'unit_amount converted to the reporting currency at the price''s creation date, rounded half-even to the reporting currency''s exponent.';
+COMMENT ON COLUMN prices_history.fx_rate IS 'Reporting-currency units per one major unit of the price''s currency (ECB reference rates, cross rates through EUR; 1 for the reporting currency itself).';
+COMMENT ON COLUMN prices_history.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the price''s creation date.';
+
+-- subscriptions: One row per subscription item (a snapshot per run): the subscription's state, the item's price and quantity, discounts, and the item's monthly recurring revenue (MRR).
+-- primary key: subscription_item_id, unique across all partitions
+CREATE TABLE IF NOT EXISTS subscriptions (
+  subscription_id TEXT NOT NULL,
+  subscription_item_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  stripe_status TEXT NOT NULL,
+  trial_start TIMESTAMPTZ,
+  trial_end TIMESTAMPTZ,
+  created_at TIMESTAMPTZ NOT NULL,
+  start_date TIMESTAMPTZ,
+  current_period_start TIMESTAMPTZ,
+  current_period_end TIMESTAMPTZ,
+  cancel_at TIMESTAMPTZ,
+  canceled_at TIMESTAMPTZ,
+  ended_at TIMESTAMPTZ,
+  cancel_at_period_end BOOLEAN NOT NULL,
+  price_id TEXT NOT NULL,
+  product_id TEXT,
+  currency TEXT NOT NULL,
+  recurring_interval TEXT,
+  recurring_interval_count BIGINT,
+  usage_type TEXT,
+  quantity BIGINT,
+  unit_amount BIGINT,
+  unit_amount_major NUMERIC(18, 3),
+  unit_amount_decimal NUMERIC(30, 12),
+  discounts JSONB NOT NULL,
+  mrr NUMERIC(18, 6),
+  livemode BOOLEAN NOT NULL,
+  reporting_currency TEXT NOT NULL,
+  unit_amount_reporting NUMERIC(18, 3),
+  mrr_reporting NUMERIC(18, 3),
+  fx_rate NUMERIC(30, 12) NOT NULL,
+  fx_rate_date DATE NOT NULL,
+  snapshot_date DATE NOT NULL,
+  PRIMARY KEY (subscription_item_id)
+);
+COMMENT ON TABLE subscriptions IS 'One row per subscription item (a snapshot per run): the subscription''s state, the item''s price and quantity, discounts, and the item''s monthly recurring revenue (MRR).';
+COMMENT ON COLUMN subscriptions.subscription_id IS 'Stripe subscription id (sub_...).';
+COMMENT ON COLUMN subscriptions.subscription_item_id IS 'Stripe subscription item id (si_...); one row per item.';
+COMMENT ON COLUMN subscriptions.customer_id IS 'The subscribed customer (cus_...).';
+COMMENT ON COLUMN subscriptions.status IS 'Stripe''s status, except paused when pause_collection is set (Stripe reports those as active).';
+COMMENT ON COLUMN subscriptions.stripe_status IS 'Stripe''s own status: incomplete, incomplete_expired, trialing, active, past_due, canceled, unpaid or paused.';
+COMMENT ON COLUMN subscriptions.trial_start IS 'Start of the trial, if any (UTC).';
+COMMENT ON COLUMN subscriptions.trial_end IS 'End of the trial, if any (UTC).';
+COMMENT ON COLUMN subscriptions.created_at IS 'When the subscription was created (UTC).';
+COMMENT ON COLUMN subscriptions.start_date IS 'When the subscription started (may precede created for backdated subscriptions).';
+COMMENT ON COLUMN subscriptions.current_period_start IS 'Start of the item''s current billing period (on the item since 2025-03-31, on the subscription before).';
+COMMENT ON COLUMN subscriptions.current_period_end IS 'End of the item''s current billing period (on the item since 2025-03-31, on the subscription before).';
+COMMENT ON COLUMN subscriptions.cancel_at IS 'Effective cancellation: cancel_at when scheduled, else the current period end when cancel_at_period_end is true, else null.';
+COMMENT ON COLUMN subscriptions.canceled_at IS 'When cancellation was requested (UTC).';
+COMMENT ON COLUMN subscriptions.ended_at IS 'When the subscription ended, if it has (UTC).';
+COMMENT ON COLUMN subscriptions.cancel_at_period_end IS 'Whether the subscription cancels at the end of the current period.';
+COMMENT ON COLUMN subscriptions.price_id IS 'The item''s price (or legacy plan) id.';
+COMMENT ON COLUMN subscriptions.product_id IS 'The product of the item''s price.';
+COMMENT ON COLUMN subscriptions.currency IS 'Lowercase ISO 4217 currency of the item''s price (the subscription''s currency).';
+COMMENT ON COLUMN subscriptions.recurring_interval IS 'Billing period unit of the item''s price: day, week, month or year.';
+COMMENT ON COLUMN subscriptions.recurring_interval_count IS 'Interval units per billing period of the item''s price.';
+COMMENT ON COLUMN subscriptions.usage_type IS 'licensed or metered.';
+COMMENT ON COLUMN subscriptions.quantity IS 'Item quantity; null for metered items.';
+COMMENT ON COLUMN subscriptions.unit_amount IS 'The price''s unit amount in minor units; null for tiered and sub-minor-unit prices.';
+COMMENT ON COLUMN subscriptions.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent.';
+COMMENT ON COLUMN subscriptions.unit_amount_decimal IS 'The price''s unit amount in minor units with sub-minor-unit precision.';
+COMMENT ON COLUMN subscriptions.discounts IS 'Discounts on the subscription and on the item: [{discount, coupon, scope (subscription|item), duration (once|repeating|forever, null when the coupon is unknown), permanent (duration is forever), percent_off, amount_off, currency}], coupons resolved from the coupons stream.';
+COMMENT ON COLUMN subscriptions.mrr IS 'Monthly recurring revenue of the item in major units of its currency: unit amount x quantity normalised to a month (day x 365/12, week x 52/12, month / interval_count, year / 12 / interval_count), net of permanent (forever) percent-off and amount-off discounts (subscription-level amounts shared across items in proportion to their MRR), floored at 0; 0 when trialing, canceled, incomplete, incomplete_expired or metered; null when the amount cannot be known (tiered price without tiers). Exact, rounded half-even to 6 decimals.';
+COMMENT ON COLUMN subscriptions.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
+COMMENT ON COLUMN subscriptions.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
+COMMENT ON COLUMN subscriptions.unit_amount_reporting IS 'unit_amount converted to the reporting currency, rounded half-even to its exponent.';
+COMMENT ON COLUMN subscriptions.mrr_reporting IS 'mrr converted to the reporting currency at the subscription''s creation date (or the run date, per fx.mrr_date), rounded half-even to the reporting currency''s exponent.';
+COMMENT ON COLUMN subscriptions.fx_rate IS 'Reporting-currency units per one major unit of the item''s currency.';
+COMMENT ON COLUMN subscriptions.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the subscription''s creation date (or the run date, per fx.mrr_date).';
+
+-- subscriptions_history: Every loaded snapshot of subscriptions (one per snapshot_date): One row per subscription item (a snapshot per run): the subscription's state, the item's price and quantity, discounts, and the item's monthly recurring revenue (MRR).
+-- primary key: subscription_item_id, snapshot_date, unique across all partitions
+CREATE TABLE IF NOT EXISTS subscriptions_history (
+  subscription_id TEXT NOT NULL,
+  subscription_item_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  stripe_status TEXT NOT NULL,
+  trial_start TIMESTAMPTZ,
+  trial_end TIMESTAMPTZ,
+  created_at TIMESTAMPTZ NOT NULL,
+  start_date TIMESTAMPTZ,
+  current_period_start TIMESTAMPTZ,
+  current_period_end TIMESTAMPTZ,
+  cancel_at TIMESTAMPTZ,
+  canceled_at TIMESTAMPTZ,
+  ended_at TIMESTAMPTZ,
+  cancel_at_period_end BOOLEAN NOT NULL,
+  price_id TEXT NOT NULL,
+  product_id TEXT,
+  currency TEXT NOT NULL,
+  recurring_interval TEXT,
+  recurring_interval_count BIGINT,
+  usage_type TEXT,
+  quantity BIGINT,
+  unit_amount BIGINT,
+  unit_amount_major NUMERIC(18, 3),
+  unit_amount_decimal NUMERIC(30, 12),
+  discounts JSONB NOT NULL,
+  mrr NUMERIC(18, 6),
+  livemode BOOLEAN NOT NULL,
+  reporting_currency TEXT NOT NULL,
+  unit_amount_reporting NUMERIC(18, 3),
+  mrr_reporting NUMERIC(18, 3),
+  fx_rate NUMERIC(30, 12) NOT NULL,
+  fx_rate_date DATE NOT NULL,
+  snapshot_date DATE NOT NULL,
+  PRIMARY KEY (subscription_item_id, snapshot_date)
+);
+COMMENT ON TABLE subscriptions_history IS 'Every loaded snapshot of subscriptions (one per snapshot_date): One row per subscription item (a snapshot per run): the subscription''s state, the item''s price and quantity, discounts, and the item''s monthly recurring revenue (MRR).';
+COMMENT ON COLUMN subscriptions_history.subscription_id IS 'Stripe subscription id (sub_...).';
+COMMENT ON COLUMN subscriptions_history.subscription_item_id IS 'Stripe subscription item id (si_...); one row per item.';
+COMMENT ON COLUMN subscriptions_history.customer_id IS 'The subscribed customer (cus_...).';
+COMMENT ON COLUMN subscriptions_history.status IS 'Stripe''s status, except paused when pause_collection is set (Stripe reports those as active).';
+COMMENT ON COLUMN subscriptions_history.stripe_status IS 'Stripe''s own status: incomplete, incomplete_expired, trialing, active, past_due, canceled, unpaid or paused.';
+COMMENT ON COLUMN subscriptions_history.trial_start IS 'Start of the trial, if any (UTC).';
+COMMENT ON COLUMN subscriptions_history.trial_end IS 'End of the trial, if any (UTC).';
+COMMENT ON COLUMN subscriptions_history.created_at IS 'When the subscription was created (UTC).';
+COMMENT ON COLUMN subscriptions_history.start_date IS 'When the subscription started (may precede created for backdated subscriptions).';
+COMMENT ON COLUMN subscriptions_history.current_period_start IS 'Start of the item''s current billing period (on the item since 2025-03-31, on the subscription before).';
+COMMENT ON COLUMN subscriptions_history.current_period_end IS 'End of the item''s current billing period (on the item since 2025-03-31, on the subscription before).';
+COMMENT ON COLUMN subscriptions_history.cancel_at IS 'Effective cancellation: cancel_at when scheduled, else the current period end when cancel_at_period_end is true, else null.';
+COMMENT ON COLUMN subscriptions_history.canceled_at IS 'When cancellation was requested (UTC).';
+COMMENT ON COLUMN subscriptions_history.ended_at IS 'When the subscription ended, if it has (UTC).';
+COMMENT ON COLUMN subscriptions_history.cancel_at_period_end IS 'Whether the subscription cancels at the end of the current period.';
+COMMENT ON COLUMN subscriptions_history.price_id IS 'The item''s price (or legacy plan) id.';
+COMMENT ON COLUMN subscriptions_history.product_id IS 'The product of the item''s price.';
+COMMENT ON COLUMN subscriptions_history.currency IS 'Lowercase ISO 4217 currency of the item''s price (the subscription''s currency).';
+COMMENT ON COLUMN subscriptions_history.recurring_interval IS 'Billing period unit of the item''s price: day, week, month or year.';
+COMMENT ON COLUMN subscriptions_history.recurring_interval_count IS 'Interval units per billing period of the item''s price.';
+COMMENT ON COLUMN subscriptions_history.usage_type IS 'licensed or metered.';
+COMMENT ON COLUMN subscriptions_history.quantity IS 'Item quantity; null for metered items.';
+COMMENT ON COLUMN subscriptions_history.unit_amount IS 'The price''s unit amount in minor units; null for tiered and sub-minor-unit prices.';
+COMMENT ON COLUMN subscriptions_history.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent.';
+COMMENT ON COLUMN subscriptions_history.unit_amount_decimal IS 'The price''s unit amount in minor units with sub-minor-unit precision.';
+COMMENT ON COLUMN subscriptions_history.discounts IS 'Discounts on the subscription and on the item: [{discount, coupon, scope (subscription|item), duration (once|repeating|forever, null when the coupon is unknown), permanent (duration is forever), percent_off, amount_off, currency}], coupons resolved from the coupons stream.';
+COMMENT ON COLUMN subscriptions_history.mrr IS 'Monthly recurring revenue of the item in major units of its currency: unit amount x quantity normalised to a month (day x 365/12, week x 52/12, month / interval_count, year / 12 / interval_count), net of permanent (forever) percent-off and amount-off discounts (subscription-level amounts shared across items in proportion to their MRR), floored at 0; 0 when trialing, canceled, incomplete, incomplete_expired or metered; null when the amount cannot be known (tiered price without tiers). Exact, rounded half-even to 6 decimals.';
+COMMENT ON COLUMN subscriptions_history.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
+COMMENT ON COLUMN subscriptions_history.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
+COMMENT ON COLUMN subscriptions_history.unit_amount_reporting IS 'unit_amount converted to the reporting currency, rounded half-even to its exponent.';
+COMMENT ON COLUMN subscriptions_history.mrr_reporting IS 'mrr converted to the reporting currency at the subscription''s creation date (or the run date, per fx.mrr_date), rounded half-even to the reporting currency''s exponent.';
+COMMENT ON COLUMN subscriptions_history.fx_rate IS 'Reporting-currency units per one major unit of the item''s currency.';
+COMMENT ON COLUMN subscriptions_history.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the subscription''s creation date (or the run date, per fx.mrr_date).';
+
+-- invoice_lines: One row per invoice line (every line of every invoice, drafts included): subscription lines, prorations and one-off invoice items, each mapped on its own.
+-- primary key: line_id, unique across all partitions
+CREATE TABLE IF NOT EXISTS invoice_lines (
+  line_id TEXT NOT NULL,
+  invoice_id TEXT NOT NULL,
+  invoice_number TEXT,
+  invoice_status TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  document_date DATE NOT NULL,
+  document_date_source TEXT NOT NULL,
+  invoice_created_at TIMESTAMPTZ NOT NULL,
+  finalized_at TIMESTAMPTZ,
+  line_type TEXT NOT NULL,
+  subscription_id TEXT,
+  subscription_item_id TEXT,
+  invoice_item_id TEXT,
+  price_id TEXT,
+  product_id TEXT,
+  proration BOOLEAN NOT NULL,
+  quantity BIGINT,
+  amount BIGINT NOT NULL,
+  amount_major NUMERIC(18, 3) NOT NULL,
+  amount_excluding_tax BIGINT NOT NULL,
+  amount_excluding_tax_major NUMERIC(18, 3) NOT NULL,
+  tax_amount BIGINT NOT NULL,
+  tax_amount_major NUMERIC(18, 3) NOT NULL,
+  discount_amount BIGINT NOT NULL,
+  discount_amount_major NUMERIC(18, 3) NOT NULL,
+  period_start TIMESTAMPTZ,
+  period_end TIMESTAMPTZ,
+  description TEXT,
+  livemode BOOLEAN NOT NULL,
+  reporting_currency TEXT NOT NULL,
+  amount_reporting NUMERIC(18, 3) NOT NULL,
+  amount_excluding_tax_reporting NUMERIC(18, 3) NOT NULL,
+  tax_amount_reporting NUMERIC(18, 3) NOT NULL,
+  discount_amount_reporting NUMERIC(18, 3) NOT NULL,
+  fx_rate NUMERIC(30, 12) NOT NULL,
+  fx_rate_date DATE NOT NULL,
+  document_month TEXT NOT NULL,
+  PRIMARY KEY (line_id)
+);
+COMMENT ON TABLE invoice_lines IS 'One row per invoice line (every line of every invoice, drafts included): subscription lines, prorations and one-off invoice items, each mapped on its own.';
+COMMENT ON COLUMN invoice_lines.line_id IS 'Stripe invoice line item id (il_...).';
+COMMENT ON COLUMN invoice_lines.invoice_id IS 'Stripe invoice id (in_...).';
+COMMENT ON COLUMN invoice_lines.invoice_number IS 'The invoice number; null for drafts, which have none yet.';
+COMMENT ON COLUMN invoice_lines.invoice_status IS 'draft, open, paid, uncollectible or void, as of the run.';
+COMMENT ON COLUMN invoice_lines.customer_id IS 'The invoiced customer (cus_...).';
+COMMENT ON COLUMN invoice_lines.currency IS 'Lowercase ISO 4217 currency of the invoice.';
+COMMENT ON COLUMN invoice_lines.document_date IS 'The invoice''s date (UTC): when it was finalized, else (drafts) when it was created.';
+COMMENT ON COLUMN invoice_lines.document_date_source IS 'Which field document_date came from: finalized_at or created (drafts).';
+COMMENT ON COLUMN invoice_lines.invoice_created_at IS 'When the invoice was created (UTC).';
+COMMENT ON COLUMN invoice_lines.finalized_at IS 'When the invoice was finalized (UTC); null for drafts.';
+COMMENT ON COLUMN invoice_lines.line_type IS 'subscription (a line generated by a subscription item) or invoice_item (a one-off or proration invoice item).';
+COMMENT ON COLUMN invoice_lines.subscription_id IS 'The subscription this line belongs to (from the line itself, never guessed from the invoice).';
+COMMENT ON COLUMN invoice_lines.subscription_item_id IS 'The subscription item that generated the line.';
+COMMENT ON COLUMN invoice_lines.invoice_item_id IS 'The invoice item behind the line (one-off items and prorations).';
+COMMENT ON COLUMN invoice_lines.price_id IS 'The line''s price id.';
+COMMENT ON COLUMN invoice_lines.product_id IS 'The product of the line''s price.';
+COMMENT ON COLUMN invoice_lines.proration IS 'Whether the line is a proration.';
+COMMENT ON COLUMN invoice_lines.quantity IS 'Quantity billed.';
+COMMENT ON COLUMN invoice_lines.amount IS 'Line amount in the currency''s minor unit, before discounts (negative for credits); includes tax only when the tax is inclusive.';
+COMMENT ON COLUMN invoice_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
+COMMENT ON COLUMN invoice_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes).';
+COMMENT ON COLUMN invoice_lines.amount_excluding_tax_major IS 'amount_excluding_tax in major units.';
+COMMENT ON COLUMN invoice_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount_major IS 'tax_amount in major units.';
+COMMENT ON COLUMN invoice_lines.discount_amount IS 'Sum of the line''s discount amounts, minor units.';
+COMMENT ON COLUMN invoice_lines.discount_amount_major IS 'discount_amount in major units.';
+COMMENT ON COLUMN invoice_lines.period_start IS 'Start of the period the line covers (UTC).';
+COMMENT ON COLUMN invoice_lines.period_end IS 'End of the period the line covers (UTC).';
+COMMENT ON COLUMN invoice_lines.description IS 'The line''s description as shown on the invoice.';
+COMMENT ON COLUMN invoice_lines.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
+COMMENT ON COLUMN invoice_lines.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
+COMMENT ON COLUMN invoice_lines.amount_reporting IS 'amount converted to the reporting currency at the document date, rounded half-even to the reporting currency''s exponent.';
+COMMENT ON COLUMN invoice_lines.amount_excluding_tax_reporting IS 'amount_excluding_tax converted to the reporting currency at the document date.';
+COMMENT ON COLUMN invoice_lines.tax_amount_reporting IS 'tax_amount converted to the reporting currency at the document date.';
+COMMENT ON COLUMN invoice_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the document date.';
+COMMENT ON COLUMN invoice_lines.fx_rate IS 'Reporting-currency units per one major unit of the invoice currency.';
+COMMENT ON COLUMN invoice_lines.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before document_date.';
+
+-- credit_note_lines: One row per credit note line: what was credited against which invoice line, dated by the credit note's creation.
+-- primary key: credit_note_line_id, unique across all partitions
+CREATE TABLE IF NOT EXISTS credit_note_lines (
+  credit_note_line_id TEXT NOT NULL,
+  credit_note_id TEXT NOT NULL,
+  credit_note_number TEXT,
+  invoice_id TEXT NOT NULL,
+  customer_id TEXT,
+  status TEXT NOT NULL,
+  reason TEXT,
+  credit_note_date DATE NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL,
+  invoice_line_item_id TEXT,
+  line_type TEXT NOT NULL,
+  quantity BIGINT,
+  currency TEXT NOT NULL,
+  amount BIGINT NOT NULL,
+  amount_major NUMERIC(18, 3) NOT NULL,
+  discount_amount BIGINT NOT NULL,
+  discount_amount_major NUMERIC(18, 3) NOT NULL,
+  discount_amount_temporary BIGINT,
+  discount_amount_temporary_major NUMERIC(18, 3),
+  discount_amount_permanent BIGINT,
+  discount_amount_permanent_major NUMERIC(18, 3),
+  tax_amount BIGINT NOT NULL,
+  tax_amount_major NUMERIC(18, 3) NOT NULL,
+  description TEXT,
+  livemode BOOLEAN NOT NULL,
+  reporting_currency TEXT NOT NULL,
+  amount_reporting NUMERIC(18, 3) NOT NULL,
+  discount_amount_reporting NUMERIC(18, 3) NOT NULL,
+  discount_amount_temporary_reporting NUMERIC(18, 3),
+  discount_amount_permanent_reporting NUMERIC(18, 3),
+  tax_amount_reporting NUMERIC(18, 3) NOT NULL,
+  fx_rate NUMERIC(30, 12) NOT NULL,
+  fx_rate_date DATE NOT NULL,
+  credit_note_month TEXT NOT NULL,
+  PRIMARY KEY (credit_note_line_id)
+);
+COMMENT ON TABLE credit_note_lines IS 'One row per credit note line: what was credited against which invoice line, dated by the credit note''s creation.';
+COMMENT ON COLUMN credit_note_lines.credit_note_line_id IS 'Stripe credit note line item id (cnli_...).';
+COMMENT ON COLUMN credit_note_lines.credit_note_id IS 'Stripe credit note id (cn_...).';
+COMMENT ON COLUMN credit_note_lines.credit_note_number IS 'The credit note''s number.';
+COMMENT ON COLUMN credit_note_lines.invoice_id IS 'The invoice the credit note adjusts (in_...).';
+COMMENT ON COLUMN credit_note_lines.customer_id IS 'The customer (cus_...).';
+COMMENT ON COLUMN credit_note_lines.status IS 'issued or void.';
+COMMENT ON COLUMN credit_note_lines.reason IS 'duplicate, fraudulent, order_change or product_unsatisfactory, when given.';
+COMMENT ON COLUMN credit_note_lines.credit_note_date IS 'The credit note''s date (UTC): its creation.';
+COMMENT ON COLUMN credit_note_lines.created_at IS 'When the credit note was created (UTC).';
+COMMENT ON COLUMN credit_note_lines.invoice_line_item_id IS 'The invoice line credited (il_...); null for custom lines.';
+COMMENT ON COLUMN credit_note_lines.line_type IS 'invoice_line_item or custom_line_item.';
+COMMENT ON COLUMN credit_note_lines.quantity IS 'Quantity credited.';
+COMMENT ON COLUMN credit_note_lines.currency IS 'Lowercase ISO 4217 currency of the credit note.';
+COMMENT ON COLUMN credit_note_lines.amount IS 'Amount credited by the line in minor units, including exclusive tax, net of discounts.';
+COMMENT ON COLUMN credit_note_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
+COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts).';
+COMMENT ON COLUMN credit_note_lines.discount_amount_major IS 'discount_amount in major units.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); null when any discount''s coupon is unknown to the run.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_major IS 'discount_amount_temporary in major units.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_permanent IS 'Part of discount_amount from permanent coupons (duration forever); null when any discount''s coupon is unknown to the run.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_major IS 'discount_amount_permanent in major units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount IS 'Sum of the line''s tax amounts, minor units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_major IS 'tax_amount in major units.';
+COMMENT ON COLUMN credit_note_lines.description IS 'The line''s description.';
+COMMENT ON COLUMN credit_note_lines.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
+COMMENT ON COLUMN credit_note_lines.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
+COMMENT ON COLUMN credit_note_lines.amount_reporting IS 'amount converted to the reporting currency at the credit note''s date, rounded half-even to the reporting currency''s exponent.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the credit note''s date.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_reporting IS 'discount_amount_temporary converted to the reporting currency.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_reporting IS 'discount_amount_permanent converted to the reporting currency.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_reporting IS 'tax_amount converted to the reporting currency at the credit note''s date.';
+COMMENT ON COLUMN credit_note_lines.fx_rate IS 'Reporting-currency units per one major unit of the credit note''s currency.';
+COMMENT ON COLUMN credit_note_lines.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the credit note''s date.';
