@@ -46,67 +46,16 @@ extension JSONDocument {
             recordEnd(start, i + 1)
             return i + 1
         }
-        // Fingerprints of the keys so far; a match (a duplicate, or rarely two keys with one hash)
-        // is confirmed by comparing the bytes of the earlier keys.
-        return try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { seen in
-            var n = 0
-            var more = Set<UInt64>()
-            while true {
-                guard i < count && base[i] == asciiQuote else { throw expected("a string key or '}'", at: i) }
-                let keyEnd = try validatedString(contentStart: i + 1)
-                let h = keyFingerprint(i + 1, keyEnd - 1)
-                var match = false
-                if n < 64 {
-                    for k in 0..<n where seen[k] == h { match = true; break }
-                    seen[n] = h
-                } else {
-                    if n == 64 { for k in 0..<64 { more.insert(seen[k]) } }
-                    match = !more.insert(h).inserted
-                }
-                n += 1
-                if match { try checkNoEarlierKey(objectStart: start, keyStart: i + 1, keyEnd: keyEnd - 1) }
-                i = skipWhitespace(keyEnd)
-                guard i < count && base[i] == asciiColon else { throw expected("':' after an object key", at: i) }
-                i = skipWhitespace(i + 1)
-                i = skipWhitespace(try validatedValue(at: i, depth: depth).end)
-                if try !nextItem(&i, closing: asciiCloseBrace, name: "'}'") {
-                    recordEnd(start, i)
-                    return i
-                }
+        while true {
+            guard i < count && base[i] == asciiQuote else { throw expected("a string key or '}'", at: i) }
+            i = skipWhitespace(try validatedString(contentStart: i + 1))
+            guard i < count && base[i] == asciiColon else { throw expected("':' after an object key", at: i) }
+            i = skipWhitespace(i + 1)
+            i = skipWhitespace(try validatedValue(at: i, depth: depth).end)
+            if try !nextItem(&i, closing: asciiCloseBrace, name: "'}'") {
+                recordEnd(start, i)
+                return i
             }
-        }
-    }
-
-    /// FNV-1a over a key's raw bytes (keys are compared as written: escapes are not decoded, as the
-    /// mapping's key lookups do).
-    @inline(__always)
-    private func keyFingerprint(_ from: Int, _ to: Int) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        var i = from
-        while i < to {
-            h = (h ^ UInt64(base[i])) &* 0x0000_0100_0000_01B3
-            i &+= 1
-        }
-        return h
-    }
-
-    /// Throws `duplicateKey` when a member before `keyStart` of the object at `objectStart` (already
-    /// validated up to there) has the same raw key.
-    private func checkNoEarlierKey(objectStart: Int, keyStart: Int, keyEnd: Int) throws {
-        let length = keyEnd - keyStart
-        var found = false
-        try walkObject(JSONValue(start: objectStart, end: count, kind: .object)) { s, e, _ in
-            if s >= keyStart { return false }
-            if e - s == length {
-                var k = 0
-                while k < length && base[s + k] == base[keyStart + k] { k += 1 }
-                if k == length { found = true; return false }
-            }
-            return true
-        }
-        if found {
-            let key = String(decoding: UnsafeBufferPointer(start: base + keyStart, count: length), as: UTF8.self)
-            throw JSONError(.duplicateKey, "duplicate key \"\(key)\" in an object", offset: keyStart - 1)
         }
     }
 

@@ -68,6 +68,7 @@ enum CatalogLoader {
             var id: String?
             do {
                 let root = try document.root()
+                try document.requireUniqueKeys(root)
                 guard root.kind == .object else {
                     counts.malformed += 1
                     try reject(reader.lineNumber, nil, RowReject(.malformedJSON, "the line is a JSON \(root.kind), not an object"))

@@ -220,6 +220,7 @@ final class RowEvaluator {
         let root: JSONValue
         do {
             root = try document.root(validating: validateInput)
+            if validateInput { try document.requireUniqueKeys(root) }
         } catch {
             unitsIn = 1
             unreadable = true

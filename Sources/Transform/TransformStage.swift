@@ -17,7 +17,7 @@ import Zstd
 /// sha256) unless `Options.refreshRates` asks for the current ones.
 public struct TransformStage {
     public struct Options: Sendable {
-        /// Validate each raw line's full JSON grammar before mapping it. Off (the default), every line
+        /// Validate each raw line's full JSON grammar (and that no object repeats a key) before mapping it. Off (the default), every line
         /// is still checked for balanced structure along the paths the mapping walks, and every value
         /// that reaches the output is validated (strings, numbers, JSON columns), so the output is
         /// always valid; only damage inside fields the mapping never reads goes unnoticed. On, such
@@ -126,19 +126,28 @@ public struct TransformStage {
                 try rejects.add(table: nil, stream: stream, objectId: objectId, itemId: nil, line: line, code: reject.code.rawValue, reason: reject.message)
             }
         }
+        var lookupObjects: [String: Int] = [:]
         if let path = rawPath("products") {
             let counts = try CatalogLoader.loadProducts(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("products"))
             if counts.malformed > 0 { quality["lookup.products.unusable"] = String(counts.malformed) }
+            lookupObjects["products"] = counts.objects
         }
         if let path = rawPath("coupons") {
             let counts = try CatalogLoader.loadCoupons(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("coupons"))
             if counts.malformed > 0 { quality["lookup.coupons.unusable"] = String(counts.malformed) }
+            lookupObjects["coupons"] = counts.objects
         }
         if let path = rawPath("events") {
             let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("events"))
             if counts.malformed > 0 { quality["lookup.events.unusable"] = String(counts.malformed) }
+            lookupObjects["events"] = counts.objects
         }
         for (key, n) in lookupRejects { quality[key] = String(n) }
+        for (stream, read) in lookupObjects {
+            if let entry = raw.streams[stream], read != entry.objects {
+                throw Self.incompleteStream(stream, entry, read: read, rawDirectory: rawDirectory, manifest: paths.rawManifest(runId))
+            }
+        }
         let lookupRejectCount = lookupRejects.values.reduce(0, +)
 
         var tables: [String: StagingManifest.Table] = [:]
@@ -180,6 +189,7 @@ public struct TransformStage {
                     while let line = try reader.nextLine() {
                         tableBytes += line.count + 1
                         if line.isEmpty { continue }
+                        counts.lines += 1
                         evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
                         if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
                             deletedSeen.insert(id)
@@ -213,6 +223,10 @@ public struct TransformStage {
                 }
                 losers = found
                 try rejects.rollback(to: mark)
+            }
+            // The raw side, independent of mapping: every object the raw manifest lists was read.
+            if let entry = raw.streams[schema.sourceStream], counts.lines != entry.objects {
+                throw Self.incompleteStream(schema.sourceStream, entry, read: counts.lines, rawDirectory: rawDirectory, manifest: paths.rawManifest(runId))
             }
             guard counts.rowsIn == counts.rowsOut + counts.rowsRejected else {
                 throw TransformError(.invariant, "table \(schema.table): rows in \(counts.rowsIn) != rows out \(counts.rowsOut) + rows rejected \(counts.rowsRejected); this is a bug in the transform, nothing was published; please report it with the raw run")
@@ -285,6 +299,8 @@ public struct TransformStage {
     }
 
     struct TableCounts {
+        /// Non-empty raw lines read (objects of the stream).
+        var lines = 0
         var rowsIn = 0
         var rowsOut = 0
         var rowsRejected = 0
@@ -422,6 +438,7 @@ public struct TransformStage {
             while let line = try reader.nextLine() {
                 bytes += line.count + 1
                 if line.isEmpty { continue }
+                counts.lines += 1
                 batch.input.append(line)
                 batch.lineEnds.append(batch.input.count)
                 batch.lineNumbers.append(reader.lineNumber)
@@ -441,6 +458,10 @@ public struct TransformStage {
         }
         if let failure { throw failure }
         return bytes
+    }
+
+    static func incompleteStream(_ stream: String, _ entry: RawManifest.Stream, read: Int, rawDirectory: String, manifest: String) -> TransformError {
+        TransformError(.input, "\(rawDirectory)/\(entry.file.file) (stream \(stream)) holds \(read) objects but \(manifest) lists \(entry.objects): the raw run is incomplete or damaged; re-extract it")
     }
 
     static func seconds(_ duration: Duration) -> Double {

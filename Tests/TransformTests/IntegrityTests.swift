@@ -150,8 +150,10 @@ import Testing
         #expect(o.value("invoice_lines", key: "il_in_a_0", column: "invoice_status") == "paid", "the copy read last wins")
         #expect(o.codes("invoice_lines") == ["superseded": 3])
         // Superseded versions are lost data: they count against max_reject_ratio.
+        let strict = try TemporaryDirectory()
+        defer { strict.cleanup() }
         #expect(throws: TransformError.self) {
-            _ = try Self.run(try TemporaryDirectory(), ["invoices": [open, paid]], pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
+            _ = try Self.run(strict, ["invoices": [open, paid]], pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
         }
     }
 
