@@ -26,7 +26,7 @@ public struct PipelineDefinition: Sendable {
         public var keyFile: String?
         /// Sent as Stripe-Account, for connected accounts.
         public var account: String?
-        /// Client-side request budget; defaults by mode (25/s test, 90/s live).
+        /// Client-side request budget, a ceiling; defaults by mode just under Stripe's limits (22/s test, 90/s live).
         public var requestsPerSecond: Double?
         public var connectTimeoutSeconds = 10.0
         public var timeoutSeconds = 60.0
@@ -146,7 +146,7 @@ public struct PipelineDefinition: Sendable {
     public var demo: Demo?
 
     public var livemode: Bool { mode == .live }
-    public var requestsPerSecond: Double { stripe.requestsPerSecond ?? (mode == .live ? 90 : 25) }
+    public var requestsPerSecond: Double { stripe.requestsPerSecond ?? (mode == .live ? 90 : 22) }
     public var enabledStreams: [String] { Self.knownStreams.filter { extract.streams[$0]?.enabled ?? false } }
 
     public init(name: String, path: String = "", mode: Mode) {

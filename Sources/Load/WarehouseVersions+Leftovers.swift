@@ -8,7 +8,7 @@ import Darwin
 
 extension LoadStage {
     /// Removes what a load killed before it published left under `paths.root`: version
-    /// directories that are neither published (`warehouse`'s target) nor in the publish history,
+    /// directories that are neither published (`warehouse`'s target) nor in the publish history (its markers),
     /// and the temporary `warehouse` link. Returns the removed paths. The caller holds the output's
     /// lock, so no load is building a version now. Without a publish history (a tree written before
     /// it existed) versions are left to the next load's pruning.
@@ -19,14 +19,14 @@ extension LoadStage {
         let link = paths.root + "/.warehouse-link.tmp"
         var info = stat()
         if lstat(link, &info) == 0, unlink(link) == 0 { removed.append(link) }
-        guard FileManager.default.fileExists(atPath: versions.historyPath),
-              let history = try? ManifestCoding.read([WarehouseVersions.PublishedVersion].self, from: versions.historyPath, stage: "load") else {
+        // The publish markers are the history: a version with no marker (and not current) was never published.
+        guard FileManager.default.fileExists(atPath: versions.markersRoot),
+              let current = try? versions.currentVersion(),
+              let history = try? versions.history(current: current, now: 0) else {
             return removed
         }
         var keep = Set(history.map(\.version))
-        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: paths.warehouse) {
-            keep.insert(URL(fileURLWithPath: target).lastPathComponent)
-        }
+        keep.insert(current)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: versions.versionsRoot)) ?? [] where !name.hasPrefix(".") && !keep.contains(name) {
             if (try? FileManager.default.removeItem(atPath: versions.versionPath(name))) != nil { removed.append(versions.versionPath(name)) }
         }

@@ -29,7 +29,7 @@ struct PipelineDefinitionTests {
         #expect(pipeline.schemas == "schemas")
         #expect(pipeline.stripe.apiBase == "https://api.stripe.com")
         #expect(pipeline.stripe.keyFile == nil)
-        #expect(pipeline.requestsPerSecond == 25)
+        #expect(pipeline.requestsPerSecond == 22)
         #expect(pipeline.extract.windowDays == 0)
         #expect(pipeline.extract.pageLimit == 100)
         #expect(pipeline.enabledStreams == PipelineDefinition.knownStreams)
