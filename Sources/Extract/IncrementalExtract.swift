@@ -236,7 +236,11 @@ public struct IncrementalExtract: Sendable {
 
     private func retrieve(_ spec: StreamSpec, id: String, client: StripeClient) throws -> Change {
         let path = spec.path + "/" + id
-        let page = try client.get(path: path, query: [], context: "stream \(spec.name) (incremental) object \(id)", notFoundIsAnswer: true)
+        // The list's expansions (`data.discounts`) name the object's own fields on a retrieval.
+        let expand: [(String, String)] = pipeline.extract.expand
+            ? Array(Set(spec.passes.joined().filter { $0.0 == "expand[]" }.map { String($0.1.hasPrefix("data.") ? $0.1.dropFirst(5) : $0.1[...]) })).sorted().map { ("expand[]", $0) }
+            : []
+        let page = try client.get(path: path, query: expand, context: "stream \(spec.name) (incremental) object \(id)", notFoundIsAnswer: true)
         if page.status == 404 { return Change(stream: spec.name, id: id, object: nil, requests: page.attempts) }
         var line: [UInt8] = []
         let deleted = try page.body.withUnsafeBytes { bytes -> Bool in
@@ -280,7 +284,7 @@ public struct IncrementalExtract: Sendable {
         if spec.passes.count > 1 {
             // A pass is a filter such as active=true: the first pass whose filters the object matches.
             for (index, filters) in spec.passes.enumerated() {
-                let matches = try filters.allSatisfy { name, value in
+                let matches = try filters.filter({ $0.0 != "expand[]" }).allSatisfy { name, value in
                     guard let member = try document.member(root, key: Array(name.utf8)) else { return false }
                     if let flag = try? document.bool(member) { return String(flag) == value }
                     return try document.string(member) == value
