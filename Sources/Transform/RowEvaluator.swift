@@ -202,8 +202,6 @@ final class RowEvaluator {
         keyOffsets.deallocate()
         textBytes.deallocate()
         textOffsets.deallocate()
-        scratch.deallocate()
-        out.deallocate()
     }
 
     // MARK: Objects
@@ -785,9 +783,10 @@ final class RowEvaluator {
     // MARK: Encoding
 
     private func encodeRow() throws {
-        // A local copy of the buffer (a pointer and two counts) avoids an exclusivity check per append.
-        var buffer = out
-        defer { out = buffer }
+        // The buffer moved to a local (a pointer and two counts) avoids an exclusivity check per append.
+        var buffer = ByteBuffer.empty()
+        swap(&buffer, &out)
+        defer { swap(&buffer, &out) }
         let start = buffer.count
         do {
             for i in 0..<columnCount {
