@@ -195,3 +195,11 @@ struct ByteBuffer: ~Copyable {
         }
     }
 }
+
+extension [UInt8] {
+    /// Appends `bytes` with one copy (`append(contentsOf:)` on a raw buffer goes byte by byte).
+    @inline(__always)
+    mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+    }
+}

@@ -383,7 +383,7 @@ public struct TransformStage {
                     }
                 }
             }
-            out.append(contentsOf: evaluator.out.bytes)
+            out.appendBytes(evaluator.out.bytes)
             evaluator.out.removeAll()
         }
     }
@@ -439,7 +439,7 @@ public struct TransformStage {
                 bytes += line.count + 1
                 if line.isEmpty { continue }
                 counts.lines += 1
-                batch.input.append(contentsOf: line)
+                batch.input.appendBytes(line)
                 batch.lineEnds.append(batch.input.count)
                 batch.lineNumbers.append(reader.lineNumber)
                 if !losers.isEmpty, let reject = losers[reader.lineNumber] { batch.overrides[batch.lineEnds.count - 1] = reject }
