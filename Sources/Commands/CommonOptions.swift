@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Logging
 import Pipeline
+import Zstd
 
 extension LogFormat: ExpressibleByArgument {}
 
@@ -36,7 +37,7 @@ public struct StageOptions: ParsableArguments {
     @Argument(help: "The pipeline file, e.g. pipelines/demo.yaml.")
     public var pipeline: String
 
-    @Option(name: .long, help: "The run to create, resume or redo (default: new for extract, the newest for later stages).")
+    @Option(name: .long, help: "The run to create, resume or redo (default for extract and run: the newest run if unfinished, else a new one; for transform and load: the newest run).")
     public var runId: String?
 
     @Option(name: .long, help: "Output root (default: the pipeline's output, else output/).")
@@ -55,11 +56,19 @@ func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
         throw error
     } catch {
         let status = ExitStatus.of(error)
-        logger.error("\(status.summary): \(error)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
+        let text = "\(error)" + fixHint(error)
+        logger.error("\(ExitStatus.summary(of: error)): \(text)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
         // JSON logs carry the error already; people get it once more as a plain last line.
         if !LogSetup.usesJSON {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(text)\n".utf8))
         }
         throw ExitCode(status.rawValue)
     }
+}
+
+/// How to get past a damaged input file, for errors whose own message cannot know the run: a
+/// resumed run would meet the same file again.
+func fixHint(_ error: any Error) -> String {
+    guard let error = error as? ZstdError, error.code == .truncated || error.code == .corrupt else { return "" }
+    return "; the file is damaged: move its run directory aside (raw/<run_id> or staging/<run_id>) and run again, or pass a new --run-id"
 }

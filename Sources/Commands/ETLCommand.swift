@@ -24,7 +24,7 @@ public struct ETLCommand: ParsableCommand {
 public struct RunCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run extract, transform and load for one run id (new, or --run-id to resume or redo one), then print a summary."
+        abstract: "Run extract, transform and load for one run (the newest if it is unfinished, else a new one; --run-id to resume or redo a given one), then print a summary."
     )
 
     @OptionGroup public var stage: StageOptions
@@ -111,7 +111,7 @@ public struct RatesUpdateCommand: ParsableCommand {
             // The rates store is under the output root: the same lock as every other writer there.
             let lock = try RunLock(path: paths.lockFile, owner: "stripe-etl rates update \(definition.name)")
             defer { withExtendedLifetime(lock) {} }
-            paths.removeLeftovers()
+            StageContext.removeLeftovers(paths)
             let result = try RatesRefresh.download(definition, paths: paths, url: url, force: force)
             print("rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))")
         }

@@ -10,6 +10,13 @@ public struct PipelineDefinition: Sendable {
         case delta
     }
     public enum MRRDate: String, Sendable { case created, runDate = "run_date" }
+    /// Which subscriptions and discounts MRR counts (see the subscriptions table's mrr column).
+    public enum MRRRule: String, Sendable, CaseIterable {
+        /// Stripe Billing's: active and past_due; only forever coupons reduce it; pause_collection excluded.
+        case stripe
+        /// ChartMogul's: also keeps pause_collection subscriptions, and repeating coupons reduce it while they run.
+        case chartmogul
+    }
 
     public struct Stripe: Sendable {
         public init() {}
@@ -19,7 +26,7 @@ public struct PipelineDefinition: Sendable {
         public var keyFile: String?
         /// Sent as Stripe-Account, for connected accounts.
         public var account: String?
-        /// Client-side request budget; defaults by mode (25/s test, 90/s live).
+        /// Client-side request budget, a ceiling; defaults by mode just under Stripe's limits (22/s test, 90/s live).
         public var requestsPerSecond: Double?
         public var connectTimeoutSeconds = 10.0
         public var timeoutSeconds = 60.0
@@ -42,6 +49,9 @@ public struct PipelineDefinition: Sendable {
         /// Send `created` filters (and so split ranges). Off for servers without them (localstripe):
         /// one unbounded listing per stream, no splits.
         public var createdFilter = true
+        /// Send the catalog's `expand[]` parameters (discounts, price tiers). Off for servers without
+        /// them (localstripe answers 400): discounts then stay ids and tiered prices unpriced.
+        public var expand = true
         /// Requests in flight at once (worker connections), all under `stripe.requests_per_second`.
         public var maxInFlight = 16
         /// Start of the backfill (UTC date), when windows are used.
@@ -58,6 +68,8 @@ public struct PipelineDefinition: Sendable {
         public var identityKey = "email"
         /// Fraction of rejected rows (per table) above which the run fails.
         public var maxRejectRatio = 0.01
+        /// The MRR rule (`transform.mrr_rule`).
+        public var mrrRule = MRRRule.stripe
     }
 
     public struct FX: Sendable {
@@ -134,7 +146,7 @@ public struct PipelineDefinition: Sendable {
     public var demo: Demo?
 
     public var livemode: Bool { mode == .live }
-    public var requestsPerSecond: Double { stripe.requestsPerSecond ?? (mode == .live ? 90 : 25) }
+    public var requestsPerSecond: Double { stripe.requestsPerSecond ?? (mode == .live ? 90 : 22) }
     public var enabledStreams: [String] { Self.knownStreams.filter { extract.streams[$0]?.enabled ?? false } }
 
     public init(name: String, path: String = "", mode: Mode) {
@@ -199,8 +211,9 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let extract = try root.section("extract") {
-            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight"])
+            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight", "expand"])
             if let v = try extract.bool("created_filter") { pipeline.extract.createdFilter = v }
+            if let v = try extract.bool("expand") { pipeline.extract.expand = v }
             if let v = try extract.int("max_in_flight") {
                 guard (1...256).contains(v) else { throw extract.invalid("max_in_flight", "must be between 1 and 256 (about requests_per_second x latency, plus a margin)") }
                 pipeline.extract.maxInFlight = v
@@ -228,7 +241,11 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let transform = try root.section("transform") {
-            try transform.allow(["identity_key", "max_reject_ratio"])
+            try transform.allow(["identity_key", "max_reject_ratio", "mrr_rule"])
+            if let v = try transform.string("mrr_rule") {
+                guard let rule = MRRRule(rawValue: v) else { throw transform.invalid("mrr_rule", "must be stripe or chartmogul") }
+                pipeline.transform.mrrRule = rule
+            }
             if let v = try transform.string("identity_key") {
                 guard v == "email" || v == "id" || (v.hasPrefix("metadata.") && v.count > "metadata.".count) else {
                     throw transform.invalid("identity_key", "must be email, id or metadata.<field>")

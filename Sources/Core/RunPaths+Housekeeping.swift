@@ -44,8 +44,9 @@ extension RunPaths {
     /// - in a raw run whose manifest exists: the part files (`.parts/`) and `_state.json`, which
     ///   only a resumable (manifest-less) run needs;
     /// - everywhere under `raw/`, `staging/` and `rates/`: temporary files (`.tmp-*`, the names
-    ///   `AtomicFile.temporaryPath` gives), which a finished write has always renamed away.
-    /// The warehouse's unfinished versions are the load stage's to remove (it rebuilds them).
+    ///   `AtomicFile.temporaryPath` gives), which a finished write has always renamed away;
+    /// - `sql/.<version>-<dialect>.tmp`, an unfinished `stripe-load sql` script directory.
+    /// Unpublished warehouse versions are the load stage's (`LoadStage.removeInterruptedVersions`).
     @discardableResult
     public func removeLeftovers() -> [String] {
         var removed: [String] = []
@@ -64,6 +65,10 @@ extension RunPaths {
                 if (relative as NSString).lastPathComponent.hasPrefix(".tmp-") { temporaries.append(directory + "/" + relative) }
             }
             temporaries.forEach(remove)
+        }
+        // `stripe-load sql` builds each script directory as `sql/.<version>-<dialect>.tmp` first.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/sql")) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            remove(root + "/sql/" + name)
         }
         return removed
     }

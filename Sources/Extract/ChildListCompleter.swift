@@ -9,6 +9,15 @@ struct ChildListCompleter {
     let limit: Int
     let stream: String
 
+    /// True when `element`'s embedded child list says `has_more` (it needs `complete`).
+    static func needsCompletion(_ document: JSONDocument, _ element: JSONValue, member: String) throws -> Bool {
+        try ListPager.parsed {
+            guard let list = try document.member(element, key: Array(member.utf8)), list.kind == .object,
+                  let more = try document.member(list, "has_more") else { return false }
+            return try document.bool(more) == true
+        }
+    }
+
     /// Returns the object (compact JSON) with its child list complete, and the pages it took.
     func complete(_ object: [UInt8], parentId: String) throws -> (object: [UInt8], pages: Int) {
         try object.withUnsafeBytes { bytes -> ([UInt8], Int) in

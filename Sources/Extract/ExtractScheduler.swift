@@ -16,6 +16,12 @@ final class ExtractScheduler: Sendable {
         var id: String { stream + "/" + key }
     }
 
+    /// What a worker does next: a unit, or a child list some unit is waiting for.
+    enum Job: Sendable {
+        case unit(Work)
+        case child(ChildTask)
+    }
+
     /// Figures for the progress line.
     struct Snapshot: Sendable {
         var objects: Int
@@ -27,6 +33,8 @@ final class ExtractScheduler: Sendable {
     private struct State {
         var run: ExtractState
         var queue: [Work] = []
+        /// Child lists waiting for a worker (their units wait for them).
+        var children: [ChildTask] = []
         var busy = 0
         /// Current range of each running unit (narrowed by its splits).
         var running: [String: CreatedWindow] = [:]
@@ -74,22 +82,50 @@ final class ExtractScheduler: Sendable {
         state = Mutex(initial)
     }
 
-    /// The next unit to extract; blocks while others may still split; nil when the run is complete
-    /// or has failed.
-    func next() -> Work? {
+    /// The next job: a waiting child list first (a unit is blocked on it), else a unit, longest
+    /// first. Blocks while others may still split; nil when the run is complete or has failed.
+    func next() -> Job? {
         while true {
-            let taken: Work?? = state.withLock { s in
+            let taken: Job?? = state.withLock { s in
                 if s.failure != nil || s.remaining == 0 { return .some(nil) }
+                if !s.children.isEmpty {
+                    s.busy += 1
+                    return .some(.child(s.children.removeFirst()))
+                }
                 guard !s.queue.isEmpty else { return nil }
-                let work = s.queue.removeFirst()
+                // Units not yet estimated are whole listings: they go first, then the biggest, so
+                // the run does not end waiting on one big unit.
+                var pick = 0
+                for (i, candidate) in s.queue.enumerated() where (s.estimates[candidate.id] ?? .infinity) > (s.estimates[s.queue[pick].id] ?? .infinity) {
+                    pick = i
+                }
+                let work = s.queue.remove(at: pick)
                 s.busy += 1
                 s.running[work.id] = work.range
-                return .some(work)
+                return .some(.unit(work))
             }
             if let taken { return taken }
             _ = wake.wait(timeout: .now() + .milliseconds(50))
         }
     }
+
+    /// Offers a page's child lists to idle workers.
+    func submit(_ tasks: [ChildTask]) {
+        state.withLock { $0.children.append(contentsOf: tasks) }
+        for _ in tasks { wake.signal() }
+    }
+
+    /// Takes back a task nobody has started (the unit runs it itself); false when a worker has it.
+    func claim(_ task: ChildTask) -> Bool {
+        state.withLock { s in
+            guard let index = s.children.firstIndex(where: { $0 === task }) else { return false }
+            s.children.remove(at: index)
+            return true
+        }
+    }
+
+    /// A child job taken by `next` has run.
+    func childDone() { state.withLock { $0.busy -= 1 } }
 
     /// True once another unit failed: a worker stops between pages.
     var stopping: Bool { state.withLock { $0.failure != nil } }
@@ -126,7 +162,7 @@ final class ExtractScheduler: Sendable {
             let density = Double(max(1, info.objects)) / span
             let remainingPages = density * Double(max(0, last - low)) / Double(pageLimit)
             s.estimates[work.id] = max(1, remainingPages)
-            let idle = workers - s.busy - s.queue.count
+            let idle = workers - s.busy - s.queue.count - s.children.count
             guard splittable, idle > 0, remainingPages >= 2 * Self.minPiecePages else { return nil }
             let pieces = min(idle + 1, Int(remainingPages / Self.minPiecePages))
             guard pieces >= 2 else { return nil }

@@ -143,6 +143,7 @@ public final class ExtractStage: Sendable {
         while group.wait(timeout: .now() + .milliseconds(500)) == .timedOut {
             reportProgress(scheduler, started: started)
         }
+        reportProgress(scheduler, started: started)
         if let failure = scheduler.failure { throw failure }
     }
 
@@ -162,13 +163,21 @@ public final class ExtractStage: Sendable {
             scheduler.fail(error, nil)
             return
         }
-        while let work = scheduler.next() {
-            guard let spec = specs.first(where: { $0.name == work.stream }) else { continue }
-            do {
-                let unit = try extractUnit(spec, work: work, runId: runId, client: client, scheduler: scheduler)
-                try scheduler.finish(work, unit)
-            } catch {
-                scheduler.fail(error, work)
+        while let job = scheduler.next() {
+            switch job {
+            case .child(let task):
+                if let child = specs.first(where: { $0.name == task.stream })?.child {
+                    task.run(ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: task.stream), client: client)
+                }
+                scheduler.childDone()
+            case .unit(let work):
+                guard let spec = specs.first(where: { $0.name == work.stream }) else { continue }
+                do {
+                    let unit = try extractUnit(spec, work: work, runId: runId, client: client, scheduler: scheduler)
+                    try scheduler.finish(work, unit)
+                } catch {
+                    scheduler.fail(error, work)
+                }
             }
         }
     }
@@ -205,9 +214,46 @@ public final class ExtractStage: Sendable {
         var pageObjects = 0
         var range = work.range
         let completer = spec.child.map { ChildListCompleter(client: client, child: $0, limit: pipeline.extract.pageLimit, stream: spec.name) }
-        let pager = ListPager(client: client, path: spec.path, query: spec.passes[work.pass], limit: pipeline.extract.pageLimit,
+        /// The page's objects in order: written once every child list among them is complete.
+        enum Entry {
+            case ready([UInt8])
+            case pending(ChildTask)
+        }
+        var entries: [Entry] = []
+        var otherRequests = 0
+        func writeLine(_ bytes: [UInt8]) throws {
+            var bytes = bytes
+            bytes.append(10)
+            try ioStep("write \(temporary)") { try writer.write(bytes) }
+        }
+        /// Child lists go to idle workers; this unit runs the ones nobody took, waits for the
+        /// rest, then writes the page in order.
+        func flushPage() throws {
+            let tasks = entries.compactMap { entry -> ChildTask? in if case .pending(let task) = entry { return task } else { return nil } }
+            if let completer, !tasks.isEmpty {
+                if tasks.count > 1 { scheduler.submit(Array(tasks.dropFirst())) }
+                for (i, task) in tasks.enumerated() where i == 0 || scheduler.claim(task) {
+                    if scheduler.stopping { throw ExtractError(.unavailable, "stopped: another unit failed") }
+                    otherRequests -= task.run(completer, client: client)
+                }
+            }
+            for entry in entries {
+                switch entry {
+                case .ready(let bytes): try writeLine(bytes)
+                case .pending(let task):
+                    let outcome = task.wait()
+                    if let error = outcome.error { throw error }
+                    childPages += outcome.pages
+                    otherRequests += outcome.requests
+                    try writeLine(outcome.line)
+                }
+            }
+            entries.removeAll(keepingCapacity: true)
+        }
+        let pager = ListPager(client: client, path: spec.path, query: pipeline.extract.expand ? spec.passes[work.pass] : spec.passes[work.pass].filter { $0.0 != "expand[]" }, limit: pipeline.extract.pageLimit,
                               context: "stream \(spec.name)")
         let stats = try pager.forEach(filters: { range.query }, afterPage: { info in
+            try flushPage()
             if let narrowed = try scheduler.pageRead(work, objects: pageObjects, info: info) { range = narrowed }
             pageObjects = 0
             if scheduler.stopping { throw ExtractError(.unavailable, "stopped: another unit failed") }
@@ -215,20 +261,18 @@ public final class ExtractStage: Sendable {
             try checkLivemode(document, element, id: id, stream: spec.name)
             line.removeAll(keepingCapacity: true)
             try ListPager.parsed { try JSONCompactor.compact(document.bytes(element), into: &line) }
-            if let completer {
-                let (complete, pages) = try completer.complete(line, parentId: id)
-                line = complete
-                childPages += pages
+            if let child = spec.child, try ChildListCompleter.needsCompletion(document, element, member: child.member) {
+                entries.append(.pending(ChildTask(stream: spec.name, line: line, parentId: id)))
+            } else {
+                entries.append(.ready(line))
             }
-            line.append(10)
-            try ioStep("write \(temporary)") { try writer.write(line) }
             objects += 1
             pageObjects += 1
         }
         try ioStep("finish \(temporary)") { try writer.close() }
         try AtomicFile.publish(temporary, as: path)
         published = true
-        return ExtractState.Unit(objects: objects, requests: client.requestCount - requestsBefore, pages: stats.pages + childPages,
+        return ExtractState.Unit(objects: objects, requests: client.requestCount - requestsBefore + otherRequests, pages: stats.pages + childPages,
                                  uncompressedBytes: writer.bytesIn)
     }
 

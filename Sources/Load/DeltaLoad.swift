@@ -87,6 +87,7 @@ struct DeltaLoad {
             stagingManifest: FileEntry(file: "staging/\(runId)/_manifest.json", bytes: try FileEntry.describe(path: stage.paths.stagingManifest(runId), relativeTo: "").bytes, sha256: stagingSha),
             tables: manifestTables)
         try ManifestCoding.write(manifest, to: manifestPath)
+        RunRetention(paths: stage.paths).pruneDelta(keepRuns: stage.options.keepRuns, runsDirectory: root + "/_runs", current: runId)
         return LoadStage.Result(manifest: manifest, manifestPath: manifestPath, alreadyPublished: committed == 0)
     }
 

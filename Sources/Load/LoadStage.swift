@@ -124,11 +124,12 @@ public struct LoadStage {
             tables: manifestTables
         )
         try ManifestCoding.write(manifest, to: versionPath + "/_runs/\(runId).json")
+        // The marker first: an attempt killed between marker and rename is recognised as
+        // unpublished (it is newer than the published version's marker).
+        let published = versions.appending(version, to: history, now: now)
+        try versions.writeHistory(published)
         versions.syncVersion(version)
         try versions.publish(version)
-        var published = history
-        published.append(WarehouseVersions.PublishedVersion(version: version, runId: runId, publishedAt: now))
-        try versions.writeHistory(published)
         let kept = try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
         RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: version)
         return Result(manifest: manifest, manifestPath: publishedManifest, alreadyPublished: false)

@@ -1,5 +1,10 @@
 import Core
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `retention.keep_runs`: after a publish, raw/ and staging/ of older published runs are pruned.
 ///
@@ -24,6 +29,28 @@ struct RunRetention {
         var keep = Set(order.prefix(max(1, keepRuns)))
         keep.insert(currentRun)
         keep.formUnion(history.map(\.runId))
+        return remove(order, keeping: keep)
+    }
+
+    /// `load.format: delta`: the published runs are `delta/_runs/<run>.json`, newest load first
+    /// (the manifest is rewritten by every load of its run); the newest `keepRuns` are kept.
+    @discardableResult
+    func pruneDelta(keepRuns: Int, runsDirectory: String, current: String) -> [String] {
+        let manager = FileManager.default
+        var dated: [(run: String, time: Int64)] = []
+        for name in (try? manager.contentsOfDirectory(atPath: runsDirectory)) ?? [] where name.hasSuffix(".json") {
+            var info = stat()
+            guard stat(runsDirectory + "/" + name, &info) == 0 else { continue }
+            dated.append((String(name.dropLast(".json".count)), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)))
+        }
+        let order = dated.sorted { ($0.time, $0.run) > ($1.time, $1.run) }.map(\.run)
+        var keep = Set(order.prefix(max(1, keepRuns)))
+        keep.insert(current)
+        return remove(order, keeping: keep)
+    }
+
+    private func remove(_ order: [String], keeping keep: Set<String>) -> [String] {
+        let manager = FileManager.default
         var removed: [String] = []
         for run in order where !keep.contains(run) {
             var any = false

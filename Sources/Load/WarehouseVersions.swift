@@ -75,36 +75,63 @@ struct WarehouseVersions {
         return name
     }
 
-    /// One published version, in `.warehouse-versions/.published.json` (publish order).
-    struct PublishedVersion: Codable, Equatable {
+    /// One published version: the empty marker `.published/<sequence>-<version>`, whose
+    /// modification time is the publish time. The bookkeeping holds no clock value or run id in
+    /// any file's contents, so a killed and resumed load leaves the same bytes as a clean one.
+    struct PublishedVersion: Equatable {
+        /// Publish order (1, 2, ...).
+        var sequence: Int
         var version: String
-        var runId: String
-        /// Unix seconds of the publish (bookkeeping for the grace period, never in the tree).
+        /// Unix seconds of the publish (for the grace period).
         var publishedAt: Int64
 
-        enum CodingKeys: String, CodingKey {
-            case version, runId = "run_id", publishedAt = "published_at"
-        }
+        var runId: String { WarehouseVersions.runId(ofVersion: version) }
+        var markerName: String { String(format: "%06d-", sequence) + version }
     }
 
-    var historyPath: String { versionsRoot + "/.published.json" }
+    var markersRoot: String { versionsRoot + "/.published" }
 
-    /// The publish history, repaired so that it ends with `current` (a crash between the symlink
-    /// rename and the history write leaves it one entry short).
+    /// The publish history in publish order, ending with `current`. A marker is written just
+    /// before its version's symlink rename, so markers after the published version's belong to
+    /// attempts that never published: they are dropped. A published version without a marker
+    /// (a tree from before markers) is appended, published `now`.
     func history(current: String?, now: Int64) throws -> [PublishedVersion] {
         var entries: [PublishedVersion] = []
-        if FileManager.default.fileExists(atPath: historyPath) {
-            entries = try ManifestCoding.read([PublishedVersion].self, from: historyPath, stage: "load")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: markersRoot)) ?? [] {
+            guard let dash = name.firstIndex(of: "-"), let sequence = Int(name[..<dash]) else { continue }
+            var info = stat()
+            let time = stat(markersRoot + "/" + name, &info) == 0 ? Int64(info.st_mtim.tv_sec) : now
+            entries.append(PublishedVersion(sequence: sequence, version: String(name[name.index(after: dash)...]), publishedAt: time))
         }
-        if let current, entries.last?.version != current {
-            entries.removeAll { $0.version == current }
-            entries.append(PublishedVersion(version: current, runId: Self.runId(ofVersion: current), publishedAt: now))
+        entries.sort { $0.sequence < $1.sequence }
+        guard let current else { return [] }
+        if let index = entries.lastIndex(where: { $0.version == current }) {
+            entries.removeSubrange((index + 1)...)
+        } else {
+            entries = appending(current, to: entries, now: now)
         }
         return entries
     }
 
+    func appending(_ version: String, to entries: [PublishedVersion], now: Int64) -> [PublishedVersion] {
+        entries + [PublishedVersion(sequence: (entries.last?.sequence ?? 0) + 1, version: version, publishedAt: now)]
+    }
+
+    /// Makes the markers match `entries`: a marker dated `publishedAt` for each, none other.
     func writeHistory(_ entries: [PublishedVersion]) throws {
-        try ManifestCoding.write(entries, to: historyPath)
+        try AtomicFile.createDirectory(markersRoot)
+        let live = Set(entries.map(\.markerName))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: markersRoot)) ?? [] where !live.contains(name) {
+            _ = unlink(markersRoot + "/" + name)
+        }
+        for entry in entries {
+            let marker = markersRoot + "/" + entry.markerName
+            guard !FileManager.default.fileExists(atPath: marker) else { continue }
+            try AtomicFile.write("", to: marker)
+            var times = [timespec(tv_sec: Int(entry.publishedAt), tv_nsec: 0), timespec(tv_sec: Int(entry.publishedAt), tv_nsec: 0)]
+            _ = utimensat(AT_FDCWD, marker, &times, 0)
+        }
+        AtomicFile.syncDirectory(of: markersRoot + "/.")
     }
 
     /// Removes superseded versions: kept are the published one, the newest `keep` versions, and
@@ -129,7 +156,7 @@ struct WarehouseVersions {
             }
         }
         kept.removeAll { !FileManager.default.fileExists(atPath: versionPath($0.version)) }
-        if kept != entries { try writeHistory(kept) }
+        try writeHistory(kept)
         return kept
     }
 

@@ -45,6 +45,19 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         }
     }
 
+    /// The log prefix for `error`: its class's summary, except where the class is shared by
+    /// failures of another kind (a rates download is not Stripe; refused rates are not rows).
+    public static func summary(of error: any Error) -> String {
+        if let error = error as? RatesError {
+            switch error.code {
+            case .download: return "rates source unavailable"
+            case .refused: return "downloaded rates refused"
+            default: break
+            }
+        }
+        return of(error).summary
+    }
+
     /// Classifies an error thrown by any stage. Every error type of every module has its code
     /// here (the README's table). The wrapper's code decides (it knows the context), except where
     /// noted.

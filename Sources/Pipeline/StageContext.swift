@@ -1,5 +1,6 @@
 import Foundation
 import Core
+import Load
 import Logging
 
 /// What every stage command shares: the pipeline, the output root, logging and progress.
@@ -32,10 +33,18 @@ public struct StageContext {
     /// killed predecessors left behind. Keep the returned lock alive while writing.
     public func lockOutput(_ command: String) throws -> RunLock {
         let lock = try RunLock(path: paths.lockFile, owner: "\(command) \(pipeline.name)")
-        for path in paths.removeLeftovers() {
+        for path in Self.removeLeftovers(paths) {
             logger.info("removed a leftover of an interrupted run", metadata: ["path": .string(path)])
         }
         return lock
+    }
+
+    /// Removes what killed commands left under an output root (the caller holds its lock): raw
+    /// runs' parts and state once their manifest exists, temporary files, unpublished warehouse
+    /// versions. Returns the removed paths.
+    @discardableResult
+    public static func removeLeftovers(_ paths: RunPaths) -> [String] {
+        paths.removeLeftovers() + LoadStage.removeInterruptedVersions(paths: paths)
     }
 
     /// The run `stripe-extract` and `stripe-etl run` work on: the given one; else the newest run

@@ -146,7 +146,18 @@ extension AccountGenerator {
         ])
     }
 
-    public func price(_ index: Int) -> FixtureJSON {
+    /// A tiered price's tiers as Stripe renders them (graduated: units 1-5, then the rest).
+    func tiers(_ index: Int) -> FixtureJSON {
+        let amounts = tierAmounts(index)
+        func tier(_ unit: Int64, upTo: Int64?) -> FixtureJSON {
+            .object([("flat_amount", .null), ("flat_amount_decimal", .null), ("unit_amount", .int(unit)),
+                     ("unit_amount_decimal", .string(String(unit))), ("up_to", upTo.map { .int($0) } ?? .null)])
+        }
+        return .array([tier(amounts.upTo5, upTo: 5), tier(amounts.beyond, upTo: nil)])
+    }
+
+    /// Price N; `expandTiers` adds `tiers` to tiered prices (Stripe returns them only when expanded).
+    public func price(_ index: Int, expandTiers: Bool = false) -> FixtureJSON {
         let kind = priceKind(index)
         let product = priceProduct(index)
         let recurring: FixtureJSON
@@ -184,6 +195,7 @@ extension AccountGenerator {
             ("recurring", recurring),
             ("tax_behavior", index % 4 == 0 ? "exclusive" : "unspecified"),
             ("tiers_mode", kind == .tiered ? "graduated" : .null),
+        ] + (expandTiers && kind == .tiered ? [("tiers", tiers(index))] : []) + [
             ("transform_quantity", .null),
             ("type", kind == .oneTime ? "one_time" : "recurring"),
             ("unit_amount", .optionalInt(unitAmount(index))),

@@ -239,11 +239,12 @@ extension AccountGenerator {
     }
 
     /// An invoice; `lineLimit` lines are embedded (nil: all, for complete objects).
-    public func invoice(_ index: Int, lineLimit: Int? = 10) -> FixtureJSON {
-        invoice(plan: invoicePlan(index), lineLimit: lineLimit)
+    /// Invoice N; `expandDiscounts` renders `discounts` as discount objects (`expand[]=data.discounts`).
+    public func invoice(_ index: Int, lineLimit: Int? = 10, expandDiscounts: Bool = false) -> FixtureJSON {
+        invoice(plan: invoicePlan(index), lineLimit: lineLimit, expandDiscounts: expandDiscounts)
     }
 
-    func invoice(plan: InvoicePlan, lineLimit: Int?) -> FixtureJSON {
+    func invoice(plan: InvoicePlan, lineLimit: Int?, expandDiscounts: Bool = false) -> FixtureJSON {
         let index = plan.index
         let invoiceID = id(.invoices, index)
         var r = rng(.invoices, index, 4)
@@ -286,7 +287,8 @@ extension AccountGenerator {
         var discountIDs: [FixtureJSON] = []
         var totalDiscounts: [FixtureJSON] = []
         if plan.coupon != nil, let sub = plan.subscription {
-            discountIDs.append(.string(discountID(subscription: sub.index)))
+            // The discount as it was when the invoice was made, even if it has since ended on the subscription.
+            discountIDs.append(expandDiscounts ? self.discount(sub, coupon: plan.coupon!) : .string(discountID(subscription: sub.index)))
             totalDiscounts.append(.object([("amount", .int(discount)), ("discount", .string(discountID(subscription: sub.index)))]))
         }
         let totalTaxes: [FixtureJSON] = plan.tax == nil ? [] : [taxEntry(plan, amount: tax, taxable: taxable)]

@@ -2,10 +2,17 @@
 extension AccountGenerator {
     /// Options that change an object's rendering the way Stripe's `expand[]` does.
     public struct Rendering: Sendable, Equatable {
-        /// `expand[]=data.discounts` (subscriptions list) / `expand[]=discounts` (retrieve).
+        /// `expand[]=data.discounts` (subscriptions and invoices lists) / `expand[]=discounts` (retrieve).
+        /// On by default, as the extract asks for them.
         public var expandDiscounts: Bool
+        /// `expand[]=data.tiers` (prices list) / `expand[]=tiers` (retrieve): tiered prices carry their
+        /// tiers. On by default, as the extract asks for them.
+        public var expandTiers: Bool
 
-        public init(expandDiscounts: Bool = false) { self.expandDiscounts = expandDiscounts }
+        public init(expandDiscounts: Bool = true, expandTiers: Bool = true) {
+            self.expandDiscounts = expandDiscounts
+            self.expandTiers = expandTiers
+        }
     }
 
     /// Object N of `stream` as the API serves it: embedded child lists hold their first `childLimit`
@@ -14,10 +21,10 @@ extension AccountGenerator {
         switch stream {
         case .customers: return customer(index)
         case .products: return product(index)
-        case .prices: return price(index)
+        case .prices: return price(index, expandTiers: rendering.expandTiers)
         case .coupons: return coupon(index)
         case .subscriptions: return subscription(index, itemLimit: childLimit, expandDiscounts: rendering.expandDiscounts)
-        case .invoices: return invoice(index, lineLimit: childLimit)
+        case .invoices: return invoice(index, lineLimit: childLimit, expandDiscounts: rendering.expandDiscounts)
         case .creditNotes: return creditNote(index, lineLimit: childLimit)
         case .events: return event(index)
         }

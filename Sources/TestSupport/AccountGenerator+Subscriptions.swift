@@ -1,3 +1,5 @@
+import Core
+
 /// Subscriptions and their items (basil: billing periods live on the items).
 extension AccountGenerator {
     /// Everything about subscription N that other objects (invoices, events) also need.
@@ -29,6 +31,9 @@ extension AccountGenerator {
             case 6: status = "past_due"
             case 7: status = "incomplete"
             case 8: paused = true
+            // Stripe treats unpaid as churn; paused is a trial that ended without a payment method.
+            case 9: status = "unpaid"
+            case 10: status = "paused"
             default: break
             }
         }
@@ -45,9 +50,13 @@ extension AccountGenerator {
         } else {
             let itemCount = index % 7 == 3 ? 3 : (index % 5 == 1 ? 2 : 1)
             if itemCount == 1 {
-                let kind = r.pick([PriceKind.monthly, .monthly, .monthly, .yearly, .quarterly, .biweekly, .tiered, .daily, .metered])
+                var kind = r.pick([PriceKind.monthly, .monthly, .monthly, .yearly, .quarterly, .biweekly, .tiered, .daily, .metered])
+                // Large zero-decimal (JPY, KRW) items: 20,000 seats of a monthly price, an MRR of tens
+                // of millions of minor units (beyond what 128-bit intermediates at 12 decimals held).
+                let large = index % 10 == 7 && Currency.exponent(of: currency(c)) == 0
+                if large { kind = .monthly }
                 let price = priceIndex(kind: kind, variant: r.below(variants), currency: c)
-                items.append((price, kind == .metered ? nil : Int64(1 + r.below(kind == .tiered ? 12 : 5))))
+                items.append((price, kind == .metered ? nil : (large ? 20_000 : Int64(1 + r.below(kind == .tiered ? 12 : 5)))))
             } else {
                 // Items of one subscription share the billing interval (month).
                 for (n, kind) in [PriceKind.monthly, .tiered, .metered].prefix(itemCount).enumerated() {
@@ -68,7 +77,7 @@ extension AccountGenerator {
         if status == "canceled" {
             canceledAt = created + max(86_400, (config.endTime - created) * Int64(10 + r.below(80)) / 100)
         }
-        let trialEnd: Int64? = status == "trialing" ? config.endTime + 7 * 86_400 : nil
+        let trialEnd: Int64? = status == "trialing" ? config.endTime + 7 * 86_400 : (status == "paused" ? created + 14 * 86_400 : nil)
         return SubscriptionPlan(
             index: index, customer: customer, currency: c, status: status, paused: paused, items: items,
             coupon: coupon, created: created, canceledAt: canceledAt, trialEnd: trialEnd)
@@ -78,9 +87,14 @@ extension AccountGenerator {
 
     func discountID(subscription: Int) -> String { "di_T" + Self.pad(subscription, 8) }
 
+    /// When a subscription's discount ends: repeating coupons after about 3 months, others never.
+    func discountEnd(_ plan: SubscriptionPlan, coupon: Int) -> Int64? {
+        couponDuration(coupon) == "repeating" ? plan.created + 91 * 86_400 : nil
+    }
+
     /// The discount object a subscription's coupon created (shown when `expand[]=data.discounts`).
     func discount(_ plan: SubscriptionPlan, coupon: Int) -> FixtureJSON {
-        let end: FixtureJSON = couponDuration(coupon) == "repeating" ? .int(plan.created + 91 * 86_400) : .null
+        let end: FixtureJSON = discountEnd(plan, coupon: coupon).map { .int($0) } ?? .null
         return .object([
             ("id", .string(discountID(subscription: plan.index))),
             ("object", "discount"),
@@ -143,7 +157,8 @@ extension AccountGenerator {
             data: (0..<shown).map { subscriptionItem(plan, $0) },
             hasMore: shown < plan.items.count, totalCount: plan.items.count)
         var discounts: [FixtureJSON] = []
-        if let coupon = plan.coupon {
+        // A repeating discount that has ended is gone from the subscription (its invoices keep it).
+        if let coupon = plan.coupon, !(couponDuration(coupon) == "repeating" && discountEnd(plan, coupon: coupon).map { $0 <= config.endTime } == true) {
             discounts.append(expandDiscounts ? discount(plan, coupon: coupon) : .string(discountID(subscription: index)))
         }
         let canceled = plan.status == "canceled"

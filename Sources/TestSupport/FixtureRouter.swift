@@ -174,7 +174,8 @@ public struct FixtureRouter: Sendable {
 
     func rendering(_ query: Query, listing: Bool) -> AccountGenerator.Rendering {
         let expand = query.all("expand[]")
-        return AccountGenerator.Rendering(expandDiscounts: expand.contains(listing ? "data.discounts" : "discounts"))
+        return AccountGenerator.Rendering(expandDiscounts: expand.contains(listing ? "data.discounts" : "discounts"),
+                                          expandTiers: expand.contains(listing ? "data.tiers" : "tiers"))
     }
 
     /// The index of a listed object, or Stripe's "No such ..." error.
@@ -253,7 +254,7 @@ public struct FixtureRouter: Sendable {
                 case nil: return plan.status != "canceled"
                 case "all": return true
                 case "ended": return plan.status == "canceled"
-                case "paused": return plan.paused
+                case "paused": return plan.status == "paused"
                 case let wanted?: return plan.status == wanted
                 }
             }

@@ -97,6 +97,7 @@ public final class FixtureServer: @unchecked Sendable {
     private var requestCounter = 0
     private var attemptsByTarget: [String: Int] = [:]
     private var countsByPath: [String: Int] = [:]
+    private var accepted = 0
     private var limitedCount = 0
     private var tokens: Double = 0
     private var tokensAt: Double = 0
@@ -186,6 +187,9 @@ public final class FixtureServer: @unchecked Sendable {
     /// Requests received so far per path (without query), e.g. "/v1/invoices".
     public var requestsByPath: [String: Int] { lock.lock(); defer { lock.unlock() }; return countsByPath }
 
+    /// Connections accepted so far (a client that reuses its connections opens few).
+    public var connectionsAccepted: Int { lock.lock(); defer { lock.unlock() }; return accepted }
+
     /// Requests answered 429 by the rate limit so far.
     public var rateLimitedCount: Int { lock.lock(); defer { lock.unlock() }; return limitedCount }
 
@@ -238,6 +242,7 @@ public final class FixtureServer: @unchecked Sendable {
             }
             connections.insert(fd)
             activeConnections += 1
+            accepted += 1
             lock.unlock()
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))

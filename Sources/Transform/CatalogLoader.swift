@@ -2,6 +2,12 @@ import Core
 import JSON
 import Zstd
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads the streams that feed lookups rather than tables: products (names), coupons (durations,
 /// amounts) and events (deleted customers).
 enum CatalogLoader {
@@ -32,6 +38,77 @@ enum CatalogLoader {
             let currency = try document.member(root, "currency").flatMap { try document.string($0) }
             catalog.coupons[id] = TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
             return true
+        }
+    }
+
+    /// Remembers the tiers of every tiered price of the prices stream (expanded by the extract). Lines
+    /// it cannot use are skipped, not rejected: the prices table maps (and rejects) the same lines.
+    static func loadPriceTiers(path: String, into catalog: TransformCatalog) throws {
+        let reader = try ZstdLineReader(path: path)
+        let needle = Array(#""tiers":["#.utf8)
+        while let line = try reader.nextLine() {
+            guard line.count > needle.count, contains(line, needle) else { continue }
+            let document = JSONDocument(line)
+            guard let root = try? document.root(validating: true), root.kind == .object,
+                  let id = try? document.member(root, "id").flatMap({ try document.string($0) }),
+                  let tiersValue = try? document.member(root, "tiers"), tiersValue.kind == .array,
+                  let tiers = try? MRRCalculator.tiers(document, tiersValue), !tiers.isEmpty else { continue }
+            let volume = (try? document.member(root, "tiers_mode")).flatMap { $0 }.map { document.equals($0, "volume") } ?? false
+            catalog.priceTiers[id] = (tiers, volume)
+        }
+    }
+
+    /// Remembers the coupon behind every discount object on the invoices (expanded by the extract):
+    /// a credit note resolves its lines' discounts through them, whatever the subscription's current
+    /// discounts are (a repeating discount that ended is gone from the subscription). Lines it cannot
+    /// use are skipped, not rejected: the invoice_lines table maps (and rejects) the same lines.
+    static func loadInvoiceDiscounts(path: String, into catalog: TransformCatalog) throws {
+        let reader = try ZstdLineReader(path: path)
+        let needle = Array(#""discounts":[{"#.utf8)
+        while let line = try reader.nextLine() {
+            guard line.count > needle.count, contains(line, needle) else { continue }
+            let document = JSONDocument(line)
+            guard let root = try? document.root(validating: true), root.kind == .object,
+                  let list = try? document.member(root, "discounts"), list.kind == .array else { continue }
+            try? document.forEachElement(list) { element in
+                guard element.kind == .object, let id = try document.member(element, "id").flatMap({ try document.string($0) }) else { return }
+                var couponValue = try document.member(element, "coupon")
+                if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"), source.kind == .object {
+                    couponValue = try document.member(source, "coupon")
+                }
+                guard let c = couponValue else { return }
+                if c.kind == .object, let coupon = try coupon(document, c) {
+                    catalog.discountCoupons[id] = coupon
+                } else if c.kind == .string, let couponId = try document.string(c), let coupon = catalog.coupons[couponId] {
+                    catalog.discountCoupons[id] = coupon
+                }
+            }
+        }
+    }
+
+    /// A coupon object's fields.
+    static func coupon(_ document: JSONDocument, _ object: JSONValue) throws -> TransformCatalog.Coupon? {
+        guard let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return nil }
+        let duration = try document.member(object, "duration").flatMap { try document.string($0) }
+        let percent = try document.member(object, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
+        let amount = try document.member(object, "amount_off").flatMap { try document.int64($0) }
+        let currency = try document.member(object, "currency").flatMap { try document.string($0) }
+        return TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
+    }
+
+    private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard let base = haystack.baseAddress, haystack.count >= needle.count else { return false }
+        // memchr for the needle's '[' (rarer in JSON than quotes), memcmp around it (memmem is not in
+        // Swift's Glibc).
+        let k = needle.firstIndex(of: UInt8(ascii: "[")) ?? 0
+        return needle.withUnsafeBytes { n in
+            var start = base + k
+            let end = base + (haystack.count - needle.count + k + 1)
+            while start < end, let hit = memchr(start, Int32(needle[k]), end - start) {
+                if memcmp(UnsafeRawPointer(hit) - k, n.baseAddress!, needle.count) == 0 { return true }
+                start = UnsafeRawPointer(hit) + 1
+            }
+            return false
         }
     }
 

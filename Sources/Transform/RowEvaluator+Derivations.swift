@@ -25,6 +25,16 @@ extension RowEvaluator {
         case .fxRateDate:
             guard let (rate, _) = try rowFX() else { return .null }
             return .day(rate.rateDay)
+        case .fxStatus:
+            _ = try rowFX()
+            return fxReady ? .text(textIndex(fxOutcome.text)) : .null
+        case .fxReason:
+            guard try rowFX() == nil, fxReady else { return .null }
+            var w = JSONWriter(capacity: fxFailure.utf8.count + 16)
+            w.string(fxFailure)
+            let start = scratch.count
+            scratch.append(w.bytes)
+            return .scratch(start, scratch.count)
         case .reportingCurrency:
             return .text(plan.reportingTextIndex)
         case .which(let texts):
@@ -44,8 +54,9 @@ extension RowEvaluator {
             return v
         case .sum(let field):
             let v = try eval(a[0])
+            // A null or absent list is an empty list (Stripe documents taxes, discount_amounts, ... as nullable).
             guard case .json(let array) = v else {
-                if v.isNull { return .null }
+                if v.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array, found \(kindName(v))")
             }
             guard array.kind == .array else { throw RowReject(.typeMismatch, "expected an array, found \(array.kind)") }
@@ -62,7 +73,7 @@ extension RowEvaluator {
             guard let amount = try intValue(try eval(a[0])) else { return .null }
             let taxes = try eval(a[1])
             guard case .json(let array) = taxes, array.kind == .array else {
-                if taxes.isNull { return .null }
+                if taxes.isNull { return .int(amount) }
                 throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
             }
             var inclusive: Int64 = 0
@@ -74,6 +85,43 @@ extension RowEvaluator {
                 if isInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) { inclusive += n }
             }
             return .int(amount - inclusive)
+        case .sumExceptType(let excluded):
+            let v = try eval(a[0])
+            guard case .json(let array) = v, array.kind == .array else {
+                if v.isNull { return .int(0) }
+                throw RowReject(.typeMismatch, "expected an array, found \(kindName(v))")
+            }
+            var total: Int64 = 0
+            try document.forEachElement(array) { element in
+                guard element.kind == .object else { return }
+                if let type = try document.member(element, "type"), type.kind == .string {
+                    let raw = document.stringBytes(type)
+                    if raw.count == excluded.count, excluded.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) { return }
+                }
+                guard let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
+                let (r, o) = total.addingReportingOverflow(n)
+                if o { throw ExactMath.overflow() }
+                total = r
+            }
+            return .int(total)
+        case .taxSplit(let wantInclusive):
+            let taxes = try eval(a[0])
+            guard case .json(let array) = taxes, array.kind == .array else {
+                if taxes.isNull { return .int(0) }
+                throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
+            }
+            var total: Int64 = 0
+            try document.forEachElement(array) { element in
+                guard element.kind == .object else { return }
+                var isInclusive = false
+                if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
+                if let flag = try document.member(element, "inclusive"), flag.kind == .bool { isInclusive = try document.bool(flag) ?? false }
+                guard isInclusive == wantInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
+                let (r, o) = total.addingReportingOverflow(n)
+                if o { throw ExactMath.overflow() }
+                total = r
+            }
+            return .int(total)
         case .identityKey, .identityKeySource:
             let source: Bool
             if case .identityKeySource = program.derivations[derivationIndex] { source = true } else { source = false }
@@ -108,14 +156,26 @@ extension RowEvaluator {
             return .null
         case .discounts:
             return try buildDiscounts(a)
+        case .when(let expected):
+            guard case .json(let j) = try eval(a[0]), j.kind == .string else { return .null }
+            let raw = document.stringBytes(j)
+            guard raw.count == expected.count, expected.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) else { return .null }
+            return try eval(a[1])
+        case .whole:
+            guard let d = try decimalValue(try eval(a[0])) else { return .null }
+            let divisor = ExactMath.pow10(d.scale)
+            guard d.units % divisor == 0, let n = Int64(exactly: d.units / divisor) else { return .null }
+            return .int(n)
         case .mrr:
             return .null
+        case .mrrStatus:
+            return .text(textIndex(currentMRRStatus.rawValue))
         case .mrrFxDate:
             return settings.mrrDate == .created ? try eval(a[0]) : .day(settings.runDay)
         case .discountSplit(let permanent):
             let v = try eval(a[0])
             guard case .json(let array) = v, array.kind == .array else {
-                if v.isNull { return .null }
+                if v.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array of discount amounts, found \(kindName(v))")
             }
             var total: Int64 = 0
@@ -151,14 +211,15 @@ extension RowEvaluator {
         return TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
     }
 
-    /// (discount id, coupon) of a discount given as an id or as an object.
-    private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?) {
+    /// (discount id, coupon, end, whether the end is known) of a discount given as an id or as an object.
+    private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?, Int64?, Bool) {
         if element.kind == .string {
             let id = try document.string(element)
-            return (id, id.flatMap { catalog.discountCoupons[$0] })
+            return (id, id.flatMap { catalog.discountCoupons[$0] }, nil, false)
         }
-        guard element.kind == .object else { return (nil, nil) }
+        guard element.kind == .object else { return (nil, nil, nil, false) }
         let id = try document.member(element, "id").flatMap { try document.string($0) }
+        let end = try document.member(element, "end").flatMap { $0.kind == .number ? try document.int64($0) : nil }
         var couponValue = try document.member(element, "coupon")
         if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"), source.kind == .object {
             couponValue = try document.member(source, "coupon")
@@ -170,11 +231,11 @@ extension RowEvaluator {
         }
         if coupon == nil, let id { coupon = catalog.discountCoupons[id] }
         if let id, let coupon { catalog.discountCoupons[id] = coupon }
-        return (id, coupon)
+        return (id, coupon, end, true)
     }
 
     private func buildDiscounts(_ a: FlatArgs) throws -> Value {
-        var subscription: [(String?, TransformCatalog.Coupon?)] = []
+        var subscription: [(String?, TransformCatalog.Coupon?, Int64?, Bool)] = []
         if case .json(let list) = try eval(a[0]), list.kind == .array {
             try document.forEachElement(list) { subscription.append(try resolveDiscount($0)) }
         }
@@ -186,17 +247,17 @@ extension RowEvaluator {
                 subscription.append(resolved)
             }
         }
-        var item: [(String?, TransformCatalog.Coupon?)] = []
+        var item: [(String?, TransformCatalog.Coupon?, Int64?, Bool)] = []
         if case .json(let list) = try eval(a[2]), list.kind == .array {
             try document.forEachElement(list) { item.append(try resolveDiscount($0)) }
         }
-        subscriptionCoupons = subscription.map(\.1)
-        itemCoupons = item.map(\.1)
+        subscriptionCoupons = subscription.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
+        itemCoupons = item.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
 
         var w = JSONWriter(capacity: 128)
         w.beginArray()
         for (scope, entries) in [("subscription", subscription), ("item", item)] {
-            for (id, coupon) in entries {
+            for (id, coupon, _, _) in entries {
                 w.beginObject()
                 w.key("discount"); if let id { w.string(id) } else { w.null() }
                 w.key("coupon"); if let c = coupon { w.string(c.id) } else { w.null() }
@@ -223,33 +284,52 @@ extension RowEvaluator {
         guard let column = plan.mrrColumn else { return .null }
         let a = program.arguments(of: program.roots[column])
         let u = mrrGross.count - 1
-        let status = try stringValue(try eval(a[0])) ?? ""
+        let stripeStatus = try stringValue(try eval(a[0])) ?? ""
         let usage = try stringValue(try eval(a[1]))
         guard let info = try currency(try eval(a[8])) else { throw RowReject(.missingField, "mrr: no currency") }
         mrrExponent[u] = info.exponent
         mrrCurrency[u] = info.code
-        if MRRCalculator.zeroStatuses.contains(status) || usage == "metered" {
-            mrrZero[u] = true
-            mrrGross[u] = ExactDecimal(units: 0, scale: MRRCalculator.workScale)
+        var pauseCollection = false
+        if case .json(let pause) = try eval(a[11]), pause.kind == .object { pauseCollection = true }
+        let status = MRRCalculator.status(stripeStatus: stripeStatus, pauseCollection: pauseCollection, metered: usage == "metered", rule: settings.mrrRule)
+        mrrStatuses[u] = status
+        if status != .counted {
+            if status != .unknown {
+                mrrZero[u] = true
+                mrrGross[u] = .zero
+            }
             return .null
         }
         guard let interval = try stringValue(try eval(a[2])),
               let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1) else { return .null }
-        let quantity = try intValue(try eval(a[4])) ?? 1
-        let perPeriod: ExactDecimal
+        var quantity = try intValue(try eval(a[4])) ?? 1
+        // price.transform_quantity (plan.transform_usage): the billed quantity is quantity / divide_by,
+        // rounded up or down.
+        if case .json(let transform) = try eval(a[10]), transform.kind == .object,
+           let divideBy = try document.member(transform, "divide_by").flatMap({ try document.int64($0) }), divideBy > 0 {
+            let up = try document.member(transform, "round").map { document.equals($0, "up") } ?? false
+            let (q, r) = quantity.quotientAndRemainder(dividingBy: divideBy)
+            quantity = up && r > 0 ? q + 1 : q
+        }
+        let perPeriod: ExactFraction
         if let unit = try decimalValue(try eval(a[5])) {
-            perPeriod = try ExactMath.multiply(unit, ExactDecimal(units: Int128(quantity), scale: 0))
+            perPeriod = ExactFraction(unit) * ExactFraction(Int128(quantity))
         } else if case .json(let tiers) = try eval(a[6]), tiers.kind == .array {
             let mode = try stringValue(try eval(a[7])) ?? "graduated"
-            guard let amount = try MRRCalculator.tieredAmount(document, tiers, quantity: quantity, volume: mode == "volume") else { return .null }
+            guard let amount = MRRCalculator.tieredAmount(try MRRCalculator.tiers(document, tiers), quantity: quantity, volume: mode == "volume") else { return .null }
+            perPeriod = amount
+        } else if let priceId = try stringValue(try eval(a[12])), let priced = catalog.priceTiers[priceId] {
+            // Tiers from the prices stream (a subscription list cannot expand its items' price tiers).
+            guard let amount = MRRCalculator.tieredAmount(priced.tiers, quantity: quantity, volume: priced.volume) else { return .null }
             perPeriod = amount
         } else {
             return .null
         }
-        var monthly = try MRRCalculator.monthly(perPeriod, factor)
-        for coupon in itemCoupons {
-            guard let coupon else { return .null }
-            guard let next = try MRRCalculator.apply(coupon, to: monthly, factor: factor, currency: info.code) else { return .null }
+        var monthly = MRRCalculator.monthly(perPeriod, factor)
+        for discount in itemCoupons {
+            guard let discount else { return .null }
+            guard let next = MRRCalculator.apply(discount, to: monthly, factor: factor, currency: info.code,
+                                                 rule: settings.mrrRule, snapshot: settings.snapshotSeconds) else { return .null }
             monthly = next
         }
         mrrGross[u] = monthly

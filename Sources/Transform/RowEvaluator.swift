@@ -38,6 +38,20 @@ final class RowEvaluator {
         }
     }
 
+    /// Whether a row's conversion was done: a missing or stale rate keeps the row with null
+    /// reporting columns (rejects are for records that cannot be mapped, not for missing reference data).
+    enum FXOutcome: Int, CaseIterable {
+        case converted, staleRate, noRate
+
+        var text: String {
+            switch self {
+            case .converted: "converted"
+            case .staleRate: "stale_rate"
+            case .noRate: "no_rate"
+            }
+        }
+    }
+
     struct Rejected {
         let objectId: String?
         let unitId: String?
@@ -110,10 +124,16 @@ final class RowEvaluator {
     private var lastFXKey = Int.min
     private(set) var currencies: [CurrencyInfo] = []
     private var fxCache: [Int: FXRate] = [:]
-    private var fxReady = false
+    private(set) var fxReady = false
     private var fx = FXRate(sourcePerEUR: ExactDecimal(units: 1, scale: 0), reportingPerEUR: ExactDecimal(units: 1, scale: 0),
                             rate: ExactDecimal(units: 1, scale: 0), rateDay: 0)
     private var fxSourceExponent = 0
+    /// The current row's conversion outcome (valid when `fxReady`) and, when not converted, why.
+    private(set) var fxOutcome = FXOutcome.converted
+    private(set) var fxFailure = ""
+    private var fxFailures: [Int: (FXOutcome, String)] = [:]
+    /// Rows written per FXOutcome (tables with a conversion only).
+    private(set) var fxOutcomeCounts = [Int](repeating: 0, count: FXOutcome.allCases.count)
 
     // Quality: per currency serial, sums of the `amount` column in minor units.
     private(set) var rawAmountSums: [Int128] = []
@@ -125,13 +145,16 @@ final class RowEvaluator {
     private var storedSlots: [JSONValue?] = []
     private var storedOK: [Bool] = []
     private var storedUnitIds: [String?] = []
-    var mrrGross: [ExactDecimal?] = []
+    var mrrGross: [ExactFraction?] = []
     var mrrZero: [Bool] = []
     var mrrPeriod: [(Int128, Int128)?] = []
     var mrrExponent: [Int] = []
     var mrrCurrency: [String] = []
-    var subscriptionCoupons: [TransformCatalog.Coupon?] = []
-    var itemCoupons: [TransformCatalog.Coupon?] = []
+    var mrrStatuses: [MRRCalculator.Status] = []
+    /// The mrr_status of the row being finished (phase two).
+    var currentMRRStatus = MRRCalculator.Status.unknown
+    var subscriptionCoupons: [MRRCalculator.Discount?] = []
+    var itemCoupons: [MRRCalculator.Discount?] = []
 
     init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable?, validateInput: Bool = true) {
         self.plan = plan
@@ -418,6 +441,7 @@ final class RowEvaluator {
         mrrPeriod.removeAll(keepingCapacity: true)
         mrrExponent.removeAll(keepingCapacity: true)
         mrrCurrency.removeAll(keepingCapacity: true)
+        mrrStatuses.removeAll(keepingCapacity: true)
         subscriptionCoupons.removeAll(keepingCapacity: true)
         var subscriptionCouponsKnown = true
         unitIndex = 0
@@ -430,6 +454,7 @@ final class RowEvaluator {
                 mrrPeriod.append(nil)
                 mrrExponent.append(0)
                 mrrCurrency.append("")
+                mrrStatuses.append(.unknown)
                 var ok = false
                 if element.kind != .object {
                     rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object")))
@@ -462,21 +487,15 @@ final class RowEvaluator {
         }
         // Subscription-level discounts were resolved with the first item.
         for coupon in subscriptionCoupons where coupon == nil { subscriptionCouponsKnown = false }
-        let finals: [ExactDecimal?]
-        do {
-            finals = try MRRCalculator.allocate(
-                gross: mrrGross, zero: mrrZero, period: mrrPeriod, exponent: mrrExponent, currency: mrrCurrency,
-                subscriptionCoupons: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil)
-        } catch {
-            for u in 0..<storedOK.count where storedOK[u] {
-                rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: asReject(error)))
-            }
-            return
-        }
+        let finals = MRRCalculator.allocate(
+            gross: mrrGross, zero: mrrZero, period: mrrPeriod, exponent: mrrExponent, currency: mrrCurrency,
+            subscriptionDiscounts: subscriptionCouponsKnown ? subscriptionCoupons.compactMap { $0 } : nil,
+            rule: settings.mrrRule, snapshot: settings.snapshotSeconds)
         for u in 0..<storedOK.count where storedOK[u] {
             for i in 0..<unitSlotCount { unitSlots[i] = storedSlots[u * unitSlotCount + i] }
             for i in 0...mrr { values[i] = storedValues[u * (mrr + 1) + i] }
             values[mrr] = finals[u].map { .decimal($0) } ?? .null
+            currentMRRStatus = finals[u] == nil ? .unknown : mrrStatuses[u]
             fxReady = false
             do {
                 try evaluate((mrr + 1)..<columnCount)
@@ -744,10 +763,17 @@ final class RowEvaluator {
 
     // MARK: FX
 
-    /// The row's rate, looked up once per row (cached per currency and day).
+    /// The row's rate, looked up once per row (cached per currency and day); nil when the row has no
+    /// conversion, or its rate is missing or stale (then `fxOutcome` and `fxFailure` say why).
     func rowFX() throws -> (FXRate, Int)? {
-        if fxReady { return (fx, fxSourceExponent) }
-        guard let rates, fxCurrencyNode >= 0 else { return nil }
+        if fxReady { return fxOutcome == .converted ? (fx, fxSourceExponent) : nil }
+        guard fxCurrencyNode >= 0 else { return nil }
+        guard let rates else {
+            fxReady = true
+            fxOutcome = .noRate
+            fxFailure = "this run does not convert (conversion is off)"
+            return nil
+        }
         guard let info = try currency(try eval(fxCurrencyNode)) else { throw RowReject(.missingField, "fx: the row has no currency") }
         guard let day = try dayValue(try eval(fxDateNode)) else { throw RowReject(.missingField, "fx: the row has no date to convert at") }
         let key = day &* 4096 &+ info.serial
@@ -756,8 +782,21 @@ final class RowEvaluator {
         } else if let hit = fxCache[key] {
             fx = hit
             lastFXKey = key
+        } else if let failure = fxFailures[key] {
+            fxReady = true
+            (fxOutcome, fxFailure) = failure
+            return nil
         } else {
-            let conversion = try rates.convert(minorUnits: 0, currency: info.code, on: day, to: settings.reportingCurrency)
+            let conversion: Conversion
+            do {
+                conversion = try rates.convert(minorUnits: 0, currency: info.code, on: day, to: settings.reportingCurrency)
+            } catch let error as RatesError where error.code == .missingRate || error.code == .staleRate {
+                let failure = (error.code == .staleRate ? FXOutcome.staleRate : .noRate, error.message)
+                fxFailures[key] = failure
+                fxReady = true
+                (fxOutcome, fxFailure) = failure
+                return nil
+            }
             let rate = FXRate(sourcePerEUR: conversion.sourceRatePerEUR, reportingPerEUR: conversion.reportingRatePerEUR,
                               rate: conversion.rate, rateDay: conversion.rateDay)
             fxCache[key] = rate
@@ -765,6 +804,7 @@ final class RowEvaluator {
             lastFXKey = key
         }
         fxSourceExponent = info.exponent
+        fxOutcome = .converted
         fxReady = true
         return (fx, fxSourceExponent)
     }
@@ -776,8 +816,14 @@ final class RowEvaluator {
            let q = ExactMath.scaledQuotient(units, rate.multiplier, rate.divisor, shift: rate.baseShift + settings.reportingExponent - major.scale) {
             return ExactDecimal(units: Int128(q), scale: settings.reportingExponent)
         }
-        let product = try ExactMath.multiply(major, rate.reportingPerEUR)
-        return try ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent)
+        if let product = try? ExactMath.multiply(major, rate.reportingPerEUR),
+           let result = try? ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent) {
+            return result
+        }
+        // Beyond 128 bits (e.g. an MRR of 10^30): exact wide arithmetic, still rounded once.
+        let exact = ExactFraction(major) * ExactFraction(rate.reportingPerEUR) / ExactFraction(rate.sourcePerEUR)
+        guard let result = exact.rounded(scale: settings.reportingExponent) else { throw ExactMath.overflow() }
+        return result
     }
 
     // MARK: Encoding
@@ -802,6 +848,7 @@ final class RowEvaluator {
             buffer.append(UInt8(ascii: "}"))
             buffer.append(UInt8(ascii: "\n"))
             rowsOut += 1
+            if fxReady { fxOutcomeCounts[fxOutcome.rawValue] += 1 }
         } catch {
             buffer.truncate(to: start)
             throw error

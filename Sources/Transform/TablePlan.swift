@@ -7,6 +7,8 @@ enum Derivation {
     case fx
     case fxRate
     case fxRateDate
+    case fxStatus
+    case fxReason
     case reportingCurrency
     /// Text index per coalesce alternative: the last key of the path that produced the value.
     case which([Int])
@@ -15,6 +17,10 @@ enum Derivation {
     /// Member name summed over an array's elements.
     case sum([UInt8])
     case netOfInclusiveTax
+    /// Sum of the inclusive (true) or exclusive (false) entries of a tax array.
+    case taxSplit(inclusive: Bool)
+    /// Sum of `amount` over the elements whose `type` is not the given text (raw bytes).
+    case sumExceptType([UInt8])
     case identityKey
     case identityKeySource
     case customerDeleted
@@ -24,7 +30,11 @@ enum Derivation {
     case discounts
     case mrr
     case mrrFxDate
+    case mrrStatus
     case discountSplit(permanent: Bool)
+    /// Arg 2 when arg 1 is the given text (raw bytes), else null.
+    case when([UInt8])
+    case whole
 
     /// name -> (argument count, or nil for "any", description for the mapping document).
     static let catalog: [String: (arity: Int?, summary: String)] = [
@@ -32,10 +42,14 @@ enum Derivation {
         "fx": (1, "the value (minor units, or a major-units decimal) converted to the reporting currency at the row's fx rate, rounded half-even to the reporting currency's exponent"),
         "fx_rate": (2, "defines the row's conversion: currency (arg 1) on the UTC date of arg 2 (Unix seconds or a date); the value is reporting units per unit of the currency"),
         "fx_rate_date": (0, "the publication day of the rate used for the row"),
+        "fx_status": (0, "converted, stale_rate (the latest rate is older than fx.max_staleness_days) or no_rate (none on or before the date, or conversion off) for the row's conversion"),
+        "fx_reason": (0, "why the row's conversion could not be done and how to fix it; null when converted"),
         "reporting_currency": (0, "the pipeline's fx.reporting_currency, lowercase"),
         "which": (1, "the last field name of the coalesce alternative that supplied a value"),
         "map": (nil, "arg 1 renamed by 'from=to' pairs (unlisted values pass through unchanged)"),
         "sum": (2, "sum of the integer member named by arg 2 over the elements of the array arg 1"),
+        "sum_except_type": (2, "sum of the amount member over the elements of the array arg 1 whose type is not the literal arg 2 (a null list is empty)"),
+        "tax_split": (2, "sum of the amounts of the tax array (arg 1: taxes[] by tax_behavior, or tax_amounts[] by inclusive) that are 'inclusive' or 'exclusive' (arg 2); a null list is empty"),
         "net_of_inclusive_tax": (2, "amount (arg 1) minus the inclusive entries of the tax array (arg 2: taxes[].tax_behavior = inclusive, or tax_amounts[].inclusive = true)"),
         "identity_key": (3, "per transform.identity_key: email (arg 1), metadata.<field> (from arg 2) or id (arg 3); falls back to the id when empty"),
         "identity_key_source": (3, "which field identity_key used: email, metadata.<field> or id"),
@@ -44,7 +58,10 @@ enum Derivation {
         "subscription_status": (2, "paused when pause_collection (arg 2) is set, else the status (arg 1)"),
         "effective_cancel_at": (3, "cancel_at (arg 1), else the current period end (arg 3) when cancel_at_period_end (arg 2), else null"),
         "discounts": (3, "subscription discounts (arg 1, ids or objects), the legacy single discount (arg 2) and the item's discounts (arg 3), coupons resolved from the coupons stream, as a JSON array"),
-        "mrr": (10, "monthly recurring revenue of the item (see the column description)"),
+        "when": (3, "arg 3 when arg 1 equals the literal arg 2 (e.g. pick the branch parent.type names), else null"),
+        "whole": (1, "the decimal arg 1 as an integer when it has no fraction, else null"),
+        "mrr": (13, "monthly recurring revenue of the item under transform.mrr_rule (see the column description)"),
+        "mrr_status": (0, "why the item contributes what it does to MRR: counted, trialing, paused, churned, incomplete, metered or unknown"),
         "mrr_fx_date": (1, "the subscription's creation (arg 1) or the run's snapshot date, per fx.mrr_date"),
         "discount_split": (2, "sum of the discount amounts (arg 1) whose coupon is temporary (once/repeating) or permanent (forever), per arg 2; null when a coupon is unknown"),
     ]
@@ -196,6 +213,10 @@ final class TablePlan {
                     if fxArguments != nil { throw CoreError(.schema, "\(place): only one derive:fx_rate per table") }
                     fxArguments = (compiled[0], compiled[1])
                 case "fx_rate_date": derivation = .fxRateDate
+                case "fx_status":
+                    derivation = .fxStatus
+                    for status in RowEvaluator.FXOutcome.allCases { _ = intern(status.text) }
+                case "fx_reason": derivation = .fxReason
                 case "reporting_currency": derivation = .reportingCurrency
                 case "which":
                     let alternatives: [MappingExpression]
@@ -216,6 +237,14 @@ final class TablePlan {
                     derivation = .sum(Array(try literalText(arguments[1]).utf8))
                     return .derive(derivation, [compiled[0]])
                 case "net_of_inclusive_tax": derivation = .netOfInclusiveTax
+                case "sum_except_type":
+                    derivation = .sumExceptType(Array(try literalText(arguments[1]).utf8))
+                    return .derive(derivation, [compiled[0]])
+                case "tax_split":
+                    let which = try literalText(arguments[1])
+                    guard which == "inclusive" || which == "exclusive" else { throw CoreError(.schema, "\(place): derive:tax_split takes 'inclusive' or 'exclusive'") }
+                    derivation = .taxSplit(inclusive: which == "inclusive")
+                    return .derive(derivation, [compiled[0]])
                 case "identity_key": derivation = .identityKey
                 case "identity_key_source":
                     derivation = .identityKeySource
@@ -232,6 +261,13 @@ final class TablePlan {
                     if mrrColumn != nil { throw CoreError(.schema, "\(place): only one derive:mrr per table") }
                     mrrColumn = column
                 case "mrr_fx_date": derivation = .mrrFxDate
+                case "mrr_status":
+                    derivation = .mrrStatus
+                    for status in MRRCalculator.Status.allCases { _ = intern(status.rawValue) }
+                case "when":
+                    derivation = .when(Array(try literalText(arguments[1]).utf8))
+                    return .derive(derivation, [compiled[0], compiled[2]])
+                case "whole": derivation = .whole
                 case "discount_split":
                     let which = try literalText(arguments[1])
                     guard which == "temporary" || which == "permanent" else { throw CoreError(.schema, "\(place): derive:discount_split takes 'temporary' or 'permanent'") }

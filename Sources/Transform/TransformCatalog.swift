@@ -19,6 +19,8 @@ final class TransformCatalog {
     var coupons: [String: Coupon] = [:]
     /// Discount id (di_...) -> coupon, for discounts seen expanded (or with a coupon id) anywhere.
     var discountCoupons: [String: Coupon] = [:]
+    /// Price id -> tiers of tiered prices from the prices stream (volume: tiers_mode is volume).
+    var priceTiers: [String: (tiers: [MRRCalculator.Tier], volume: Bool)] = [:]
     /// Customer id -> (events line, raw customer JSON) from customer.deleted events.
     var deletedCustomers: [String: (line: Int, object: [UInt8])] = [:]
     /// Deleted customer ids, in the order they were first seen.
@@ -36,4 +38,9 @@ struct MappingSettings {
     var mrrDate: PipelineDefinition.MRRDate
     /// The run's snapshot day (days since 1970-01-01): fx.mrr_date = run_date converts MRR on it.
     var runDay: Int
+    /// transform.mrr_rule.
+    var mrrRule: PipelineDefinition.MRRRule = .stripe
+
+    /// Start of the snapshot day in Unix seconds: a repeating discount runs when it ends after it.
+    var snapshotSeconds: Int64 { Int64(runDay) * 86_400 }
 }

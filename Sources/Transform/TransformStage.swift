@@ -93,7 +93,7 @@ public struct TransformStage {
         let settings = MappingSettings(
             identityKey: pipeline.transform.identityKey, livemode: pipeline.livemode,
             reportingCurrency: reporting, reportingExponent: reportingExponent,
-            mrrDate: pipeline.fx.mrrDate, runDay: snapshotDay)
+            mrrDate: pipeline.fx.mrrDate, runDay: snapshotDay, mrrRule: pipeline.transform.mrrRule)
         var plans: [TablePlan] = []
         for schema in schemas.tables {
             do { plans.append(try TablePlan(schema: schema, settings: settings)) } catch {
@@ -136,6 +136,8 @@ public struct TransformStage {
             if counts.malformed > 0 { quality["lookup.coupons.unusable"] = String(counts.malformed) }
             lookupObjects["coupons"] = counts.objects
         }
+        if let path = rawPath("prices") { try CatalogLoader.loadPriceTiers(path: path, into: catalog) }
+        if let path = rawPath("invoices") { try CatalogLoader.loadInvoiceDiscounts(path: path, into: catalog) }
         if let path = rawPath("events") {
             let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &statistics.inputBytes, reject: rejectLookup("events"))
             if counts.malformed > 0 { quality["lookup.events.unusable"] = String(counts.malformed) }
@@ -262,6 +264,13 @@ public struct TransformStage {
                 let unreadable = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.unreadableAmountRows }
                 if unreadable > 0 { quality["\(schema.table).amount_unreadable_rows"] = String(unreadable) }
             }
+            if plan.fxArguments != nil {
+                // Rows kept per conversion outcome (a missing rate never rejects a row).
+                for outcome in RowEvaluator.FXOutcome.allCases {
+                    let n = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.fxOutcomeCounts[outcome.rawValue] }
+                    quality["\(schema.table).fx_status.\(outcome.text)"] = String(n)
+                }
+            }
             // Identical duplicates lose nothing (their kept copy is in the output): not counted here.
             let lost = counts.rowsRejected - counts.byCode[RejectCode.duplicate.rawValue, default: 0]
             if counts.rowsIn > 0, Double(lost) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
@@ -275,6 +284,7 @@ public struct TransformStage {
         }
         quality["rejects.top"] = rejects.topReasons(limit: 5)
         quality["fx.rates"] = pinned.description
+        quality["mrr.rule"] = pipeline.transform.mrrRule.rawValue
 
         try verifier.wait()
         try AtomicFile.publish(rejects.temporaryPath, as: paths.stagingRejects(runId))

@@ -96,6 +96,7 @@ struct ExtractBench: ParsableCommand {
                 perPath[parts.count > 2 && request.path.hasSuffix("/lines") ? "/v1/\(parts[1])/{id}/lines" : request.path, default: 0] += 1
             }
             print("  requests per second: " + perSecond.keys.sorted().map { "\(perSecond[$0]!)" }.joined(separator: " "))
+            for request in server.requests.suffix(12) { print(String(format: "  %.1f s  ", request.receivedAt - first) + request.target) }
             print("  per endpoint: " + perPath.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         if !exact { throw BenchError("the extract does not hold every object exactly once") }

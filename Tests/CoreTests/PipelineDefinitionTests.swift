@@ -29,7 +29,7 @@ struct PipelineDefinitionTests {
         #expect(pipeline.schemas == "schemas")
         #expect(pipeline.stripe.apiBase == "https://api.stripe.com")
         #expect(pipeline.stripe.keyFile == nil)
-        #expect(pipeline.requestsPerSecond == 25)
+        #expect(pipeline.requestsPerSecond == 22)
         #expect(pipeline.extract.windowDays == 0)
         #expect(pipeline.extract.pageLimit == 100)
         #expect(pipeline.enabledStreams == PipelineDefinition.knownStreams)
@@ -75,6 +75,7 @@ struct PipelineDefinitionTests {
         transform:
           identity_key: metadata.user_id
           max_reject_ratio: 0.5
+          mrr_rule: chartmogul
         fx:
           reporting_currency: usd
           rates: rates/ecb.csv
@@ -95,6 +96,9 @@ struct PipelineDefinitionTests {
         """
         let p = try PipelineDefinition.parse(text, path: "custom.yaml")
         #expect(p.name == "custom")
+        #expect(p.transform.mrrRule == .chartmogul)
+        #expect(PipelineDefinition(name: "d", path: "d.yaml", mode: .test).transform.mrrRule == .stripe)
+        #expect(throws: (any Error).self) { try PipelineDefinition.parse("name: x\nmode: test\ntransform:\n  mrr_rule: profitwell\n", path: "bad.yaml") }
         #expect(p.mode == .live)
         #expect(p.output == "/tmp/out-x")
         #expect(p.schemas == "my-schemas")
@@ -238,6 +242,8 @@ struct PipelineDefinitionTests {
             ("fx", "max_rate_change", ["0", "1001", "1e300"], ["0.0001", "1000"], "at most 1000"),
             ("load", "row_group_rows", ["0", "10000001", "200000000000000"], ["1", "10000000"], "between 1 and 10000000"),
             ("load", "zstd_level", ["0", "20"], ["1", "19"], "between 1 and 19"),
+            ("load", "version_grace_seconds", ["-1", "31536001", "200000000000000"], ["0", "31536000"], "between 0 and 31536000"),
+            ("retention", "keep_runs", ["0", "100001", "200000000000000"], ["1", "100000"], "between 1 and 100000"),
             ("demo", "customers", ["0", "1000001", "200000000000000"], ["1", "1000000"], "between 1 and 1000000"),
             ("demo", "years", ["0", "51"], ["1", "50"], "between 1 and 50"),
         ]
@@ -254,6 +260,14 @@ struct PipelineDefinitionTests {
         // Numbers too large for their type are not numbers at all.
         #expect(failure("mode: test\nextract:\n  window_days: 99999999999999999999999\n")?.message == "p.yaml:3: 'extract.window_days' must be a whole number, not '99999999999999999999999'")
         #expect(failure("mode: test\nstripe:\n  timeout_seconds: 1e400\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be a number, not '1e400'")
+    }
+
+    @Test func warehouseSettings() throws {
+        let defaults = try PipelineDefinition.parse("mode: test\n", path: "p.yaml")
+        #expect(defaults.load.versionGraceSeconds == 3_600 && defaults.retention.keepRuns == 7 && defaults.load.format == .parquet)
+        let set = try PipelineDefinition.parse("mode: test\nload:\n  format: delta\n  version_grace_seconds: 60\nretention:\n  keep_runs: 3\n", path: "p.yaml")
+        #expect(set.load.format == .delta && set.load.versionGraceSeconds == 60 && set.retention.keepRuns == 3)
+        #expect(failure("mode: test\nretention:\n  keep: 3\n")?.message.contains("retention.keep") == true)
     }
 
     @Test func fxRefreshDefaultsToDailyOnlyForLivePipelinesWithoutDemo() throws {

@@ -439,7 +439,9 @@ import Zstd
         try server.start()
         defer { server.stop() }
         let objects = try Self.pageAll(server, "/v1/invoices", limit: 9, timeout: 1)
-        #expect(objects.map { $0.compactBytes() } == generator.expectedIndices(.invoices).map { generator.object(.invoices, $0).compactBytes() })
+        // Listed without expand[]: discounts stay ids.
+        let plain = AccountGenerator.Rendering(expandDiscounts: false, expandTiers: false)
+        #expect(objects.map { $0.compactBytes() } == generator.expectedIndices(.invoices).map { generator.object(.invoices, $0, rendering: plain).compactBytes() })
         let faulted = server.requests.filter { $0.fault != nil }
         #expect(faulted.count >= 2)
         #expect(faulted.allSatisfy { $0.number % 3 == 0 && $0.fault == fault })

@@ -58,8 +58,24 @@ struct DemoPipelineTests {
         let summary = first.stdout
         #expect(summary.contains("Run \(runId) complete."))
         #expect(summary.contains("Tables (rows, rejected, partitions):"))
-        #expect(summary.contains("MRR by currency"))
+        #expect(summary.contains("MRR (transform.mrr_rule: stripe; counted = active and past_due"))
+        #expect(summary.contains("by mrr_status (items, MRR in EUR):"))
         #expect(summary.contains("total in EUR:"))
+        // The MRR groups add up to the printed total.
+        let summaryLines = summary.split(separator: "\n").map(String.init)
+        if let start = summaryLines.firstIndex(where: { $0.contains("by mrr_status") }),
+           let end = summaryLines.firstIndex(where: { $0.contains("total in EUR:") }), start < end {
+            var groups = ExactDecimal(units: 0, scale: 3)
+            for line in summaryLines[(start + 1)..<end] {
+                let fields = line.split(separator: " ")
+                if fields.count >= 3, let value = ExactDecimal(parsing: fields[2]) { groups = groups + value }
+            }
+            let total = summaryLines[end].split(separator: " ").dropFirst(3).first.flatMap { ExactDecimal(parsing: $0) }
+            #expect(total == groups, "groups \(groups) vs total \(String(describing: total))")
+            #expect(summaryLines[(start + 1)..<end].contains { $0.contains("counted") })
+        } else {
+            Issue.record("no MRR groups in the summary:\n\(summary)")
+        }
         #expect(summary.contains("Reconciliation"))
         #expect(summary.contains("Files: \(out)/warehouse/"))
         #expect(summary.contains("import duckdb"))

@@ -104,6 +104,24 @@ enum E2E {
 /// Pipelines the tests write into their temporary directories. Relative paths inside them
 /// (schemas/, pipelines/demo-supplementary-rates.csv) resolve against the package root.
 enum TestPipelines {
+    /// A copy of schemas/ in `directory` whose invoice_lines require subscription_id: every one-off
+    /// line is rejected (missing_field), far above a 1% max_reject_ratio. (A missing exchange rate is
+    /// not a reject: rows without a rate are kept with fx_status.) Returns the directory.
+    static func strictSchemas(in directory: String) throws -> String {
+        let schemas = directory + "/strict-schemas"
+        try FileManager.default.createDirectory(atPath: schemas, withIntermediateDirectories: true)
+        let source = E2E.packageRoot + "/schemas"
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) where name.hasSuffix(".json") {
+            var text = try String(contentsOfFile: source + "/" + name, encoding: .utf8)
+            if name == "invoice_lines.json" {
+                text = text.replacingOccurrences(of: #"{"name": "subscription_id", "type": "string", "nullable": true"#,
+                                                 with: #"{"name": "subscription_id", "type": "string", "nullable": false"#)
+            }
+            try text.write(toFile: schemas + "/" + name, atomically: true, encoding: .utf8)
+        }
+        return schemas
+    }
+
     /// A small generated account: same shape as pipelines/demo.yaml, a fraction of its size.
     static func smallDemo(customers: Int = 25, supplementary: Bool = true, extra: String = "") -> String {
         """

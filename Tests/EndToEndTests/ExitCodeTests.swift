@@ -140,8 +140,10 @@ struct ExitCodeTests {
 
     @Test(.timeLimit(.minutes(2)))
     func rowsRejectedAboveTheThresholdExit65() throws {
-        // Without the supplementary file there is no BHD rate: every BHD row is rejected, far above 1%.
-        let small = try pipeline(TestPipelines.smallDemo(supplementary: false), "no-bhd-rates.yaml")
+        // A schema copy that requires subscription_id on invoice lines: every one-off line is rejected,
+        // far above 1%. (A missing exchange rate no longer rejects: such rows are kept with fx_status.)
+        let schemas = try TestPipelines.strictSchemas(in: directory.path)
+        let small = try pipeline(TestPipelines.smallDemo(extra: "schemas: \(schemas)"), "strict.yaml")
         let out = directory.appending("out")
         let result = try E2E.etl(["run", small, "--output", out, "--run-id", "rejects"], timeout: 100)
         #expect(result.status == 65, "\(result)")
@@ -149,6 +151,18 @@ struct ExitCodeTests {
         #expect(result.stderr.contains("\(out)/staging/rejects/rejects.ndjson"))
         #expect(!FileManager.default.fileExists(atPath: out + "/warehouse/_runs/rejects.json"), "nothing is loaded after a failed transform")
         let rejects = (try? String(contentsOfFile: out + "/staging/rejects/rejects.ndjson", encoding: .utf8)) ?? ""
-        #expect(rejects.contains("currency BHD has no rate"), "each rejected row has its reason")
+        #expect(rejects.contains("missing required field"), "each rejected row has its reason")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func missingRatesKeepRowsWithFXStatus() throws {
+        // Without the supplementary file there is no BHD rate: the rows are kept, not rejected.
+        let small = try pipeline(TestPipelines.smallDemo(supplementary: false), "no-bhd-rates.yaml")
+        let out = directory.appending("out-fx")
+        let result = try E2E.etl(["run", small, "--output", out, "--run-id", "fx"], timeout: 100)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("rows kept without a rate"), "\(result.stdout)")
+        let rejects = (try? String(contentsOfFile: out + "/staging/fx/rejects.ndjson", encoding: .utf8)) ?? ""
+        #expect(!rejects.contains("has no rate"))
     }
 }

@@ -32,6 +32,8 @@ struct RunReliabilityTests {
             (CoreError(.io, ""), .io), (CoreError(.locked, ""), .locked),
             (ExtractError(.authentication, ""), .authentication), (ExtractError(.permission, ""), .authentication),
             (ExtractError(.unavailable, ""), .unavailable), (ExtractError(.livemodeMismatch, ""), .dataRejected), (ExtractError(.io, ""), .io),
+            (ExtractError(.request, ""), .protocolError), (ExtractError(.malformedResponse, ""), .protocolError),
+            (ExtractError(.paginationLoop, ""), .protocolError), (ExtractError(.configuration, ""), .usage),
             (TransformError(.input, ""), .io), (TransformError(.output, ""), .io), (TransformError(.tooManyRejects, ""), .dataRejected),
             (TransformError(.rates, ""), .usage), (TransformError(.rates, "", cause: RatesError(.invalidFile, "")), .usage),
             (TransformError(.rates, "", cause: RatesError(.io, "")), .io), (TransformError(.rates, "", cause: CoreError(.io, "")), .io),
@@ -99,6 +101,7 @@ struct RunReliabilityTests {
             let result = try E2E.etl(["transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
             #expect(result.status == 74, "\(name): \(result)")
             #expect(result.stderr.contains("raw/base/invoices.ndjson.zst") && result.stderr.contains(says), "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("the file is damaged: move its run directory aside"), "\(name): \(result.stderr)")
         }
 
         // A full disk: the file size limit makes every write past 100 KiB fail with EFBIG, as ENOSPC would.
@@ -108,6 +111,18 @@ struct RunReliabilityTests {
         let full = try E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"", etl, "transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
         #expect(full.status == 74, "\(full)")
         #expect(!FileManager.default.fileExists(atPath: out + "/staging/base/_manifest.json"), "a failed transform writes no manifest")
+
+        // The same while writing a staging table: with two-line rates files, the first file above
+        // 4 KiB is a table's.
+        try? FileManager.default.removeItem(atPath: out + "/staging/base")
+        let ecb = try TestPipelines.write("Date,USD,JPY,GBP,KRW,\n2020-01-02,1.1193,121.75,0.84828,1300.6,\n", to: directory.appending("tiny-ecb.csv"))
+        let supplementary = try TestPipelines.write("date,currency,rate_per_eur\n2020-01-02,BHD,0.420857\n", to: directory.appending("tiny-bhd.csv"))
+        let tiny = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, supplementary: false)
+            .replacingOccurrences(of: "  max_staleness_days: 7", with: "  rates: \(ecb)\n  supplementary: \(supplementary)\n  max_staleness_days: 36500"),
+            to: directory.appending("tiny-rates.yaml"))
+        let tables = try E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"", etl, "transform", tiny, "--output", out, "--run-id", "base"], timeout: 60)
+        #expect(tables.status == 74, "\(tables)")
+        #expect(tables.stderr.contains("cannot write") && tables.stderr.contains("/staging/base/.tmp-"), "\(tables.stderr)")
     }
 
     // MARK: 11.10: values that crashed the extract are refused, the largest allowed ones do not crash
@@ -153,12 +168,16 @@ struct RunReliabilityTests {
         func plant() throws -> [String] {
             let paths = [out + "/raw/base/.parts/invoices/0-0.ndjson.zst", out + "/raw/base/_state.json",
                          out + "/raw/base/.parts/invoices/.tmp-0-1.ndjson.zst", out + "/raw/base/.tmp-invoices.ndjson.zst",
-                         out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst"]
+                         out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst",
+                         out + "/.warehouse-versions/interrupted/invoice_lines/document_month=2024-01/part-00000.parquet",
+                         out + "/sql/.base-duckdb.tmp/ddl.sql"]
             for path in paths {
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try Data("left by a killed process".utf8).write(to: URL(fileURLWithPath: path))
             }
-            return paths
+            try? FileManager.default.removeItem(atPath: out + "/.warehouse-link.tmp")
+            try FileManager.default.createSymbolicLink(atPath: out + "/.warehouse-link.tmp", withDestinationPath: ".warehouse-versions/interrupted")
+            return paths + [out + "/.warehouse-versions/interrupted", out + "/.warehouse-link.tmp", out + "/sql/.base-duckdb.tmp"]
         }
         let commands: [[String]] = [
             ["extract", pipeline, "--output", out, "--run-id", "base"],
@@ -171,7 +190,11 @@ struct RunReliabilityTests {
             let planted = try plant()
             let result = try E2E.etl(command, timeout: 60)
             #expect(result.status == (command[0] == "rates" ? 69 : 0), "\(command[0]): \(result)")
-            for path in planted { #expect(!FileManager.default.fileExists(atPath: path), "\(command[0]) left \(path)") }
+            for path in planted {
+                var info = stat()
+                #expect(lstat(path, &info) != 0, "\(command[0]) left \(path)")
+            }
+            #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/base.json"), "\(command[0]) removed the published version")
             #expect(!FileManager.default.fileExists(atPath: out + "/raw/base/.parts"), "\(command[0])")
         }
         #expect(FileManager.default.fileExists(atPath: out + "/raw/base/_manifest.json"))
@@ -179,10 +202,11 @@ struct RunReliabilityTests {
 
     @Test(.timeLimit(.minutes(3)))
     func aRunWithoutRunIdResumesTheNewestUnfinishedRunAndNeverLoadsARejectedOne() throws {
-        // Without the BHD rates every BHD row is rejected (exit 65); a re-run without --run-id
-        // resumes that run, transforms it again (never loading the rejected staging), and once the
-        // configuration is fixed it completes the same run.
-        let broken = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, supplementary: false), to: directory.appending("broken.yaml"))
+        // With schemas that require subscription_id on invoice lines every one-off line is rejected
+        // (exit 65); a re-run without --run-id resumes that run, transforms it again (never loading
+        // the rejected staging), and once the configuration is fixed it completes the same run.
+        let strict = try TestPipelines.strictSchemas(in: directory.path)
+        let broken = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, extra: "schemas: \(strict)"), to: directory.appending("broken.yaml"))
         let out = directory.appending("resume")
         let first = try E2E.etl(["run", broken, "--output", out], timeout: 100)
         #expect(first.status == 65, "\(first)")
@@ -279,11 +303,16 @@ struct RunReliabilityTests {
         let installed = try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst")
         let unavailable = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/missing.csv"], timeout: 60)
         #expect(unavailable.status == 69, "\(unavailable)")
+        #expect(unavailable.stderr.contains("rates source unavailable: downloading rates from \(base)/missing.csv returned HTTP 500"), "\(unavailable.stderr)")
+        #expect(!unavailable.stderr.contains("Stripe"), "a rates download is not Stripe: \(unavailable.stderr)")
         let closed = try E2E.etl(["rates", "update", good, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"], timeout: 60)
         #expect(closed.status == 69, "\(closed)")
         let refused = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv"], timeout: 60)
         #expect(refused.status == 65, "\(refused)")
-        #expect(refused.stderr.contains("refusing the rates from \(base)/newest-10.csv"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("downloaded rates refused: refusing the rates from \(base)/newest-10.csv"), "\(refused.stderr)")
         #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") == installed)
+        let forced = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv", "--force"], timeout: 60)
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") != installed, "--force installs what the checks refuse")
     }
 }

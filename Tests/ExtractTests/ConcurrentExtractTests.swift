@@ -1,6 +1,8 @@
 import Core
 @testable import Extract
 import Foundation
+import Logging
+import Synchronization
 import Testing
 import TestSupport
 import Zstd
@@ -45,7 +47,8 @@ import Zstd
 
         let faults: [FaultPlan.Fault] = [.serverError(status: 500), .rateLimited(retryAfter: "0"), .droppedMidBody, .malformedJSON,
                                          .truncatedBody, .closeWithoutResponse, .htmlErrorPage, .serverError(status: 503)]
-        let plan = FaultPlan(zip(faults, [5, 7, 11, 13, 17, 19, 23, 29]).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
+        let fixed = faults.enumerated().map { FaultPlan.Rule($1, .pathRequestNumbers([4 + 3 * $0]), pathPrefix: "/v1/invoices") }
+        let plan = FaultPlan(fixed + zip(faults, [5, 7, 11, 13, 17, 19, 23, 29]).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
         let concurrent = try Self.harness(inFlight: 8, server: .init(faultPlan: plan, latencySeconds: 0.002))
         defer { concurrent.server.stop() }
         let manifest = try concurrent.stage().run(runId: "many")
@@ -65,6 +68,27 @@ import Zstd
         for stream in FixtureStream.allCases {
             #expect(try concurrent.lines("many", stream.rawValue).sorted() == expectedLines(concurrent.server.generator, stream), "\(stream)")
         }
+    }
+
+    @Test func progressShowsRatesInFlightAnd429s() throws {
+        final class Recorder: ProgressReporter, Sendable {
+            let events = Mutex<[ProgressEvent]>([])
+            func report(_ event: ProgressEvent) { events.withLock { $0.append(event) } }
+        }
+        let harness = try Self.harness(inFlight: 4, server: .init(recordRequests: false))
+        defer { harness.server.stop() }
+        let recorder = Recorder()
+        let stage = ExtractStage(pipeline: harness.pipeline, paths: harness.paths, key: try harness.key(), apiBase: harness.server.baseURL,
+                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), progress: recorder,
+                                 now: { Date(timeIntervalSince1970: 1_748_736_000 + 3600) })
+        try stage.run(runId: "progress")
+        let details = recorder.events.withLock { $0 }.compactMap(\.detail)
+        let last = try #require(details.last)
+        for part in ["objects/s", "req/s", "in flight", "429s"] { #expect(last.contains(part), "\(last)") }
+        let finished = Set(recorder.events.withLock { $0 }.filter(\.finished).map(\.item))
+        #expect(finished == Set(PipelineDefinition.knownStreams))
+        // Connection reuse: one keep-alive connection per worker, plus the account lookup's.
+        #expect(harness.server.connectionsAccepted <= 4 + 1, "\(harness.server.connectionsAccepted) connections for \(harness.server.requestCount) requests")
     }
 
     @Test(arguments: [Optional("1"), nil])

@@ -70,7 +70,8 @@ import Zstd
         let clean = try ExtractHarness(Self.small)
         defer { clean.server.stop() }
         try clean.stage().run(runId: "clean")
-        let faulty = try ExtractHarness(Self.small, configuration: FixtureServer.Configuration(faultPlan: .every(3, fault)))
+        // First attempts only: with many requests in flight, a retry's server-wide number is anyone's.
+        let faulty = try ExtractHarness(Self.small, configuration: FixtureServer.Configuration(faultPlan: FaultPlan([FaultPlan.Rule(fault, .everyNthFirstAttempt(3))])))
         defer { faulty.server.stop() }
         let manifest = try faulty.stage().run(runId: "faulty")
         #expect(faulty.server.requests.contains { $0.fault == fault }, "the fault never fired")
@@ -159,7 +160,9 @@ import Zstd
         let moduli = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41]
         let faults = FaultPlan.Fault.allScenarios(slowSeconds: 1.5)
         // First attempts only: with many requests in flight a retry's number is anyone's.
-        let plan = FaultPlan(zip(faults, moduli).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
+        // Each kind also on a fixed request of the invoices list, so each fires whatever the scheduling.
+        let fixed = faults.enumerated().map { FaultPlan.Rule($1, .pathRequestNumbers([3 + 2 * $0]), pathPrefix: "/v1/invoices") }
+        let plan = FaultPlan(fixed + zip(faults, moduli).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
         let harness = try ExtractHarness(config, configuration: FixtureServer.Configuration(faultPlan: plan))
         defer { harness.server.stop() }
         let manifest = try harness.stage().run(runId: "acceptance")

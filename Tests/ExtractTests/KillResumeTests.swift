@@ -40,7 +40,7 @@ import Glibc
     /// Start-up, early streams, twice inside invoices (the big one), and inside events (after the
     /// earlier streams' final files were assembled, so the resume reassembles them).
     static let killPoints: [KillPoint] = [
-        .afterMilliseconds(60), .afterStateUnits(14), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStateUnits(30),
+        .afterMilliseconds(60), .afterStateUnits(12), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStateUnits(24),
         .afterStreamParts("invoices", 12),
     ]
 

@@ -70,6 +70,7 @@ import Glibc
         pipeline.stripe.maxBackoffSeconds = 0.5
         pipeline.extract.windowDays = 0
         pipeline.extract.createdFilter = false
+        pipeline.extract.expand = false
         // Small pages, so `starting_after` paging runs on every stream with more than 7 objects.
         pipeline.extract.pageLimit = 7
         pipeline.extract.streams["prices"]?.enabled = false

@@ -99,4 +99,23 @@ import Testing
         let customerFields = try #require(schemas.table("customers")).columns.map(\.name) + ["snapshot_date"]
         #expect(report["customers@1"]?["fields"] as? [String] == customerFields)
     }
+
+    @Test func keepRunsPrunesStagingOfOlderRunsButTimeTravelStillWorks() throws {
+        let fixture = try LoadFixture()
+        defer { fixture.remove() }
+        let schemas = try LoadFixture.schemas()
+        try Self.stageRuns(fixture)
+        let stage = LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(format: .delta, keepRuns: 1))
+        _ = try stage.run(runId: "run1")
+        #expect(FileManager.default.fileExists(atPath: fixture.paths.staging("run1")))
+        _ = try stage.run(runId: "run2")
+        #expect(!FileManager.default.fileExists(atPath: fixture.paths.staging("run1")))
+        #expect(FileManager.default.fileExists(atPath: fixture.paths.staging("run2")))
+        let rows = try runPython("""
+            import sys
+            from deltalake import DeltaTable
+            print(DeltaTable(sys.argv[1], version=0).to_pyarrow_table().num_rows, DeltaTable(sys.argv[1]).to_pyarrow_table().num_rows)
+            """, [fixture.root + "/delta/invoice_lines"])
+        #expect(String(decoding: rows, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "600 250")
+    }
 }

@@ -100,12 +100,14 @@ import Testing
         let started = fixture.root + "/readers-started"
         let stop = fixture.root + "/readers-stop"
         let script = """
-            import sys, os, json, threading, duckdb
+            import sys, os, json, threading, time, duckdb
             warehouse, started, stop = sys.argv[1:4]
             results, errors, lock = [], [], threading.Lock()
+            parent, deadline = os.getppid(), time.time() + 170
             def reader():
                 con = duckdb.connect()
-                while not os.path.exists(stop):
+                # Ends with the stop file, or on its own if the test died (never an orphan).
+                while not os.path.exists(stop) and os.getppid() == parent and time.time() < deadline:
                     version = os.path.realpath(warehouse)
                     try:
                         row = con.execute(f"SELECT (SELECT count(*) FROM read_parquet('{version}/invoice_lines/*/*.parquet')), (SELECT count(*) FROM read_parquet('{version}/customers/*/*.parquet'))").fetchone()

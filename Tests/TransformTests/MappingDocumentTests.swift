@@ -21,6 +21,6 @@ import Testing
             #expect(text.contains("## \(table.table)\n"))
             for column in table.columns { #expect(text.contains("| `\(column.name)` | \(column.type) |")) }
         }
-        #expect(text.contains("`lines.data[].parent.subscription_item_details.subscription \\| lines.data[].parent.invoice_item_details.subscription \\| lines.data[].subscription`"))
+        #expect(text.contains("lines.data[].parent.invoice_item_details.proration) \\| lines.data[].proration \\| false`"))
     }
 }

@@ -81,17 +81,21 @@ CREATE TABLE IF NOT EXISTS prices (
   usage_type VARCHAR,
   billing_scheme VARCHAR,
   tiers_mode VARCHAR,
+  tiers JSON,
+  transform_quantity JSON,
   currency VARCHAR NOT NULL,
   unit_amount BIGINT,
-  unit_amount_major DECIMAL(18, 3),
-  unit_amount_decimal DECIMAL(30, 12),
+  unit_amount_major DECIMAL(22, 3),
+  unit_amount_decimal DECIMAL(38, 12),
   active BOOLEAN NOT NULL,
   livemode BOOLEAN NOT NULL,
   created_at TIMESTAMPTZ NOT NULL,
   reporting_currency VARCHAR NOT NULL,
-  unit_amount_reporting DECIMAL(18, 3),
-  fx_rate DECIMAL(30, 12) NOT NULL,
-  fx_rate_date DATE NOT NULL,
+  unit_amount_reporting DECIMAL(38, 3),
+  fx_rate DECIMAL(30, 12),
+  fx_rate_date DATE,
+  fx_status VARCHAR NOT NULL,
+  fx_reason VARCHAR,
   snapshot_date DATE NOT NULL,
   PRIMARY KEY (price_id)
 );
@@ -106,6 +110,8 @@ COMMENT ON COLUMN prices.recurring_interval_count IS 'Number of interval units p
 COMMENT ON COLUMN prices.usage_type IS 'licensed (charged per quantity) or metered (charged per reported usage); null for one-time prices.';
 COMMENT ON COLUMN prices.billing_scheme IS 'per_unit or tiered.';
 COMMENT ON COLUMN prices.tiers_mode IS 'graduated or volume for tiered prices, else null.';
+COMMENT ON COLUMN prices.tiers IS 'Tiers of a tiered price ([{up_to, unit_amount, unit_amount_decimal, flat_amount, flat_amount_decimal}], ascending, the last up_to null; amounts in minor units), as Stripe returns them when expanded (the extract asks for expand[]=data.tiers); null for per-unit prices.';
+COMMENT ON COLUMN prices.transform_quantity IS 'transform_quantity ({divide_by, round}; transform_usage for legacy plans): the billed quantity is quantity / divide_by rounded up or down.';
 COMMENT ON COLUMN prices.currency IS 'Lowercase ISO 4217 currency of the price.';
 COMMENT ON COLUMN prices.unit_amount IS 'Unit amount in the currency''s minor unit (cents; yen for JPY; fils for BHD); null for tiered and sub-minor-unit prices.';
 COMMENT ON COLUMN prices.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent (0 for JPY, 2 for EUR, 3 for BHD).';
@@ -114,9 +120,11 @@ COMMENT ON COLUMN prices.active IS 'Whether the price can be used for new purcha
 COMMENT ON COLUMN prices.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN prices.created_at IS 'When the price was created (UTC).';
 COMMENT ON COLUMN prices.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
-COMMENT ON COLUMN prices.unit_amount_reporting IS 'unit_amount converted to the reporting currency at the price''s creation date, rounded half-even to the reporting currency''s exponent.';
-COMMENT ON COLUMN prices.fx_rate IS 'Reporting-currency units per one major unit of the price''s currency (ECB reference rates, cross rates through EUR; 1 for the reporting currency itself).';
-COMMENT ON COLUMN prices.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the price''s creation date.';
+COMMENT ON COLUMN prices.unit_amount_reporting IS 'unit_amount converted to the reporting currency at the price''s creation date, rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN prices.fx_rate IS 'Reporting-currency units per one major unit of the price''s currency (ECB reference rates, cross rates through EUR; 1 for the reporting currency itself). Null unless fx_status is converted.';
+COMMENT ON COLUMN prices.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the price''s creation date. Null unless fx_status is converted.';
+COMMENT ON COLUMN prices.fx_status IS 'Whether the _reporting columns hold a conversion: converted; stale_rate (the latest rate on or before the date is older than fx.max_staleness_days); no_rate (no rate for the currency on or before the date, or conversion is off). The row is kept either way; the _reporting columns, fx_rate and fx_rate_date are null unless converted, and a later run with the rate converts it.';
+COMMENT ON COLUMN prices.fx_reason IS 'Why the row is not converted and how to fix it (which currency, date and latest rate); null when converted.';
 
 -- prices_history: Every loaded snapshot of prices (one per snapshot_date): One row per price (a snapshot per run), active or archived, with its product's name. Plan-shaped objects (the legacy plans API) map to the same columns.
 -- primary key: price_id, snapshot_date, unique across all partitions
@@ -131,17 +139,21 @@ CREATE TABLE IF NOT EXISTS prices_history (
   usage_type VARCHAR,
   billing_scheme VARCHAR,
   tiers_mode VARCHAR,
+  tiers JSON,
+  transform_quantity JSON,
   currency VARCHAR NOT NULL,
   unit_amount BIGINT,
-  unit_amount_major DECIMAL(18, 3),
-  unit_amount_decimal DECIMAL(30, 12),
+  unit_amount_major DECIMAL(22, 3),
+  unit_amount_decimal DECIMAL(38, 12),
   active BOOLEAN NOT NULL,
   livemode BOOLEAN NOT NULL,
   created_at TIMESTAMPTZ NOT NULL,
   reporting_currency VARCHAR NOT NULL,
-  unit_amount_reporting DECIMAL(18, 3),
-  fx_rate DECIMAL(30, 12) NOT NULL,
-  fx_rate_date DATE NOT NULL,
+  unit_amount_reporting DECIMAL(38, 3),
+  fx_rate DECIMAL(30, 12),
+  fx_rate_date DATE,
+  fx_status VARCHAR NOT NULL,
+  fx_reason VARCHAR,
   snapshot_date DATE NOT NULL,
   PRIMARY KEY (price_id, snapshot_date)
 );
@@ -156,6 +168,8 @@ COMMENT ON COLUMN prices_history.recurring_interval_count IS 'Number of interval
 COMMENT ON COLUMN prices_history.usage_type IS 'licensed (charged per quantity) or metered (charged per reported usage); null for one-time prices.';
 COMMENT ON COLUMN prices_history.billing_scheme IS 'per_unit or tiered.';
 COMMENT ON COLUMN prices_history.tiers_mode IS 'graduated or volume for tiered prices, else null.';
+COMMENT ON COLUMN prices_history.tiers IS 'Tiers of a tiered price ([{up_to, unit_amount, unit_amount_decimal, flat_amount, flat_amount_decimal}], ascending, the last up_to null; amounts in minor units), as Stripe returns them when expanded (the extract asks for expand[]=data.tiers); null for per-unit prices.';
+COMMENT ON COLUMN prices_history.transform_quantity IS 'transform_quantity ({divide_by, round}; transform_usage for legacy plans): the billed quantity is quantity / divide_by rounded up or down.';
 COMMENT ON COLUMN prices_history.currency IS 'Lowercase ISO 4217 currency of the price.';
 COMMENT ON COLUMN prices_history.unit_amount IS 'Unit amount in the currency''s minor unit (cents; yen for JPY; fils for BHD); null for tiered and sub-minor-unit prices.';
 COMMENT ON COLUMN prices_history.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent (0 for JPY, 2 for EUR, 3 for BHD).';
@@ -164,9 +178,11 @@ COMMENT ON COLUMN prices_history.active IS 'Whether the price can be used for ne
 COMMENT ON COLUMN prices_history.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN prices_history.created_at IS 'When the price was created (UTC).';
 COMMENT ON COLUMN prices_history.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
-COMMENT ON COLUMN prices_history.unit_amount_reporting IS 'unit_amount converted to the reporting currency at the price''s creation date, rounded half-even to the reporting currency''s exponent.';
-COMMENT ON COLUMN prices_history.fx_rate IS 'Reporting-currency units per one major unit of the price''s currency (ECB reference rates, cross rates through EUR; 1 for the reporting currency itself).';
-COMMENT ON COLUMN prices_history.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the price''s creation date.';
+COMMENT ON COLUMN prices_history.unit_amount_reporting IS 'unit_amount converted to the reporting currency at the price''s creation date, rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN prices_history.fx_rate IS 'Reporting-currency units per one major unit of the price''s currency (ECB reference rates, cross rates through EUR; 1 for the reporting currency itself). Null unless fx_status is converted.';
+COMMENT ON COLUMN prices_history.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the price''s creation date. Null unless fx_status is converted.';
+COMMENT ON COLUMN prices_history.fx_status IS 'Whether the _reporting columns hold a conversion: converted; stale_rate (the latest rate on or before the date is older than fx.max_staleness_days); no_rate (no rate for the currency on or before the date, or conversion is off). The row is kept either way; the _reporting columns, fx_rate and fx_rate_date are null unless converted, and a later run with the rate converts it.';
+COMMENT ON COLUMN prices_history.fx_reason IS 'Why the row is not converted and how to fix it (which currency, date and latest rate); null when converted.';
 
 -- subscriptions: One row per subscription item (a snapshot per run): the subscription's state, the item's price and quantity, discounts, and the item's monthly recurring revenue (MRR).
 -- primary key: subscription_item_id, unique across all partitions
@@ -193,17 +209,21 @@ CREATE TABLE IF NOT EXISTS subscriptions (
   recurring_interval_count BIGINT,
   usage_type VARCHAR,
   quantity BIGINT,
+  transform_quantity JSON,
   unit_amount BIGINT,
-  unit_amount_major DECIMAL(18, 3),
-  unit_amount_decimal DECIMAL(30, 12),
+  unit_amount_major DECIMAL(22, 3),
+  unit_amount_decimal DECIMAL(38, 12),
   discounts JSON NOT NULL,
-  mrr DECIMAL(18, 6),
+  mrr DECIMAL(38, 6),
+  mrr_status VARCHAR NOT NULL,
   livemode BOOLEAN NOT NULL,
   reporting_currency VARCHAR NOT NULL,
-  unit_amount_reporting DECIMAL(18, 3),
-  mrr_reporting DECIMAL(18, 3),
-  fx_rate DECIMAL(30, 12) NOT NULL,
-  fx_rate_date DATE NOT NULL,
+  unit_amount_reporting DECIMAL(38, 3),
+  mrr_reporting DECIMAL(38, 3),
+  fx_rate DECIMAL(30, 12),
+  fx_rate_date DATE,
+  fx_status VARCHAR NOT NULL,
+  fx_reason VARCHAR,
   snapshot_date DATE NOT NULL,
   PRIMARY KEY (subscription_item_id)
 );
@@ -230,17 +250,21 @@ COMMENT ON COLUMN subscriptions.recurring_interval IS 'Billing period unit of th
 COMMENT ON COLUMN subscriptions.recurring_interval_count IS 'Interval units per billing period of the item''s price.';
 COMMENT ON COLUMN subscriptions.usage_type IS 'licensed or metered.';
 COMMENT ON COLUMN subscriptions.quantity IS 'Item quantity; null for metered items.';
+COMMENT ON COLUMN subscriptions.transform_quantity IS 'The price''s transform_quantity ({divide_by, round}; plan.transform_usage for legacy plans): the billed quantity is quantity / divide_by rounded up or down.';
 COMMENT ON COLUMN subscriptions.unit_amount IS 'The price''s unit amount in minor units; null for tiered and sub-minor-unit prices.';
 COMMENT ON COLUMN subscriptions.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent.';
 COMMENT ON COLUMN subscriptions.unit_amount_decimal IS 'The price''s unit amount in minor units with sub-minor-unit precision.';
 COMMENT ON COLUMN subscriptions.discounts IS 'Discounts on the subscription and on the item: [{discount, coupon, scope (subscription|item), duration (once|repeating|forever, null when the coupon is unknown), permanent (duration is forever), percent_off, amount_off, currency}], coupons resolved from the coupons stream.';
-COMMENT ON COLUMN subscriptions.mrr IS 'Monthly recurring revenue of the item in major units of its currency: unit amount x quantity normalised to a month (day x 365/12, week x 52/12, month / interval_count, year / 12 / interval_count), net of permanent (forever) percent-off and amount-off discounts (subscription-level amounts shared across items in proportion to their MRR), floored at 0; 0 when trialing, canceled, incomplete, incomplete_expired or metered; null when the amount cannot be known (tiered price without tiers). Exact, rounded half-even to 6 decimals.';
+COMMENT ON COLUMN subscriptions.mrr IS 'Monthly recurring revenue of the item in major units of its currency, under transform.mrr_rule (stripe, the default, or chartmogul). Amount: unit amount x quantity (divided by price.transform_quantity.divide_by and rounded up or down when set), or the price''s tiers at the quantity (from the item''s price, else the prices stream''s expanded tiers), normalised to a month (day x 365/12, week x 52/12, month / interval_count, year / 12 / interval_count), excluding tax. Counted (see mrr_status): active and past_due subscriptions; under stripe not those with pause_collection, under chartmogul those too. 0 for trialing, paused, unpaid and canceled (churned), incomplete and incomplete_expired subscriptions and metered prices. Discounts: forever coupons reduce it under both rules; repeating coupons still running at the snapshot (discount end null or later) under chartmogul only; once coupons never. Percent-off multiplies by (100 - p)/100, amount-off subtracts its amount per billing period normalised the same way, floored at 0; item-level discounts apply to the item, subscription-level ones to the counted total, shared across items in proportion to their MRR. Null when the amount cannot be known (mrr_status unknown: a tiered price without tiers, an unknown coupon, an amount-off coupon in another currency, or more than 10^32 a month). Computed as one exact fraction, rounded once, half-even, to 6 decimals.';
+COMMENT ON COLUMN subscriptions.mrr_status IS 'Why the item contributes what it does to mrr under transform.mrr_rule: counted (active or past_due; may still be 0 for quantity 0 or a 100% discount), trialing, paused (Stripe status paused, or pause_collection under the stripe rule), churned (unpaid or canceled), incomplete (incomplete or incomplete_expired), metered, or unknown (mrr null).';
 COMMENT ON COLUMN subscriptions.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN subscriptions.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
-COMMENT ON COLUMN subscriptions.unit_amount_reporting IS 'unit_amount converted to the reporting currency, rounded half-even to its exponent.';
-COMMENT ON COLUMN subscriptions.mrr_reporting IS 'mrr converted to the reporting currency at the subscription''s creation date (or the run date, per fx.mrr_date), rounded half-even to the reporting currency''s exponent.';
-COMMENT ON COLUMN subscriptions.fx_rate IS 'Reporting-currency units per one major unit of the item''s currency.';
-COMMENT ON COLUMN subscriptions.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the subscription''s creation date (or the run date, per fx.mrr_date).';
+COMMENT ON COLUMN subscriptions.unit_amount_reporting IS 'unit_amount converted to the reporting currency, rounded half-even to its exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions.mrr_reporting IS 'mrr converted to the reporting currency at the subscription''s creation date (or the run date, per fx.mrr_date), rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions.fx_rate IS 'Reporting-currency units per one major unit of the item''s currency. Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the subscription''s creation date (or the run date, per fx.mrr_date). Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions.fx_status IS 'Whether the _reporting columns hold a conversion: converted; stale_rate (the latest rate on or before the date is older than fx.max_staleness_days); no_rate (no rate for the currency on or before the date, or conversion is off). The row is kept either way; the _reporting columns, fx_rate and fx_rate_date are null unless converted, and a later run with the rate converts it.';
+COMMENT ON COLUMN subscriptions.fx_reason IS 'Why the row is not converted and how to fix it (which currency, date and latest rate); null when converted.';
 
 -- subscriptions_history: Every loaded snapshot of subscriptions (one per snapshot_date): One row per subscription item (a snapshot per run): the subscription's state, the item's price and quantity, discounts, and the item's monthly recurring revenue (MRR).
 -- primary key: subscription_item_id, snapshot_date, unique across all partitions
@@ -267,17 +291,21 @@ CREATE TABLE IF NOT EXISTS subscriptions_history (
   recurring_interval_count BIGINT,
   usage_type VARCHAR,
   quantity BIGINT,
+  transform_quantity JSON,
   unit_amount BIGINT,
-  unit_amount_major DECIMAL(18, 3),
-  unit_amount_decimal DECIMAL(30, 12),
+  unit_amount_major DECIMAL(22, 3),
+  unit_amount_decimal DECIMAL(38, 12),
   discounts JSON NOT NULL,
-  mrr DECIMAL(18, 6),
+  mrr DECIMAL(38, 6),
+  mrr_status VARCHAR NOT NULL,
   livemode BOOLEAN NOT NULL,
   reporting_currency VARCHAR NOT NULL,
-  unit_amount_reporting DECIMAL(18, 3),
-  mrr_reporting DECIMAL(18, 3),
-  fx_rate DECIMAL(30, 12) NOT NULL,
-  fx_rate_date DATE NOT NULL,
+  unit_amount_reporting DECIMAL(38, 3),
+  mrr_reporting DECIMAL(38, 3),
+  fx_rate DECIMAL(30, 12),
+  fx_rate_date DATE,
+  fx_status VARCHAR NOT NULL,
+  fx_reason VARCHAR,
   snapshot_date DATE NOT NULL,
   PRIMARY KEY (subscription_item_id, snapshot_date)
 );
@@ -304,17 +332,21 @@ COMMENT ON COLUMN subscriptions_history.recurring_interval IS 'Billing period un
 COMMENT ON COLUMN subscriptions_history.recurring_interval_count IS 'Interval units per billing period of the item''s price.';
 COMMENT ON COLUMN subscriptions_history.usage_type IS 'licensed or metered.';
 COMMENT ON COLUMN subscriptions_history.quantity IS 'Item quantity; null for metered items.';
+COMMENT ON COLUMN subscriptions_history.transform_quantity IS 'The price''s transform_quantity ({divide_by, round}; plan.transform_usage for legacy plans): the billed quantity is quantity / divide_by rounded up or down.';
 COMMENT ON COLUMN subscriptions_history.unit_amount IS 'The price''s unit amount in minor units; null for tiered and sub-minor-unit prices.';
 COMMENT ON COLUMN subscriptions_history.unit_amount_major IS 'unit_amount in major units, exact, using the currency''s real exponent.';
 COMMENT ON COLUMN subscriptions_history.unit_amount_decimal IS 'The price''s unit amount in minor units with sub-minor-unit precision.';
 COMMENT ON COLUMN subscriptions_history.discounts IS 'Discounts on the subscription and on the item: [{discount, coupon, scope (subscription|item), duration (once|repeating|forever, null when the coupon is unknown), permanent (duration is forever), percent_off, amount_off, currency}], coupons resolved from the coupons stream.';
-COMMENT ON COLUMN subscriptions_history.mrr IS 'Monthly recurring revenue of the item in major units of its currency: unit amount x quantity normalised to a month (day x 365/12, week x 52/12, month / interval_count, year / 12 / interval_count), net of permanent (forever) percent-off and amount-off discounts (subscription-level amounts shared across items in proportion to their MRR), floored at 0; 0 when trialing, canceled, incomplete, incomplete_expired or metered; null when the amount cannot be known (tiered price without tiers). Exact, rounded half-even to 6 decimals.';
+COMMENT ON COLUMN subscriptions_history.mrr IS 'Monthly recurring revenue of the item in major units of its currency, under transform.mrr_rule (stripe, the default, or chartmogul). Amount: unit amount x quantity (divided by price.transform_quantity.divide_by and rounded up or down when set), or the price''s tiers at the quantity (from the item''s price, else the prices stream''s expanded tiers), normalised to a month (day x 365/12, week x 52/12, month / interval_count, year / 12 / interval_count), excluding tax. Counted (see mrr_status): active and past_due subscriptions; under stripe not those with pause_collection, under chartmogul those too. 0 for trialing, paused, unpaid and canceled (churned), incomplete and incomplete_expired subscriptions and metered prices. Discounts: forever coupons reduce it under both rules; repeating coupons still running at the snapshot (discount end null or later) under chartmogul only; once coupons never. Percent-off multiplies by (100 - p)/100, amount-off subtracts its amount per billing period normalised the same way, floored at 0; item-level discounts apply to the item, subscription-level ones to the counted total, shared across items in proportion to their MRR. Null when the amount cannot be known (mrr_status unknown: a tiered price without tiers, an unknown coupon, an amount-off coupon in another currency, or more than 10^32 a month). Computed as one exact fraction, rounded once, half-even, to 6 decimals.';
+COMMENT ON COLUMN subscriptions_history.mrr_status IS 'Why the item contributes what it does to mrr under transform.mrr_rule: counted (active or past_due; may still be 0 for quantity 0 or a 100% discount), trialing, paused (Stripe status paused, or pause_collection under the stripe rule), churned (unpaid or canceled), incomplete (incomplete or incomplete_expired), metered, or unknown (mrr null).';
 COMMENT ON COLUMN subscriptions_history.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN subscriptions_history.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
-COMMENT ON COLUMN subscriptions_history.unit_amount_reporting IS 'unit_amount converted to the reporting currency, rounded half-even to its exponent.';
-COMMENT ON COLUMN subscriptions_history.mrr_reporting IS 'mrr converted to the reporting currency at the subscription''s creation date (or the run date, per fx.mrr_date), rounded half-even to the reporting currency''s exponent.';
-COMMENT ON COLUMN subscriptions_history.fx_rate IS 'Reporting-currency units per one major unit of the item''s currency.';
-COMMENT ON COLUMN subscriptions_history.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the subscription''s creation date (or the run date, per fx.mrr_date).';
+COMMENT ON COLUMN subscriptions_history.unit_amount_reporting IS 'unit_amount converted to the reporting currency, rounded half-even to its exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions_history.mrr_reporting IS 'mrr converted to the reporting currency at the subscription''s creation date (or the run date, per fx.mrr_date), rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions_history.fx_rate IS 'Reporting-currency units per one major unit of the item''s currency. Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions_history.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the subscription''s creation date (or the run date, per fx.mrr_date). Null unless fx_status is converted.';
+COMMENT ON COLUMN subscriptions_history.fx_status IS 'Whether the _reporting columns hold a conversion: converted; stale_rate (the latest rate on or before the date is older than fx.max_staleness_days); no_rate (no rate for the currency on or before the date, or conversion is off). The row is kept either way; the _reporting columns, fx_rate and fx_rate_date are null unless converted, and a later run with the rate converts it.';
+COMMENT ON COLUMN subscriptions_history.fx_reason IS 'Why the row is not converted and how to fix it (which currency, date and latest rate); null when converted.';
 
 -- invoice_lines: One row per invoice line (every line of every invoice, drafts included): subscription lines, prorations and one-off invoice items, each mapped on its own.
 -- primary key: line_id, unique across all partitions
@@ -337,25 +369,31 @@ CREATE TABLE IF NOT EXISTS invoice_lines (
   product_id VARCHAR,
   proration BOOLEAN NOT NULL,
   quantity BIGINT,
+  quantity_decimal DECIMAL(38, 12),
   amount BIGINT NOT NULL,
-  amount_major DECIMAL(18, 3) NOT NULL,
+  amount_major DECIMAL(22, 3) NOT NULL,
   amount_excluding_tax BIGINT NOT NULL,
-  amount_excluding_tax_major DECIMAL(18, 3) NOT NULL,
+  amount_excluding_tax_major DECIMAL(22, 3) NOT NULL,
   tax_amount BIGINT NOT NULL,
-  tax_amount_major DECIMAL(18, 3) NOT NULL,
+  tax_amount_major DECIMAL(22, 3) NOT NULL,
+  tax_amount_inclusive BIGINT NOT NULL,
+  tax_amount_exclusive BIGINT NOT NULL,
   discount_amount BIGINT NOT NULL,
-  discount_amount_major DECIMAL(18, 3) NOT NULL,
+  discount_amount_major DECIMAL(22, 3) NOT NULL,
+  pretax_credit_amount BIGINT NOT NULL,
   period_start TIMESTAMPTZ,
   period_end TIMESTAMPTZ,
   description VARCHAR,
   livemode BOOLEAN NOT NULL,
   reporting_currency VARCHAR NOT NULL,
-  amount_reporting DECIMAL(18, 3) NOT NULL,
-  amount_excluding_tax_reporting DECIMAL(18, 3) NOT NULL,
-  tax_amount_reporting DECIMAL(18, 3) NOT NULL,
-  discount_amount_reporting DECIMAL(18, 3) NOT NULL,
-  fx_rate DECIMAL(30, 12) NOT NULL,
-  fx_rate_date DATE NOT NULL,
+  amount_reporting DECIMAL(38, 3),
+  amount_excluding_tax_reporting DECIMAL(38, 3),
+  tax_amount_reporting DECIMAL(38, 3),
+  discount_amount_reporting DECIMAL(38, 3),
+  fx_rate DECIMAL(30, 12),
+  fx_rate_date DATE,
+  fx_status VARCHAR NOT NULL,
+  fx_reason VARCHAR,
   document_month VARCHAR NOT NULL,
   PRIMARY KEY (line_id)
 );
@@ -371,32 +409,38 @@ COMMENT ON COLUMN invoice_lines.document_date_source IS 'Which field document_da
 COMMENT ON COLUMN invoice_lines.invoice_created_at IS 'When the invoice was created (UTC).';
 COMMENT ON COLUMN invoice_lines.finalized_at IS 'When the invoice was finalized (UTC); null for drafts.';
 COMMENT ON COLUMN invoice_lines.line_type IS 'subscription (a line generated by a subscription item) or invoice_item (a one-off or proration invoice item).';
-COMMENT ON COLUMN invoice_lines.subscription_id IS 'The subscription this line belongs to (from the line itself, never guessed from the invoice).';
+COMMENT ON COLUMN invoice_lines.subscription_id IS 'The subscription this line belongs to (from the line itself, never guessed from the invoice): the branch of parent that parent.type names, else the pre-2025 field.';
 COMMENT ON COLUMN invoice_lines.subscription_item_id IS 'The subscription item that generated the line.';
 COMMENT ON COLUMN invoice_lines.invoice_item_id IS 'The invoice item behind the line (one-off items and prorations).';
 COMMENT ON COLUMN invoice_lines.price_id IS 'The line''s price id.';
 COMMENT ON COLUMN invoice_lines.product_id IS 'The product of the line''s price.';
-COMMENT ON COLUMN invoice_lines.proration IS 'Whether the line is a proration.';
+COMMENT ON COLUMN invoice_lines.proration IS 'Whether the line is a proration: from the branch of parent that parent.type names (2025-03-31 shape) or the line itself (older shapes); false when neither carries it.';
 COMMENT ON COLUMN invoice_lines.quantity IS 'Quantity billed.';
-COMMENT ON COLUMN invoice_lines.amount IS 'Line amount in the currency''s minor unit, before discounts (negative for credits); includes tax only when the tax is inclusive.';
+COMMENT ON COLUMN invoice_lines.quantity_decimal IS 'The line''s quantity with fractional precision (quantity_decimal, newer API versions), else quantity.';
+COMMENT ON COLUMN invoice_lines.amount IS 'Stripe''s line amount in the currency''s minor unit: before discounts and without exclusive tax, including inclusive tax (negative for credits). Invoice subtotal = sum of amount; total = sum of amount - sum of discount_amount - sum of pretax_credit_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
 COMMENT ON COLUMN invoice_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes).';
 COMMENT ON COLUMN invoice_lines.amount_excluding_tax_major IS 'amount_excluding_tax in major units.';
-COMMENT ON COLUMN invoice_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units: tax_amount_inclusive + tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.tax_amount_major IS 'tax_amount in major units.';
-COMMENT ON COLUMN invoice_lines.discount_amount IS 'Sum of the line''s discount amounts, minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount_inclusive IS 'Tax already included in amount (taxes with tax_behavior inclusive, or tax_amounts with inclusive true), minor units.';
+COMMENT ON COLUMN invoice_lines.tax_amount_exclusive IS 'Tax added on top of amount (exclusive taxes), minor units: the invoice total adds it.';
+COMMENT ON COLUMN invoice_lines.discount_amount IS 'Sum of the line''s discount amounts (discount_amounts), minor units; amount is before them.';
 COMMENT ON COLUMN invoice_lines.discount_amount_major IS 'discount_amount in major units.';
+COMMENT ON COLUMN invoice_lines.pretax_credit_amount IS 'Pre-tax credits on the line other than discounts (pretax_credit_amounts not of type discount, e.g. billing credit grants; API 2025-03-31 and later), minor units; 0 when none. Invoice total = sum of amount - sum of discount_amount - sum of pretax_credit_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN invoice_lines.period_start IS 'Start of the period the line covers (UTC).';
 COMMENT ON COLUMN invoice_lines.period_end IS 'End of the period the line covers (UTC).';
 COMMENT ON COLUMN invoice_lines.description IS 'The line''s description as shown on the invoice.';
 COMMENT ON COLUMN invoice_lines.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN invoice_lines.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
-COMMENT ON COLUMN invoice_lines.amount_reporting IS 'amount converted to the reporting currency at the document date, rounded half-even to the reporting currency''s exponent.';
-COMMENT ON COLUMN invoice_lines.amount_excluding_tax_reporting IS 'amount_excluding_tax converted to the reporting currency at the document date.';
-COMMENT ON COLUMN invoice_lines.tax_amount_reporting IS 'tax_amount converted to the reporting currency at the document date.';
-COMMENT ON COLUMN invoice_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the document date.';
-COMMENT ON COLUMN invoice_lines.fx_rate IS 'Reporting-currency units per one major unit of the invoice currency.';
-COMMENT ON COLUMN invoice_lines.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before document_date.';
+COMMENT ON COLUMN invoice_lines.amount_reporting IS 'amount converted to the reporting currency at the document date, rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN invoice_lines.amount_excluding_tax_reporting IS 'amount_excluding_tax converted to the reporting currency at the document date. Null unless fx_status is converted.';
+COMMENT ON COLUMN invoice_lines.tax_amount_reporting IS 'tax_amount converted to the reporting currency at the document date. Null unless fx_status is converted.';
+COMMENT ON COLUMN invoice_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the document date. Null unless fx_status is converted.';
+COMMENT ON COLUMN invoice_lines.fx_rate IS 'Reporting-currency units per one major unit of the invoice currency. Null unless fx_status is converted.';
+COMMENT ON COLUMN invoice_lines.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before document_date. Null unless fx_status is converted.';
+COMMENT ON COLUMN invoice_lines.fx_status IS 'Whether the _reporting columns hold a conversion: converted; stale_rate (the latest rate on or before the date is older than fx.max_staleness_days); no_rate (no rate for the currency on or before the date, or conversion is off). The row is kept either way; the _reporting columns, fx_rate and fx_rate_date are null unless converted, and a later run with the rate converts it.';
+COMMENT ON COLUMN invoice_lines.fx_reason IS 'Why the row is not converted and how to fix it (which currency, date and latest rate); null when converted.';
 
 -- credit_note_lines: One row per credit note line: what was credited against which invoice line, dated by the credit note's creation.
 -- primary key: credit_note_line_id, unique across all partitions
@@ -415,25 +459,32 @@ CREATE TABLE IF NOT EXISTS credit_note_lines (
   quantity BIGINT,
   currency VARCHAR NOT NULL,
   amount BIGINT NOT NULL,
-  amount_major DECIMAL(18, 3) NOT NULL,
+  amount_major DECIMAL(22, 3) NOT NULL,
+  amount_excluding_tax BIGINT NOT NULL,
+  amount_excluding_tax_major DECIMAL(22, 3) NOT NULL,
   discount_amount BIGINT NOT NULL,
-  discount_amount_major DECIMAL(18, 3) NOT NULL,
+  discount_amount_major DECIMAL(22, 3) NOT NULL,
   discount_amount_temporary BIGINT,
-  discount_amount_temporary_major DECIMAL(18, 3),
+  discount_amount_temporary_major DECIMAL(22, 3),
   discount_amount_permanent BIGINT,
-  discount_amount_permanent_major DECIMAL(18, 3),
+  discount_amount_permanent_major DECIMAL(22, 3),
   tax_amount BIGINT NOT NULL,
-  tax_amount_major DECIMAL(18, 3) NOT NULL,
+  tax_amount_major DECIMAL(22, 3) NOT NULL,
+  tax_amount_inclusive BIGINT NOT NULL,
+  tax_amount_exclusive BIGINT NOT NULL,
   description VARCHAR,
   livemode BOOLEAN NOT NULL,
   reporting_currency VARCHAR NOT NULL,
-  amount_reporting DECIMAL(18, 3) NOT NULL,
-  discount_amount_reporting DECIMAL(18, 3) NOT NULL,
-  discount_amount_temporary_reporting DECIMAL(18, 3),
-  discount_amount_permanent_reporting DECIMAL(18, 3),
-  tax_amount_reporting DECIMAL(18, 3) NOT NULL,
-  fx_rate DECIMAL(30, 12) NOT NULL,
-  fx_rate_date DATE NOT NULL,
+  amount_reporting DECIMAL(38, 3),
+  amount_excluding_tax_reporting DECIMAL(38, 3),
+  discount_amount_reporting DECIMAL(38, 3),
+  discount_amount_temporary_reporting DECIMAL(38, 3),
+  discount_amount_permanent_reporting DECIMAL(38, 3),
+  tax_amount_reporting DECIMAL(38, 3),
+  fx_rate DECIMAL(30, 12),
+  fx_rate_date DATE,
+  fx_status VARCHAR NOT NULL,
+  fx_reason VARCHAR,
   credit_note_month VARCHAR NOT NULL,
   PRIMARY KEY (credit_note_line_id)
 );
@@ -451,23 +502,30 @@ COMMENT ON COLUMN credit_note_lines.invoice_line_item_id IS 'The invoice line cr
 COMMENT ON COLUMN credit_note_lines.line_type IS 'invoice_line_item or custom_line_item.';
 COMMENT ON COLUMN credit_note_lines.quantity IS 'Quantity credited.';
 COMMENT ON COLUMN credit_note_lines.currency IS 'Lowercase ISO 4217 currency of the credit note.';
-COMMENT ON COLUMN credit_note_lines.amount IS 'Amount credited by the line in minor units, including exclusive tax, net of discounts.';
+COMMENT ON COLUMN credit_note_lines.amount IS 'Stripe''s line amount in minor units: the gross amount credited, before discounts and without exclusive tax (inclusive tax included). Credit note subtotal = sum of amount; total = sum of amount - sum of discount_amount + sum of tax_amount_exclusive.';
 COMMENT ON COLUMN credit_note_lines.amount_major IS 'amount in major units, exact, using the currency''s real exponent.';
-COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts).';
+COMMENT ON COLUMN credit_note_lines.amount_excluding_tax IS 'amount less inclusive tax, in minor units (Stripe''s amount_excluding_tax where present, else amount minus the inclusive taxes). Credit note subtotal_excluding_tax = sum of amount_excluding_tax.';
+COMMENT ON COLUMN credit_note_lines.amount_excluding_tax_major IS 'amount_excluding_tax in major units, exact.';
+COMMENT ON COLUMN credit_note_lines.discount_amount IS 'Discount amount of the line in minor units (the sum of discount_amounts, else discount_amount); amount is before it.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_major IS 'discount_amount in major units.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); null when any discount''s coupon is unknown to the run.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_temporary IS 'Part of discount_amount from temporary coupons (duration once or repeating); each line discount''s coupon is resolved from the discount itself as the run''s invoices carry it (expanded), never from the subscription''s current discounts; null when any discount''s coupon is unknown to the run.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_major IS 'discount_amount_temporary in major units.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_permanent IS 'Part of discount_amount from permanent coupons (duration forever); null when any discount''s coupon is unknown to the run.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_permanent IS 'Part of discount_amount from permanent coupons (duration forever), resolved like discount_amount_temporary; null when any discount''s coupon is unknown to the run.';
 COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_major IS 'discount_amount_permanent in major units.';
-COMMENT ON COLUMN credit_note_lines.tax_amount IS 'Sum of the line''s tax amounts, minor units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount IS 'Sum of the line''s tax amounts (inclusive and exclusive), minor units: tax_amount_inclusive + tax_amount_exclusive.';
 COMMENT ON COLUMN credit_note_lines.tax_amount_major IS 'tax_amount in major units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_inclusive IS 'Tax already included in amount (taxes with tax_behavior inclusive, or tax_amounts with inclusive true), minor units.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_exclusive IS 'Tax added on top of amount (exclusive taxes), minor units: the credit note total adds it.';
 COMMENT ON COLUMN credit_note_lines.description IS 'The line''s description.';
 COMMENT ON COLUMN credit_note_lines.livemode IS 'true for live-mode objects, false for test mode; always equals the pipeline''s mode.';
 COMMENT ON COLUMN credit_note_lines.reporting_currency IS 'The pipeline''s reporting currency (lowercase), which the _reporting columns are in.';
-COMMENT ON COLUMN credit_note_lines.amount_reporting IS 'amount converted to the reporting currency at the credit note''s date, rounded half-even to the reporting currency''s exponent.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the credit note''s date.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_reporting IS 'discount_amount_temporary converted to the reporting currency.';
-COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_reporting IS 'discount_amount_permanent converted to the reporting currency.';
-COMMENT ON COLUMN credit_note_lines.tax_amount_reporting IS 'tax_amount converted to the reporting currency at the credit note''s date.';
-COMMENT ON COLUMN credit_note_lines.fx_rate IS 'Reporting-currency units per one major unit of the credit note''s currency.';
-COMMENT ON COLUMN credit_note_lines.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the credit note''s date.';
+COMMENT ON COLUMN credit_note_lines.amount_reporting IS 'amount converted to the reporting currency at the credit note''s date, rounded half-even to the reporting currency''s exponent. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.amount_excluding_tax_reporting IS 'amount_excluding_tax converted to the reporting currency at the credit note date. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_reporting IS 'discount_amount converted to the reporting currency at the credit note''s date. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_temporary_reporting IS 'discount_amount_temporary converted to the reporting currency. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.discount_amount_permanent_reporting IS 'discount_amount_permanent converted to the reporting currency. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.tax_amount_reporting IS 'tax_amount converted to the reporting currency at the credit note''s date. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.fx_rate IS 'Reporting-currency units per one major unit of the credit note''s currency. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.fx_rate_date IS 'The ECB publication day of the rate used: the latest on or before the credit note''s date. Null unless fx_status is converted.';
+COMMENT ON COLUMN credit_note_lines.fx_status IS 'Whether the _reporting columns hold a conversion: converted; stale_rate (the latest rate on or before the date is older than fx.max_staleness_days); no_rate (no rate for the currency on or before the date, or conversion is off). The row is kept either way; the _reporting columns, fx_rate and fx_rate_date are null unless converted, and a later run with the rate converts it.';
+COMMENT ON COLUMN credit_note_lines.fx_reason IS 'Why the row is not converted and how to fix it (which currency, date and latest rate); null when converted.';
