@@ -44,6 +44,9 @@ import Glibc
         .afterStreamParts("invoices", 12),
     ]
 
+    /// Kill points that always find work left (start-up, early units, the first invoices parts).
+    static let requiredKills = 4
+
     @Test func killedAndResumedRunEqualsAnUninterruptedRun() throws {
         let executable = try ExecutableLocator.builtProduct("stripe-extract")
         // A little latency, so that a run lasts long enough to be killed at each point.
@@ -68,6 +71,7 @@ import Glibc
         // The killed run: SIGKILL at each point, checking it left no manifest.
         var kills = 0
         var sawState = false
+        var finishedEarly = false
         for (attempt, point) in Self.killPoints.enumerated() {
             let partsBefore = Self.publishedParts(paths.raw("resumed"))
             let process = try runner.start(runId: "resumed", attempt: attempt)
@@ -85,8 +89,12 @@ import Glibc
             }
             guard process.isRunning else {
                 // It finished before the kill point: the remaining points have nothing left to kill.
+                // The later points depend on how the ranges were split, which depends on scheduling
+                // (splits go to idle workers): the first `requiredKills` points always have work left.
                 process.waitUntilExit()
-                Issue.record("attempt \(attempt) (\(point)) ended before it could be killed (exit \(process.terminationStatus)): \(runner.log("resumed", attempt: attempt).suffix(2_000))")
+                #expect(process.terminationStatus == 0, "attempt \(attempt) (\(point)) failed: \(runner.log("resumed", attempt: attempt).suffix(2_000))")
+                #expect(attempt >= Self.requiredKills, "attempt \(attempt) (\(point)) ended before it could be killed: \(runner.log("resumed", attempt: attempt).suffix(2_000))")
+                finishedEarly = true
                 break
             }
             kill(process.processIdentifier, SIGKILL)
@@ -96,7 +104,8 @@ import Glibc
             #expect(!FileManager.default.fileExists(atPath: paths.rawManifest("resumed")), "a killed run (\(point)) left a manifest")
             if FileManager.default.fileExists(atPath: paths.rawState("resumed")) { sawState = true }
         }
-        #expect(kills == Self.killPoints.count)
+        #expect(kills >= Self.requiredKills)
+        #expect(finishedEarly || kills == Self.killPoints.count)
         #expect(sawState, "no kill left a run state behind; nothing was resumed")
         #expect(Self.publishedParts(paths.raw("resumed")) > 0, "no kill happened after a unit was complete")
 
