@@ -391,6 +391,11 @@ public struct TransformStage {
                         rowKeys.append(contentsOf: evaluator.rowKeys)
                         written.append((i, key, evaluator.documentHash, rowKeys.count))
                     }
+                    // Between documents: the evaluator's buffer stays small (one copy lives in the batch).
+                    if evaluator.out.count >= 1 << 16 {
+                        out.appendBytes(evaluator.out.bytes)
+                        evaluator.out.removeAll()
+                    }
                 }
             }
             out.appendBytes(evaluator.out.bytes)
