@@ -30,7 +30,7 @@ extension AccountGenerator {
         for (n, line) in invoice.lines.enumerated() where line.amount > 0 && lines.count < wanted {
             let full = lines.isEmpty || index == Special.manyLineCreditNote
             let amount = full ? line.amount : line.amount / 2
-            let share = { (value: Int64) in line.amount == 0 ? 0 : Self.roundDiv(value * amount, line.amount) }
+            let share = { (value: Int64) in Self.share(value, amount, of: line.amount) }
             lines.append((n, amount, share(line.discount), share(line.tax), share(line.taxable)))
         }
         if index % 7 == 3 || lines.isEmpty {

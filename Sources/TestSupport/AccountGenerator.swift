@@ -192,11 +192,17 @@ public struct AccountGenerator: Sendable {
     }
 
     /// Rounds `numerator / denominator` half away from zero.
-    static func roundDiv(_ numerator: Int64, _ denominator: Int64) -> Int64 {
+    static func roundDiv<T: BinaryInteger>(_ numerator: T, _ denominator: T) -> T {
         let q = numerator / denominator
         let r = numerator % denominator
-        if 2 * abs(r) >= abs(denominator) { return q + (numerator < 0 ? -1 : 1) }
+        if 2 * r.magnitude >= denominator.magnitude { return q + (numerator < 0 ? -1 : 1) }
         return q
+    }
+
+    /// `value * part / whole` rounded half away from zero, through 128 bits: large zero-decimal
+    /// amounts (20,000 seats of KRW) overflow the 64-bit product. The result fits: |part| <= |whole|.
+    static func share(_ value: Int64, _ part: Int64, of whole: Int64) -> Int64 {
+        whole == 0 ? 0 : Int64(roundDiv(Int128(value) * Int128(part), Int128(whole)))
     }
 
     // MARK: Shared fragments
