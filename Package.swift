@@ -1,13 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// One set of compiler settings shared by every target.
-let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v5),
-    .enableUpcomingFeature("ExistentialAny"),
-]
-
-/// Modules already moved to the Swift 6 language mode: the compiler checks their concurrency.
+/// Every target is in the Swift 6 language mode: the compiler checks their concurrency.
 let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -55,7 +49,7 @@ let package = Package(
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swiftSettings),
+        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
         .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
         .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swift6Settings),
 

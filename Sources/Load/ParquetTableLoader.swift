@@ -48,15 +48,11 @@ struct ParquetTableLoader {
         while !current.isEmpty {
             let batch = current
             var next: [StagingBlock] = []
-            let outputs = try runInParallel(batch.count + 1) { index -> BlockOutput? in
-                if index == 0 {
-                    next = try blockReader.readBlocks(parsers)
-                    return nil
-                }
-                return try decode(batch[index - 1], codec: codec, sourceIndex: sourceIndex, stagingFile: stagingFile)
+            let outputs = try WorkerPool.map(batch.count, workers: ParquetTableLoader.workerCount,
+                                             alongside: { next = try blockReader.readBlocks(parsers) }) { [self, sourceIndex] index in
+                try decode(batch[index], codec: codec, sourceIndex: sourceIndex, stagingFile: stagingFile)
             }
             for output in outputs {
-                guard let output else { continue }
                 for part in output.partitions {
                     let spill = spillFile(for: part.value, in: &spills, scratchDirectory: scratchDirectory)
                     spill.append(PartitionSpill.Chunk(compressed: part.records, rawSize: part.rawSize), rows: part.count)
@@ -80,8 +76,8 @@ struct ParquetTableLoader {
 
         // Pass 2: one file per partition, partitions spread over the cores.
         let values = spills.keys.sorted()
-        let jobs = values.map { (value: $0, spill: spills[$0]!) }
-        let results = try runInParallel(jobs.count) { index in
+        let jobs = values.map { (value: $0, spill: spills[$0]!.sealed()) }
+        let results = try WorkerPool.map(jobs.count, workers: ParquetTableLoader.workerCount) { [self] index in
             try writePartition(value: jobs[index].value, spill: jobs[index].spill, codec: codec,
                                stagingFile: stagingFile, tableDirectory: tableDirectory)
         }
@@ -92,6 +88,8 @@ struct ParquetTableLoader {
     private func decode(_ block: StagingBlock, codec: TypedRowCodec, sourceIndex: Int?, stagingFile: String) throws -> BlockOutput {
         var decoder = StagingRowDecoder(table: loader.table, file: stagingFile)
         var output = BlockOutput()
+        // Each partition's length-prefixed records while the block is decoded (compressed below).
+        var buffers: [RecordBuffer] = []
         var lastKey: [UInt8] = []
         var lastPart = -1
         var lineNumber = block.firstLineNumber
@@ -122,7 +120,8 @@ struct ParquetTableLoader {
                 } else {
                     part = output.index(of: sourceIndex == nil ? loader.snapshotDate : TableLoader.nullPartition)
                 }
-                let records = output.partitions[part].buffer
+                if part == buffers.count { buffers.append(RecordBuffer()) }
+                let records = buffers[part]
                 let mark = records.count
                 records.append(UInt32(0))
                 try codec.encode(&decoder, into: records)
@@ -133,7 +132,7 @@ struct ParquetTableLoader {
         let compressor: ZstdCompressor
         do { compressor = try ZstdCompressor(level: 1) } catch { throw LoadError(.io, "cannot start zstd", cause: error) }
         for index in output.partitions.indices {
-            let raw = output.partitions[index].buffer
+            let raw = buffers[index]
             output.partitions[index].rawSize = raw.count
             // A copy of exactly the compressed size: the compressor's array keeps the raw size's capacity.
             var compressed: [UInt8] = []
@@ -154,7 +153,7 @@ struct ParquetTableLoader {
         return spill
     }
 
-    private func writePartition(value: String, spill: PartitionSpill, codec: TypedRowCodec, stagingFile: String, tableDirectory: String) throws -> TableLoader.Partition {
+    private func writePartition(value: String, spill: PartitionSpill.Sealed, codec: TypedRowCodec, stagingFile: String, tableDirectory: String) throws -> TableLoader.Partition {
         let relative = loader.partitionPath(value)
         let path = tableDirectory + "/" + relative
         try AtomicFile.createParentDirectory(of: path)
@@ -190,9 +189,7 @@ struct StagingBlock {
 struct BlockOutput {
     struct Part {
         var value: String
-        /// Length-prefixed records while the block is decoded...
-        var buffer = RecordBuffer()
-        /// ...then zstd-compressed.
+        /// Length-prefixed records, zstd-compressed.
         var records: [UInt8] = []
         var rawSize = 0
         var count = 0
@@ -206,8 +203,8 @@ struct BlockOutput {
     }
 }
 
-/// Cuts the staging file into blocks of about `blockBytes` of whole lines.
-final class StagingBlockReader: @unchecked Sendable {
+/// Cuts the staging file into blocks of about `blockBytes` of whole lines (on the loading thread).
+final class StagingBlockReader {
     static let blockBytes = 2 << 20
     private let loader: TableLoader
     private let reader: ZstdLineReader
@@ -233,54 +230,4 @@ final class StagingBlockReader: @unchecked Sendable {
         }
         return blocks
     }
-}
-
-/// Runs `body(0..<count)` on up to `ParquetTableLoader.workerCount` threads; results in index order.
-/// An error stops the jobs not yet started; the error of the lowest failing index is rethrown.
-func runInParallel<T>(_ count: Int, _ body: @escaping (Int) throws -> T) throws -> [T] {
-    let workers = min(ParquetTableLoader.workerCount, count)
-    if workers <= 1 { return try (0..<count).map(body) }
-    let state = ParallelState<T>(count)
-    let bodyBox = UncheckedBox(body)
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while true {
-            state.lock.lock()
-            let index = state.next
-            state.next += 1
-            let stop = state.error != nil || index >= count
-            state.lock.unlock()
-            if stop { return }
-            do {
-                let result = try bodyBox.value(index)
-                state.lock.lock()
-                state.results[index] = result
-                state.lock.unlock()
-            } catch {
-                state.lock.lock()
-                // Jobs start in index order, so the lowest failing index is the same on every run.
-                if state.error == nil || index < state.errorIndex {
-                    state.error = error
-                    state.errorIndex = index
-                }
-                state.lock.unlock()
-            }
-        }
-    }
-    if let error = state.error { throw error }
-    return state.results.map { $0! }
-}
-
-/// The shared cursor, results and first error of `runInParallel`, guarded by `lock`.
-private final class ParallelState<T>: @unchecked Sendable {
-    let lock = NSLock()
-    var next = 0
-    var results: [T?]
-    var error: (any Error)?
-    var errorIndex = Int.max
-    init(_ count: Int) { results = Array(repeating: nil, count: count) }
-}
-
-private struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,7 @@ import Glibc
 ///     try server.start()
 ///     defer { server.stop() }
 ///     // point the extract at server.baseURL with server.configuration.apiKey
-public final class FixtureServer: @unchecked Sendable {
+public final class FixtureServer: Sendable {
     public struct Configuration: Sendable {
         /// The only key accepted (`Authorization: Bearer <apiKey>`).
         public var apiKey: String
@@ -91,25 +92,30 @@ public final class FixtureServer: @unchecked Sendable {
     private let router: FixtureRouter
     /// Answers GETs instead of the generated account's router (an `EvolvingAccount`).
     private let responder: (@Sendable (String) -> FixtureResponse)?
-    private let lock = NSLock()
-    private var listenFD: Int32 = -1
-    private var connections: Set<Int32> = []
-    private var activeConnections = 0
-    private var log: [RequestRecord] = []
-    private var requestCounter = 0
-    private var attemptsByTarget: [String: Int] = [:]
-    private var countsByPath: [String: Int] = [:]
-    private var accepted = 0
-    private var limitedCount = 0
-    private var tokens: Double = 0
-    private var tokensAt: Double = 0
-    private var inFlight = 0
-    private var peakInFlight = 0
-    private var faultPlan: FaultPlan
-    private var running = false
+    /// Everything the accept and connection threads share.
+    private struct State {
+        var listenFD: Int32 = -1
+        var connections: Set<Int32> = []
+        var activeConnections = 0
+        var log: [RequestRecord] = []
+        var requestCounter = 0
+        var attemptsByTarget: [String: Int] = [:]
+        var countsByPath: [String: Int] = [:]
+        var accepted = 0
+        var limitedCount = 0
+        var tokens: Double = 0
+        var tokensAt: Double = 0
+        var inFlight = 0
+        var peakInFlight = 0
+        var faultPlan: FaultPlan
+        var running = false
+        var port: UInt16 = 0
+    }
+
+    private let state: Mutex<State>
     private let acceptFinished = DispatchSemaphore(value: 0)
     /// The bound port (valid after `start()`).
-    public private(set) var port: UInt16 = 0
+    public var port: UInt16 { state.withLock { $0.port } }
 
     public init(generator: AccountGenerator = AccountGenerator(), configuration: Configuration = Configuration(),
                 responder: (@Sendable (String) -> FixtureResponse)? = nil) {
@@ -117,8 +123,7 @@ public final class FixtureServer: @unchecked Sendable {
         self.responder = responder
         self.configuration = configuration
         router = FixtureRouter(generator: generator, pretty: configuration.pretty)
-        faultPlan = configuration.faultPlan
-        tokens = configuration.rateLimit?.burst ?? 0
+        state = Mutex(State(tokens: configuration.rateLimit?.burst ?? 0, faultPlan: configuration.faultPlan))
     }
 
     deinit { stop() }
@@ -136,13 +141,15 @@ public final class FixtureServer: @unchecked Sendable {
     // MARK: Control
 
     public func start() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !running else { return }
-        let (fd, boundPort) = try LoopbackSocket.bind(listening: 128, reuseAddress: true)
-        port = boundPort
-        listenFD = fd
-        running = true
+        let fd: Int32? = try state.withLock { state in
+            guard !state.running else { return nil }
+            let (fd, boundPort) = try LoopbackSocket.bind(listening: 128, reuseAddress: true)
+            state.port = boundPort
+            state.listenFD = fd
+            state.running = true
+            return fd
+        }
+        guard let fd else { return }
         let thread = Thread { [self] in acceptLoop(fd) }
         thread.name = "fixture-server-accept"
         thread.start()
@@ -150,66 +157,61 @@ public final class FixtureServer: @unchecked Sendable {
 
     /// Stops accepting, closes every connection and waits for the connection threads to finish.
     public func stop() {
-        lock.lock()
-        guard running else { lock.unlock(); return }
-        running = false
-        let fd = listenFD
-        listenFD = -1
-        let open = connections
-        lock.unlock()
+        let stopped: (fd: Int32, open: Set<Int32>)? = state.withLock { state in
+            guard state.running else { return nil }
+            state.running = false
+            defer { state.listenFD = -1 }
+            return (state.listenFD, state.connections)
+        }
+        guard let (fd, open) = stopped else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         acceptFinished.wait()
         close(fd)
         for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
         // Connection threads close their own sockets; wait (bounded) until they have.
         for _ in 0..<500 {
-            lock.lock()
-            let remaining = activeConnections
-            lock.unlock()
-            if remaining == 0 { break }
+            if state.withLock({ $0.activeConnections }) == 0 { break }
             usleep(10_000)
         }
     }
 
-    public var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+    public var isRunning: Bool { state.withLock { $0.running } }
 
     /// Replaces the fault plan (attempt counters keep counting).
     public func setFaultPlan(_ plan: FaultPlan) {
-        lock.lock()
-        faultPlan = plan
-        lock.unlock()
+        state.withLock { $0.faultPlan = plan }
     }
 
     // MARK: Request log
 
     /// Every request so far, in arrival order.
-    public var requests: [RequestRecord] { lock.lock(); defer { lock.unlock() }; return log }
+    public var requests: [RequestRecord] { state.withLock { $0.log } }
 
     /// Requests received so far (also when `recordRequests` is off).
-    public var requestCount: Int { lock.lock(); defer { lock.unlock() }; return requestCounter }
+    public var requestCount: Int { state.withLock { $0.requestCounter } }
 
     /// Requests received so far per path (without query), e.g. "/v1/invoices".
-    public var requestsByPath: [String: Int] { lock.lock(); defer { lock.unlock() }; return countsByPath }
+    public var requestsByPath: [String: Int] { state.withLock { $0.countsByPath } }
 
     /// Connections accepted so far (a client that reuses its connections opens few).
-    public var connectionsAccepted: Int { lock.lock(); defer { lock.unlock() }; return accepted }
+    public var connectionsAccepted: Int { state.withLock { $0.accepted } }
 
     /// Requests answered 429 by the rate limit so far.
-    public var rateLimitedCount: Int { lock.lock(); defer { lock.unlock() }; return limitedCount }
+    public var rateLimitedCount: Int { state.withLock { $0.limitedCount } }
 
     /// The most requests being handled at once so far.
-    public var peakConcurrentRequests: Int { lock.lock(); defer { lock.unlock() }; return peakInFlight }
+    public var peakConcurrentRequests: Int { state.withLock { $0.peakInFlight } }
 
     /// Clears the log, the request counters and the per-target attempt counters.
     public func resetLog() {
-        lock.lock()
-        log.removeAll()
-        requestCounter = 0
-        attemptsByTarget.removeAll()
-        countsByPath.removeAll()
-        limitedCount = 0
-        peakInFlight = 0
-        lock.unlock()
+        state.withLock { state in
+            state.log.removeAll()
+            state.requestCounter = 0
+            state.attemptsByTarget.removeAll()
+            state.countsByPath.removeAll()
+            state.limitedCount = 0
+            state.peakInFlight = 0
+        }
     }
 
     private static func wallClock() -> Double {
@@ -218,13 +220,13 @@ public final class FixtureServer: @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Takes one token from the account's bucket; false when the limit is exceeded. Call locked.
-    private func takeToken(now: Double) -> Bool {
+    /// Takes one token from the account's bucket; false when the limit is exceeded.
+    private func takeToken(_ state: inout State, now: Double) -> Bool {
         guard let limit = configuration.rateLimit else { return true }
-        tokens = min(limit.burst, tokens + (now - tokensAt) * limit.requestsPerSecond)
-        tokensAt = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
+        state.tokens = min(limit.burst, state.tokens + (now - state.tokensAt) * limit.requestsPerSecond)
+        state.tokensAt = now
+        guard state.tokens >= 1 else { return false }
+        state.tokens -= 1
         return true
     }
 
@@ -238,16 +240,17 @@ public final class FixtureServer: @unchecked Sendable {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
-            lock.lock()
+            let running = state.withLock { state in
+                guard state.running else { return false }
+                state.connections.insert(fd)
+                state.activeConnections += 1
+                state.accepted += 1
+                return true
+            }
             guard running else {
-                lock.unlock()
                 close(fd)
                 return
             }
-            connections.insert(fd)
-            activeConnections += 1
-            accepted += 1
-            lock.unlock()
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let thread = Thread { [self] in serve(fd) }
@@ -276,13 +279,9 @@ public final class FixtureServer: @unchecked Sendable {
     private func serve(_ fd: Int32) {
         var buffer: [UInt8] = []
         defer {
-            lock.lock()
-            connections.remove(fd)
-            lock.unlock()
+            state.withLock { _ = $0.connections.remove(fd) }
             close(fd)
-            lock.lock()
-            activeConnections -= 1
-            lock.unlock()
+            state.withLock { $0.activeConnections -= 1 }
         }
         while let request = readRequest(fd, &buffer) {
             if case .close = handle(request, fd) { return }
@@ -394,24 +393,19 @@ public final class FixtureServer: @unchecked Sendable {
         let keepAlive = request.version == "HTTP/1.0" ? connectionHeader == "keep-alive" : connectionHeader != "close"
 
         let receivedAt = Self.wallClock()
-        lock.lock()
-        requestCounter += 1
-        let number = requestCounter
-        let attempt = (attemptsByTarget[request.target] ?? 0) + 1
-        attemptsByTarget[request.target] = attempt
-        let pathNumber = (countsByPath[path] ?? 0) + 1
-        countsByPath[path] = pathNumber
-        let plan = faultPlan
-        let limited = !takeToken(now: receivedAt)
-        if limited { limitedCount += 1 }
-        inFlight += 1
-        peakInFlight = max(peakInFlight, inFlight)
-        lock.unlock()
-        defer {
-            lock.lock()
-            inFlight -= 1
-            lock.unlock()
+        let (number, attempt, pathNumber, plan, limited) = state.withLock { state in
+            state.requestCounter += 1
+            let attempt = (state.attemptsByTarget[request.target] ?? 0) + 1
+            state.attemptsByTarget[request.target] = attempt
+            let pathNumber = (state.countsByPath[path] ?? 0) + 1
+            state.countsByPath[path] = pathNumber
+            let limited = !takeToken(&state, now: receivedAt)
+            if limited { state.limitedCount += 1 }
+            state.inFlight += 1
+            state.peakInFlight = max(state.peakInFlight, state.inFlight)
+            return (state.requestCounter, attempt, pathNumber, state.faultPlan, limited)
         }
+        defer { state.withLock { $0.inFlight -= 1 } }
 
         var response: FixtureResponse
         var fault: FaultPlan.Fault?
@@ -450,9 +444,7 @@ public final class FixtureServer: @unchecked Sendable {
             let record = RequestRecord(
                 number: number, method: request.method, target: request.target, path: path, headers: request.headers,
                 status: statusSent, fault: limited ? nil : fault, attempt: attempt, receivedAt: receivedAt, rateLimited: limited)
-            lock.lock()
-            log.append(record)
-            lock.unlock()
+            state.withLock { $0.log.append(record) }
         }
 
         var disposition: Disposition = keepAlive ? .keepOpen : .close

@@ -1,7 +1,10 @@
 import Core
 
 /// A growable byte buffer for building staging rows without per-value allocations.
-struct ByteBuffer {
+///
+/// `~Copyable`: the buffer owns its storage, so a copy cannot alias it (and `grow` cannot free
+/// storage another copy still uses); the storage is freed when the owner goes.
+struct ByteBuffer: ~Copyable {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private(set) var capacity: Int
@@ -11,8 +14,16 @@ struct ByteBuffer {
         base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
     }
 
-    /// Frees the storage; the buffer must not be used afterwards.
-    func deallocate() { base.deallocate() }
+    /// A buffer without storage, to move an owned buffer into a local and back:
+    /// `var local = ByteBuffer.empty(); swap(&local, &owner.buffer)`.
+    static func empty() -> ByteBuffer { ByteBuffer(unallocated: ()) }
+
+    private init(unallocated: Void) {
+        capacity = 0
+        base = UnsafeMutablePointer(bitPattern: 1)!
+    }
+
+    deinit { if capacity > 0 { base.deallocate() } }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
@@ -22,11 +33,11 @@ struct ByteBuffer {
     }
 
     private mutating func grow(_ needed: Int) {
-        var newCapacity = capacity * 2
+        var newCapacity = max(64, capacity * 2)
         while newCapacity < needed { newCapacity *= 2 }
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         bigger.update(from: base, count: count)
-        base.deallocate()
+        if capacity > 0 { base.deallocate() }
         base = bigger
         capacity = newCapacity
     }
@@ -182,5 +193,13 @@ struct ByteBuffer {
                 i -= 1
             }
         }
+    }
+}
+
+extension [UInt8] {
+    /// Appends `bytes` with one copy (`append(contentsOf:)` on a raw buffer goes byte by byte).
+    @inline(__always)
+    mutating func appendBytes(_ bytes: UnsafeRawBufferPointer) {
+        append(contentsOf: UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count))
     }
 }

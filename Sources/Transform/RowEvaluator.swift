@@ -225,8 +225,6 @@ final class RowEvaluator {
         keyOffsets.deallocate()
         textBytes.deallocate()
         textOffsets.deallocate()
-        scratch.deallocate()
-        out.deallocate()
     }
 
     // MARK: Objects
@@ -831,9 +829,10 @@ final class RowEvaluator {
     // MARK: Encoding
 
     private func encodeRow() throws {
-        // A local copy of the buffer (a pointer and two counts) avoids an exclusivity check per append.
-        var buffer = out
-        defer { out = buffer }
+        // The buffer moved to a local (a pointer and two counts) avoids an exclusivity check per append.
+        var buffer = ByteBuffer.empty()
+        swap(&buffer, &out)
+        defer { swap(&buffer, &out) }
         let start = buffer.count
         do {
             for i in 0..<columnCount {

@@ -11,7 +11,8 @@ import JSON
 final class SinglePassExtractor {
     struct Unusual: Error {}
 
-    private struct Trie {
+    /// `~Copyable`: it owns its arrays and frees them when the extractor goes.
+    private struct Trie: ~Copyable {
         let keys: UnsafeMutablePointer<UInt8>
         let edges: UnsafeMutablePointer<FieldTrie.Edge>
         let starts: UnsafeMutablePointer<Int>
@@ -41,7 +42,7 @@ final class SinglePassExtractor {
             }
         }
 
-        func deallocate() {
+        deinit {
             keys.deallocate()
             edges.deallocate()
             starts.deallocate()
@@ -68,8 +69,6 @@ final class SinglePassExtractor {
     }
 
     deinit {
-        object.deallocate()
-        unit.deallocate()
         unitRows.deallocate()
     }
 
@@ -95,7 +94,7 @@ final class SinglePassExtractor {
 
     /// Walks the object at `start` ('{') through `trie` node `node`; returns the index after its '}'.
     private func walk(_ document: JSONDocument, _ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int,
-                      _ trie: Trie, _ node: Int, _ slots: UnsafeMutablePointer<JSONValue?>, isUnit: Bool) throws -> Int {
+                      _ trie: borrowing Trie, _ node: Int, _ slots: UnsafeMutablePointer<JSONValue?>, isUnit: Bool) throws -> Int {
         let first = trie.starts[node]
         let last = first &+ trie.counts[node]
         let lengthMask = trie.lengths[node]
