@@ -7,7 +7,11 @@ import Testing
 /// Stripe's own published example objects (../shared/stripe-openapi/fixtures3.json, API 2026-07-29
 /// shape) map without a reject, and our fixtures written in that shape map field by field.
 @Suite struct StripeExamplesTests {
-    static let fixturesPath = "/work/shared/stripe-openapi/fixtures3.json"
+    /// `shared/` lies beside the checkout (CI lays a copy there too): found from this file's path.
+    static let fixturesPath: String = {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/stripe-openapi/fixtures3.json").path
+    }()
 
     /// The example objects as raw streams (the subscription item example becomes a second subscription).
     static func streams() throws -> [String: [String]]? {
