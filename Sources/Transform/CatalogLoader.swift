@@ -86,7 +86,7 @@ enum CatalogLoader {
         }
     }
 
-    /// A coupon object's fields.
+    /// A coupon object's fields (a coupons-stream line, or a coupon expanded inline in a discount).
     static func coupon(_ document: JSONDocument, _ object: JSONValue) throws -> TransformCatalog.Coupon? {
         guard let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return nil }
         let duration = try document.member(object, "duration").flatMap { try document.string($0) }

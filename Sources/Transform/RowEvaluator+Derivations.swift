@@ -201,16 +201,6 @@ extension RowEvaluator {
 
     // MARK: Discounts
 
-    /// A coupon given inline (an expanded coupon object).
-    func coupon(fromObject object: JSONValue) throws -> TransformCatalog.Coupon? {
-        guard let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return nil }
-        let duration = try document.member(object, "duration").flatMap { try document.string($0) }
-        let percent = try document.member(object, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
-        let amount = try document.member(object, "amount_off").flatMap { try document.int64($0) }
-        let currency = try document.member(object, "currency").flatMap { try document.string($0) }
-        return TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
-    }
-
     /// (discount id, coupon, end, whether the end is known) of a discount given as an id or as an object.
     private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?, Int64?, Bool) {
         if element.kind == .string {
@@ -226,7 +216,7 @@ extension RowEvaluator {
         }
         var coupon: TransformCatalog.Coupon?
         if let c = couponValue {
-            if c.kind == .object { coupon = try self.coupon(fromObject: c) }
+            if c.kind == .object { coupon = try CatalogLoader.coupon(document, c) }
             else if c.kind == .string, let couponId = try document.string(c) { coupon = catalog.coupons[couponId] }
         }
         if coupon == nil, let id { coupon = catalog.discountCoupons[id] }
