@@ -152,6 +152,15 @@ struct ExitCodeTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/warehouse/_runs/rejects.json"), "nothing is loaded after a failed transform")
         let rejects = (try? String(contentsOfFile: out + "/staging/rejects/rejects.ndjson", encoding: .utf8)) ?? ""
         #expect(rejects.contains("missing required field"), "each rejected row has its reason")
+
+        // The transform publishes no table and no manifest above the ratio: a stand-alone load (of the
+        // newest staging run, or by id) finds an incomplete run and publishes nothing.
+        for arguments in [["load", small, "--output", out], ["load", small, "--output", out, "--run-id", "rejects"]] {
+            let load = try E2E.etl(arguments, timeout: 60)
+            #expect(load.status == 74, "\(load)")
+            #expect(load.stderr.contains("staging/rejects/_manifest.json is missing"), "\(load.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out + "/warehouse"), "nothing is published from a run that failed its reject check")
     }
 
     @Test(.timeLimit(.minutes(2)))
