@@ -37,6 +37,19 @@ public struct PipelineState: Codable, Sendable, Equatable {
 
     public func save(_ paths: RunPaths) throws { try ManifestCoding.write(self, to: Self.path(paths)) }
 
+    /// Why objects extracted for `base` cannot stand beside objects this pipeline extracts, if they cannot.
+    static func incompatibility(of base: RawManifest, with pipeline: PipelineDefinition) -> String? {
+        if base.stripeApiVersion != pipeline.stripe.apiVersion {
+            return "was extracted at API version \(base.stripeApiVersion), this pipeline pins \(pipeline.stripe.apiVersion)"
+        }
+        if base.livemode != pipeline.livemode {
+            return "holds \(base.livemode ? "live" : "test")-mode data, this pipeline is in \(pipeline.livemode ? "live" : "test") mode"
+        }
+        let missing = pipeline.enabledStreams.filter { base.streams[$0] == nil }.sorted()
+        if !missing.isEmpty { return "has no \(missing.joined(separator: ", ")) stream (enabled since)" }
+        return nil
+    }
+
     /// The next run's kind.
     public enum Decision: Sendable, Equatable {
         case full(reason: String, loud: Bool)
@@ -44,11 +57,12 @@ public struct PipelineState: Codable, Sendable, Equatable {
     }
 
     /// Full on the first run, on request, when events are not extracted, when the base run's raw
-    /// files are gone, when the cursor is older than the events retention (Stripe keeps events 30
-    /// days: changes may have been lost, so this one is loud) and every `full_refresh_days`;
-    /// incremental otherwise.
+    /// files are gone or were extracted differently (another API version, livemode, or without a
+    /// stream this run extracts), when the cursor is older than the events retention (Stripe keeps
+    /// events 30 days: changes may have been lost, so this one is loud) and every
+    /// `full_refresh_days`; incremental otherwise. `base` reads a run's raw manifest (nil: none).
     public static func decide(_ state: PipelineState?, pipeline: PipelineDefinition, fullRefresh: Bool, now: Int64,
-                              baseExists: (String) -> Bool) -> Decision {
+                              base: (String) -> RawManifest?) -> Decision {
         guard let state else { return .full(reason: "first run", loud: false) }
         if fullRefresh { return .full(reason: "--full-refresh requested", loud: false) }
         guard pipeline.enabledStreams.contains("events") else {
@@ -65,8 +79,11 @@ public struct PipelineState: Codable, Sendable, Equatable {
         if state.lastFullRefreshAt <= now - Int64(pipeline.extract.fullRefreshDays) * 86_400 {
             return .full(reason: "periodic full refresh (extract.full_refresh_days = \(pipeline.extract.fullRefreshDays); the last was \(state.lastFullRun))", loud: false)
         }
-        guard baseExists(state.baseRun) else {
+        guard let baseManifest = base(state.baseRun) else {
             return .full(reason: "the base run \(state.baseRun) has no complete raw files any more", loud: true)
+        }
+        if let difference = incompatibility(of: baseManifest, with: pipeline) {
+            return .full(reason: "the base run \(state.baseRun) \(difference): its objects cannot be merged with this run's", loud: true)
         }
         return .incremental(baseRun: state.baseRun, cursor: state.eventsCursor, eventsAtCursor: state.eventsAtCursor)
     }

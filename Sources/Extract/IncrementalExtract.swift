@@ -84,6 +84,9 @@ public struct IncrementalExtract: Sendable {
     func run(runId: String, base: Base, startedAt: String, accountId: String?, specs: [StreamSpec]) throws -> RawManifest {
         let directory = paths.raw(runId)
         let baseManifest = try RawManifest.read(paths: paths, runId: base.runId)
+        if let accountId, let baseAccount = baseManifest.accountId, accountId != baseAccount {
+            throw ExtractError(.configuration, "the key belongs to Stripe account \(accountId), but the base run \(base.runId) under \(paths.root) holds account \(baseAccount): use another output root per account, or run with --full-refresh to replace it")
+        }
         let client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger)
         let nowUnix = Int64(now().timeIntervalSince1970)
         let newest = nowUnix - Int64(pipeline.extract.eventsLagSeconds)

@@ -65,7 +65,8 @@ public struct PipelineRunner {
         if FileManager.default.fileExists(atPath: paths.rawManifest(runId)) { return .full(reason: "extract already complete") }
         let state = try PipelineState.load(paths)
         let decision = PipelineState.decide(state, pipeline: context.pipeline, fullRefresh: fullRefresh, now: now) { base in
-            base != runId && FileManager.default.fileExists(atPath: paths.rawManifest(base))
+            guard base != runId, FileManager.default.fileExists(atPath: paths.rawManifest(base)) else { return nil }
+            return try? RawManifest.read(paths: paths, runId: base)
         }
         switch decision {
         case .full(let reason, let loud):

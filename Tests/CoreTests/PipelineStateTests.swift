@@ -15,8 +15,34 @@ struct PipelineStateTests {
         PipelineState(baseRun: "base", eventsCursor: Self.now - cursorAge, eventsAtCursor: ["evt_1"], lastFullRun: "full", lastFullRefreshAt: Self.now - fullAge)
     }
 
-    func decide(_ state: PipelineState?, _ pipeline: PipelineDefinition, fullRefresh: Bool = false, baseExists: Bool = true) -> PipelineState.Decision {
-        PipelineState.decide(state, pipeline: pipeline, fullRefresh: fullRefresh, now: Self.now) { _ in baseExists }
+    /// The raw manifest of a base run extracted by `pipeline` (every enabled stream), as changed by `change`.
+    func baseManifest(_ pipeline: PipelineDefinition, _ change: (inout RawManifest) -> Void = { _ in }) -> RawManifest {
+        let stream = RawManifest.Stream(file: FileEntry(file: "s.ndjson.zst", bytes: 1, sha256: "x"), objects: 1, requests: 1, uncompressedBytes: 1, windows: 1)
+        var manifest = RawManifest(runId: "base", pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion, accountId: "acct_1",
+                                   livemode: pipeline.livemode, startedAt: "", finishedAt: "", apiBase: "",
+                                   streams: Dictionary(uniqueKeysWithValues: pipeline.enabledStreams.map { ($0, stream) }))
+        change(&manifest)
+        return manifest
+    }
+
+    func decide(_ state: PipelineState?, _ pipeline: PipelineDefinition, fullRefresh: Bool = false, baseExists: Bool = true,
+                base change: (inout RawManifest) -> Void = { _ in }) -> PipelineState.Decision {
+        let manifest = baseExists ? baseManifest(pipeline, change) : nil
+        return PipelineState.decide(state, pipeline: pipeline, fullRefresh: fullRefresh, now: Self.now) { _ in manifest }
+    }
+
+    /// A base extracted at another API version, in the other mode, or without a stream enabled since
+    /// cannot take this run's changes: a loud full refresh, not a merge of two shapes or a failing night.
+    @Test func fullWhenTheBaseWasExtractedDifferently() throws {
+        let p = try pipeline()
+        let recent = state(cursorAge: Self.day, fullAge: Self.day)
+        for (what, change) in [("API version", { (m: inout RawManifest) in m.stripeApiVersion = "2019-12-03" }),
+                               ("livemode", { (m: inout RawManifest) in m.livemode.toggle() }),
+                               ("stream", { (m: inout RawManifest) in m.streams["credit_notes"] = nil })] as [(String, (inout RawManifest) -> Void)] {
+            guard case .full(let reason, true) = decide(recent, p, base: change) else { Issue.record("\(what): not a loud full refresh"); continue }
+            #expect(reason.contains("base run base"), "\(what): \(reason)")
+        }
+        #expect(decide(recent, p) == .incremental(baseRun: "base", cursor: Self.now - Self.day, eventsAtCursor: ["evt_1"]))
     }
 
     @Test func incrementalBetweenFullRefreshes() throws {
