@@ -91,8 +91,9 @@ public enum WarehouseSQL {
 
     // MARK: BigQuery
 
-    /// BigQuery (bq and gsutil): uploads the run's table directories under `$BUCKET/<run_id>/`
-    /// (a fresh prefix per run: nothing is overwritten), then `bq load --replace` per table, with
+    /// BigQuery (bq and gsutil): uploads the version's table directories under `$BUCKET/<version>/`
+    /// (a fresh prefix per published version, whose files never change: a run re-published as
+    /// `<run>~2` does not find the first upload's files under its prefix, which `*` would load too), then `bq load --replace` per table, with
     /// the JSON schema beside the script, Hive partition keys typed, and decimals kept exact
     /// (`--decimal_target_types=NUMERIC,BIGNUMERIC`). History tables are partitioned by snapshot
     /// date; a load replaces just the run's partition (`table$YYYYMMDD`). Each `bq load` is atomic.
@@ -100,7 +101,7 @@ public enum WarehouseSQL {
         try requireParquet(run, dialect: .bigquery)
         var script = "#!/bin/sh\n" + header(run, dialect: .bigquery, usage: "BUCKET=gs://bucket/prefix DATASET=project:dataset sh load.sh", comment: "#")
         script += "set -eu\n: \"${BUCKET:?set BUCKET=gs://bucket/prefix}\"\n: \"${DATASET:?set DATASET=project:dataset}\"\ncd \"$(dirname \"$0\")\"\n"
-        let prefix = "$BUCKET/\(run.runId)"
+        let prefix = "$BUCKET/\(run.version)"
         for target in targets where !target.isHistory {
             script += "gsutil -m cp -r \(shellQuote(run.versionPath + "/" + target.schema.table)) \"\(prefix)/\"\n"
         }
@@ -130,7 +131,7 @@ public enum WarehouseSQL {
     public static func snowflake(_ run: PublishedRun, targets: [WarehouseDDL.Target]) throws -> String {
         try requireParquet(run, dialect: .snowflake)
         var sql = header(run, dialect: .snowflake, usage: "snowsql -f load.sql")
-        let stageRoot = "@\(snowflakeStage)/\(run.runId)"
+        let stageRoot = "@\(snowflakeStage)/\(run.version)"  // per version: a re-published run never meets its first upload
         for target in targets where !target.isHistory {
             for part in run.manifest.tables[target.schema.table]?.partitions ?? [] {
                 let directory = (part.file.file as NSString).deletingLastPathComponent

@@ -67,6 +67,28 @@ import Testing
         #expect(script.hasSuffix("COMMIT;\n"))
     }
 
+    /// A run published again (version `<run>~2`) uploads under its version, so the files of its first
+    /// upload (which may hold partitions it no longer has) are never loaded with it.
+    @Test func aRepublishedRunUploadsUnderItsVersion() throws {
+        let fixture = try LoadFixture()
+        defer { fixture.remove() }
+        let schemas = try LoadFixture.schemas()
+        let rows = ["invoice_lines": 12, "credit_note_lines": 0, "customers": 2, "prices": 1, "subscriptions": 1]
+        for run in ["20250601T020000Z", "20250602T020000Z"] {
+            try fixture.writeStagingRun(run, rows: rows)
+            _ = try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: run, now: 0)
+        }
+        _ = try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: "20250601T020000Z", now: 0)
+        let writer = LoadScriptWriter(paths: fixture.paths, schemas: schemas)
+        let bigquery = try writer.write(dialect: .bigquery, runId: nil)
+        let snowflake = try writer.write(dialect: .snowflake, runId: nil)
+        #expect(bigquery.run.version == "20250601T020000Z~2")
+        let bq = try String(contentsOfFile: bigquery.load, encoding: .utf8)
+        #expect(bq.contains("\"$BUCKET/20250601T020000Z~2/\"") && !bq.contains("\"$BUCKET/20250601T020000Z/"), "\(bq)")
+        let sf = try String(contentsOfFile: snowflake.load, encoding: .utf8)
+        #expect(sf.contains("@\(WarehouseSQL.snowflakeStage)/20250601T020000Z~2/") && !sf.contains("@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/"))
+    }
+
     @Test func bigQueryKeepsDecimalsExactAndReplaces() throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
