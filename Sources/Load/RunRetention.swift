@@ -29,8 +29,7 @@ struct RunRetention {
         var keep = Set(order.prefix(max(1, keepRuns)))
         keep.insert(currentRun)
         keep.formUnion(history.map(\.runId))
-        // The base of the next incremental run (`_pipeline_state.json`), whatever was published since.
-        if let base = (try? PipelineState.load(paths))??.baseRun { keep.insert(base) }
+        keep.formUnion(incrementalBase)
         return remove(order, keeping: keep)
     }
 
@@ -48,7 +47,13 @@ struct RunRetention {
         let order = dated.sorted { ($0.time, $0.run) > ($1.time, $1.run) }.map(\.run)
         var keep = Set(order.prefix(max(1, keepRuns)))
         keep.insert(current)
+        keep.formUnion(incrementalBase)
         return remove(order, keeping: keep)
+    }
+
+    /// The base of the next incremental run (`_pipeline_state.json`), whatever was published since.
+    private var incrementalBase: [String] {
+        [(try? PipelineState.load(paths))??.baseRun].compactMap { $0 }
     }
 
     private func remove(_ order: [String], keeping keep: Set<String>) -> [String] {

@@ -118,4 +118,19 @@ import Testing
             """, [fixture.root + "/delta/invoice_lines"])
         #expect(String(decoding: rows, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "600 250")
     }
+
+    /// The base of the next incremental run (the pipeline state's) survives `keep_runs`, as in the plain layout.
+    @Test func keepRunsKeepsTheIncrementalBase() throws {
+        let fixture = try LoadFixture()
+        defer { fixture.remove() }
+        let schemas = try LoadFixture.schemas()
+        try Self.stageRuns(fixture)
+        try AtomicFile.createDirectory(fixture.paths.raw("run1"))
+        try PipelineState(baseRun: "run1", eventsCursor: 0, eventsAtCursor: [], lastFullRun: "run1", lastFullRefreshAt: 0).save(fixture.paths)
+        let stage = LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(format: .delta, keepRuns: 1))
+        _ = try stage.run(runId: "run1")
+        _ = try stage.run(runId: "run2")
+        #expect(FileManager.default.fileExists(atPath: fixture.paths.staging("run1")))
+        #expect(FileManager.default.fileExists(atPath: fixture.paths.raw("run1")))
+    }
 }
