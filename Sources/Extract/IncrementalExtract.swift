@@ -238,7 +238,8 @@ public struct IncrementalExtract: Sendable {
     }
 
     private func retrieve(_ spec: StreamSpec, id: String, client: StripeClient) throws -> Change {
-        let path = spec.path + "/" + id
+        // Ids of products and coupons are chosen by the account: a path segment, percent-encoded.
+        let path = spec.path + "/" + StripeClient.encode(id)
         // The list's expansions (`data.discounts`) name the object's own fields on a retrieval.
         let expand: [(String, String)] = pipeline.extract.expand
             ? Array(Set(spec.passes.joined().filter { $0.0 == "expand[]" }.map { String($0.1.hasPrefix("data.") ? $0.1.dropFirst(5) : $0.1[...]) })).sorted().map { ("expand[]", $0) }

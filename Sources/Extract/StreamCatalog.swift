@@ -9,7 +9,7 @@ public struct StreamSpec: Sendable {
         /// Query parameter that names the parent instead of the path (subscription_items).
         public let parentParameter: String?
 
-        public func path(parentId: String) -> String { pathTemplate.replacingOccurrences(of: "{id}", with: parentId) }
+        public func path(parentId: String) -> String { pathTemplate.replacingOccurrences(of: "{id}", with: StripeClient.encode(parentId)) }
         public func query(parentId: String) -> [(String, String)] { parentParameter.map { [($0, parentId)] } ?? [] }
     }
 

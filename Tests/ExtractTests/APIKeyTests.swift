@@ -32,3 +32,14 @@ import Testing
         #expect(key.scrub("x rk_test_fromtheenvironment y sk_live_abc*****1234 z") == "x [key] y [key] z")
     }
 }
+
+/// Ids in a URL path are one percent-encoded segment: coupon and product ids are chosen by the
+/// account, and a `/`, `?`, `#`, `%` or space in one must not change which resource is read.
+struct PathSegmentTests {
+    @Test func idsArePercentEncodedPathSegments() throws {
+        #expect(StripeClient.encode("SUMMER sale/25%?#") == "SUMMER%20sale%2F25%25%3F%23")
+        #expect(StripeClient.encode("in_1AbC-x.y~z") == "in_1AbC-x.y~z")
+        let lines = try #require(StreamSpec.all.first { $0.name == "invoices" }?.child)
+        #expect(lines.path(parentId: "in_a/b") == "/v1/invoices/in_a%2Fb/lines")
+    }
+}
