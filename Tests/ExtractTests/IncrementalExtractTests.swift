@@ -84,3 +84,38 @@ struct IncrementalExtractTests {
         }
     }
 }
+
+/// A key of another Stripe account than the base run's: refused before anything is merged.
+struct IncrementalAccountTests {
+    @Test func aBaseRunOfAnotherAccountIsRefused() throws {
+        var config = AccountConfig(seed: 6, customers: 5, invoices: 5, events: 5, years: 1)
+        config.endTime = Int64(Date().timeIntervalSince1970) - 2 * 86_400
+        let server = try FixtureServer.started(config)
+        defer { server.stop() }
+        let directory = try TemporaryDirectory(prefix: "incremental-account")
+        var pipeline = PipelineDefinition(name: "test", path: "test.yaml", mode: .test)
+        pipeline.stripe.apiBase = server.baseURL
+        pipeline.stripe.requestsPerSecond = 10_000
+        pipeline.extract.eventsLagSeconds = 0
+        let paths = RunPaths(root: directory.path)
+        let key = try APIKey(server.configuration.apiKey, pipelineMode: .test, source: "test")
+        func stage() -> ExtractStage {
+            ExtractStage(pipeline: pipeline, paths: paths, key: key, apiBase: server.baseURL,
+                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+        let full = try stage().run(runId: "a", mode: .full(reason: "test"))
+        let ours = try #require(full.accountId)
+        var other = try RawManifest.read(paths: paths, runId: "a")
+        other.accountId = "acct_someone_else"
+        try ManifestCoding.write(other, to: paths.rawManifest("a"))
+        let sync = try #require(full.sync)
+        do {
+            _ = try stage().run(runId: "b", mode: .incremental(.init(runId: "a", cursor: sync.eventsCursor, eventsAtCursor: [])))
+            Issue.record("an incremental run merged account \(ours) into a base of acct_someone_else")
+        } catch let error as ExtractError {
+            #expect(error.code == .configuration, "\(error)")
+            #expect(error.message.contains(ours) && error.message.contains("acct_someone_else"), "\(error.message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: paths.rawManifest("b")))
+    }
+}
