@@ -88,7 +88,9 @@ public struct PipelineRunner {
         let full = sync.mode == "full"
         let state = PipelineState(baseRun: runId, eventsCursor: sync.eventsCursor, eventsAtCursor: sync.eventsAtCursor,
                                   lastFullRun: full ? runId : previous?.lastFullRun ?? runId,
-                                  lastFullRefreshAt: full ? now : previous?.lastFullRefreshAt ?? now)
+                                  // When the full run read the account (its events cursor: the extract's start less
+                                  // the lag), not when it was published: a re-published old run keeps its age.
+                                  lastFullRefreshAt: full ? min(sync.eventsCursor, now) : previous?.lastFullRefreshAt ?? now)
         try state.save(context.paths)
     }
 }
