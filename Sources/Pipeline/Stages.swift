@@ -44,12 +44,15 @@ extension Stages {
     }
 
     /// Fails with `dataRejected` when a table of a staging run rejected more than
-    /// `transform.max_reject_ratio` of its rows (such a run is never loaded).
+    /// `transform.max_reject_ratio` of its rows (such a run is never loaded). Identical duplicates
+    /// lose nothing (their kept copy is in the output) and do not count, as in the transform's own check.
     public static func checkRejectRatio(_ context: StageContext, runId: String, _ manifest: StagingManifest) throws {
         for (name, table) in manifest.tables.sorted(by: { $0.key < $1.key }) where table.rowsIn > 0 {
-            let ratio = Double(table.rowsRejected) / Double(table.rowsIn)
+            let duplicates = manifest.quality["rejects.\(name).duplicate"].flatMap { Int($0) } ?? 0
+            let lost = table.rowsRejected - duplicates
+            let ratio = Double(lost) / Double(table.rowsIn)
             if ratio > context.pipeline.transform.maxRejectRatio {
-                throw StageFailure(.dataRejected, "transform \(runId): table \(name) rejected \(table.rowsRejected) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason")
+                throw StageFailure(.dataRejected, "transform \(runId): table \(name) rejected \(lost) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason")
             }
         }
     }
