@@ -79,7 +79,11 @@ func duckdbQuery(_ queries: [String]) throws -> [[[String?]]] {
 }
 
 func runPython(_ script: String, _ arguments: [String]) throws -> Data {
-    let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: 300)
+    // Ends with os._exit once the script has run to its end: deltalake's native threads can abort the
+    // interpreter's own shutdown ("terminate called without an active exception", exit 6) after every
+    // result was printed. An exception in the script still exits non-zero before this line.
+    let ending = "\nimport os as _os, sys as _sys\n_sys.stdout.flush()\n_sys.stderr.flush()\n_os._exit(0)\n"
+    let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script + ending] + arguments, timeout: 300)
     guard result.status == 0 else { throw PythonFailure(status: result.status, stderr: result.stderr) }
     return Data(result.stdout.utf8)
 }
