@@ -310,15 +310,8 @@ public struct IncrementalExtract: Sendable {
         }
         inserts.sort { $0.key < $1.key }
         var seenInBase = Set<String>()
-        var objects = 0
-        var bytes = 0
         var next = 0
-        try writeAtomically(output) { writer in
-            func emit(_ line: [UInt8]) throws {
-                try writer.write(line + [10])
-                objects += 1
-                bytes += line.count + 1
-            }
+        let written = try writeLines(output) { emit in
             let reader = try ZstdLineReader(path: basePath)
             while let line = try reader.nextLine() {
                 if line.isEmpty { continue }
@@ -342,7 +335,7 @@ public struct IncrementalExtract: Sendable {
         for insert in inserts {
             if seenInBase.contains(insert.key.id) { counts.updated += 1 } else { counts.created += 1 }
         }
-        return (objects, bytes)
+        return written
     }
 
     /// The new events (newest first) followed by the base's, each once, none older than Stripe keeps.
@@ -350,14 +343,7 @@ public struct IncrementalExtract: Sendable {
         let sorted = new.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
         let ids = Set(sorted.map(\.id))
         let spec = StreamSpec.named("events")!
-        var objects = 0
-        var bytes = 0
-        try writeAtomically(output) { writer in
-            func emit(_ line: [UInt8]) throws {
-                try writer.write(line + [10])
-                objects += 1
-                bytes += line.count + 1
-            }
+        return try writeLines(output) { emit in
             var pending = sorted[...]
             let reader = try ZstdLineReader(path: basePath)
             while let line = try reader.nextLine() {
@@ -371,6 +357,19 @@ public struct IncrementalExtract: Sendable {
                 try emit(Array(line))
             }
             for event in pending where event.created >= oldest { try emit(event.line) }
+        }
+    }
+
+    /// Writes `path` atomically, one NDJSON line per `emit`, and returns the lines and bytes written.
+    private func writeLines(_ path: String, _ body: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws -> (objects: Int, bytes: Int) {
+        var objects = 0
+        var bytes = 0
+        try writeAtomically(path) { writer in
+            try body { line in
+                try writer.write(line + [10])
+                objects += 1
+                bytes += line.count + 1
+            }
         }
         return (objects, bytes)
     }

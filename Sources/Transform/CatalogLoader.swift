@@ -44,15 +44,10 @@ enum CatalogLoader {
     /// Remembers the tiers of every tiered price of the prices stream (expanded by the extract). Lines
     /// it cannot use are skipped, not rejected: the prices table maps (and rejects) the same lines.
     static func loadPriceTiers(path: String, into catalog: TransformCatalog) throws {
-        let reader = try ZstdLineReader(path: path)
-        let needle = Array(#""tiers":["#.utf8)
-        while let line = try reader.nextLine() {
-            guard line.count > needle.count, contains(line, needle) else { continue }
-            let document = JSONDocument(line)
-            guard let root = try? document.root(validating: true), root.kind == .object,
-                  let id = try? document.member(root, "id").flatMap({ try document.string($0) }),
+        try forEachObject(in: path, containing: #""tiers":["#) { document, root in
+            guard let id = try? document.member(root, "id").flatMap({ try document.string($0) }),
                   let tiersValue = try? document.member(root, "tiers"), tiersValue.kind == .array,
-                  let tiers = try? MRRCalculator.tiers(document, tiersValue), !tiers.isEmpty else { continue }
+                  let tiers = try? MRRCalculator.tiers(document, tiersValue), !tiers.isEmpty else { return }
             let volume = (try? document.member(root, "tiers_mode")).flatMap { $0 }.map { document.equals($0, "volume") } ?? false
             catalog.priceTiers[id] = (tiers, volume)
         }
@@ -63,13 +58,8 @@ enum CatalogLoader {
     /// discounts are (a repeating discount that ended is gone from the subscription). Lines it cannot
     /// use are skipped, not rejected: the invoice_lines table maps (and rejects) the same lines.
     static func loadInvoiceDiscounts(path: String, into catalog: TransformCatalog) throws {
-        let reader = try ZstdLineReader(path: path)
-        let needle = Array(#""discounts":[{"#.utf8)
-        while let line = try reader.nextLine() {
-            guard line.count > needle.count, contains(line, needle) else { continue }
-            let document = JSONDocument(line)
-            guard let root = try? document.root(validating: true), root.kind == .object,
-                  let list = try? document.member(root, "discounts"), list.kind == .array else { continue }
+        try forEachObject(in: path, containing: #""discounts":[{"#) { document, root in
+            guard let list = try? document.member(root, "discounts"), list.kind == .array else { return }
             try? document.forEachElement(list) { element in
                 guard element.kind == .object, let id = try document.member(element, "id").flatMap({ try document.string($0) }) else { return }
                 var couponValue = try document.member(element, "coupon")
@@ -83,6 +73,21 @@ enum CatalogLoader {
                     catalog.discountCoupons[id] = coupon
                 }
             }
+        }
+    }
+
+    /// Calls `body` with each line of `path` that contains `needle` and parses as a JSON object; other
+    /// lines are skipped (the stream's own table maps and rejects them). The needle spares parsing
+    /// the lines that cannot matter.
+    private static func forEachObject(in path: String, containing needle: String,
+                                      _ body: (JSONDocument, JSONValue) throws -> Void) throws {
+        let reader = try ZstdLineReader(path: path)
+        let needle = Array(needle.utf8)
+        while let line = try reader.nextLine() {
+            guard line.count > needle.count, contains(line, needle) else { continue }
+            let document = JSONDocument(line)
+            guard let root = try? document.root(validating: true), root.kind == .object else { continue }
+            try body(document, root)
         }
     }
 
