@@ -195,6 +195,8 @@ struct IncrementalNightsTests {
                 #expect(requests >= floor - 1, "night \(night): \(requests) requests, below the floor \(floor): changes were missed")
                 let deleted = sync.streams.values.reduce(0) { $0 + $1.deleted }
                 #expect(deleted == changes.deleted.values.reduce(0) { $0 + $1.count })
+                // The summary says which fact partitions the night rewrote and which it carried over.
+                #expect(result.stdout.contains(" rewritten, ") && result.stdout.contains(" carried over"), "night \(night) summary: \(result.stdout)")
                 print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
             }
             try expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
