@@ -36,21 +36,23 @@ let package = Package(
         .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
+        // The one error shape (code, message, cause) every module's error type is an instance of.
+        .target(name: "ModuleErrors", swiftSettings: swift6Settings),
         .target(name: "JSON", swiftSettings: swift6Settings),
         .target(name: "Parquet", swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            dependencies: ["ModuleErrors", "Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
             swiftSettings: swift6Settings
         ),
         .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
-        .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Extract", dependencies: ["ModuleErrors", "Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Transform", dependencies: ["ModuleErrors", "Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Load", dependencies: ["ModuleErrors", "Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
         .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swift6Settings),
 
         // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
