@@ -31,15 +31,15 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
         // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swift6Settings),
-        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swift6Settings),
-        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swift6Settings),
+        .target(name: "Zlib", dependencies: ["ModuleErrors", "CZlib"], swiftSettings: swift6Settings),
+        .target(name: "Curl", dependencies: ["ModuleErrors", "CCurl"], swiftSettings: swift6Settings),
+        .target(name: "Zstd", dependencies: ["ModuleErrors", "CZstd"], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
         // The one error shape (code, message, cause) every module's error type is an instance of.
         .target(name: "ModuleErrors", swiftSettings: swift6Settings),
-        .target(name: "JSON", swiftSettings: swift6Settings),
-        .target(name: "Parquet", swiftSettings: swift6Settings),
+        .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Parquet", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
@@ -47,7 +47,7 @@ let package = Package(
             dependencies: ["ModuleErrors", "Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
             swiftSettings: swift6Settings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        .target(name: "Rates", dependencies: ["ModuleErrors", "Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["ModuleErrors", "Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
