@@ -5,7 +5,7 @@ import Foundation
 import JSON
 import Load
 import Transform
-import TestSupport
+import StripeSimulator
 import Zstd
 
 /// `stripe-bench`: prints throughput and peak memory figures. A benchmark, not a test.

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Pipeline
+import StripeSimulator
 import Testing
 import TestSupport
 
