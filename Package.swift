@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
 
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),

@@ -4,7 +4,6 @@ import Extract
 import Foundation
 import JSON
 import Load
-import Transform
 import TestSupport
 import Zstd
 
@@ -14,7 +13,7 @@ struct StripeBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-bench",
         abstract: "Benchmarks: each prints rows or objects per second, bytes and peak RSS.",
-        subcommands: [ExtractBench.self, IncrementalBench.self, GenerateRaw.self, TransformLoadBench.self, ConversionBench.self, ParquetBench.self, JSONBench.self]
+        subcommands: [ExtractBench.self, IncrementalBench.self, GenerateRaw.self, TransformLoadBench.self, ParquetBench.self, JSONBench.self]
     )
 }
 
@@ -179,38 +178,6 @@ struct TransformLoadBench: ParsableCommand {
                      Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path))))
         print(String(format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines, rows))
         print("  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2")
-    }
-}
-
-/// Transform throughput with currency conversion on and off, alternating, on the same raw run.
-struct ConversionBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "conversion", abstract: "Transform rows/s with conversion on vs off (issue: within 10%).")
-
-    @Option var output = "output/bench"
-    @Option var runId = "bench-raw"
-    @Option var rounds = 9
-    @Option var supplementary = "pipelines/demo-supplementary-rates.csv"
-
-    func run() throws {
-        var pipeline = PipelineDefinition(name: "bench", path: "bench", mode: .test)
-        pipeline.output = output
-        pipeline.transform.maxRejectRatio = 1
-        pipeline.fx.supplementary = supplementary
-        let schemas = try SchemaSet.load(directory: "schemas")
-        // Alternating rounds, median of each: single runs on 2 shared cores vary by +-15%.
-        var rates: [Bool: [Double]] = [:]
-        for _ in 0..<rounds {
-            for convert in [true, false] {
-                let figures = try TransformBenchmark.run(outputRoot: output, runId: runId, pipeline: pipeline, schemas: schemas, convert: convert)
-                rates[convert, default: []].append(figures.invoiceRowsPerSecond)
-            }
-        }
-        func median(_ values: [Double]) -> Double { let v = values.sorted(); return v.isEmpty ? 0 : v[v.count / 2] }
-        let on = median(rates[true] ?? []), off = median(rates[false] ?? [])
-        let spread = { (v: [Double]) in String(format: "%.0f-%.0f", v.min() ?? 0, v.max() ?? 0) }
-        print(String(format: "conversion on:  median %.0f invoice lines/s over %d rounds (range %@)", on, rounds, spread(rates[true] ?? [])))
-        print(String(format: "conversion off: median %.0f invoice lines/s over %d rounds (range %@)", off, rounds, spread(rates[false] ?? [])))
-        print(String(format: "conversion on is %.1f%% slower (median vs median)", (1 - on / off) * 100))
     }
 }
 
