@@ -1,31 +1,30 @@
+import Benchmark
 import Core
+import Rates
 
-/// Times conversions for the transform benchmark (not a test: it asserts nothing).
-public enum RatesBenchmark {
-    public struct Result: Sendable {
-        public let conversions: Int
-        public let seconds: Double
-        public var conversionsPerSecond: Double { seconds > 0 ? Double(conversions) / seconds : 0 }
-        /// Sum of all unrounded amounts, so the work cannot be optimised away (and runs can be compared).
-        public let checksum: ExactDecimal
-    }
+/// Currency conversions through one `RatesConverter` over the shipped ECB history, the lookups
+/// the transform makes per converted row: a thousand conversions per iteration, cycling over six
+/// currencies and walking days backwards from the last ECB day over ten years (cache hits and
+/// binary searches both happen). The figures are per conversion.
+let benchmarks: @Sendable () -> Void = {
+    let configuration = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal], warmupIterations: 3, scalingFactor: .kilo,
+        maxDuration: .seconds(3))
 
-    /// Converts `count` amounts through one `RatesConverter`, cycling over `currencies` and walking days
-    /// backwards from the table's last ECB day over `spanDays` (so both cache hits and binary searches happen).
-    public static func run(table: RatesTable, count: Int, currencies: [String] = ["usd", "gbp", "jpy", "chf", "sek", "aud"],
-                           reporting: String = "EUR", spanDays: Int = 3650) throws -> Result {
+    Benchmark("Rates convert (cached converter)", configuration: configuration) { benchmark, table in
         let converter = RatesConverter(table: table)
+        let currencies = ["usd", "gbp", "jpy", "chf", "sek", "aud"]
         var sum = ExactDecimal(units: 0, scale: Conversion.unroundedScale)
-        let start = ContinuousClock.now
         var day = table.ecbLastDay
-        for i in 0..<count {
-            let currency = currencies[i % currencies.count]
-            if i % currencies.count == 0 { day = table.ecbLastDay - (i / currencies.count) % max(spanDays, 1) }
-            let conversion = try converter.convert(minorUnits: Int64(1000 + i % 100_000), currency: currency, on: day, to: reporting)
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            if i % currencies.count == 0 { day = table.ecbLastDay - (i / currencies.count) % 3650 }
+            let conversion = try converter.convert(minorUnits: Int64(1000 + i), currency: currencies[i % currencies.count], on: day, to: "EUR")
             sum.units &+= conversion.unrounded.units
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Result(conversions: count, seconds: seconds, checksum: sum)
+        benchmark.stopMeasurement()
+        blackHole(sum)
+    } setup: {
+        try RatesTable(ecbPath: RatesStore.shippedSnapshotPath())
     }
 }
