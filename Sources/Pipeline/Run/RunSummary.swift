@@ -13,7 +13,6 @@ public struct RunSummary {
         public var rows: Int
         public var rejected: Int
         public var partitions: Int
-        public var files: Int
     }
 
     public var runId: String
@@ -68,7 +67,7 @@ public struct RunSummary {
             let staged = staging.tables[schema.table]
             let loaded = warehouse.tables[schema.table]
             return Table(name: schema.table, rows: staged?.rowsOut ?? 0, rejected: staged?.rowsRejected ?? 0,
-                         partitions: loaded?.partitions.count ?? 0, files: loaded?.partitions.count ?? 0)
+                         partitions: loaded?.partitions.count ?? 0)
         }
         reportingCurrency = staging.reportingCurrency
         quality = staging.quality

@@ -3,8 +3,9 @@ import Core
 import Transform
 
 extension Stages {
-    /// Transform: raw run -> staging run; fails with `dataRejected` when a table's reject ratio is
-    /// above the pipeline's `transform.max_reject_ratio`.
+    /// Transform: raw run -> staging run. The stage itself refuses a table whose reject ratio is above
+    /// the pipeline's `transform.max_reject_ratio` (`TransformError.tooManyRejects`, exit 65) before it
+    /// publishes anything.
     public static func transform(_ context: StageContext, runId: String, refreshRates: Bool = false) throws -> TransformReport {
         var options = TransformStage.Options()
         options.refreshRates = refreshRates
@@ -12,14 +13,13 @@ extension Stages {
         let stage = TransformStage(pipeline: context.pipeline, paths: context.paths, schemas: context.schemas, options: options) { event in
             progress.report(ProgressEvent(stage: "transform", item: event.table, count: event.rowsOut, finished: true))
         }
-        let report = try stage.run(runId: runId)
-        try checkRejectRatio(context, runId: runId, report.manifest)
-        return report
+        return try stage.run(runId: runId)
     }
 
-    /// Fails with `dataRejected` when a table of a staging run rejected more than
-    /// `transform.max_reject_ratio` of its rows (such a run is never loaded). Identical duplicates
-    /// lose nothing (their kept copy is in the output) and do not count, as in the transform's own check.
+    /// Fails with `dataRejected` when a table of a finished staging run rejected more than
+    /// `transform.max_reject_ratio` of its rows (such a run is never loaded): a resumed run checks the
+    /// run it would keep against today's setting. Identical duplicates lose nothing (their kept copy
+    /// is in the output) and do not count, as in the transform's own check.
     public static func checkRejectRatio(_ context: StageContext, runId: String, _ manifest: StagingManifest) throws {
         for (name, table) in manifest.tables.sorted(by: { $0.key < $1.key }) where table.rowsIn > 0 {
             let duplicates = manifest.quality["rejects.\(name).duplicate"].flatMap { Int($0) } ?? 0
