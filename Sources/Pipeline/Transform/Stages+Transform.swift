@@ -1,32 +1,6 @@
 import Foundation
 import Core
-import Extract
-import Load
 import Transform
-import Logging
-
-/// The stage runners the commands call; each reads only the previous stage's files.
-public enum Stages {
-    /// Extract: the key from the environment or key file, the API base from the flag, the pipeline, or
-    /// the in-process demo server when the pipeline has a `demo:` section.
-    public static func extract(_ context: StageContext, runId: String, apiBase: String? = nil,
-                               mode: ExtractStage.Mode = .full(reason: "requested"),
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RawManifest {
-        let complete = FileManager.default.fileExists(atPath: context.paths.rawManifest(runId))
-        if context.pipeline.demo != nil && apiBase == nil && !complete {
-            let demo = try DemoServer.start(context.pipeline, logger: context.logger)
-            defer { demo.stop() }
-            let stage = ExtractStage(pipeline: context.pipeline, paths: context.paths, key: demo.key, apiBase: demo.baseURL,
-                                     logger: context.logger, progress: context.progress)
-            return try stage.run(runId: runId, mode: mode)
-        }
-        if complete { return try RawManifest.read(paths: context.paths, runId: runId) }
-        let key = try APIKey.load(pipeline: context.pipeline, environment: environment)
-        let stage = ExtractStage(pipeline: context.pipeline, paths: context.paths, key: key, apiBase: apiBase,
-                                 logger: context.logger, progress: context.progress)
-        return try stage.run(runId: runId, mode: mode)
-    }
-}
 
 extension Stages {
     /// Transform: raw run -> staging run. The stage itself refuses a table whose reject ratio is above
@@ -55,10 +29,5 @@ extension Stages {
                 throw StageFailure(.dataRejected, "transform \(runId): table \(name) rejected \(lost) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason")
             }
         }
-    }
-
-    /// Load: staging run -> published warehouse tree, manifest last.
-    public static func load(_ context: StageContext, runId: String) throws -> LoadStage.Result {
-        try LoadStage(paths: context.paths, schemas: context.schemas, options: LoadOptions(pipeline: context.pipeline)).run(runId: runId)
     }
 }
