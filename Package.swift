@@ -16,6 +16,13 @@ let package = Package(
         .executable(name: "stripe-load", targets: ["stripe-load"]),
         .executable(name: "stripe-etl", targets: ["stripe-etl"]),
         .executable(name: "stripe-bench", targets: ["stripe-bench"]),
+        // The libraries the micro-benchmarks in Benchmarks/ (a package of their own) measure.
+        .library(name: "Core", targets: ["Core"]),
+        .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "Load", targets: ["Load"]),
+        .library(name: "Parquet", targets: ["Parquet"]),
+        .library(name: "Rates", targets: ["Rates"]),
+        .library(name: "Zstd", targets: ["Zstd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,10 +58,15 @@ let package = Package(
         .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
         .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
         .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swift6Settings),
+        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "StripeSimulator"], swiftSettings: swift6Settings),
 
-        // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
-        .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swift6Settings),
+        // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
+        // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
+        .target(name: "StripeSimulator", dependencies: ["Core", "Zstd"], swiftSettings: swift6Settings),
+
+        // Test-only helpers (temporary directories, child processes, built-product locator, a loopback
+        // HTTP client): no shipped executable links it (ShippedBinariesTests checks the binaries).
+        .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
         .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
@@ -64,17 +76,17 @@ let package = Package(
         .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "StripeSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
 
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "Core", "Digest", "Parquet", "Zstd", "StripeSimulator", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import StripeSimulator
 import Zlib
 import TestSupport
 import Testing
