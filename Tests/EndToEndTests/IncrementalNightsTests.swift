@@ -219,6 +219,15 @@ struct IncrementalNightsTests {
                 let floor = changes.requestFloor(account) + 1
                 #expect(requests <= floor * 3 / 2, "night \(night): \(requests) requests for a floor of \(floor)")
                 #expect(requests >= floor - 1, "night \(night): \(requests) requests, below the floor \(floor): changes were missed")
+                // Referenced objects the base run holds (stubs) or answered 404 for are not asked
+                // again: only tonight's newly unlisted references are retrieved.
+                let manifest = try RawManifest.read(paths: RunPaths(root: out), runId: runId)
+                let fetched = ["customers", "prices", "products"].reduce(0) { total, stream in
+                    let entry = manifest.streams[stream]?.referenced
+                    return total + (entry?.fetched ?? 0)
+                }
+                let newlyNotFound = Set(manifest.streams.values.flatMap { $0.referenced?.notFound ?? [] }).intersection(changes.newlyUnlistedReferences).count
+                #expect(fetched + newlyNotFound == changes.newlyUnlistedReferences.count, "night \(night): \(fetched) retrieved + \(newlyNotFound) 404s for \(changes.newlyUnlistedReferences.sorted())")
                 let deleted = sync.streams.values.reduce(0) { $0 + $1.deleted }
                 #expect(deleted == changes.deleted.values.reduce(0) { $0 + $1.count })
                 print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
