@@ -38,30 +38,37 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
         // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swift6Settings),
-        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swift6Settings),
-        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swift6Settings),
+        .target(name: "Zlib", dependencies: ["ModuleErrors", "CZlib"], swiftSettings: swift6Settings),
+        .target(name: "Curl", dependencies: ["ModuleErrors", "CCurl"], swiftSettings: swift6Settings),
+        .target(name: "Zstd", dependencies: ["ModuleErrors", "CZstd"], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
-        .target(name: "JSON", swiftSettings: swift6Settings),
-        .target(name: "Parquet", swiftSettings: swift6Settings),
+        // The one error shape (code, message, cause) every module's error type is an instance of.
+        .target(name: "ModuleErrors", swiftSettings: swift6Settings),
+        .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Parquet", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            dependencies: ["ModuleErrors", "Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
             swiftSettings: swift6Settings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        .target(name: "Rates", dependencies: ["ModuleErrors", "Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
-        .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "TestSupport"], swiftSettings: swift6Settings),
+        .target(name: "Extract", dependencies: ["ModuleErrors", "Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Transform", dependencies: ["ModuleErrors", "Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Load", dependencies: ["ModuleErrors", "Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
+        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "StripeSimulator"], swiftSettings: swift6Settings),
 
-        // Generators and the loopback fixture server: used by tests, the demo and the benchmarks.
-        .target(name: "TestSupport", dependencies: ["Core", "JSON", "Zstd"], swiftSettings: swift6Settings),
+        // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
+        // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
+        .target(name: "StripeSimulator", dependencies: ["Core", "Zstd"], swiftSettings: swift6Settings),
+
+        // Test-only helpers (temporary directories, child processes, built-product locator, a loopback
+        // HTTP client): no shipped executable links it (ShippedBinariesTests checks the binaries).
+        .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
         .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
@@ -71,17 +78,17 @@ let package = Package(
         .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "StripeSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
 
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "Core", "Digest", "Parquet", "Zstd", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "TransformTests", dependencies: ["Transform", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Load", "Core", "Digest", "Parquet", "Zstd", "StripeSimulator", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
     ]
 )

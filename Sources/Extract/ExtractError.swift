@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 
 /// Why an extract stopped.
 public enum ExtractErrorCode: String, ModuleErrorCode {

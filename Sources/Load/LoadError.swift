@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 
 /// What can fail in the load stage.
 public enum LoadErrorCode: String, ModuleErrorCode {

@@ -3,6 +3,11 @@ import Core
 import Load
 import Logging
 
+/// The stage runners the commands call, one file per stage (`Extract/Stages+Extract.swift`,
+/// `Transform/Stages+Transform.swift`, `Load/Stages+Load.swift`); each reads only the previous
+/// stage's files.
+public enum Stages {}
+
 /// What every stage command shares: the pipeline, the output root, logging and progress.
 public struct StageContext {
     public var pipeline: PipelineDefinition

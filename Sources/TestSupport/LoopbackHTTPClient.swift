@@ -1,4 +1,5 @@
 import Foundation
+import StripeSimulator
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,4 @@
-/// The one error type of the test-support library: sockets, child processes, built products.
+/// The one error type of the test-support library: child processes, built products.
 public struct TestSupportError: Error, CustomStringConvertible, Sendable {
     public let message: String
 

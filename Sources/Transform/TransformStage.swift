@@ -186,6 +186,12 @@ public struct TransformStage {
                         tableBytes += line.count + 1
                         if line.isEmpty { continue }
                         counts.lines += 1
+                        // A deleted stub retrieved for the facts that name it, when a customer.deleted
+                        // event of the run holds the customer as it was: the event's copy (with its
+                        // name, email, ...) is mapped below instead, once.
+                        if isCustomers, !catalog.deletedCustomers.isEmpty, let id = Self.deletedStubId(line), catalog.deletedCustomers[id] != nil {
+                            continue
+                        }
                         evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
                         if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
                             deletedSeen.insert(id)
@@ -307,6 +313,16 @@ public struct TransformStage {
         var rowsOut = 0
         var rowsRejected = 0
         var byCode: [String: Int] = [:]
+    }
+
+    /// The id of a `{"id": ..., "deleted": true}` customer stub (any other line: nil).
+    static func deletedStubId(_ line: UnsafeRawBufferPointer) -> String? {
+        let document = JSONDocument(line)
+        guard let root = try? document.root(validating: false), root.kind == .object,
+              let deleted = (try? document.member(root, "deleted")) ?? nil, (try? document.bool(deleted)) == true,
+              (try? document.member(root, "created")) ?? nil == nil,
+              let id = (try? document.member(root, "id")) ?? nil, id.kind == .string else { return nil }
+        return (try? document.string(id)) ?? nil
     }
 
     private func collect(_ evaluator: RowEvaluator, table: String, stream: String, line: Int,

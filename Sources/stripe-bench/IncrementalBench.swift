@@ -1,7 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
-import TestSupport
+import StripeSimulator
 import Zstd
 
 /// Full vs incremental `stripe-etl run` on a generated account that changes overnight, served by a

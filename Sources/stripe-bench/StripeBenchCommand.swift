@@ -3,7 +3,7 @@ import Core
 import Extract
 import Foundation
 import JSON
-import TestSupport
+import StripeSimulator
 import Zstd
 
 /// `stripe-bench`: prints throughput and peak memory figures. A benchmark, not a test.

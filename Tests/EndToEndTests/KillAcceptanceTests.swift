@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import StripeSimulator
 import Testing
 import TestSupport
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import Core
 import Extract
 import Foundation
 import Logging
+import StripeSimulator
 import Synchronization
 import Testing
 import TestSupport

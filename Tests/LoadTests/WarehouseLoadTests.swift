@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import StripeSimulator
 import TestSupport
 @testable import Load
 import Testing

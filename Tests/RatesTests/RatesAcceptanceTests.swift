@@ -1,4 +1,5 @@
 import Foundation
+import StripeSimulator
 import Testing
 import Core
 @testable import Rates

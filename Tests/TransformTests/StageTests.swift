@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Rates
+import StripeSimulator
 import TestSupport
 import Testing
 import Zstd

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Rates
+import StripeSimulator
 import Zstd
 import TestSupport
 @testable import Transform
