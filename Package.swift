@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "Load", targets: ["Load"]),
         .library(name: "Parquet", targets: ["Parquet"]),
         .library(name: "Rates", targets: ["Rates"]),
+        .library(name: "StripeSimulator", targets: ["StripeSimulator"]),
+        .library(name: "Transform", targets: ["Transform"]),
         .library(name: "Zstd", targets: ["Zstd"]),
     ],
     dependencies: [
