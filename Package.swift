@@ -22,12 +22,15 @@ let package = Package(
         .library(name: "Load", targets: ["Load"]),
         .library(name: "Parquet", targets: ["Parquet"]),
         .library(name: "Rates", targets: ["Rates"]),
+        .library(name: "StripeSimulator", targets: ["StripeSimulator"]),
+        .library(name: "Transform", targets: ["Transform"]),
         .library(name: "Zstd", targets: ["Zstd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries, kept at the edge: only Curl imports CCurl, only Zstd imports CZstd.
@@ -40,18 +43,18 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Zlib", dependencies: ["ModuleErrors", "CZlib"], swiftSettings: swift6Settings),
         .target(name: "Curl", dependencies: ["ModuleErrors", "CCurl"], swiftSettings: swift6Settings),
-        .target(name: "Zstd", dependencies: ["ModuleErrors", "CZstd"], swiftSettings: swift6Settings),
+        .target(name: "Zstd", dependencies: ["ModuleErrors", "CZstd", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
         // The one error shape (code, message, cause) every module's error type is an instance of.
         .target(name: "ModuleErrors", swiftSettings: swift6Settings),
         .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
-        .target(name: "Parquet", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Parquet", dependencies: ["ModuleErrors", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["ModuleErrors", "Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            dependencies: ["ModuleErrors", "Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swift6Settings
         ),
         .target(name: "Rates", dependencies: ["ModuleErrors", "Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
