@@ -1,11 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Every target is in the Swift 6 language mode: the compiler checks their concurrency.
+/// Every target is in the Swift 6 language mode: the compiler checks their concurrency. Imports are
+/// internal unless written `public import` (only where a public API shows the other module's types),
+/// and a member is visible only in files that import its module.
 let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// Every target's dependencies are exactly the modules its files import (MemberImportVisibility and
+/// InternalImportsByDefault make the compiler reject a use without an import).
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "stripe-warehouse",
@@ -42,16 +51,16 @@ let package = Package(
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams"],
+            dependencies: ["Digest", "Yams"],
             swiftSettings: swift6Settings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        .target(name: "Rates", dependencies: ["Core", "Curl", "Digest", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
-        .target(name: "Extract", dependencies: ["Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Load", dependencies: ["Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "StripeSimulator"], swiftSettings: swift6Settings),
+        .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Transform", dependencies: ["Core", "Digest", "JSON", "Rates", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Load", dependencies: ["Core", "Digest", "JSON", "Parquet", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Pipeline", dependencies: ["Core", "Curl", "Extract", "JSON", "Load", logging, "Parquet", "Rates", "StripeSimulator", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
 
         // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
         // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
@@ -62,24 +71,24 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .target(name: "Commands", dependencies: [argumentParser, "Core", "Curl", "Extract", "Load", logging, "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
 
         // Executables: argument parsing only.
-        .executableTarget(name: "stripe-extract", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "StripeSimulator", "Transform", "Load", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-extract", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-transform", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-load", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-etl", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "Load", "StripeSimulator", "Transform", "Zstd"], swiftSettings: swift6Settings),
 
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "Digest", "StripeSimulator", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "StripeSimulator", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "RatesTests", dependencies: ["Core", "Curl", "Digest", "Rates", "StripeSimulator", "TestSupport", "Zlib"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "ExtractTests", dependencies: ["Core", "Extract", logging, "Pipeline", "StripeSimulator", "TestSupport", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "TransformTests", dependencies: ["Core", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Core", "Digest", "Load", "Parquet", "StripeSimulator", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Core", "Curl", "Digest", "Extract", "JSON", "Load", logging, "Parquet", "Pipeline", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
     ]
 )

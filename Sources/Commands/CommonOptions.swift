@@ -1,8 +1,8 @@
-import ArgumentParser
-import Core
+public import ArgumentParser
+public import Core
 import Foundation
-import Logging
-import Pipeline
+public import Logging
+public import Pipeline
 import Zstd
 
 extension LogFormat: ExpressibleByArgument {}

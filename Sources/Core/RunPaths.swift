@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where each stage reads and writes under an output root.
 public struct RunPaths: Sendable {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Digest
+public import Digest
 
 extension SHA256 {
     /// Streams a file through the hash.

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// Why an extract stopped.
 public enum ExtractErrorCode: String, ModuleErrorCode {

@@ -1,3 +1,4 @@
+import Core
 import JSON
 
 /// Pages one Stripe list (`limit` + `starting_after`) until `has_more` is false, guarding against

@@ -1,4 +1,4 @@
-import Core
+public import Core
 import Foundation
 import Parquet
 import Zstd

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// What can fail in the load stage.
 public enum LoadErrorCode: String, ModuleErrorCode {

@@ -1,6 +1,6 @@
-import Core
+public import Core
 import Digest
-import Foundation
+public import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

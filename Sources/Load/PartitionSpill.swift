@@ -1,3 +1,4 @@
+import Core
 import Zstd
 #if canImport(Glibc)
 import Glibc

@@ -1,8 +1,8 @@
-import Core
+public import Core
 import Curl
-import Foundation
+public import Foundation
 import Logging
-import Rates
+public import Rates
 
 /// `fx.refresh`: keeps the pipeline's rates store fresh before a transform, and the one place
 /// that downloads rates for a command.

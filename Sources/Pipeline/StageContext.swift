@@ -1,7 +1,7 @@
 import Foundation
-import Core
+public import Core
 import Load
-import Logging
+public import Logging
 
 /// What every stage command shares: the pipeline, the output root, logging and progress.
 public struct StageContext {

@@ -1,8 +1,8 @@
-import Foundation
-import Core
-import Extract
-import Load
-import Transform
+public import Foundation
+public import Core
+public import Extract
+public import Load
+public import Transform
 import Logging
 
 /// The stage runners the commands call; each reads only the previous stage's files.

@@ -1,6 +1,6 @@
 import Foundation
-import Core
-import Logging
+public import Core
+public import Logging
 import Synchronization
 
 /// A live status line per stage item on a terminal: `extract invoices  12,300 objects  123 pages  410/s`.

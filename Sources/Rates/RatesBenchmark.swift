@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// Times conversions for the transform benchmark (not a test: it asserts nothing).
 public enum RatesBenchmark {

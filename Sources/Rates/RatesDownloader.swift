@@ -1,4 +1,4 @@
-import Curl
+public import Curl
 
 /// Where `RatesStore.update` gets its bytes: `HTTPClient` in production (see the conformance below).
 public protocol RatesDownloader {

@@ -1,5 +1,5 @@
 import Foundation
-import Core
+public import Core
 import Zstd
 
 /// The rates store: `<output>/rates/eurofxref-hist.csv.zst`, refreshed by `update`, falling back to the

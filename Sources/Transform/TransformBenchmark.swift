@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// Figures for `stripe-bench`: the transform of one raw run, timed, with the invoice-lines table
 /// (the hot path, compared with the DuckDB anchor) broken out. Run it with `convert: true` and

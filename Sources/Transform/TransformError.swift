@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// What can fail in the transform stage as a whole (per-row problems are rejects, not errors).
 public enum TransformErrorCode: String, ModuleErrorCode {

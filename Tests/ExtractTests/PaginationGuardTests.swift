@@ -1,6 +1,7 @@
 import Core
 @testable import Extract
 import Foundation
+import Logging
 import Pipeline
 import StripeSimulator
 import Testing
