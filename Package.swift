@@ -54,7 +54,9 @@ let package = Package(
             dependencies: ["Digest", "Yams"],
             swiftSettings: swift6Settings
         ),
-        .target(name: "Rates", dependencies: ["Core", "Curl", "Digest", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        // ECB exchange rates: parsing, the store, conversion. No HTTP client: `rates update` and
+        // `fx.refresh` bring the transport (Pipeline's RatesRefresh, libcurl).
+        .target(name: "Rates", dependencies: ["Core", "Digest", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "Zstd"], swiftSettings: swift6Settings),
@@ -71,7 +73,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: [argumentParser, "Core", "Curl", "Extract", "Load", logging, "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Commands", dependencies: [argumentParser, "Core", "Extract", "Load", logging, "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
 
         // Executables: argument parsing only.
         .executableTarget(name: "stripe-extract", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),

@@ -1,6 +1,5 @@
 public import ArgumentParser
 import Core
-import Curl
 import Foundation
 import Pipeline
 import Rates

@@ -22,8 +22,10 @@ public enum RatesRefresh {
         do { client = try HTTPClient(configuration: configuration) } catch {
             throw RatesError(.download, "cannot start an HTTP client to download rates", cause: error)
         }
-        return try RatesStore(paths: paths).update(from: url ?? pipeline.fx.updateURL, client: client,
-                                                   maxChange: force ? nil : pipeline.fx.maxRateChange)
+        return try RatesStore(paths: paths).update(from: url ?? pipeline.fx.updateURL, maxChange: force ? nil : pipeline.fx.maxRateChange) { url in
+            let response = try client.get(url: url)
+            return (response.status, response.body)
+        }
     }
 
     /// Before a transform: with `fx.refresh: daily` (and no fixed `fx.rates` file), downloads fresh
