@@ -25,6 +25,13 @@ let package = Package(
         .executable(name: "stripe-load", targets: ["stripe-load"]),
         .executable(name: "stripe-etl", targets: ["stripe-etl"]),
         .executable(name: "stripe-bench", targets: ["stripe-bench"]),
+        // The libraries the micro-benchmarks in Benchmarks/ (a package of their own) measure.
+        .library(name: "Core", targets: ["Core"]),
+        .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "Load", targets: ["Load"]),
+        .library(name: "Parquet", targets: ["Parquet"]),
+        .library(name: "Rates", targets: ["Rates"]),
+        .library(name: "Zstd", targets: ["Zstd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,29 +47,31 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
         // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Zlib", dependencies: ["CZlib"], swiftSettings: swift6Settings),
-        .target(name: "Curl", dependencies: ["CCurl"], swiftSettings: swift6Settings),
-        .target(name: "Zstd", dependencies: ["CZstd"], swiftSettings: swift6Settings),
+        .target(name: "Zlib", dependencies: ["CZlib", "ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Curl", dependencies: ["CCurl", "ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Zstd", dependencies: ["CZstd", "ModuleErrors"], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
-        .target(name: "JSON", swiftSettings: swift6Settings),
-        .target(name: "Parquet", swiftSettings: swift6Settings),
+        // The one error shape (code, message, cause) every module's error type is an instance of.
+        .target(name: "ModuleErrors", swiftSettings: swift6Settings),
+        .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Parquet", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["Digest", "Yams"],
+            dependencies: ["Digest", "ModuleErrors", "Yams"],
             swiftSettings: swift6Settings
         ),
         // ECB exchange rates: parsing, the store, conversion. No HTTP client: `rates update` and
         // `fx.refresh` bring the transport (Pipeline's RatesRefresh, libcurl).
-        .target(name: "Rates", dependencies: ["Core", "Digest", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        .target(name: "Rates", dependencies: ["Core", "Digest", "ModuleErrors", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
-        .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "Zstd"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Digest", "JSON", "Rates", "Zstd"], swiftSettings: swift6Settings),
-        .target(name: "Load", dependencies: ["Core", "Digest", "JSON", "Parquet", "Zstd"], swiftSettings: swift6Settings),
-        .target(name: "Pipeline", dependencies: ["Core", "Curl", "Extract", "JSON", "Load", logging, "Parquet", "Rates", "StripeSimulator", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Transform", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Rates", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Load", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Parquet", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Pipeline", dependencies: ["Core", "Curl", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Rates", "StripeSimulator", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
 
         // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
         // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
@@ -73,24 +82,24 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: [argumentParser, "Core", "Extract", "Load", logging, "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Commands", dependencies: [argumentParser, "Core", "Extract", "Load", logging, "ModuleErrors", "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
 
         // Executables: argument parsing only.
         .executableTarget(name: "stripe-extract", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-transform", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-load", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-etl", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "Load", "StripeSimulator", "Transform", "Zstd"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "StripeSimulator", "Zstd"], swiftSettings: swift6Settings),
 
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
-        .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swift6Settings),
+        .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "StripeSimulator", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
-        .testTarget(name: "RatesTests", dependencies: ["Core", "Curl", "Digest", "Rates", "StripeSimulator", "TestSupport", "Zlib"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "ExtractTests", dependencies: ["Core", "Extract", logging, "Pipeline", "StripeSimulator", "TestSupport", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "TransformTests", dependencies: ["Core", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Core", "Digest", "Load", "Parquet", "StripeSimulator", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Core", "Curl", "Digest", "Extract", "JSON", "Load", logging, "Parquet", "Pipeline", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "ModuleErrors", "StripeSimulator", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "RatesTests", dependencies: ["Core", "Curl", "Digest", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Zlib"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "ExtractTests", dependencies: ["Core", "Extract", logging, "ModuleErrors", "Pipeline", "StripeSimulator", "TestSupport", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "TransformTests", dependencies: ["Core", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Core", "Digest", "Load", "ModuleErrors", "Parquet", "StripeSimulator", "TestSupport", "Zstd"], exclude: ["Golden"], swiftSettings: swift6Settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Core", "Curl", "Digest", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Pipeline", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
     ]
 )

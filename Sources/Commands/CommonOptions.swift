@@ -2,6 +2,7 @@ public import ArgumentParser
 public import Core
 import Foundation
 public import Logging
+import ModuleErrors
 public import Pipeline
 import Zstd
 

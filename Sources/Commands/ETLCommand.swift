@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Core
 import Foundation
+import ModuleErrors
 import Pipeline
 import Rates
 import Transform

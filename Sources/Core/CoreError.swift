@@ -1,3 +1,5 @@
+public import ModuleErrors
+
 /// What can fail in the shared core: configuration, files, manifests and schemas.
 public enum CoreErrorCode: String, ModuleErrorCode {
     /// A pipeline file or command line that is wrong; exit code 64.

@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 
 /// Reads and writes manifests as stable, pretty, key-sorted JSON.
 public enum ManifestCoding {
@@ -72,18 +73,45 @@ public struct RawManifest: Codable, Sendable {
         /// Uncompressed NDJSON bytes.
         public var uncompressedBytes: Int
         public var windows: Int
+        /// Customers, prices and products: the objects facts reference that no listing returned,
+        /// fetched by id and written after the listed ones (absent in manifests written before).
+        public var referenced: Referenced?
 
-        public init(file: FileEntry, objects: Int, requests: Int, uncompressedBytes: Int, windows: Int) {
+        public init(file: FileEntry, objects: Int, requests: Int, uncompressedBytes: Int, windows: Int, referenced: Referenced? = nil) {
             self.file = file
             self.objects = objects
             self.requests = requests
             self.uncompressedBytes = uncompressedBytes
             self.windows = windows
+            self.referenced = referenced
         }
 
         enum CodingKeys: String, CodingKey {
-            case file, objects, requests, windows
+            case file, objects, requests, windows, referenced
             case uncompressedBytes = "uncompressed_bytes"
+        }
+    }
+
+    /// Objects of a stream that facts (invoices, subscriptions, credit notes, prices) reference but
+    /// its listing did not return (deleted customers, inline prices), retrieved by id.
+    public struct Referenced: Codable, Sendable, Equatable {
+        /// Lines at the end of the stream file (sorted by id), included in the stream's `objects`.
+        public var objects: Int
+        /// Of those, retrieved by this run (an incremental run carries the others over from its base).
+        public var fetched: Int
+        /// Referenced ids answered 404 (never existed, or a deleted price or product): no line;
+        /// sorted. An incremental run does not ask for them again.
+        public var notFound: [String]
+
+        public init(objects: Int, fetched: Int, notFound: [String]) {
+            self.objects = objects
+            self.fetched = fetched
+            self.notFound = notFound
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case objects, fetched
+            case notFound = "not_found"
         }
     }
 

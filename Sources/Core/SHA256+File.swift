@@ -2,6 +2,7 @@
 import Glibc
 #endif
 public import Digest
+import ModuleErrors
 
 extension SHA256 {
     /// Streams a file through the hash.

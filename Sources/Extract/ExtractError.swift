@@ -1,4 +1,5 @@
-public import Core
+import Core
+public import ModuleErrors
 
 /// Why an extract stopped.
 public enum ExtractErrorCode: String, ModuleErrorCode {

@@ -2,6 +2,7 @@ public import Foundation
 public import Core
 import JSON
 public import Logging
+import ModuleErrors
 import Zstd
 
 /// The extract stage: pages every enabled stream and writes `raw/<run_id>/`, manifest last.
@@ -114,15 +115,22 @@ public final class ExtractStage: Sendable {
             logger.info("stream extracted", metadata: ["stream.name": .string(spec.name), "objects": .stringConvertible(objects), "pages": .stringConvertible(pages)])
         }
 
+        // Customers, prices and products the facts name but no listing returned. Not recorded in
+        // `_state.json`: a killed run re-joins the parts above and redoes this pass (one request per
+        // missing id).
+        let referenced = try ReferencedObjects(retriever: retriever(settings, purpose: "referenced"), paths: paths, logger: logger)
+            .run(runId: runId, specs: specs, known: [:])
+
         // Manifest last: only now is the run complete.
         var streams: [String: RawManifest.Stream] = [:]
         for spec in specs {
             let units = (state.plan[spec.name] ?? []).compactMap(\.done)
             let file = try FileEntry.describe(path: paths.rawFile(runId, stream: spec.name), relativeTo: directory)
-            streams[spec.name] = RawManifest.Stream(file: file, objects: units.reduce(0) { $0 + $1.objects },
-                                                    requests: units.reduce(0) { $0 + $1.requests },
-                                                    uncompressedBytes: units.reduce(0) { $0 + $1.uncompressedBytes },
-                                                    windows: units.count)
+            let added = referenced[spec.name]
+            streams[spec.name] = RawManifest.Stream(file: file, objects: units.reduce(0) { $0 + $1.objects } + (added?.referenced.objects ?? 0),
+                                                    requests: units.reduce(0) { $0 + $1.requests } + (added?.requests ?? 0),
+                                                    uncompressedBytes: units.reduce(0) { $0 + $1.uncompressedBytes } + (added?.uncompressedBytes ?? 0),
+                                                    windows: units.count, referenced: added?.referenced)
         }
         var manifest = RawManifest(runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
                                    accountId: state.accountId, livemode: pipeline.livemode, startedAt: state.startedAt,
@@ -139,6 +147,10 @@ public final class ExtractStage: Sendable {
         logger.info("extract complete", metadata: ["run.id": .string(runId), "requests": .stringConvertible(counts.sent),
                                                    "http.429": .stringConvertible(counts.throttles)])
         return manifest
+    }
+
+    private func retriever(_ settings: StripeClient.Settings, purpose: String) -> ObjectRetriever {
+        ObjectRetriever(pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: purpose)
     }
 
     /// The first plan: calendar windows when `extract.window_days` asks for them, else one range

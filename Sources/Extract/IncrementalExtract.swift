@@ -2,6 +2,7 @@ import Foundation
 import Core
 import JSON
 import Logging
+import ModuleErrors
 import Synchronization
 import Zstd
 
@@ -154,6 +155,29 @@ public struct IncrementalExtract: Sendable {
         // 4. The state as of this run: base state + changes, in full-listing order.
         var byStream: [String: [String: [UInt8]?]] = [:]
         for change in changes { byStream[change.stream, default: [:]][change.id] = .some(change.object) }
+        // The base's referenced objects (the last lines of its customers, prices and products) are
+        // not listed: they are carried over, not merged into the listing order. A change of one of
+        // them replaces it there; a deletion keeps a deleted stub (it stays deleted) and drops any
+        // other object (a full run would be answered 404).
+        var known: [String: ReferencedObjects.Known] = [:]
+        var listedInBase: [String: Int] = [:]
+        for stream in ReferencedObjects.dimensionStreams {
+            guard let baseStream = baseManifest.streams[stream] else { continue }
+            let count = baseStream.referenced?.objects ?? 0
+            listedInBase[stream] = baseStream.objects - count
+            var entry = ReferencedObjects.Known(lines: try ReferencedObjects.tail(of: paths.raw(base.runId) + "/" + baseStream.file.file,
+                                                                                  listed: baseStream.objects - count, count: count),
+                                                notFound: Set(baseStream.referenced?.notFound ?? []))
+            for (id, change) in byStream[stream] ?? [:] where entry.lines[id] != nil {
+                byStream[stream]?[id] = nil
+                if let object = change { entry.lines[id] = object; continue }
+                if let line = entry.lines[id], !Self.isDeletedStub(line) {
+                    entry.lines[id] = nil
+                    entry.notFound.insert(id)
+                }
+            }
+            known[stream] = entry
+        }
         var streams: [String: RawManifest.Stream] = [:]
         var summary: [String: RawManifest.Sync.StreamChanges] = [:]
         for spec in specs {
@@ -169,12 +193,25 @@ public struct IncrementalExtract: Sendable {
                 counts.updated = events.count
             } else {
                 let delta = byStream[spec.name] ?? [:]
-                written = try mergeStream(spec, basePath: basePath, delta: delta, output: output, counts: &counts)
+                written = try mergeStream(spec, basePath: basePath, listed: listedInBase[spec.name] ?? .max, delta: delta, output: output, counts: &counts)
             }
             summary[spec.name] = counts
             let file = try FileEntry.describe(path: output, relativeTo: directory)
             let requests = spec.name == "events" ? eventRequests : changes.filter { $0.stream == spec.name }.reduce(0) { $0 + $1.requests }
             streams[spec.name] = RawManifest.Stream(file: file, objects: written.objects, requests: requests, uncompressedBytes: written.bytes, windows: 1)
+        }
+        // 5. Customers, prices and products the facts name but no listing holds: the base's known
+        //    ones carried over, newly missing ones retrieved by id.
+        let retriever = ObjectRetriever(pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: "referenced")
+        let referenced = try ReferencedObjects(retriever: retriever, paths: paths, logger: logger).run(runId: runId, specs: specs, known: known)
+        for (stream, added) in referenced {
+            guard var entry = streams[stream] else { continue }
+            entry.file = try FileEntry.describe(path: paths.rawFile(runId, stream: stream), relativeTo: directory)
+            entry.objects += added.referenced.objects
+            entry.requests += added.requests
+            entry.uncompressedBytes += added.uncompressedBytes
+            entry.referenced = added.referenced
+            streams[stream] = entry
         }
 
         // The cursor: every event up to `newest` is applied (younger ones wait for the next run);
@@ -198,71 +235,24 @@ public struct IncrementalExtract: Sendable {
         return manifest
     }
 
-    /// Retrieves `objects` by id on `extract.max_in_flight` threads (one connection each), child
-    /// lists completed; a 404 or a `deleted: true` answer is a tombstone.
+    /// Retrieves `objects` by id; a 404 or a `deleted: true` answer is a tombstone.
     private func fetch(_ objects: [(stream: String, id: String)], specs: [StreamSpec]) throws -> [Change] {
-        let results = Mutex<[Int: Change]>([:])
-        let failure = Mutex<(any Error)?>(nil)
-        let next = Atomic<Int>(0)
-        let workers = max(1, min(pipeline.extract.maxInFlight, objects.count))
-        let group = DispatchGroup()
-        for index in 0..<workers {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                let client: StripeClient
-                do { client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger) } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                    return
-                }
-                while failure.withLock({ $0 == nil }) {
-                    let i = next.add(1, ordering: .relaxed).oldValue
-                    guard i < objects.count else { return }
-                    let (stream, id) = objects[i]
-                    guard let spec = specs.first(where: { $0.name == stream }) else { continue }
-                    do {
-                        let change = try retrieve(spec, id: id, client: client)
-                        results.withLock { $0[i] = change }
-                    } catch {
-                        failure.withLock { if $0 == nil { $0 = error } }
-                    }
-                }
+        let retriever = ObjectRetriever(pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: "incremental")
+        return try retriever.retrieve(objects, specs: specs).map { retrieved in
+            if case .object(let line) = retrieved.outcome {
+                return Change(stream: retrieved.stream, id: retrieved.id, object: line, requests: retrieved.requests)
             }
-            thread.name = "extract-fetch-\(index)"
-            thread.stackSize = 1 << 20
-            thread.start()
+            return Change(stream: retrieved.stream, id: retrieved.id, object: nil, requests: retrieved.requests)
         }
-        group.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
-        return results.withLock { found in (0..<objects.count).compactMap { found[$0] } }
     }
 
-    private func retrieve(_ spec: StreamSpec, id: String, client: StripeClient) throws -> Change {
-        // Ids of products and coupons are chosen by the account: a path segment, percent-encoded.
-        let path = spec.path + "/" + StripeClient.encode(id)
-        // The list's expansions (`data.discounts`) name the object's own fields on a retrieval.
-        let expand: [(String, String)] = pipeline.extract.expand
-            ? Array(Set(spec.passes.joined().filter { $0.0 == "expand[]" }.map { String($0.1.hasPrefix("data.") ? $0.1.dropFirst(5) : $0.1[...]) })).sorted().map { ("expand[]", $0) }
-            : []
-        let page = try client.get(path: path, query: expand, context: "stream \(spec.name) (incremental) object \(id)", notFoundIsAnswer: true)
-        if page.status == 404 { return Change(stream: spec.name, id: id, object: nil, requests: page.attempts) }
-        var line: [UInt8] = []
-        let deleted = try page.body.withUnsafeBytes { bytes -> Bool in
+    /// Whether `line` is a `deleted: true` stub (Stripe's answer for a deleted customer).
+    static func isDeletedStub(_ line: [UInt8]) -> Bool {
+        line.withUnsafeBytes { bytes in
             let document = JSONDocument(bytes)
-            let root = try ListPager.parsed { try document.root() }
-            try ListPager.parsed { try JSONCompactor.compact(document.bytes(root), into: &line) }
-            if let value = try ListPager.parsed({ try document.member(root, "livemode") }), let livemode = try ListPager.parsed({ try document.bool(value) }),
-               livemode != pipeline.livemode {
-                throw ExtractError(.livemodeMismatch, "stream \(spec.name): object \(id) has livemode \(livemode) but pipeline \(pipeline.name) reads \(pipeline.mode.rawValue) data; check the key and the pipeline's mode (test and live data never mix)")
-            }
-            return try ListPager.parsed { try document.member(root, "deleted").flatMap { try document.bool($0) } } == true
+            guard let root = try? document.root(validating: false), let value = (try? document.member(root, "deleted")) ?? nil else { return false }
+            return (try? document.bool(value)) == true
         }
-        if deleted { return Change(stream: spec.name, id: id, object: nil, requests: page.attempts) }
-        var pages = 0
-        if let child = spec.child {
-            (line, pages) = try ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: spec.name).complete(line, parentId: id)
-        }
-        return Change(stream: spec.name, id: id, object: line, requests: page.attempts + pages)
     }
 
     /// Where an object sits in a full listing of its stream: the pass that lists it, then newest
@@ -301,7 +291,7 @@ public struct IncrementalExtract: Sendable {
 
     /// Writes the base stream with every changed object replaced (at its place in listing order)
     /// and every tombstone removed.
-    private func mergeStream(_ spec: StreamSpec, basePath: String, delta: [String: [UInt8]?], output: String,
+    private func mergeStream(_ spec: StreamSpec, basePath: String, listed: Int, delta: [String: [UInt8]?], output: String,
                              counts: inout RawManifest.Sync.StreamChanges) throws -> (objects: Int, bytes: Int) {
         var inserts: [(key: ListingKey, line: [UInt8])] = []
         for (_, object) in delta {
@@ -313,8 +303,10 @@ public struct IncrementalExtract: Sendable {
         var next = 0
         let written = try writeLines(output) { emit in
             let reader = try ZstdLineReader(path: basePath)
-            while let line = try reader.nextLine() {
+            var read = 0
+            while read < listed, let line = try reader.nextLine() {
                 if line.isEmpty { continue }
+                read += 1
                 let key = try Self.listingKey(line, spec: spec)
                 if let change = delta[key.id] {
                     seenInBase.insert(key.id)

@@ -3,6 +3,7 @@ public import Core
 public import Curl
 import JSON
 public import Logging
+import ModuleErrors
 
 /// Issues GET requests to a Stripe-compatible API: headers, the global rate budget, retries with
 /// capped exponential backoff and jitter, and Stripe's error semantics. Only GET exists here.

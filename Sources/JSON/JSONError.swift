@@ -1,42 +1,46 @@
+public import ModuleErrors
+
+/// What is wrong with a JSON text.
+public enum JSONErrorCode: String, ModuleErrorCode {
+    /// The byte offset into the buffer the document was created from.
+    public typealias Details = Int
+
+    /// The text ends in the middle of a value (a cut body, an unterminated string or container).
+    case unexpectedEnd
+    /// A byte that cannot start or continue the expected token (an HTML page, a missing comma).
+    case unexpectedCharacter
+    /// A raw control character inside a string.
+    case invalidString
+    /// A backslash escape that JSON does not define, bad hex digits, or an unpaired surrogate.
+    case invalidEscape
+    /// Bytes that are not well-formed UTF-8.
+    case invalidUTF8
+    /// A number that breaks the JSON grammar (`01`, `1.`, `-`, `1e`).
+    case invalidNumber
+    /// Containers nested deeper than `JSONDocument.maximumDepth`.
+    case depthLimitExceeded
+    /// Non-whitespace after the single top-level value.
+    case trailingData
+    /// The same key twice in one object (RFC 8259 leaves the meaning open; here it is an error).
+    case duplicateKey
+    /// An accessor was asked for a type the value does not have (a string read as an integer).
+    case typeMismatch
+    /// An integer that does not fit the requested type.
+    case numberOutOfRange
+
+    public static func describe(_ error: JSONError) -> String { "JSON \(error.code.rawValue) at byte \(error.offset): \(error.message)" }
+}
+
 /// A malformed, truncated or mistyped JSON text: what went wrong and at which byte.
-public struct JSONError: Error, CustomStringConvertible, Equatable, Sendable {
-    public enum Code: String, Sendable {
-        /// The text ends in the middle of a value (a cut body, an unterminated string or container).
-        case unexpectedEnd
-        /// A byte that cannot start or continue the expected token (an HTML page, a missing comma).
-        case unexpectedCharacter
-        /// A raw control character inside a string.
-        case invalidString
-        /// A backslash escape that JSON does not define, bad hex digits, or an unpaired surrogate.
-        case invalidEscape
-        /// Bytes that are not well-formed UTF-8.
-        case invalidUTF8
-        /// A number that breaks the JSON grammar (`01`, `1.`, `-`, `1e`).
-        case invalidNumber
-        /// Containers nested deeper than `JSONDocument.maximumDepth`.
-        case depthLimitExceeded
-        /// Non-whitespace after the single top-level value.
-        case trailingData
-        /// The same key twice in one object (RFC 8259 leaves the meaning open; here it is an error).
-        case duplicateKey
-        /// An accessor was asked for a type the value does not have (a string read as an integer).
-        case typeMismatch
-        /// An integer that does not fit the requested type.
-        case numberOutOfRange
+public typealias JSONError = ModuleError<JSONErrorCode>
+
+extension ModuleError where Code == JSONErrorCode {
+    public init(_ code: JSONErrorCode, _ message: String, offset: Int) {
+        self.init(code, message, details: offset)
     }
 
-    public let code: Code
-    public let message: String
     /// Byte offset into the buffer the document was created from.
-    public let offset: Int
-
-    public init(_ code: Code, _ message: String, offset: Int) {
-        self.code = code
-        self.message = message
-        self.offset = offset
-    }
-
-    public var description: String { "JSON \(code.rawValue) at byte \(offset): \(message)" }
+    public var offset: Int { details }
 
     /// A human-readable rendering of one input byte for messages: `'<'` or `0x0A`.
     static func show(_ byte: UInt8) -> String {

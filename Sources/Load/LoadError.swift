@@ -1,4 +1,5 @@
-public import Core
+import Core
+public import ModuleErrors
 
 /// What can fail in the load stage.
 public enum LoadErrorCode: String, ModuleErrorCode {

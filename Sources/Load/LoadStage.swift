@@ -1,6 +1,7 @@
 public import Core
 import Digest
 public import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

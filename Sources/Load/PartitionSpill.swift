@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 import Zstd
 #if canImport(Glibc)
 import Glibc

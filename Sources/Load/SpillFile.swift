@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

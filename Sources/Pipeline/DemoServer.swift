@@ -1,6 +1,7 @@
 public import Core
 public import Extract
 public import Logging
+import ModuleErrors
 public import StripeSimulator
 
 /// The embedded default: the project's own Stripe-compatible fixture server on 127.0.0.1, serving a

@@ -2,6 +2,12 @@ import Foundation
 public import Core
 import Load
 public import Logging
+import ModuleErrors
+
+/// The stage runners the commands call, one file per stage (`Extract/Stages+Extract.swift`,
+/// `Transform/Stages+Transform.swift`, `Load/Stages+Load.swift`); each reads only the previous
+/// stage's files.
+public enum Stages {}
 
 /// What every stage command shares: the pipeline, the output root, logging and progress.
 public struct StageContext {

@@ -1,5 +1,6 @@
 import Foundation
 public import Core
+import ModuleErrors
 import Zstd
 
 /// The rates store: `<output>/rates/eurofxref-hist.csv.zst`, refreshed by `update`, falling back to the

@@ -42,6 +42,11 @@ public struct AccountConfig: Sendable, Equatable {
         }
     }
     public var apiVersion: String = "2025-03-31.basil"
+    /// What no listing shows although facts name it, as an old account holds it: every second
+    /// deleted customer was deleted before the events window (no `customer.deleted` event), the
+    /// first price of subscription 0 is an inline (`price_data`) price (never listed, retrievable
+    /// by id) and the last product is deleted (404) while prices still name it.
+    public var unlistedReferences: Bool = false
 
     public init(
         seed: UInt64 = 42, customers: Int = 200, subscriptions: Int? = nil, invoices: Int = 1_000,

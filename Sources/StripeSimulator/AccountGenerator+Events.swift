@@ -8,7 +8,7 @@ extension AccountGenerator {
         let hasCustomers = customerCount > 0
         let hasSubscriptions = subscriptionCount > 0
         switch index % 10 {
-        case 5 where index / 10 < deletedCustomerCount:
+        case 5 where index / 10 < deletedCustomerCount && hasDeletionEvent(index / 10):
             return ("customer.deleted", .customers, deletedCustomer(index / 10))
         case 3 where hasCustomers:
             return ("customer.created", .customers, recent(customerCount, 3, 300))

@@ -13,10 +13,12 @@ extension AccountGenerator {
     }
 
     /// Pages of `limit` for every listing (an empty listing still takes one request), plus the
-    /// child-list pages past the `embedded` first items of each document, plus `/v1/account`.
+    /// child-list pages past the `embedded` first items of each document, plus `/v1/account`, plus
+    /// one retrieval per id the facts name that no listing returns (when customers are listed).
     public func requestFloor(listings: [Listing], limit: Int, embedded: Int = 10) -> Int {
         let router = FixtureRouter(generator: self)
-        var requests = 1
+        let listed = Set(listings.map(\.stream))
+        var requests = 1 + unlistedReferences().filter { listed.contains($0.key) }.values.reduce(0) { $0 + $1.count }
         for listing in listings {
             let include = (try? router.filter(listing.stream, FixtureRouter.Query(listing.filters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")[...]))) ?? { _ in true }
             var objects = 0
@@ -45,4 +47,36 @@ extension AccountGenerator {
             return total + (0..<count(listing.stream)).filter { isListed(listing.stream, $0) && include($0) }.count
         }
     }
+}
+
+/// What facts name but no listing returns: the extract's referenced pass retrieves each id once.
+extension AccountGenerator {
+    /// Per stream, the ids that subscriptions, invoices, credit notes and prices name but the
+    /// listings do not return (deleted customers, the inline price, the deleted product), sorted.
+    public func unlistedReferences() -> [FixtureStream: [String]] {
+        var customers = Set<Int>()
+        if deletedCustomerCount > 0 {
+            for index in 0..<subscriptionCount where isDeletedCustomer(subscriptionPlan(index).customer) { customers.insert(subscriptionPlan(index).customer) }
+            // Credit notes name their invoice's customer: covered by the invoices.
+            for index in 0..<invoiceCount where isDeletedCustomer(invoicePlan(index).customer) { customers.insert(invoicePlan(index).customer) }
+        }
+        var out: [FixtureStream: [String]] = [:]
+        if !customers.isEmpty { out[.customers] = customers.map { id(.customers, $0) }.sorted() }
+        if let price = inlinePrice { out[.prices] = [id(.prices, price)] }
+        if let product = deletedProduct, (0..<priceCount).contains(where: { priceProduct($0) == product }) { out[.products] = [id(.products, product)] }
+        return out
+    }
+
+    /// The lines the referenced pass appends to `stream`'s file (sorted by id): Stripe's deleted
+    /// stub for a customer, the object for the inline price; nothing for a 404.
+    public func referencedLines(_ stream: FixtureStream) -> [[UInt8]] {
+        (unlistedReferences()[stream] ?? []).compactMap { id -> [UInt8]? in
+            guard let index = index(stream, fromID: id) else { return nil }
+            if stream == .customers { return FixtureJSON.object([("id", .string(id)), ("object", "customer"), ("deleted", true)]).compactBytes() }
+            return isRetrievable(stream, index) ? completeLine(stream, index) : nil
+        }
+    }
+
+    /// Requests the referenced pass makes: one per unlisted referenced id (404s included).
+    public var unlistedReferenceCount: Int { unlistedReferences().values.reduce(0) { $0 + $1.count } }
 }

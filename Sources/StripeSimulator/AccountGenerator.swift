@@ -68,12 +68,34 @@ public struct AccountGenerator: Sendable {
         }
     }
 
-    /// Whether object `index` appears in its list endpoint (deleted customers do not).
+    /// Whether object `index` appears in its list endpoint (deleted customers do not, nor, with
+    /// `unlistedReferences`, the inline price and the deleted product).
     public func isListed(_ stream: FixtureStream, _ index: Int) -> Bool {
         guard index >= 0, index < count(stream) else { return false }
-        if stream == .customers { return !isDeletedCustomer(index) }
-        return true
+        switch stream {
+        case .customers: return !isDeletedCustomer(index)
+        case .prices: return index != inlinePrice
+        case .products: return index != deletedProduct
+        default: return true
+        }
     }
+
+    /// Whether `GET /v1/<stream>/<id>` answers the object (listed ones, and the inline price).
+    public func isRetrievable(_ stream: FixtureStream, _ index: Int) -> Bool {
+        isListed(stream, index) || (stream == .prices && index == inlinePrice && index >= 0 && index < count(stream))
+    }
+
+    /// With `unlistedReferences`: the inline price (subscription 0's first item's).
+    public var inlinePrice: Int? {
+        guard config.unlistedReferences, subscriptionCount > 0, priceCount > 0 else { return nil }
+        return subscriptionPlan(0).items.first?.price
+    }
+
+    /// With `unlistedReferences`: the deleted product (the last one).
+    public var deletedProduct: Int? { config.unlistedReferences && productCount > 1 ? productCount - 1 : nil }
+
+    /// Whether deleted customer `k` (0-based) has its `customer.deleted` event.
+    func hasDeletionEvent(_ k: Int) -> Bool { !(config.unlistedReferences && k % 2 == 1) }
 
     public func isDeletedCustomer(_ index: Int) -> Bool { index % 50 == 7 }
 

@@ -17,6 +17,9 @@ public final class EvolvingAccount: Sendable {
         public var changed: [FixtureStream: Set<String>] = [:]
         public var deleted: [FixtureStream: Set<String>] = [:]
         public var events = 0
+        /// Ids that facts name and no listing holds since this night (a deleted customer or price
+        /// still named by invoices): the referenced pass retrieves each once.
+        public var newlyUnlistedReferences: Set<String> = []
 
         public init() {}
 
@@ -31,12 +34,14 @@ public final class EvolvingAccount: Sendable {
                 deleted[stream]?.subtract(ids)
             }
             events += later.events
+            newlyUnlistedReferences.formUnion(later.newlyUnlistedReferences)
         }
 
         /// The fewest requests an incremental run needs for these changes: the events pages, one
-        /// retrieval per changed object and its child pages past the embedded 10.
+        /// retrieval per changed object and its child pages past the embedded 10, one retrieval
+        /// per newly unlisted reference.
         public func requestFloor(_ account: EvolvingAccount, limit: Int = 100) -> Int {
-            var requests = max(1, (events + limit - 1) / limit)
+            var requests = max(1, (events + limit - 1) / limit) + newlyUnlistedReferences.count
             for (stream, ids) in changed {
                 for id in ids {
                     requests += 1
@@ -51,6 +56,8 @@ public final class EvolvingAccount: Sendable {
     struct State: Sendable {
         var objects: [FixtureStream: [String: FixtureJSON]] = [:]
         var deletedCustomers: Set<String> = []
+        /// Retrievable by id but never listed (the inline price).
+        var unlisted: [FixtureStream: [String: FixtureJSON]] = [:]
         var events: [FixtureJSON] = []
         var next: [FixtureStream: Int] = [:]
         /// Per stream, ids newest first (created desc, id desc) and each id's position: built on
@@ -76,6 +83,10 @@ public final class EvolvingAccount: Sendable {
                     state.deletedCustomers.insert(generator.id(stream, index))
                     continue
                 }
+                guard generator.isListed(stream, index) else {
+                    if generator.isRetrievable(stream, index) { state.unlisted[stream, default: [:]][generator.id(stream, index)] = generator.completeObject(stream, index) }
+                    continue
+                }
                 objects[generator.id(stream, index)] = generator.completeObject(stream, index)
             }
             state.objects[stream] = objects
@@ -86,6 +97,35 @@ public final class EvolvingAccount: Sendable {
         state.events = (0..<generator.eventCount).map { generator.event($0) }.filter { ($0["created"]?.intValue ?? 0) >= now - 29 * 86_400 }
         state.next[.events] = generator.eventCount
         self.state = Mutex(state)
+    }
+
+    /// Ids of customers, prices and products that subscriptions, invoices, credit notes and prices
+    /// name but no listing holds (read from the objects here, independently of the extract's scan).
+    static func unlistedReferences(_ state: State) -> Set<String> {
+        var named: [FixtureStream: Set<String>] = [:]
+        func id(_ value: FixtureJSON?) -> String? { value?.stringValue ?? value?["id"]?.stringValue }
+        func price(_ value: FixtureJSON?) {
+            if let p = id(value) { named[.prices, default: []].insert(p) }
+            if let product = id(value?["product"]) { named[.products, default: []].insert(product) }
+        }
+        for stream in [FixtureStream.subscriptions, .invoices, .creditNotes] {
+            for object in (state.objects[stream] ?? [:]).values {
+                if let customer = id(object["customer"]) { named[.customers, default: []].insert(customer) }
+                for child in object["lines"]?["data"]?.arrayValue ?? object["items"]?["data"]?.arrayValue ?? [] {
+                    price(child["price"])
+                    price(child["plan"])
+                    let details = child["pricing"]?["price_details"]
+                    if let p = id(details?["price"]) { named[.prices, default: []].insert(p) }
+                    if let product = id(details?["product"]) { named[.products, default: []].insert(product) }
+                }
+            }
+        }
+        for object in Array((state.objects[.prices] ?? [:]).values) + Array((state.unlisted[.prices] ?? [:]).values) {
+            if let product = id(object["product"]) { named[.products, default: []].insert(product) }
+        }
+        var out = Set<String>()
+        for (stream, ids) in named { out.formUnion(ids.filter { state.objects[stream]?[$0] == nil }) }
+        return out
     }
 
     func childCount(_ stream: FixtureStream, _ id: String) -> Int {
@@ -99,8 +139,10 @@ public final class EvolvingAccount: Sendable {
     @discardableResult
     public func evolve(night: Int) -> Changes {
         state.withLock { state in
+            let before = Self.unlistedReferences(state)
             var night = Night(account: self, state: state, number: night, now: clock())
             night.run()
+            night.changes.newlyUnlistedReferences = Self.unlistedReferences(night.state).subtracting(before)
             state = night.state
             state.order = [:]
             return night.changes
@@ -278,7 +320,7 @@ public final class EvolvingAccount: Sendable {
                 case 2:
                     return try list(stream, query: query, router: router, state: &state)
                 case 3:
-                    if let object = state.objects[stream]?[segments[2]] { return Self.served(object) }
+                    if let object = state.objects[stream]?[segments[2]] ?? state.unlisted[stream]?[segments[2]] { return Self.served(object) }
                     if stream == .customers, state.deletedCustomers.contains(segments[2]) {
                         return .object([("id", .string(segments[2])), ("object", "customer"), ("deleted", true)])
                     }

@@ -148,6 +148,9 @@ public struct FixtureRouter: Sendable {
             if stream == .customers, let index = generator.index(.customers, fromID: segments[2]), generator.isDeletedCustomer(index) {
                 return .object([("id", .string(segments[2])), ("object", "customer"), ("deleted", true)])
             }
+            if stream == .prices, let index = generator.index(.prices, fromID: segments[2]), generator.isRetrievable(.prices, index) {
+                return generator.object(stream, index, rendering: rendering(query, listing: false))
+            }
             let index = try lookup(stream, segments[2], param: "id")
             return generator.object(stream, index, rendering: rendering(query, listing: false))
         case 4 where segments[3] == "lines" && (stream == .invoices || stream == .creditNotes):
@@ -268,6 +271,7 @@ public struct FixtureRouter: Sendable {
             }
             let currency = stream == .prices ? query["currency"] : nil
             return { index in
+                guard g.isListed(stream, index) else { return false }
                 let isActive = stream == .prices ? g.isPriceActive(index) : g.isProductActive(index)
                 if let active, isActive != active { return false }
                 if let currency, g.currency(g.priceCurrency(index)) != currency { return false }

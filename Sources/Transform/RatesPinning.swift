@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import Rates
 
 /// Which rates a run converts with, and their pinned copies in `staging/<run_id>/rates/`.
@@ -10,8 +11,8 @@ import Rates
 /// loads the pinned copies instead, so re-running an old run gives the same bytes even after the
 /// rates store was updated. `Options.refreshRates` replaces the pinned copies with the current files.
 struct RatesPinning {
-    let table: RatesTable?
-    let sha256: String?
+    let table: RatesTable
+    let sha256: String
     let description: String
     /// Files to copy into the pinned directory (empty when reusing the pinned ones).
     let sources: [(path: String, pinnedName: String)]
@@ -19,9 +20,6 @@ struct RatesPinning {
     static let directoryName = "rates"
 
     static func resolve(stage: TransformStage, runId: String) throws -> RatesPinning {
-        guard stage.options.convert else {
-            return RatesPinning(table: nil, sha256: nil, description: "conversion off", sources: [])
-        }
         let pinnedDirectory = stage.paths.staging(runId) + "/" + directoryName
         let pinned = ((try? FileManager.default.contentsOfDirectory(atPath: pinnedDirectory)) ?? []).sorted()
         if !stage.options.refreshRates, let ecb = pinned.first(where: { $0.hasPrefix("ecb-") }) {

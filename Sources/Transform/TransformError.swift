@@ -1,4 +1,5 @@
-public import Core
+import Core
+public import ModuleErrors
 
 /// What can fail in the transform stage as a whole (per-row problems are rejects, not errors).
 public enum TransformErrorCode: String, ModuleErrorCode {

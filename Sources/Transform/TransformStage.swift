@@ -2,6 +2,7 @@ public import Core
 import Digest
 import Foundation
 import JSON
+import ModuleErrors
 import Rates
 import Zstd
 
@@ -30,8 +31,6 @@ public struct TransformStage {
         public var compressionWorkers: Int32 = 1
         /// Use the pipeline's current rates even when the run id has pinned rates.
         public var refreshRates = false
-        /// Convert to the reporting currency (off only for benchmarks: reporting columns are null).
-        public var convert = true
         /// Threads mapping rows of one table (1 = on the reading thread). Tables whose mapping is
         /// independent per document (invoice and credit-note lines, prices) are cut into batches of
         /// lines mapped in parallel and written back in input order, so the files are byte-identical
@@ -84,11 +83,9 @@ public struct TransformStage {
             throw TransformError(.rates, "fx.reporting_currency \(pipeline.fx.reportingCurrency) is not a currency Core knows; use an ISO code such as EUR or USD")
         }
         let pinned = try RatesPinning.resolve(stage: self, runId: runId)
-        let rates = options.convert ? pinned.table : nil
-        if let rates {
-            do { try rates.validate(reporting: reporting) } catch {
-                throw TransformError(.rates, "cannot convert into \(pipeline.fx.reportingCurrency) with \(pinned.description)", cause: error)
-            }
+        let rates = pinned.table
+        do { try rates.validate(reporting: reporting) } catch {
+            throw TransformError(.rates, "cannot convert into \(pipeline.fx.reportingCurrency) with \(pinned.description)", cause: error)
         }
         let settings = MappingSettings(
             identityKey: pipeline.transform.identityKey, livemode: pipeline.livemode,
@@ -159,7 +156,6 @@ public struct TransformStage {
             let final = paths.stagingFile(runId, table: schema.table)
             let temporary = AtomicFile.temporaryPath(for: final)
             let tableStart = clock.now
-            let tableCPUStart = ProcessStatistics.processCPUSeconds()
             // Lines rejected whole before mapping so that every primary key is written once (earlier
             // copies of a document, documents re-using a row id): found while mapping, so a table with
             // any is mapped a second time with them rejected (its first output is discarded).
@@ -191,6 +187,12 @@ public struct TransformStage {
                         tableBytes += line.count + 1
                         if line.isEmpty { continue }
                         counts.lines += 1
+                        // A deleted stub retrieved for the facts that name it, when a customer.deleted
+                        // event of the run holds the customer as it was: the event's copy (with its
+                        // name, email, ...) is mapped below instead, once.
+                        if isCustomers, !catalog.deletedCustomers.isEmpty, let id = Self.deletedStubId(line), catalog.deletedCustomers[id] != nil {
+                            continue
+                        }
                         evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
                         if isCustomers, !catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), catalog.deletedCustomers[id] != nil {
                             deletedSeen.insert(id)
@@ -236,8 +238,7 @@ public struct TransformStage {
             statistics.inputBytes += tableBytes
             statistics.tables.append(.init(table: schema.table, stream: schema.sourceStream, inputBytes: tableBytes,
                                            rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected,
-                                           seconds: Self.seconds(clock.now - tableStart),
-                                           cpuSeconds: ProcessStatistics.processCPUSeconds() - tableCPUStart))
+                                           seconds: Self.seconds(clock.now - tableStart)))
             outputs.append((schema.table, temporary, final))
             tables[schema.table] = StagingManifest.Table(
                 file: FileEntry(file: "", bytes: 0, sha256: ""), schemaHash: schema.hash,
@@ -300,10 +301,9 @@ public struct TransformStage {
             runId: runId, pipeline: pipeline.name, snapshotDate: UTCDate.dayString(snapshotDay),
             rawManifestSha256: rawManifestSha256, inputs: raw.streams.mapValues(\.file), tables: tables,
             rejects: try FileEntry.describe(path: paths.stagingRejects(runId), relativeTo: staging),
-            reportingCurrency: pipeline.fx.reportingCurrency, ratesSha256: options.convert ? pinned.sha256 : nil, quality: quality)
+            reportingCurrency: pipeline.fx.reportingCurrency, ratesSha256: pinned.sha256, quality: quality)
         try ManifestCoding.write(manifest, to: paths.stagingManifest(runId))
         statistics.seconds = Self.seconds(clock.now - started)
-        statistics.peakResidentBytes = ProcessStatistics.peakResidentBytes()
         return TransformReport(manifest: manifest, statistics: statistics)
     }
 
@@ -314,6 +314,16 @@ public struct TransformStage {
         var rowsOut = 0
         var rowsRejected = 0
         var byCode: [String: Int] = [:]
+    }
+
+    /// The id of a `{"id": ..., "deleted": true}` customer stub (any other line: nil).
+    static func deletedStubId(_ line: UnsafeRawBufferPointer) -> String? {
+        let document = JSONDocument(line)
+        guard let root = try? document.root(validating: false), root.kind == .object,
+              let deleted = (try? document.member(root, "deleted")) ?? nil, (try? document.bool(deleted)) == true,
+              (try? document.member(root, "created")) ?? nil == nil,
+              let id = (try? document.member(root, "id")) ?? nil, id.kind == .string else { return nil }
+        return (try? document.string(id)) ?? nil
     }
 
     private func collect(_ evaluator: RowEvaluator, table: String, stream: String, line: Int,
@@ -497,7 +507,7 @@ public struct TransformProgress: Sendable {
     public let rowsRejected: Int
 }
 
-/// The manifest written and the figures of the run (for the benchmark and the run summary).
+/// The manifest written and the figures of the run.
 public struct TransformReport: Sendable {
     public let manifest: StagingManifest
     public let statistics: TransformStatistics
@@ -514,9 +524,6 @@ public struct TransformStatistics: Sendable {
         public let rowsRejected: Int
         /// Wall time of the table.
         public let seconds: Double
-        /// CPU time of the whole process (all threads: reading, mapping, compression, the input
-        /// checksums running alongside) while the table was transformed.
-        public let cpuSeconds: Double
 
         public var megabytesPerSecond: Double { seconds > 0 ? Double(inputBytes) / 1e6 / seconds : 0 }
         public var rowsPerSecond: Double { seconds > 0 ? Double(rowsOut) / seconds : 0 }
@@ -527,6 +534,4 @@ public struct TransformStatistics: Sendable {
     public var tables: [Table] = []
     /// Wall time of the whole run, including checksums and publishing.
     public var seconds = 0.0
-    /// Peak resident set size of the process so far (VmHWM), bytes.
-    public var peakResidentBytes = 0
 }

@@ -1,19 +1,14 @@
-/// An error from zlib or from the deflate data it was given.
-public struct ZlibError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable {
-        case library
-        case corrupt
-        case truncated
-        case sizeMismatch
-    }
+public import ModuleErrors
 
-    public let code: Code
-    public let message: String
+/// What can fail in the zlib module: the library itself, or the deflate data it was given.
+public enum ZlibErrorCode: String, ModuleErrorCode {
+    case library
+    case corrupt
+    case truncated
+    case sizeMismatch
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "zlib \(code.rawValue): \(message)" }
+    public static func describe(_ error: ZlibError) -> String { "zlib \(error.code.rawValue): \(error.messageAndCause)" }
 }
+
+/// An error from zlib or from the deflate data it was given.
+public typealias ZlibError = ModuleError<ZlibErrorCode>

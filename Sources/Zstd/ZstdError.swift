@@ -1,19 +1,14 @@
-/// An error from the zstd library or from a zstd file.
-public struct ZstdError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable {
-        case library
-        case io
-        case truncated
-        case corrupt
-    }
+public import ModuleErrors
 
-    public let code: Code
-    public let message: String
+/// What can fail in the zstd module: the library itself, or a zstd file.
+public enum ZstdErrorCode: String, ModuleErrorCode {
+    case library
+    case io
+    case truncated
+    case corrupt
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "zstd \(code.rawValue): \(message)" }
+    public static func describe(_ error: ZstdError) -> String { "zstd \(error.code.rawValue): \(error.messageAndCause)" }
 }
+
+/// An error from the zstd library or from a zstd file.
+public typealias ZstdError = ModuleError<ZstdErrorCode>

@@ -3,8 +3,6 @@ import Core
 import Extract
 import Foundation
 import JSON
-import Load
-import Transform
 import StripeSimulator
 import Zstd
 
@@ -14,7 +12,7 @@ struct StripeBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-bench",
         abstract: "Benchmarks: each prints rows or objects per second, bytes and peak RSS.",
-        subcommands: [ExtractBench.self, IncrementalBench.self, GenerateRaw.self, TransformLoadBench.self, ConversionBench.self, ParquetBench.self, JSONBench.self]
+        subcommands: [ExtractBench.self, IncrementalBench.self, GenerateRaw.self, TransformLoadBench.self]
     )
 }
 
@@ -123,16 +121,6 @@ struct GenerateRaw: ParsableCommand {
     }
 }
 
-/// Parse throughput of the byte-level JSON scanner on synthetic invoices.
-struct JSONBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "json", abstract: "JSON scanner throughput on synthetic invoices.")
-    @Option var megabytes = 100
-
-    func run() throws {
-        print(try JSONBenchmark.run(megabytes: megabytes))
-    }
-}
-
 /// Transform + load of a raw run, each stage by its real executable, with wall time and peak RSS.
 struct TransformLoadBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -179,70 +167,5 @@ struct TransformLoadBench: ParsableCommand {
                      Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path))))
         print(String(format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines, rows))
         print("  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2")
-    }
-}
-
-/// Transform throughput with currency conversion on and off, alternating, on the same raw run.
-struct ConversionBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "conversion", abstract: "Transform rows/s with conversion on vs off (issue: within 10%).")
-
-    @Option var output = "output/bench"
-    @Option var runId = "bench-raw"
-    @Option var rounds = 9
-    @Option var supplementary = "pipelines/demo-supplementary-rates.csv"
-
-    func run() throws {
-        var pipeline = PipelineDefinition(name: "bench", path: "bench", mode: .test)
-        pipeline.output = output
-        pipeline.transform.maxRejectRatio = 1
-        pipeline.fx.supplementary = supplementary
-        let schemas = try SchemaSet.load(directory: "schemas")
-        // Alternating rounds, median of each: single runs on 2 shared cores vary by +-15%.
-        var rates: [Bool: [Double]] = [:]
-        for _ in 0..<rounds {
-            for convert in [true, false] {
-                let figures = try TransformBenchmark.run(outputRoot: output, runId: runId, pipeline: pipeline, schemas: schemas, convert: convert)
-                rates[convert, default: []].append(figures.invoiceRowsPerSecond)
-            }
-        }
-        func median(_ values: [Double]) -> Double { let v = values.sorted(); return v.isEmpty ? 0 : v[v.count / 2] }
-        let on = median(rates[true] ?? []), off = median(rates[false] ?? [])
-        let spread = { (v: [Double]) in String(format: "%.0f-%.0f", v.min() ?? 0, v.max() ?? 0) }
-        print(String(format: "conversion on:  median %.0f invoice lines/s over %d rounds (range %@)", on, rounds, spread(rates[true] ?? [])))
-        print(String(format: "conversion off: median %.0f invoice lines/s over %d rounds (range %@)", off, rounds, spread(rates[false] ?? [])))
-        print(String(format: "conversion on is %.1f%% slower (median vs median)", (1 - on / off) * 100))
-    }
-}
-
-/// N invoice-line rows to zstd Parquet by our writer, and the same rows by DuckDB for size.
-struct ParquetBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "parquet", abstract: "Load N synthetic invoice lines to zstd Parquet; compare the size with DuckDB's zstd Parquet of the same rows.")
-
-    @Option var rows = 1_000_000
-    @Option var output = "output/bench/parquet"
-
-    func run() throws {
-        let schemas = try SchemaSet.load(directory: "schemas")
-        guard let schema = schemas.table("invoice_lines") else { throw BenchError("schemas/invoice_lines.json is missing") }
-        try? FileManager.default.removeItem(atPath: output)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let staging = output + "/invoice_lines.ndjson.zst"
-        try LoadBenchmark.writeStagingInvoiceLines(count: rows, schema: schema, path: staging)
-        let ours = try LoadBenchmark.writeInvoiceLines(count: rows, schema: schema, path: output + "/ours.parquet")
-        print("ours:   \(ours)")
-        // DuckDB writes the very same rows with the very same types (read from our file) with zstd.
-        let script = "import duckdb,os; c=duckdb.connect(); c.execute('SET enable_progress_bar=false'); c.execute('SET threads=2'); c.execute(\"COPY (SELECT * FROM read_parquet('\(output)/ours.parquet')) TO '\(output)/duckdb.parquet' (FORMAT parquet, COMPRESSION zstd)\"); print(os.path.getsize('\(output)/duckdb.parquet'))"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let duck = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw BenchError("DuckDB (pip install duckdb) could not write the comparison file")
-        }
-        print("duckdb: \(mb(duck)) for the same \(rows) rows; ours is \(String(format: "%.1f", Double(ours.bytes) / Double(duck) * 100))% of DuckDB's size")
     }
 }

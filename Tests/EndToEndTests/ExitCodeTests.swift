@@ -5,7 +5,7 @@ import StripeSimulator
 import Testing
 import TestSupport
 
-/// One exit code per failure class (Sources/Pipeline/ExitStatus.swift, documented in the README).
+/// One exit code per failure class (Sources/Pipeline/Reporting/ExitStatus.swift, documented in the README).
 /// The key only ever travels in the environment (STRIPE_API_KEY), never in argv.
 struct ExitCodeTests {
     let directory: TemporaryDirectory

@@ -93,6 +93,54 @@ struct IncrementalNightsTests {
         try? FileManager.default.removeItem(atPath: reference)
     }
 
+    /// DuckDB over the published Parquet (an oracle independent of our code): every customer and
+    /// price a fact row names has a row, except prices the run's raw manifest records as 404
+    /// (deleted prices); the rows of `deletedCustomers` say deleted; what the lines of deleted
+    /// customers bill.
+    static let joinChecker = #"""
+    import json, sys
+    import duckdb
+    warehouse, manifest, deleted = sys.argv[1], json.load(open(sys.argv[2])), json.loads(sys.argv[3])
+    def t(name): return f"read_parquet('{warehouse}/{name}/*/*.parquet', hive_partitioning = true)"
+    def referenced(stream): return (manifest["streams"].get(stream, {}).get("referenced") or {})
+    con = duckdb.connect()
+    problems = []
+    for fact in ["invoice_lines", "subscriptions", "credit_note_lines"]:
+        orphans = con.execute(f"SELECT DISTINCT customer_id FROM {t(fact)} WHERE customer_id IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM {t('customers')})").fetchall()
+        if orphans: problems.append(f"{fact}: customers without a row: {orphans[:5]}")
+    not_found = set(referenced("prices").get("not_found", []))
+    for fact in ["invoice_lines", "subscriptions"]:
+        orphans = {r[0] for r in con.execute(f"SELECT DISTINCT price_id FROM {t(fact)} WHERE price_id IS NOT NULL AND price_id NOT IN (SELECT price_id FROM {t('prices')})").fetchall()}
+        if orphans - not_found: problems.append(f"{fact}: prices without a row (not recorded as 404): {sorted(orphans - not_found)[:5]}")
+    flags = dict(con.execute(f"SELECT customer_id, deleted FROM {t('customers')}").fetchall())
+    for c in deleted:
+        if flags.get(c) is not True: problems.append(f"deleted customer {c}: row deleted = {flags.get(c)}")
+    lines, billed = con.execute(f"SELECT count(*), coalesce(sum(l.amount_excluding_tax_reporting - l.discount_amount_reporting), 0) FROM {t('invoice_lines')} l JOIN {t('customers')} c USING (customer_id) WHERE c.deleted AND l.invoice_status NOT IN ('draft', 'void')").fetchone()
+    stubs = con.execute(f"SELECT count(*) FROM {t('customers')} WHERE deleted AND created_at IS NULL").fetchone()[0]
+    print(json.dumps({"problems": problems, "deleted_customer_lines": lines, "deleted_customer_billed": str(billed), "stub_rows": stubs,
+                      "referenced_customers": referenced("customers").get("objects", 0), "prices_not_found": sorted(not_found)}))
+    """#
+
+    struct Joins: Decodable {
+        var problems: [String]
+        var deleted_customer_lines: Int
+        var deleted_customer_billed: String
+        var stub_rows: Int
+        var referenced_customers: Int
+        var prices_not_found: [String]
+    }
+
+    /// Runs `joinChecker` on the published warehouse of `runId`.
+    func joins(_ out: String, _ runId: String, deletedCustomers: [String]) throws -> Joins {
+        let warehouse = URL(fileURLWithPath: out + "/warehouse").resolvingSymlinksInPath().path
+        let deleted = String(decoding: try JSONEncoder().encode(deletedCustomers), as: UTF8.self)
+        let result = try E2E.python(Self.joinChecker, [warehouse, RunPaths(root: out).rawManifest(runId), deleted], timeout: 120)
+        try #require(result.status == 0, "join check of \(runId): \(result)")
+        let joins = try JSONDecoder().decode(Joins.self, from: Data(result.stdout.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
+        #expect(joins.problems.isEmpty, "night \(runId): \(joins.problems)")
+        return joins
+    }
+
     func rawSync(_ out: String, _ runId: String) throws -> RawManifest.Sync? {
         try RawManifest.read(paths: RunPaths(root: out), runId: runId).sync
     }
@@ -100,8 +148,11 @@ struct IncrementalNightsTests {
     @Test
     func nightsEqualAFullRefreshOfTheSameState() throws {
         let now = Int64(Date().timeIntervalSince1970)
-        var config = AccountConfig(seed: 13, customers: 30, invoices: 60, events: 30, years: 1)
+        // 60 customers: two deleted ones named by subscriptions, one without a deletion event; an
+        // inline price and a deleted product (unlistedReferences).
+        var config = AccountConfig(seed: 13, customers: 60, invoices: 60, events: 30, years: 1)
         config.endTime = now - 2 * 86_400
+        config.unlistedReferences = true
         let account = EvolvingAccount(generator: AccountGenerator(config))
         let server = FixtureServer(generator: account.generator, configuration: .init(apiKey: Self.key, recordRequests: false),
                                    responder: { account.respond(target: $0) })
@@ -116,6 +167,17 @@ struct IncrementalNightsTests {
         try #require(result.status == 0, "night 1: \(result)")
         #expect(try rawSync(out, "night1")?.mode == "full")
         try expectEqualsFullRefresh(pipeline, out: out, runId: "night1", server: server, scratch: scratch)
+        // Issue 13: customers deleted before the events window stay joinable (a stub row), and what
+        // their lines bill is in the warehouse with a customer row.
+        let first = try joins(out, "night1", deletedCustomers: account.generator.deletedCustomerIDs)
+        #expect(first.stub_rows >= 1)
+        #expect(first.referenced_customers == account.generator.unlistedReferences()[.customers]?.count)
+        #expect(first.deleted_customer_lines > 0 && first.deleted_customer_billed != "0", "\(first)")
+        // Stubs map to rows (nulls where the stub has no field), never to rejects.
+        let staging = try StagingManifest.read(paths: RunPaths(root: out), runId: "night1")
+        #expect(staging.tables["customers"]?.rowsRejected == 0)
+        #expect(staging.tables["prices"]?.rowsRejected == 0)
+        var deletedSoFar = account.generator.deletedCustomerIDs
 
         for night in 2...6 {
             let changes = account.evolve(night: night)
@@ -157,11 +219,28 @@ struct IncrementalNightsTests {
                 let floor = changes.requestFloor(account) + 1
                 #expect(requests <= floor * 3 / 2, "night \(night): \(requests) requests for a floor of \(floor)")
                 #expect(requests >= floor - 1, "night \(night): \(requests) requests, below the floor \(floor): changes were missed")
+                // Referenced objects the base run holds (stubs) or answered 404 for are not asked
+                // again: only tonight's newly unlisted references are retrieved.
+                let manifest = try RawManifest.read(paths: RunPaths(root: out), runId: runId)
+                let fetched = ["customers", "prices", "products"].reduce(0) { total, stream in
+                    let entry = manifest.streams[stream]?.referenced
+                    return total + (entry?.fetched ?? 0)
+                }
+                let newlyNotFound = Set(manifest.streams.values.flatMap { $0.referenced?.notFound ?? [] }).intersection(changes.newlyUnlistedReferences).count
+                #expect(fetched + newlyNotFound == changes.newlyUnlistedReferences.count, "night \(night): \(fetched) retrieved + \(newlyNotFound) 404s for \(changes.newlyUnlistedReferences.sorted())")
                 let deleted = sync.streams.values.reduce(0) { $0 + $1.deleted }
                 #expect(deleted == changes.deleted.values.reduce(0) { $0 + $1.count })
                 print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
             }
             try expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
+            // Tonight's deleted customer (named by its invoices and subscription) has its row, deleted.
+            deletedSoFar += changes.deleted[.customers] ?? []
+            let tonight = try joins(out, runId, deletedCustomers: deletedSoFar)
+            #expect(!(changes.deleted[.customers] ?? []).isEmpty)
+            // A deleted price that facts still name is a 404, recorded (the fixture's own count).
+            let deletedNamedPrices = changes.newlyUnlistedReferences.filter { $0.hasPrefix(FixtureStream.prices.idPrefix) }
+            #expect(deletedNamedPrices.isSubset(of: Set(tonight.prices_not_found)), "night \(night): \(deletedNamedPrices) vs \(tonight.prices_not_found)")
+            if !deletedNamedPrices.isEmpty { print("night \(night): deleted prices named by facts, answered 404: \(deletedNamedPrices.sorted())") }
         }
 
         // Reproducible: an incremental run's raw directory alone gives the same files again.

@@ -1,6 +1,7 @@
 import Core
 import Extract
 import Foundation
+import ModuleErrors
 import StripeSimulator
 import Testing
 import TestSupport
@@ -83,6 +84,7 @@ import Zstd
         #expect(faulty.server.requestCount > clean.server.requestCount)
         #expect(manifest.streams.values.reduce(0) { $0 + $1.objects } == FixtureStream.allCases.reduce(0) { total, stream in
             total + (0..<clean.server.generator.count(stream)).filter { clean.server.generator.isListed(stream, $0) }.count
+                + clean.server.generator.referencedLines(stream).count
         })
     }
 
@@ -177,5 +179,43 @@ import Zstd
         }
         let lineCount = try harness.lines("acceptance", "invoices").reduce(0) { $0 + $1.components(separatedBy: "\"object\":\"line_item\"").count - 1 }
         #expect(lineCount == (0..<generator.invoiceCount).reduce(0) { $0 + generator.invoiceLineCount($1) })
+    }
+
+    /// Issue 13: customers, prices and products that facts name but no listing returns are
+    /// retrieved by id once each, written after the listed objects sorted by id; a 404 writes
+    /// nothing, is recorded, and does not fail the run.
+    @Test func unlistedReferencesAreRetrievedOnceEach() throws {
+        var config = AccountConfig(seed: 31, customers: 120, invoices: 150, events: 60, years: 2)
+        config.unlistedReferences = true
+        let harness = try ExtractHarness(config)
+        defer { harness.server.stop() }
+        let manifest = try harness.stage().run(runId: "refs")
+        let generator = harness.server.generator
+        let unlisted = generator.unlistedReferences()
+        // The account holds what the pass is for: deleted customers named by facts, one inline price
+        // (answered) and one deleted product (404).
+        #expect((unlisted[.customers] ?? []).count >= 2)
+        #expect(unlisted[.prices]?.count == 1)
+        #expect(unlisted[.products]?.count == 1)
+        for stream in [FixtureStream.customers, .prices, .products] {
+            let got = try harness.lines("refs", stream.rawValue)
+            let referenced = generator.referencedLines(stream).map { String(decoding: $0, as: UTF8.self) }
+            // After the listed objects, sorted by id.
+            #expect(Array(got.suffix(referenced.count)) == referenced, "\(stream)")
+            #expect(got.sorted() == expectedLines(generator, stream), "\(stream)")
+            let entry = try #require(manifest.streams[stream.rawValue]?.referenced)
+            #expect(entry.objects == referenced.count)
+            #expect(entry.fetched == referenced.count)
+            let missing = (unlisted[stream] ?? []).filter { id in !referenced.contains { $0.contains("\"id\":\"\(id)\"") } }
+            #expect(entry.notFound == missing, "\(stream)")
+            // One retrieval per id, none for a listed object.
+            let retrievals = harness.server.requests.filter { $0.path.hasPrefix(stream.path + "/") && $0.attempt == 1 }
+            #expect(Set(retrievals.map(\.path)) == Set((unlisted[stream] ?? []).map { stream.path + "/" + $0 }), "\(stream)")
+            #expect(retrievals.count == (unlisted[stream] ?? []).count)
+        }
+        #expect(manifest.streams["products"]?.referenced?.notFound == [generator.id(.products, try #require(generator.deletedProduct))])
+        // The floor counts them: the run stays within its usual margin of it.
+        let floor = generator.requestFloor(listings: ConcurrentExtractTests.listings(harness.pipeline), limit: harness.pipeline.extract.pageLimit)
+        #expect(harness.server.requestCount >= floor)
     }
 }

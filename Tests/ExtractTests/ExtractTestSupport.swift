@@ -49,9 +49,11 @@ extension FixtureStream {
     static func named(_ name: String) -> FixtureStream? { FixtureStream(rawValue: name) }
 }
 
-/// The complete objects a clean extract must produce for `stream`, as compact lines, sorted.
+/// The complete objects a clean extract must produce for `stream`, as compact lines, sorted: the
+/// listed ones and the referenced pass's (deleted customers' stubs, the inline price).
 func expectedLines(_ generator: AccountGenerator, _ stream: FixtureStream) -> [String] {
-    (0..<generator.count(stream)).filter { generator.isListed(stream, $0) }
-        .map { String(decoding: generator.completeLine(stream, $0), as: UTF8.self) }
+    ((0..<generator.count(stream)).filter { generator.isListed(stream, $0) }.map { generator.completeLine(stream, $0) }
+        + generator.referencedLines(stream))
+        .map { String(decoding: $0, as: UTF8.self) }
         .sorted()
 }

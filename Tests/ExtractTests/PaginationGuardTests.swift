@@ -2,6 +2,7 @@ import Core
 @testable import Extract
 import Foundation
 import Logging
+import ModuleErrors
 import Pipeline
 import StripeSimulator
 import Testing

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 @testable import Load
+import ModuleErrors
 import Testing
 
 @Suite struct LoadStageTests {
@@ -172,7 +173,7 @@ import Testing
 
         try fixture.writeStagingRun("run2", rows: ["customers": 10])
         let file = fixture.paths.stagingFile("run2", table: "customers")
-        try LoadBenchmark.writeStagingInvoiceLines(count: 11, schema: try #require(schemas.table("customers")), path: file)
+        try SyntheticStaging.write(count: 11, schema: try #require(schemas.table("customers")), path: file)
         #expect(throws: LoadError.self) { try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: "run2") }
         #expect(!FileManager.default.fileExists(atPath: fixture.paths.warehouse))
     }

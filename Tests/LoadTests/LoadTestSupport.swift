@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import TestSupport
 @testable import Load
 
@@ -28,7 +29,7 @@ struct LoadFixture {
         for (name, count) in rows {
             guard let schema = schemas.table(name) else { throw LoadError(.configuration, "no schema \(name)") }
             let path = paths.stagingFile(runId, table: name)
-            try LoadBenchmark.writeStagingInvoiceLines(count: count, schema: schema, path: path, extraLines: extraLines[name] ?? [])
+            try SyntheticStaging.write(count: count, schema: schema, path: path, extraLines: extraLines[name] ?? [])
             let entry = try FileEntry.describe(path: path, relativeTo: directory)
             let total = count + (extraLines[name]?.count ?? 0)
             tables[name] = StagingManifest.Table(file: entry, schemaHash: schema.hash, rowsIn: total, rowsOut: total, rowsRejected: 0)

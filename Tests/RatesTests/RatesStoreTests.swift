@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 import StripeSimulator
 import Zlib
 import TestSupport
@@ -155,7 +156,7 @@ final class LoopbackHTTPServer: Sendable {
 
         // Every failure leaves the installed file byte for byte in place.
         let installed = try SHA256.hexOfFile(atPath: store.storePath)
-        let failures: [(path: String, code: RatesError.Code, mentions: String)] = [
+        let failures: [(path: String, code: RatesErrorCode, mentions: String)] = [
             ("/truncated.csv", .download, "truncated"),
             ("/truncated.zip", .download, "zip archive"),
             ("/cut-transfer.csv", .download, "cut-transfer.csv"),

@@ -1,4 +1,5 @@
 import Foundation
+import ModuleErrors
 import Testing
 import Core
 @testable import Rates
@@ -227,12 +228,6 @@ import Core
         #expect(error.code == .amountOutOfRange)
         let big = try table.convert(minorUnits: Int64.max, currency: "usd", on: Fixture.day("2024-03-01"), to: "EUR")
         #expect(big.amount.scale == 2)
-    }
-
-    @Test func benchmarkRuns() throws {
-        let result = try RatesBenchmark.run(table: table, count: 2000)
-        #expect(result.conversions == 2000)
-        #expect(result.checksum.units != 0)
     }
 }
 

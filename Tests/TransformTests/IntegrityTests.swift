@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import TestSupport
 import Testing
 @testable import Transform
@@ -122,6 +123,31 @@ import Testing
             #expect(outcome.distinctKeys(table) == outcome.rows(table), "\(table): a primary key appears twice")
         }
         return outcome
+    }
+
+    // MARK: Issue 13: deleted customers named by facts
+
+    /// The extract appends a deleted customer's stub (`GET /v1/customers/{id}`) after the listed
+    /// customers: it maps to a row (deleted, nulls where the stub has no field), never a reject; when
+    /// the run's events hold the customer's customer.deleted event, that copy (with its name) is
+    /// the row instead, once.
+    @Test func deletedCustomerStubsAreRowsAndTheirDeletionEventWins() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let stub = { (id: String) in #"{"id":"\#(id)","object":"customer","deleted":true}"# }
+        let event = #"{"id":"evt_9","object":"event","created":1740900000,"type":"customer.deleted","data":{"object":"# + Self.customer("cus_C", name: "Cy") + "}}"
+        let o = try Self.run(dir, ["customers": [Self.customer("cus_A", name: "Ada"), stub("cus_B"), stub("cus_C")], "events": [event]],
+                             pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
+        #expect(o.rows("customers") == 3)
+        #expect(o.rejects("customers") == 0)
+        let rows = try TransformFixtures.stagingLines(root: dir.path, runId: "r", table: "customers").map(TransformFixtures.parse)
+        #expect(rows.first { $0["customer_id"] as? String == "cus_C" }?["name"] as? String == "Cy")
+        let b = try #require(rows.first { $0["customer_id"] as? String == "cus_B" })
+        #expect(b["deleted"] as? Bool == true)
+        #expect(b["created_at"] is NSNull && b["name"] is NSNull && b["livemode"] is NSNull)
+        #expect(b["identity_key"] as? String == "cus_B")
+        #expect(rows.first { $0["customer_id"] as? String == "cus_C" }?["deleted"] as? Bool == true)
+        #expect(rows.first { $0["customer_id"] as? String == "cus_A" }?["deleted"] as? Bool == false)
     }
 
     // MARK: Item 2: duplicated documents

@@ -1,6 +1,6 @@
 -- stripe-warehouse DDL (duckdb), generated from schemas/; safe to apply again.
 
--- customers: One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.
+-- customers: One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.
 -- primary key: customer_id, unique across all partitions
 CREATE TABLE IF NOT EXISTS customers (
   customer_id VARCHAR NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS customers (
   snapshot_date DATE NOT NULL,
   PRIMARY KEY (customer_id)
 );
-COMMENT ON TABLE customers IS 'One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.';
+COMMENT ON TABLE customers IS 'One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.';
 COMMENT ON COLUMN customers.customer_id IS 'Stripe customer id (cus_...).';
 COMMENT ON COLUMN customers.name IS 'Customer''s full name or business name.';
 COMMENT ON COLUMN customers.email IS 'Customer''s email address.';
@@ -34,7 +34,7 @@ COMMENT ON COLUMN customers.metadata IS 'The customer''s metadata object, verbat
 COMMENT ON COLUMN customers.identity_key IS 'Key for joining other sources, chosen by the pipeline''s transform.identity_key (email, id or metadata.<field>); falls back to the customer id when that field is empty.';
 COMMENT ON COLUMN customers.identity_key_source IS 'Which field identity_key came from: email, metadata.<field> or id.';
 
--- customers_history: Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.
+-- customers_history: Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.
 -- primary key: customer_id, snapshot_date, unique across all partitions
 CREATE TABLE IF NOT EXISTS customers_history (
   customer_id VARCHAR NOT NULL,
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS customers_history (
   snapshot_date DATE NOT NULL,
   PRIMARY KEY (customer_id, snapshot_date)
 );
-COMMENT ON TABLE customers_history IS 'Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.';
+COMMENT ON TABLE customers_history IS 'Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.';
 COMMENT ON COLUMN customers_history.customer_id IS 'Stripe customer id (cus_...).';
 COMMENT ON COLUMN customers_history.name IS 'Customer''s full name or business name.';
 COMMENT ON COLUMN customers_history.email IS 'Customer''s email address.';

@@ -1,6 +1,6 @@
 -- stripe-warehouse DDL (snowflake), generated from schemas/; safe to apply again.
 
--- customers: One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.
+-- customers: One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.
 -- primary key: customer_id, unique across all partitions
 CREATE TABLE IF NOT EXISTS customers (
   customer_id VARCHAR NOT NULL COMMENT 'Stripe customer id (cus_...).',
@@ -19,9 +19,9 @@ CREATE TABLE IF NOT EXISTS customers (
   snapshot_date DATE NOT NULL COMMENT 'Hive partition (snapshot) taken from the file path',
   PRIMARY KEY (customer_id)
 )
-COMMENT = 'One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.';
+COMMENT = 'One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.';
 
--- customers_history: Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.
+-- customers_history: Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.
 -- primary key: customer_id, snapshot_date, unique across all partitions
 CREATE TABLE IF NOT EXISTS customers_history (
   customer_id VARCHAR NOT NULL COMMENT 'Stripe customer id (cus_...).',
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS customers_history (
   snapshot_date DATE NOT NULL COMMENT 'Hive partition (snapshot) taken from the file path',
   PRIMARY KEY (customer_id, snapshot_date)
 )
-COMMENT = 'Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; customers deleted since are added from customer.deleted events with deleted = true.';
+COMMENT = 'Every loaded snapshot of customers (one per snapshot_date): One row per customer (a snapshot per run). Listed customers come from the customers stream; a deleted customer that invoices, subscriptions or credit notes still name comes from the deletion stub the extract retrieves by id (id and deleted only), or from its customer.deleted event while the events stream holds one; other customers deleted since are added from customer.deleted events. Both have deleted = true.';
 
 -- prices: One row per price (a snapshot per run), active or archived, with its product's name. Plan-shaped objects (the legacy plans API) map to the same columns.
 -- primary key: price_id, unique across all partitions

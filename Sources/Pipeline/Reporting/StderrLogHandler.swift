@@ -1,37 +1,10 @@
 import Foundation
+import JSON
 public import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// How the executables log: readable lines on a terminal, JSON lines for schedulers.
-public enum LogFormat: String, CaseIterable, Sendable {
-    case auto, human, json
-}
-
-public enum LogSetup {
-    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
-    /// nil until `bootstrap` ran; then whether it chose JSON lines.
-    private static let chosenJSON = Mutex<Bool?>(nil)
-
-    /// Whether `bootstrap` chose JSON lines.
-    public static var usesJSON: Bool { chosenJSON.withLock { $0 } ?? false }
-
-    /// Bootstraps swift-log once per process (only executables call this); later calls change nothing.
-    public static func bootstrap(format: LogFormat, level: Logger.Level) {
-        let json = format == .json || (format == .auto && !stderrIsTerminal)
-        chosenJSON.withLock { chosen in
-            guard chosen == nil else { return }
-            chosen = json
-            LoggingSystem.bootstrap { label in
-                var handler = StderrLogHandler(label: label, json: json)
-                handler.logLevel = level
-                return handler
-            }
-        }
-    }
-}
 
 /// Serialises stderr writes from several threads.
 private let stderrLock = Mutex(())
@@ -63,14 +36,28 @@ public struct StderrLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
         let keys = merged.keys.sorted()
         if json {
-            var out = "{\"ts\":\(quote(isoNow())),\"level\":\(quote(event.level.rawValue)),\"logger\":\(quote(label)),\"msg\":\(quote(event.message.description))"
-            for key in keys { out += ",\(quote(key)):\(quote("\(merged[key]!)"))" }
-            writeStderr(out + "}\n")
+            writeStderr(Self.jsonLine(ts: isoNow(), level: event.level.rawValue, logger: label, message: event.message.description,
+                                      fields: keys.map { ($0, "\(merged[$0]!)") }))
         } else {
             let fields = keys.map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
             let time = String(isoNow().dropFirst(11).prefix(8))
             TerminalProgress.writeAboveStatusLine("\(time) \(event.level.rawValue) \(event.message)\(fields.isEmpty ? "" : " " + fields)\n")
         }
+    }
+
+    /// One JSON log line: ts, level, logger and msg first, then the fields in the given order; strings
+    /// are escaped by `JSONWriter`, as every JSON the product writes.
+    static func jsonLine(ts: String, level: String, logger: String, message: String, fields: [(String, String)]) -> String {
+        var writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        writer.key("ts"); writer.string(ts)
+        writer.key("level"); writer.string(level)
+        writer.key("logger"); writer.string(logger)
+        writer.key("msg"); writer.string(message)
+        for (key, value) in fields { writer.key(key); writer.string(value) }
+        writer.endObject()
+        writer.newline()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
 
@@ -82,20 +69,4 @@ func isoNow() -> String {
     gmtime_r(&t, &parts)
     return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
                   parts.tm_hour, parts.tm_min, parts.tm_sec, Int(ts.tv_nsec / 1_000_000))
-}
-
-func quote(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
 }

@@ -3,123 +3,119 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Benchmark
+import JSON
 
-/// Throughput of the scanner on synthetic Stripe-invoice-like NDJSON, for the bench executable.
-/// Meaningful only in release builds (`-c release`).
-public enum JSONBenchmark {
-    public struct Result: Sendable, CustomStringConvertible {
-        public let bytes: Int
-        public let lines: Int
-        /// `root()` only: full validation of every line.
-        public let validateMBPerSecond: Double
-        /// `root(validating: false)` only: finding each line's extent by skipping.
-        public let skipMBPerSecond: Double
-        /// `JSONParser.parse` (validates once, indexes containers) plus reading ~35 fields per
-        /// invoice, ~15 per invoice line and ~9 per price: the transform's job, the recommended path.
-        public let mbPerSecond: Double
-        /// The same extraction after `JSONDocument.root()` (validated, not indexed).
-        public let unindexedMBPerSecond: Double
-        /// The same extraction after `root(validating: false)`: the unvalidated fast path.
-        public let fastMBPerSecond: Double
-        /// Sum over extracted integers and string lengths; equal across modes or the run is wrong.
-        public let checksum: Int64
+/// Throughput of the byte-level JSON scanner on synthetic Stripe-invoice-like NDJSON (~6 KB per
+/// invoice): validating, skipping, and reading the fields a transform mapping reads (~35 per invoice,
+/// ~15 per invoice line, ~9 per price) by each of the scanner's three paths.
+///
+/// Besides wall and CPU time per pass, each benchmark reports `MB per CPU-s`: the input megabytes over
+/// the thread's CPU time, which other processes on a shared machine do not distort.
+let benchmarks: @Sendable () -> Void = {
+    let ndjson = SyntheticInvoices.ndjson(megabytes: 16)
+    let lines = SyntheticInvoices.lineRanges(ndjson)
+    let megabytes = Double(ndjson.count) / 1e6
+    let expected = try? SyntheticInvoices.extract(ndjson, lines, mode: .indexed)
+    let configuration = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .custom("MB per CPU-s", polarity: .prefersLarger, useScalingFactor: false)],
+        warmupIterations: 1, maxDuration: .seconds(5), maxIterations: 20)
 
-        public var description: String {
-            func f(_ x: Double) -> String { String(Int(x.rounded())) }
-            return "json: \(bytes / 1_000_000) MB, \(lines) lines: validate \(f(validateMBPerSecond)) MB/s, "
-                + "skip \(f(skipMBPerSecond)) MB/s, parse+extract \(f(mbPerSecond)) MB/s, "
-                + "validate+extract (unindexed) \(f(unindexedMBPerSecond)) MB/s, "
-                + "fast extract (unvalidated) \(f(fastMBPerSecond)) MB/s (per CPU-second)"
+    /// Runs `pass` once per iteration over the whole input and records its MB per CPU-second.
+    func measured(_ name: String, _ pass: @escaping @Sendable () throws -> Int64) {
+        Benchmark(name, configuration: configuration) { benchmark in
+            let before = threadCPUSeconds()
+            benchmark.startMeasurement()
+            let sum = try pass()
+            benchmark.stopMeasurement()
+            let seconds = threadCPUSeconds() - before
+            blackHole(sum)
+            benchmark.measurement(.custom("MB per CPU-s", polarity: .prefersLarger, useScalingFactor: false),
+                                  Int((megabytes / max(seconds, 1e-9)).rounded()))
+            if sum != 0, sum != expected {
+                benchmark.error("\(name): checksum \(sum) differs from the indexed extraction's \(String(describing: expected))")
+            }
         }
     }
 
-    /// Generates about `megabytes` MB of invoice NDJSON and times the three modes over it.
-    public static func run(megabytes: Int = 50) throws -> Result {
-        try run(ndjson: syntheticInvoices(megabytes: megabytes))
+    measured("JSON validate") {
+        try ndjson.withUnsafeBytes { all in
+            for range in lines { _ = try JSONDocument(UnsafeRawBufferPointer(rebasing: all[range])).root() }
+        }
+        return 0
     }
+    measured("JSON skip (unvalidated line extents)") {
+        try ndjson.withUnsafeBytes { all in
+            for range in lines { _ = try JSONDocument(UnsafeRawBufferPointer(rebasing: all[range])).root(validating: false) }
+        }
+        return 0
+    }
+    measured("JSON parse and extract (indexed, the transform's path)") { try SyntheticInvoices.extract(ndjson, lines, mode: .indexed) }
+    measured("JSON validate and extract (unindexed)") { try SyntheticInvoices.extract(ndjson, lines, mode: .validated) }
+    measured("JSON fast extract (unvalidated)") { try SyntheticInvoices.extract(ndjson, lines, mode: .unvalidated) }
+}
 
-    /// Times the three modes over caller-provided NDJSON (one invoice-like object per line).
-    public static func run(ndjson: [UInt8]) throws -> Result {
-        var lineRanges: [Range<Int>] = []
+/// CPU time of the calling thread.
+private func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    if clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0 {
+        _ = clock_gettime(CLOCK_MONOTONIC, &ts)
+    }
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Deterministic invoice-like NDJSON and the field extraction a mapping does on it.
+enum SyntheticInvoices {
+    enum Mode { case indexed, validated, unvalidated }
+
+    static func ndjson(megabytes: Int) -> [UInt8] { syntheticInvoices(megabytes: megabytes) }
+
+    static func lineRanges(_ ndjson: [UInt8]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
         var start = 0
-        for i in ndjson.indices where ndjson[i] == asciiNewline {
-            if i > start { lineRanges.append(start..<i) }
+        for i in ndjson.indices where ndjson[i] == UInt8(ascii: "\n") {
+            if i > start { ranges.append(start..<i) }
             start = i + 1
         }
-        if start < ndjson.count { lineRanges.append(start..<ndjson.count) }
+        if start < ndjson.count { ranges.append(start..<ndjson.count) }
+        return ranges
+    }
 
+    /// Reads the mapped fields of every line; returns a checksum over the values read (equal for
+    /// every mode, or a path reads something else).
+    static func extract(_ ndjson: [UInt8], _ lineRanges: [Range<Int>], mode: Mode) throws -> Int64 {
         let invoiceKeys = JSONKeySet(invoiceFields)
         let lineKeys = JSONKeySet(lineFields)
         let priceKeys = JSONKeySet(priceFields)
         var invoiceValues: [JSONValue?] = []
         var lineValues: [JSONValue?] = []
         var priceValues: [JSONValue?] = []
-
+        let parser = JSONParser()
         return try ndjson.withUnsafeBytes { all in
-            func timed(_ body: () throws -> Int64) rethrows -> (Double, Int64) {
-                let before = threadCPUSeconds()
-                let sum = try body()
-                let seconds = threadCPUSeconds() - before
-                return (Double(ndjson.count) / 1e6 / max(seconds, 1e-9), sum)
-            }
-            let parser = JSONParser()
-            func extract(validating: Bool, indexed: Bool = false) throws -> Int64 {
-                var sum: Int64 = 0
-                for range in lineRanges {
-                    let text = UnsafeRawBufferPointer(rebasing: all[range])
-                    let doc: JSONDocument
-                    let root: JSONValue
-                    if indexed {
-                        (doc, root) = try parser.parse(text)
-                    } else {
-                        doc = JSONDocument(text)
-                        root = try doc.root(validating: validating)
-                    }
-                    try doc.members(root, invoiceKeys, into: &invoiceValues)
-                    sum &+= try fold(doc, invoiceValues)
-                    guard let lines = invoiceValues[lineListIndex], let data = try doc.member(lines, "data") else {
-                        continue
-                    }
-                    try doc.forEachElement(data) { line in
-                        try doc.members(line, lineKeys, into: &lineValues)
-                        sum &+= try fold(doc, lineValues)
-                        if let price = lineValues[linePriceIndex] {
-                            try doc.members(price, priceKeys, into: &priceValues)
-                            sum &+= try fold(doc, priceValues)
-                        }
+            var sum: Int64 = 0
+            for range in lineRanges {
+                let text = UnsafeRawBufferPointer(rebasing: all[range])
+                let doc: JSONDocument
+                let root: JSONValue
+                switch mode {
+                case .indexed: (doc, root) = try parser.parse(text)
+                case .validated: doc = JSONDocument(text); root = try doc.root()
+                case .unvalidated: doc = JSONDocument(text); root = try doc.root(validating: false)
+                }
+                try doc.members(root, invoiceKeys, into: &invoiceValues)
+                sum &+= try fold(doc, invoiceValues)
+                guard let lines = invoiceValues[lineListIndex], let data = try doc.member(lines, "data") else { continue }
+                try doc.forEachElement(data) { line in
+                    try doc.members(line, lineKeys, into: &lineValues)
+                    sum &+= try fold(doc, lineValues)
+                    if let price = lineValues[linePriceIndex] {
+                        try doc.members(price, priceKeys, into: &priceValues)
+                        sum &+= try fold(doc, priceValues)
                     }
                 }
-                return sum
             }
-            let (validate, _) = try timed {
-                for range in lineRanges { _ = try JSONDocument(UnsafeRawBufferPointer(rebasing: all[range])).root() }
-                return 0
-            }
-            let (skip, _) = try timed {
-                for range in lineRanges {
-                    _ = try JSONDocument(UnsafeRawBufferPointer(rebasing: all[range])).root(validating: false)
-                }
-                return 0
-            }
-            let (indexed, checksum) = try timed { try extract(validating: true, indexed: true) }
-            let (full, fullChecksum) = try timed { try extract(validating: true) }
-            let (fast, fastChecksum) = try timed { try extract(validating: false) }
-            if fastChecksum != checksum || fullChecksum != checksum {
-                throw JSONError(.unexpectedCharacter, "benchmark checksums differ between modes", offset: 0)
-            }
-            return Result(
-                bytes: ndjson.count, lines: lineRanges.count, validateMBPerSecond: validate, skipMBPerSecond: skip, mbPerSecond: indexed, unindexedMBPerSecond: full,
-                fastMBPerSecond: fast, checksum: checksum)
+            return sum
         }
-    }
-
-    /// CPU time of the calling thread: other processes on a shared machine do not distort it.
-    private static func threadCPUSeconds() -> Double {
-        var ts = timespec()
-        if clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0 {
-            _ = clock_gettime(CLOCK_MONOTONIC, &ts)
-        }
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Reads every found value the way a mapping would: integers, booleans, string bytes.
@@ -137,25 +133,25 @@ public enum JSONBenchmark {
         return sum
     }
 
-    private static let invoiceFields = [
+    static let invoiceFields = [
         "id", "object", "account_country", "amount_due", "amount_paid", "amount_remaining", "attempt_count",
         "attempted", "billing_reason", "collection_method", "created", "currency", "customer", "customer_email",
         "customer_name", "description", "discount", "due_date", "ending_balance", "hosted_invoice_url", "lines",
         "livemode", "metadata", "number", "paid", "period_end", "period_start", "starting_balance", "status",
         "subscription", "subtotal", "tax", "total", "total_excluding_tax", "status_transitions",
     ]
-    private static let lineListIndex = 20
-    private static let lineFields = [
+    static let lineListIndex = 20
+    static let lineFields = [
         "id", "object", "amount", "amount_excluding_tax", "currency", "description", "discountable", "livemode",
         "period", "price", "proration", "quantity", "subscription", "subscription_item", "type",
     ]
-    private static let linePriceIndex = 9
-    private static let priceFields = [
+    static let linePriceIndex = 9
+    static let priceFields = [
         "id", "active", "billing_scheme", "created", "currency", "product", "type", "unit_amount", "unit_amount_decimal",
     ]
 
     /// Deterministic invoice-like NDJSON of about `megabytes` MB (~6 KB per invoice).
-    public static func syntheticInvoices(megabytes: Int) -> [UInt8] {
+    static func syntheticInvoices(megabytes: Int) -> [UInt8] {
         var w = JSONWriter(capacity: megabytes * 1_000_000 + 16_384)
         var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Int64 {

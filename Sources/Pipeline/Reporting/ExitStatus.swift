@@ -2,6 +2,7 @@ import Core
 import Curl
 import Foundation
 import JSON
+import ModuleErrors
 import Parquet
 import Zlib
 import Zstd
@@ -142,17 +143,4 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         if domain == NSPOSIXErrorDomain || domain == NSCocoaErrorDomain { return .io }
         return .failure
     }
-}
-
-/// A failure the pipeline runner classified itself (e.g. reject ratio over the threshold).
-public struct StageFailure: Error, CustomStringConvertible, Sendable {
-    public let status: ExitStatus
-    public let message: String
-
-    public init(_ status: ExitStatus, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-
-    public var description: String { message }
 }
