@@ -1,5 +1,5 @@
 import Foundation
-import Core
+public import Core
 import Extract
 import JSON
 import Load
