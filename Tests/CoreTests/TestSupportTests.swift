@@ -547,6 +547,16 @@ enum RawSocket {
         #expect(run.stdout.utf8.count == 300_000 && run.stdout.allSatisfy { $0 == "o" })
     }
 
+    /// Output far larger than a pipe's buffer arrives whole and in order.
+    @Test func largeOutputArrivesWhole() async throws {
+        let script = "import sys\nfor i in range(2000000): sys.stdout.write('%07d\\n' % i)"
+        let run = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script], timeout: 120)
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 2_000_000)
+        #expect(lines.enumerated().allSatisfy { Int($0.element) == $0.offset }, "out of order or damaged")
+    }
+
     /// Past its deadline a child is killed and the error names it; the deadline, not the child, ends the wait.
     @Test(.timeLimit(.minutes(1))) func killsAChildPastItsDeadline() async throws {
         let clock = ContinuousClock()

@@ -10,7 +10,7 @@ struct DemoPipelineTests {
     static let inspector = #"""
     import duckdb, glob, json, os, subprocess, sys
     out, run, schemas = sys.argv[1], sys.argv[2], sys.argv[3]
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     report = {"counts": {}, "pk_duplicates": {}, "partition_values": {}}
     for path in sorted(glob.glob(os.path.join(schemas, "*.json"))):
         schema = json.load(open(path))

@@ -17,7 +17,7 @@ import TestSupport
     sql = "\n".join(l for l in block.splitlines() if not l.lstrip().startswith("--"))
     queries = [q.strip() for q in sql.split(";") if q.strip()]
     assert len(queries) == 3, queries
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     results = [con.execute(q.replace("{v}", warehouse)).fetchall() for q in queries]
 
     def rows(table):

@@ -103,7 +103,7 @@ struct IncrementalNightsTests {
     warehouse, manifest, deleted = sys.argv[1], json.load(open(sys.argv[2])), json.loads(sys.argv[3])
     def t(name): return f"read_parquet('{warehouse}/{name}/*/*.parquet', hive_partitioning = true)"
     def referenced(stream): return (manifest["streams"].get(stream, {}).get("referenced") or {})
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     problems = []
     for fact in ["invoice_lines", "subscriptions", "credit_note_lines"]:
         orphans = con.execute(f"SELECT DISTINCT customer_id FROM {t(fact)} WHERE customer_id IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM {t('customers')})").fetchall()

@@ -67,7 +67,7 @@ struct PythonFailure: Error, CustomStringConvertible {
 func duckdbQuery(_ queries: [String]) async throws -> [[[String?]]] {
     let script = """
     import sys, json, duckdb
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     out = []
     for q in json.loads(sys.argv[1]):
         rows = con.execute(q).fetchall() if q.lstrip().upper().startswith(("SELECT", "WITH", "FROM", "DESCRIBE")) else (con.execute(q) and [])

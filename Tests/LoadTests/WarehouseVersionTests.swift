@@ -105,7 +105,7 @@ import Testing
             results, errors, lock = [], [], threading.Lock()
             parent, deadline = os.getppid(), time.time() + 170
             def reader():
-                con = duckdb.connect()
+                con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
                 # Ends with the stop file, or on its own if the test died (never an orphan).
                 while not os.path.exists(stop) and os.getppid() == parent and time.time() < deadline:
                     version = os.path.realpath(warehouse)

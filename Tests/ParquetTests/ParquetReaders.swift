@@ -147,7 +147,7 @@ enum ParquetReaders {
 
     import sys, json, duckdb
     path, mode, queries = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     con.execute("CREATE VIEW t AS SELECT * FROM read_parquet(?, file_row_number=true)".replace("?", "'" + path.replace("'", "''") + "'"))
     desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
     out = {"types": [d[1] for d in desc]}

@@ -24,7 +24,7 @@ import Testing
         return sums, count
     for path in [staging, credit_staging]:
         subprocess.run(["zstd", "-tq", path], check=True)
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     out = {}
     for name, rawp, stp in [("invoice_lines", raw, staging), ("credit_note_lines", credit_raw, credit_staging)]:
         rs, rc = raw_sums(rawp)

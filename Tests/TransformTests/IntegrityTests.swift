@@ -68,7 +68,7 @@ import Testing
               "subscriptions": ("subscription_item_id", "subscription_id", "status"),
               "invoice_lines": ("line_id", "invoice_id", "invoice_status"),
               "credit_note_lines": ("credit_note_line_id", "credit_note_id", "description")}
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     rejects = [json.loads(l) for l in open(f"{staging}/rejects.ndjson", encoding="utf-8") if l.strip()]
     out = {"lookup_rejects": [r for r in rejects if r["table"] is None]}
     for t, (pk, parent, col) in tables.items():
