@@ -53,7 +53,7 @@ let package = Package(
         // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Zlib", dependencies: ["CZlib", "ModuleErrors"], swiftSettings: swift6Settings),
-        .target(name: "Curl", dependencies: ["CCurl", "ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Curl", dependencies: ["CCurl", "Digest", "ModuleErrors"], swiftSettings: swift6Settings),
         .target(name: "Zstd", dependencies: ["CZstd", "ModuleErrors", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.

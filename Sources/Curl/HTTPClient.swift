@@ -1,4 +1,5 @@
 import CCurl
+import Digest
 
 /// A response: status, lowercased header names, the decoded body.
 public struct HTTPResponse: Sendable {
@@ -30,7 +31,9 @@ public struct HTTPClientConfiguration: Sendable {
 /// A blocking HTTPS client over one libcurl easy handle: connections are kept alive and reused
 /// across requests. It can only issue GET. Not thread-safe: use one client per thread.
 public final class HTTPClient {
-    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    /// libcrypto first, without its exit-time cleanup (see `Digest.Libcrypto`), then libcurl, which
+    /// initialises OpenSSL for TLS.
+    private static let globalInit: CURLcode = Libcrypto.initialised ? curl_global_init(Int(CURL_GLOBAL_DEFAULT)) : CURLE_FAILED_INIT
 
     private let handle: UnsafeMutableRawPointer
     private let configuration: HTTPClientConfiguration

@@ -1,5 +1,16 @@
 import CCrypto
 
+/// libcrypto, initialised once without its exit-time cleanup.
+///
+/// By default libcrypto frees its locks and tables in an `atexit` handler. A process that exits
+/// while another thread still hashes (an error exit while a worker hashes a file) then crashes in
+/// that thread (seen: SIGSEGV in `pthread_rwlock_rdlock` instead of the documented exit code). The
+/// operating system reclaims the memory at exit anyway. It must come before any other use of
+/// libcrypto in the process, libcurl's included (`Curl` calls it before `curl_global_init`).
+public enum Libcrypto {
+    public static let initialised: Bool = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil) == 1
+}
+
 /// SHA-256 (FIPS 180-4), streaming, computed by OpenSSL's libcrypto (SHA extensions where the CPU has them).
 ///
 /// Owns a libcrypto digest context: not copyable, freed when the hasher goes away.
@@ -9,6 +20,7 @@ public struct SHA256: ~Copyable {
     public init() {
         // Allocation and initialisation fail only when the process is out of memory or libcrypto is broken:
         // neither is an input error a caller could handle.
+        guard Libcrypto.initialised else { fatalError("libcrypto: initialisation failed") }
         guard let context = EVP_MD_CTX_new() else { fatalError("libcrypto: cannot allocate a digest context") }
         guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else { fatalError("libcrypto: cannot initialise SHA-256") }
         self.context = context

@@ -100,7 +100,8 @@ struct DeltaLoad {
             runId: runId, pipeline: staging.pipeline, toolVersion: ToolInfo.version, format: PipelineDefinition.OutputFormat.delta.rawValue,
             snapshotDate: staging.snapshotDate,
             stagingManifest: FileEntry(file: "staging/\(runId)/_manifest.json", bytes: try FileEntry.describe(path: stage.paths.stagingManifest(runId), relativeTo: "").bytes, sha256: stagingSha),
-            tables: manifestTables, zstdLevel: Int(stage.options.zstdLevel), rowGroupRows: stage.options.rowGroupRows)
+            tables: manifestTables, zstdLevel: Int(stage.options.zstdLevel), rowGroupRows: stage.options.rowGroupRows,
+            toolBuild: ToolInfo.executableSha256)
         try ManifestCoding.write(manifest, to: manifestPath)
         RunRetention(paths: stage.paths).pruneDelta(keepRuns: stage.options.keepRuns, runsDirectory: root + "/_runs", current: runId)
         return LoadStage.Result(manifest: manifest, manifestPath: manifestPath, alreadyPublished: committed == 0)

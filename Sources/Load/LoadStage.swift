@@ -138,6 +138,7 @@ public struct LoadStage {
             tables: manifestTables,
             zstdLevel: Int(options.zstdLevel),
             rowGroupRows: options.rowGroupRows,
+            toolBuild: ToolInfo.executableSha256,
             baseRun: base?.runId
         )
         try ManifestCoding.write(manifest, to: versionPath + "/_runs/\(runId).json")

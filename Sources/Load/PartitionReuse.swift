@@ -44,10 +44,12 @@ struct PartitionReuse: Sendable {
     }
 
     /// The settings of a load that shape its files' bytes, as its manifest records them: a base
-    /// loaded otherwise has no file to offer. The writers' own code is covered by the tool
-    /// version only: a change to an encoder's output must come with a new `ToolInfo.version`.
+    /// loaded otherwise has no file to offer. The writers' own code is covered by the tool version
+    /// and by the executable's SHA-256: a base written by another build (an upgrade, a fix to an
+    /// encoder) has its partitions rewritten once, whatever the version says.
     static func sameEncoding(_ base: WarehouseManifest, _ options: LoadOptions) -> Bool {
         base.format == options.format.rawValue && base.toolVersion == ToolInfo.version
+            && ToolInfo.executableSha256 != nil && base.toolBuild == ToolInfo.executableSha256
             && base.zstdLevel == Int(options.zstdLevel) && base.rowGroupRows == options.rowGroupRows
     }
 

@@ -69,11 +69,13 @@ public struct WarehouseManifest: Codable, Sendable, Equatable {
     /// load carries files over only from a run loaded with the same ones.
     public var zstdLevel: Int? = nil
     public var rowGroupRows: Int? = nil
+    /// SHA-256 of the executable that wrote the files (`ToolInfo.executableSha256`).
+    public var toolBuild: String? = nil
     /// The published run this load compared its partitions with (nil for the first load).
     public var baseRun: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", pipeline, toolVersion = "tool_version", format, snapshotDate = "snapshot_date"
-        case stagingManifest = "staging_manifest", tables, zstdLevel = "zstd_level", rowGroupRows = "row_group_rows", baseRun = "base_run"
+        case stagingManifest = "staging_manifest", tables, zstdLevel = "zstd_level", rowGroupRows = "row_group_rows", toolBuild = "tool_build", baseRun = "base_run"
     }
 }

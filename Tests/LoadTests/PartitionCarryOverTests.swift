@@ -171,6 +171,16 @@ import Glibc
         try ManifestCoding.write(manifest, to: againPath)
         let otherTool = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night1", now: 7_000)
         #expect(otherTool.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
+        // Another build of the same version (an encoder fixed without a version bump), likewise.
+        let sameBuild = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night2", now: 8_000)
+        #expect((sameBuild.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver ?? 0) > 10)
+        #expect(sameBuild.manifest.toolBuild == ToolInfo.executableSha256 && sameBuild.manifest.toolBuild?.count == 64)
+        let buildPath = fixture.root + "/" + (try FileManager.default.destinationOfSymbolicLink(atPath: fixture.paths.warehouse)) + "/_runs/night2.json"
+        manifest = try ManifestCoding.read(WarehouseManifest.self, from: buildPath, stage: "test")
+        manifest.toolBuild = String(repeating: "0", count: 64)
+        try ManifestCoding.write(manifest, to: buildPath)
+        let otherBuild = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night1", now: 9_000)
+        #expect(otherBuild.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
     }
 
     @Test func ndjsonAndCSVCarryUnchangedPartitionsOverToo() throws {
