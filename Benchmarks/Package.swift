@@ -54,5 +54,18 @@ let package = Package(
             swiftSettings: swift6Settings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "TransformBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Core", package: "stripe-warehouse"),
+                .product(name: "Rates", package: "stripe-warehouse"),
+                .product(name: "StripeSimulator", package: "stripe-warehouse"),
+                .product(name: "Transform", package: "stripe-warehouse"),
+            ],
+            path: "Benchmarks/TransformBenchmarks",
+            swiftSettings: swift6Settings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,7 +1,9 @@
 import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemPackage
 
 /// Files that readers never see half-written: write a temporary sibling, fsync, rename into place,
 /// fsync the directory.
@@ -16,21 +18,24 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let temporary = temporaryPath(for: path)
         try createParentDirectory(of: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CoreError(.io, "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let message = String(cString: strerror(errno))
-                close(fd)
-                throw CoreError(.io, "cannot write \(temporary): \(message)")
-            }
-            offset += n
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(temporary), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                         permissions: FilePermissions(rawValue: 0o644))
+        } catch {
+            throw CoreError(.io, "cannot create \(temporary): \(error)")
         }
-        if fsync(fd) != 0 { close(fd); throw CoreError(.io, "cannot fsync \(temporary): \(String(cString: strerror(errno)))") }
-        close(fd)
+        do { try fd.writeAll(bytes) } catch {
+            try? fd.close()
+            throw CoreError(.io, "cannot write \(temporary): \(error)")
+        }
+        // swift-system has no fsync: the one direct call.
+        if fsync(fd.rawValue) != 0 {
+            let reason = Errno(rawValue: errno)
+            try? fd.close()
+            throw CoreError(.io, "cannot fsync \(temporary): \(reason)")
+        }
+        try? fd.close()
         try publish(temporary, as: path)
     }
 
@@ -49,8 +54,9 @@ public enum AtomicFile {
     /// fsyncs the directory holding `path` so a rename or create survives a crash.
     public static func syncDirectory(of path: String) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
+        guard let fd = try? FileDescriptor.open(FilePath(directory), .readOnly, options: [.directory, .closeOnExec]) else { return }
+        _ = fsync(fd.rawValue)
+        try? fd.close()
     }
 
     public static func createParentDirectory(of path: String) throws {

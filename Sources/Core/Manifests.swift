@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 
 /// Reads and writes manifests as stable, pretty, key-sorted JSON.
 public enum ManifestCoding {
@@ -98,8 +99,9 @@ public struct RawManifest: Codable, Sendable {
         public var objects: Int
         /// Of those, retrieved by this run (an incremental run carries the others over from its base).
         public var fetched: Int
-        /// Referenced ids answered 404 (never existed, or a deleted price or product): no line;
-        /// sorted. An incremental run does not ask for them again.
+        /// Referenced ids answered 404 (never existed, or a deleted price or product; also a
+        /// deleted stub of a price or product): no line; sorted. An incremental run does not ask
+        /// for them again.
         public var notFound: [String]
 
         public init(objects: Int, fetched: Int, notFound: [String]) {

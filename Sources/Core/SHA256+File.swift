@@ -1,23 +1,24 @@
+public import Digest
+import ModuleErrors
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
-import Digest
 
 extension SHA256 {
     /// Streams a file through the hash.
     public static func hexOfFile(atPath path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoreError(.io, "cannot open \(path) to checksum it: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec) } catch {
+            throw CoreError(.io, "cannot open \(path) to checksum it: \(error)")
+        }
+        defer { try? fd.close() }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CoreError(.io, "cannot read \(path) to checksum it: \(String(cString: strerror(errno)))")
-            }
+            let n: Int
+            do { n = try fd.read(into: buffer) } catch { throw CoreError(.io, "cannot read \(path) to checksum it: \(error)") }
             if n == 0 { break }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }

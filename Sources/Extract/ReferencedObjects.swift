@@ -2,6 +2,7 @@ import Foundation
 import Core
 import JSON
 import Logging
+import ModuleErrors
 import Zstd
 
 /// The referenced pass: every customer, price and product that a fact names but no listing
@@ -12,8 +13,9 @@ import Zstd
 /// References are read where the transform reads them (schemas/*.json): `customer` of invoices,
 /// subscriptions and credit notes; the price and product of every invoice line
 /// (`pricing.price_details`, `price`, `plan`) and subscription item (`price`, `plan`); the
-/// `product` of every price, those retrieved here included. A 404 (a deleted price or product, or
-/// an id that never existed) writes nothing: it is counted and logged, and the facts keep the id.
+/// `product` of every price, those retrieved here included. A deleted customer's stub is its line;
+/// a 404 (a deleted price or product, or an id that never existed) writes nothing: it is counted
+/// and logged, and the facts keep the id.
 struct ReferencedObjects {
     /// The streams the pass completes, in order: a price retrieved by id names a product.
     static let dimensionStreams = ["customers", "prices", "products"]
@@ -72,10 +74,16 @@ struct ReferencedObjects {
             for retrieved in try retriever.retrieve(toFetch, specs: specs) {
                 requests[retrieved.stream, default: 0] += retrieved.requests
                 switch retrieved.outcome {
-                case .object(let line), .deleted(let line):
+                case .object(let line):
                     lines[retrieved.stream, default: [:]][retrieved.id] = line
                     fetched[retrieved.stream, default: 0] += 1
-                case .notFound:
+                case .deleted(let line) where retrieved.stream == "customers":
+                    lines[retrieved.stream, default: [:]][retrieved.id] = line
+                    fetched[retrieved.stream, default: 0] += 1
+                case .deleted, .notFound:
+                    // Stripe answers a deleted price or product with 404; a server that sends a
+                    // stub instead gets the same treatment (a stub is no price row: it has no
+                    // product, currency or type, and would only be rejected).
                     notFound[retrieved.stream, default: []].insert(retrieved.id)
                 }
             }

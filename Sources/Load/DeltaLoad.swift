@@ -1,6 +1,7 @@
 import Core
 import Digest
 import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,8 +50,19 @@ struct DeltaLoad {
             }
             try table.entry.file.verifyStaging(in: stagingDirectory, table: name)
             let version = (snapshot.version ?? -1) + 1
-            let loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: stage.options,
+            var loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: stage.options,
                                      snapshotDate: staging.snapshotDate, runId: "\(runId)-v\(version)")
+            // The run of the table's latest version: its unchanged partitions' files stay in the
+            // table (no remove, no add), only the changed ones are replaced.
+            let base = (snapshot.lastCommitInfo["stripeWarehouseRunId"] as? String).flatMap {
+                try? ManifestCoding.read(WarehouseManifest.self, from: root + "/_runs/\($0).json", stage: "load")
+            }
+            if let base, var reuse = PartitionReuse.from(base: base, baseRoot: root, schema: table.schema,
+                                                         partitioning: table.partitioning, options: stage.options) {
+                // Only files the snapshot still holds (the manifest could be of a later load of that run).
+                reuse.candidates = reuse.candidates.filter { snapshot.files[Self.uriPath($0.value.relativePath)]?.size == $0.value.bytes }
+                loader.reuse = reuse
+            }
             let scratch = root + "/.scratch-\(name)"
             defer { try? FileManager.default.removeItem(atPath: scratch) }
             let partitions = try loader.load(stagingFile: stagingDirectory + "/" + table.entry.file.file, into: log.tableDirectory, scratchDirectory: scratch)
@@ -59,16 +71,19 @@ struct DeltaLoad {
                 throw LoadError(.staging, "table \(name): the staging file holds \(rows) rows but the staging manifest says \(table.entry.rowsOut); re-run transform for run \(runId)")
             }
             let column = table.partitioning.column
-            let adds = try partitions.map { try addAction(partition: $0, column: column, tableDirectory: log.tableDirectory, millis: millis) }
-            try commit(log, snapshot: snapshot, version: version, table: table, adds: adds, replacing: { _ in true },
+            let written = partitions.filter { $0.carriedOverFrom == nil }
+            let kept = Set(partitions.filter { $0.carriedOverFrom != nil }.map { Self.uriPath($0.relativePath) })
+            let adds = try written.map { try addAction(partition: $0, column: column, tableDirectory: log.tableDirectory, millis: millis) }
+            try commit(log, snapshot: snapshot, version: version, table: table, adds: adds, replacing: { !kept.contains($0.path) },
                        runId: runId, stagingSha: stagingSha, millis: millis)
             committed += 1
 
             var entries: [WarehouseManifest.Partition] = []
-            for (partition, add) in zip(partitions, adds) {
-                let file = add.path
-                entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows,
-                                                           file: FileEntry(file: "\(name)/\(file)", bytes: add.size, sha256: partition.checksum?.sha256 ?? "")))
+            for partition in partitions {
+                entries.append(WarehouseManifest.Partition(
+                    value: partition.value, rows: partition.rows,
+                    file: FileEntry(file: "\(name)/\(partition.relativePath)", bytes: partition.checksum?.bytes ?? 0, sha256: partition.checksum?.sha256 ?? ""),
+                    rowsSha256: partition.rowsSha256, carriedOverFrom: partition.carriedOverFrom))
             }
             var history: String?
             if table.partitioning.by == .snapshot {
@@ -79,13 +94,13 @@ struct DeltaLoad {
                 schemaHash: table.schema.hash,
                 source: FileEntry(file: "staging/\(runId)/\(table.entry.file.file)", bytes: table.entry.file.bytes, sha256: table.entry.file.sha256),
                 rows: rows, partitionColumn: column, partitionBy: table.partitioning.by.rawValue, replaces: "table",
-                partitions: entries, history: history)
+                partitions: entries, history: history, partitionChanges: .init(partitions, base: base?.tables[name]))
         }
         let manifest = WarehouseManifest(
             runId: runId, pipeline: staging.pipeline, toolVersion: ToolInfo.version, format: PipelineDefinition.OutputFormat.delta.rawValue,
             snapshotDate: staging.snapshotDate,
             stagingManifest: FileEntry(file: "staging/\(runId)/_manifest.json", bytes: try FileEntry.describe(path: stage.paths.stagingManifest(runId), relativeTo: "").bytes, sha256: stagingSha),
-            tables: manifestTables)
+            tables: manifestTables, zstdLevel: Int(stage.options.zstdLevel), rowGroupRows: stage.options.rowGroupRows)
         try ManifestCoding.write(manifest, to: manifestPath)
         RunRetention(paths: stage.paths).pruneDelta(keepRuns: stage.options.keepRuns, runsDirectory: root + "/_runs", current: runId)
         return LoadStage.Result(manifest: manifest, manifestPath: manifestPath, alreadyPublished: committed == 0)

@@ -1,5 +1,6 @@
-import Core
+public import Core
 import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,9 +96,10 @@ public struct PostgresExport {
         self.schemas = schemas
     }
 
-    static func csvPath(forParquet relative: String) -> String {
-        guard relative.hasSuffix(".parquet") else { return relative }
-        return String(relative.dropLast(".parquet".count)) + ".csv.zst"
+    /// The export of a published partition file: in its partition directory, named after the run
+    /// exported (a partition carried over keeps the name of the run that wrote its Parquet file).
+    static func csvPath(forParquet relative: String, runId: String) -> String {
+        (relative as NSString).deletingLastPathComponent + "/" + TableLoader.fileName(runId: runId, fileExtension: "csv.zst")
     }
 
     public func write(_ run: PublishedRun, into directory: String) throws {

@@ -1,6 +1,7 @@
-import Core
+public import Core
 import Digest
-import Foundation
+public import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -77,11 +78,22 @@ public struct LoadStage {
             try adoptSnapshotHistory(from: versions.versionPath(current), into: versionPath, tables: tables, snapshotDate: staging.snapshotDate)
         }
 
+        // The published run's manifest: its unchanged partitions' files are carried over.
+        var base: WarehouseManifest?
+        if let current {
+            let run = WarehouseVersions.runId(ofVersion: current)
+            base = try? ManifestCoding.read(WarehouseManifest.self, from: versions.versionPath(current) + "/_runs/\(run).json", stage: "load")
+        }
+
         var manifestTables: [String: WarehouseManifest.Table] = [:]
         let scratch = versionPath + "/.scratch"
         for table in tables {
-            let loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: options,
+            var loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: options,
                                      snapshotDate: staging.snapshotDate, runId: runId)
+            if let base, let current {
+                loader.reuse = PartitionReuse.from(base: base, baseRoot: versions.versionPath(current), schema: table.schema,
+                                                   partitioning: table.partitioning, options: options)
+            }
             let stagingFile = stagingDirectory + "/" + table.entry.file.file
             let tableDirectory = versionPath + "/" + table.schema.table
             let partitions = try loader.load(stagingFile: stagingFile, into: tableDirectory, scratchDirectory: scratch)
@@ -94,7 +106,8 @@ public struct LoadStage {
                 let relative = table.schema.table + "/" + partition.relativePath
                 let entry = try partition.checksum.map { FileEntry(file: relative, bytes: $0.bytes, sha256: $0.sha256) }
                     ?? describe(versionPath + "/" + relative, relative: relative)
-                entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows, file: entry))
+                entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows, file: entry,
+                                                           rowsSha256: partition.rowsSha256, carriedOverFrom: partition.carriedOverFrom))
                 if table.partitioning.by == .snapshot {
                     // The snapshot also joins the history (the same file, hard-linked).
                     try linkFile(versionPath + "/" + relative, to: versionPath + "/" + WarehouseLayout.historyDirectory + "/" + relative)
@@ -108,7 +121,8 @@ public struct LoadStage {
                 partitionBy: table.partitioning.by.rawValue,
                 replaces: "table",
                 partitions: entries,
-                history: table.partitioning.by == .snapshot ? WarehouseLayout.historyDirectory + "/" + table.schema.table : nil
+                history: table.partitioning.by == .snapshot ? WarehouseLayout.historyDirectory + "/" + table.schema.table : nil,
+                partitionChanges: .init(partitions, base: base?.tables[table.schema.table])
             )
         }
         try? FileManager.default.removeItem(atPath: scratch)
@@ -121,7 +135,10 @@ public struct LoadStage {
             format: options.format.rawValue,
             snapshotDate: staging.snapshotDate,
             stagingManifest: try describe(stagingManifestPath, relative: "staging/\(runId)/_manifest.json"),
-            tables: manifestTables
+            tables: manifestTables,
+            zstdLevel: Int(options.zstdLevel),
+            rowGroupRows: options.rowGroupRows,
+            baseRun: base?.runId
         )
         try ManifestCoding.write(manifest, to: versionPath + "/_runs/\(runId).json")
         // The marker first: an attempt killed between marker and rename is recognised as

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ModuleErrors
 import Parquet
 import Zstd
 
@@ -45,13 +46,27 @@ struct ParquetTableLoader {
         // Two blocks per thread and batch, so a slow block rarely leaves a core idle at the barrier.
         let parsers = 2 * ParquetTableLoader.workerCount
         var current = try blockReader.readBlocks(parsers)
+        // The previous batch's records, hashed per partition in input order while the workers
+        // decode the next batch (see `PartitionSpill.hash(_:)`).
+        var unhashed: [BlockOutput] = []
+        func hashRecords(_ outputs: [BlockOutput]) {
+            for output in outputs {
+                for part in output.partitions {
+                    part.raw.withUnsafeBytes { spills[part.value]?.hash($0) }
+                }
+            }
+        }
         while !current.isEmpty {
             let batch = current
             var next: [StagingBlock] = []
-            let outputs = try WorkerPool.map(batch.count, workers: ParquetTableLoader.workerCount,
-                                             alongside: { next = try blockReader.readBlocks(parsers) }) { [self, sourceIndex] index in
+            let previous = unhashed
+            let outputs = try WorkerPool.map(batch.count, workers: ParquetTableLoader.workerCount, alongside: {
+                next = try blockReader.readBlocks(parsers)
+                hashRecords(previous)
+            }) { [self, sourceIndex] index in
                 try decode(batch[index], codec: codec, sourceIndex: sourceIndex, stagingFile: stagingFile)
             }
+            unhashed = outputs
             for output in outputs {
                 for part in output.partitions {
                     let spill = spillFile(for: part.value, in: &spills, scratchDirectory: scratchDirectory)
@@ -67,6 +82,8 @@ struct ParquetTableLoader {
             }
             current = next
         }
+        hashRecords(unhashed)
+        unhashed = []
         if spills.isEmpty {
             // An empty table still gets a directory and a schema-only file, so globs and Spark
             // find it: a dimension table in its snapshot partition, a fact table in the null
@@ -74,12 +91,19 @@ struct ParquetTableLoader {
             _ = spillFile(for: sourceIndex == nil ? loader.snapshotDate : TableLoader.nullPartition, in: &spills, scratchDirectory: scratchDirectory)
         }
 
-        // Pass 2: one file per partition, partitions spread over the cores.
+        // Pass 2: one file per partition, partitions spread over the cores; a partition whose
+        // rows are the base run's carries the base's file over instead.
         let values = spills.keys.sorted()
-        let jobs = values.map { (value: $0, spill: spills[$0]!.sealed()) }
+        let jobs = values.map { (value: $0, rows: spills[$0]!.rows, spill: spills[$0]!.sealed()) }
+        let reuse = loader.reuse
         let results = try WorkerPool.map(jobs.count, workers: ParquetTableLoader.workerCount) { [self] index in
-            try writePartition(value: jobs[index].value, spill: jobs[index].spill, codec: codec,
-                               stagingFile: stagingFile, tableDirectory: tableDirectory)
+            let job = jobs[index]
+            if let reuse, let candidate = reuse.candidate(job.value, rowsSha256: job.spill.rowsSha256, rows: job.rows) {
+                job.spill.discard()
+                return try loader.carryOver(candidate, value: job.value, tableDirectory: tableDirectory, baseRun: reuse.baseRun)
+            }
+            return try writePartition(value: job.value, spill: job.spill, codec: codec,
+                                      stagingFile: stagingFile, tableDirectory: tableDirectory)
         }
         return results
     }
@@ -134,6 +158,7 @@ struct ParquetTableLoader {
         for index in output.partitions.indices {
             let raw = buffers[index]
             output.partitions[index].rawSize = raw.count
+            output.partitions[index].raw = Self.hashInput(raw.bytes)
             // A copy of exactly the compressed size: the compressor's array keeps the raw size's capacity.
             var compressed: [UInt8] = []
             do {
@@ -144,6 +169,23 @@ struct ParquetTableLoader {
             }
         }
         return output
+    }
+
+    /// What a partition's rows hash covers: each record (`TypedRowCodec`) without its staging line
+    /// number, which says where the row was and not what it holds (a row earlier in the file
+    /// shifts every later line number). Length-prefixed, so the records stay delimited.
+    static func hashInput(_ records: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(records.count)
+        var offset = 0
+        while offset + 8 <= records.count {
+            let length = Int(UInt32(littleEndian: records.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            guard length >= 4, offset + 4 + length <= records.count else { break }
+            withUnsafeBytes(of: UInt32(length - 4).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: records[(offset + 8)..<(offset + 4 + length)]))
+            offset += 4 + length
+        }
+        return out
     }
 
     private func spillFile(for value: String, in spills: inout [String: PartitionSpill], scratchDirectory: String) -> PartitionSpill {
@@ -175,7 +217,7 @@ struct ParquetTableLoader {
         do { checksum = try FileEntry.describe(path: path, relativeTo: "") } catch {
             throw LoadError(.io, "cannot checksum \(path)", cause: error)
         }
-        return TableLoader.Partition(value: value, rows: rows, relativePath: relative, checksum: checksum)
+        return TableLoader.Partition(value: value, rows: rows, relativePath: relative, checksum: checksum, rowsSha256: spill.rowsSha256)
     }
 }
 
@@ -191,6 +233,8 @@ struct BlockOutput {
         var value: String
         /// Length-prefixed records, zstd-compressed.
         var records: [UInt8] = []
+        /// The same records uncompressed, without line numbers (`hashInput`), until they are hashed.
+        var raw: [UInt8] = []
         var rawSize = 0
         var count = 0
     }

@@ -1,3 +1,6 @@
+import Core
+import Digest
+import ModuleErrors
 import Zstd
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +25,8 @@ final class PartitionSpill {
     private(set) var heldBytes = 0
     private var descriptor: Int32 = -1
     private(set) var rows = 0
+    /// SHA-256 of the partition's records in order (`hash(_:)`), for carrying over an unchanged partition.
+    private var hasher: SHA256? = SHA256()
 
     init(path: String) {
         self.path = path
@@ -33,6 +38,12 @@ final class PartitionSpill {
         held.append(chunk)
         heldBytes += chunk.compressed.count
         self.rows += rows
+    }
+
+    /// Adds records, uncompressed and in input order, to the partition's rows hash. The hash is of
+    /// the records' bytes alone, so it does not depend on how the input was cut into blocks.
+    func hash(_ records: UnsafeRawBufferPointer) {
+        hasher?.update(records)
     }
 
     /// Writes the chunks held in memory to the scratch file and drops them.
@@ -65,7 +76,8 @@ final class PartitionSpill {
             descriptor = -1
         }
         defer { held.removeAll(); heldBytes = 0 }
-        return Sealed(path: path, onDisk: onDisk, held: held)
+        let digest = hasher.take()?.hexDigest() ?? SHA256().hexDigest()
+        return Sealed(path: path, onDisk: onDisk, held: held, rowsSha256: digest)
     }
 
     /// A partition's records once pass 1 is done: the scratch file's chunks (if any), then the
@@ -74,6 +86,13 @@ final class PartitionSpill {
         let path: String
         let onDisk: Bool
         let held: [Chunk]
+        /// SHA-256 of every record in order (see `PartitionSpill.hash(_:)`).
+        let rowsSha256: String
+
+        /// Drops the records without reading them (the partition's file is carried over).
+        func discard() {
+            if onDisk { _ = unlink(path) }
+        }
 
         /// Calls `body` with every record (see `TypedRowCodec`), in order, then removes the scratch file.
         func forEachRecord(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {

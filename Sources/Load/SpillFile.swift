@@ -1,3 +1,6 @@
+import Core
+import Digest
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,6 +15,8 @@ final class SpillFileWriter {
     private var buffer: [UInt8] = []
     private static let bufferLimit = 1 << 16
     private(set) var lines = 0
+    /// SHA-256 of the lines appended, each with its newline (see `PartitionReuse`).
+    private var hasher: SHA256? = SHA256()
 
     init(path: String) throws {
         self.path = path
@@ -29,7 +34,13 @@ final class SpillFileWriter {
         if buffer.count >= SpillFileWriter.bufferLimit { try flush() }
     }
 
+    /// The hash of every line appended (with its newline), in order; call once, after `finish()`.
+    func rowsSha256() -> String {
+        return hasher.take()?.hexDigest() ?? SHA256().hexDigest()
+    }
+
     private func flush() throws {
+        buffer.withUnsafeBytes { hasher?.update($0) }
         try buffer.withUnsafeBytes { bytes in
             try writeScratch(descriptor, bytes, path: path)
         }

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import JSON
+import ModuleErrors
 import Zstd
 
 /// Writes one staging table as Hive-style partition files under a table directory.
@@ -16,6 +17,11 @@ struct TableLoader {
         var relativePath: String
         /// Size and sha256 of the written file, when the writer already computed them.
         var checksum: FileEntry? = nil
+        /// SHA-256 of the partition's rows in order (fact tables; see `PartitionReuse`).
+        var rowsSha256: String? = nil
+        /// The base run whose file was carried over (hard-linked) because the rows are the same;
+        /// nil when this load wrote the file.
+        var carriedOverFrom: String? = nil
     }
 
     /// Hive's name for a partition whose value is null.
@@ -28,6 +34,8 @@ struct TableLoader {
     /// The run being loaded: file names carry it, so every version's new files have names of
     /// their own and a file, once published, is never rewritten in place.
     let runId: String
+    /// Files of the base published run that unchanged partitions carry over (fact tables).
+    var reuse: PartitionReuse? = nil
 
     /// Loads `stagingFile` into `tableDirectory` (which must not exist yet) and returns the partitions written.
     func load(stagingFile: String, into tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
@@ -115,10 +123,16 @@ struct TableLoader {
         }
         for spill in spills.values { try spill.finish() }
 
-        // Pass 2: one file per partition, in partition order.
+        // Pass 2: one file per partition, in partition order; an unchanged one is carried over.
         var partitions: [Partition] = []
         for value in spills.keys.sorted() {
             guard let spill = spills[value] else { continue }
+            let rowsSha256 = spill.rowsSha256()
+            if let reuse, let candidate = reuse.candidate(value, rowsSha256: rowsSha256, rows: spill.lines) {
+                try? FileManager.default.removeItem(atPath: spill.path)
+                partitions.append(try carryOver(candidate, value: value, tableDirectory: tableDirectory, baseRun: reuse.baseRun))
+                continue
+            }
             let relative = partitionPath(value)
             let path = tableDirectory + "/" + relative
             try AtomicFile.createParentDirectory(of: path)
@@ -133,7 +147,7 @@ struct TableLoader {
             }
             try writer.close()
             try? FileManager.default.removeItem(atPath: spill.path)
-            partitions.append(Partition(value: value, rows: rows, relativePath: relative))
+            partitions.append(Partition(value: value, rows: rows, relativePath: relative, rowsSha256: rowsSha256))
         }
         return partitions
     }

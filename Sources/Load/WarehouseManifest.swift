@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// `warehouse/_runs/<run_id>.json`: what one load published, written last. No clock times, so an
 /// interrupted and resumed load writes the same bytes as an uninterrupted one.
@@ -8,6 +8,30 @@ public struct WarehouseManifest: Codable, Sendable, Equatable {
         public var rows: Int
         /// Relative to the warehouse directory.
         public var file: FileEntry
+        /// SHA-256 of the partition's rows as the load read them, in order (fact tables): a later
+        /// load whose partition has the same hash, with the same settings, carries the file over.
+        public var rowsSha256: String? = nil
+        /// Set when the rows were the base run's: its file was carried over (hard-linked, not
+        /// written again) and keeps its name; the value is the run this load carried it from.
+        public var carriedOverFrom: String? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case value, rows, file, rowsSha256 = "rows_sha256", carriedOverFrom = "carried_over_from"
+        }
+    }
+
+    /// What a load did to a table's partitions, against the base run's (the published one).
+    public struct PartitionChanges: Codable, Sendable, Equatable {
+        /// Partitions whose file this load wrote (new or changed rows, or nothing to carry over).
+        public var rewritten: Int
+        /// Partitions whose rows were unchanged: the base's file was carried over.
+        public var carriedOver: Int
+        /// Partition values the base run had and this one has not (their last rows moved or went).
+        public var removed: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case rewritten, carriedOver = "carried_over", removed
+        }
     }
 
     public struct Table: Codable, Sendable, Equatable {
@@ -24,10 +48,12 @@ public struct WarehouseManifest: Codable, Sendable, Equatable {
         public var partitions: [Partition]
         /// Dimension tables: the directory of every kept snapshot (`_history/<table>`).
         public var history: String? = nil
+        /// Partitions rewritten, carried over and removed against the base run.
+        public var partitionChanges: PartitionChanges? = nil
 
         enum CodingKeys: String, CodingKey {
             case schemaHash = "schema_hash", source, rows, partitionColumn = "partition_column"
-            case partitionBy = "partition_by", replaces, partitions, history
+            case partitionBy = "partition_by", replaces, partitions, history, partitionChanges = "partition_changes"
         }
     }
 
@@ -39,9 +65,15 @@ public struct WarehouseManifest: Codable, Sendable, Equatable {
     /// The staging manifest this load read, relative to the output root, with its checksum.
     public var stagingManifest: FileEntry
     public var tables: [String: Table]
+    /// The load settings that shape the files' bytes besides format and tool version: a later
+    /// load carries files over only from a run loaded with the same ones.
+    public var zstdLevel: Int? = nil
+    public var rowGroupRows: Int? = nil
+    /// The published run this load compared its partitions with (nil for the first load).
+    public var baseRun: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", pipeline, toolVersion = "tool_version", format, snapshotDate = "snapshot_date"
-        case stagingManifest = "staging_manifest", tables
+        case stagingManifest = "staging_manifest", tables, zstdLevel = "zstd_level", rowGroupRows = "row_group_rows", baseRun = "base_run"
     }
 }

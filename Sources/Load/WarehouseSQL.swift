@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 
 /// Load scripts for one published run, per dialect, generated from schemas/ and the run's
 /// manifest. Applied once or many times, after whatever was loaded before, each leaves every
@@ -67,7 +68,7 @@ public enum WarehouseSQL {
             sql += "\n-- \(target.name): \(table.rows) rows in \(table.partitions.count) partition file(s)\n"
             sql += "CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT * FROM \(name) WITH NO DATA;\n"
             for part in table.partitions {
-                let csv = csvRoot + "/" + PostgresExport.csvPath(forParquet: part.file.file)
+                let csv = csvRoot + "/" + PostgresExport.csvPath(forParquet: part.file.file, runId: run.runId)
                 let value = part.value == TableLoader.nullPartition ? "NULL" : sqlLiteral(part.value)
                 // The partition value lives in the directory name: it becomes the column's default.
                 sql += "ALTER TABLE \(stage) ALTER COLUMN \(partition) SET DEFAULT \(value);\n"

@@ -1,7 +1,8 @@
-import Core
+public import Core
 import Digest
 import Foundation
 import JSON
+import ModuleErrors
 import Rates
 import Zstd
 

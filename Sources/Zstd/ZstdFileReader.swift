@@ -1,4 +1,6 @@
 import CZstd
+import ModuleErrors
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +9,7 @@ import Glibc
 /// never closed, a cut copy) throws `ZstdError(.truncated)` instead of reading as short or empty.
 public final class ZstdFileReader {
     private let stream: OpaquePointer
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var inBuffer: [UInt8]
     private var inPos = 0
     private var inEnd = 0
@@ -23,18 +25,16 @@ public final class ZstdFileReader {
         guard let stream = ZSTD_createDStream() else { throw ZstdError(.library, "cannot allocate a decompression stream") }
         self.stream = stream
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec) } catch {
             ZSTD_freeDStream(stream)
-            throw ZstdError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw ZstdError(.io, "cannot open \(path): \(error)")
         }
-        self.fd = fd
         inBuffer = [UInt8](repeating: 0, count: max(ZSTD_DStreamInSize(), 1 << 17))
         ZSTD_initDStream(stream)
     }
 
     deinit {
-        Glibc.close(fd)
+        try? fd.close()
         ZSTD_freeDStream(stream)
     }
 
@@ -43,10 +43,9 @@ public final class ZstdFileReader {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             if inPos == inEnd && !eof {
-                let n = inBuffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw ZstdError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+                let n: Int
+                do { n = try inBuffer.withUnsafeMutableBytes { try fd.read(into: $0) } } catch {
+                    throw ZstdError(.io, "cannot read \(path): \(error)")
                 }
                 if n == 0 { eof = true } else { inPos = 0; inEnd = n; bytesRead += n; sawAnyInput = true }
             }

@@ -1,13 +1,15 @@
 import CZstd
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemPackage
 
 /// Streams bytes into a zstd-compressed file. `close()` ends the frame and flushes it; a writer
 /// dropped without `close()` leaves a file that readers report as truncated.
 public final class ZstdFileWriter {
     private let stream: OpaquePointer
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var outBuffer: [UInt8]
     private var pending: [UInt8] = []
     private let pendingLimit = 1 << 17
@@ -22,12 +24,13 @@ public final class ZstdFileWriter {
         guard let stream = ZSTD_createCStream() else { throw ZstdError(.library, "cannot allocate a compression stream") }
         self.stream = stream
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                         permissions: FilePermissions(rawValue: 0o644))
+        } catch {
             ZSTD_freeCStream(stream)
-            throw ZstdError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw ZstdError(.io, "cannot create \(path): \(error)")
         }
-        self.fd = fd
         outBuffer = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
         try check(ZSTD_CCtx_setParameter(stream, ZSTD_c_compressionLevel, level), "set level")
         if workers > 0 { _ = ZSTD_CCtx_setParameter(stream, ZSTD_c_nbWorkers, workers) }
@@ -35,7 +38,7 @@ public final class ZstdFileWriter {
     }
 
     deinit {
-        if !closed { Glibc.close(fd) }
+        if !closed { try? fd.close() }
         ZSTD_freeCStream(stream)
     }
 
@@ -88,15 +91,7 @@ public final class ZstdFileWriter {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ZstdError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
+        do { try fd.writeAll(bytes) } catch { throw ZstdError(.io, "cannot write \(path): \(error)") }
         bytesOut += bytes.count
     }
 
@@ -106,7 +101,12 @@ public final class ZstdFileWriter {
         try flushPending()
         try compress(UnsafeRawBufferPointer(start: nil, count: 0), mode: ZSTD_e_end)
         closed = true
-        if fsync(fd) != 0 { Glibc.close(fd); throw ZstdError(.io, "cannot fsync \(path): \(String(cString: strerror(errno)))") }
-        if Glibc.close(fd) != 0 { throw ZstdError(.io, "cannot close \(path): \(String(cString: strerror(errno)))") }
+        // swift-system has no fsync: the one direct call.
+        if fsync(fd.rawValue) != 0 {
+            let reason = Errno(rawValue: errno)
+            try? fd.close()
+            throw ZstdError(.io, "cannot fsync \(path): \(reason)")
+        }
+        do { try fd.close() } catch { throw ZstdError(.io, "cannot close \(path): \(error)") }
     }
 }

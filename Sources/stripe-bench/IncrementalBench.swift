@@ -55,7 +55,8 @@ struct IncrementalBench: ParsableCommand {
         let nightly = output + "/nightly"
         func etl(_ out: String, _ runId: String, _ extra: [String] = []) throws -> (Measurement, Int) {
             let before = server.requestCount
-            let m = try runMeasured("stripe-etl", ["run", pipeline, "--output", out, "--run-id", runId, "--quiet"] + extra, environment: ["STRIPE_API_KEY": key])
+            let m = try runMeasured("stripe-etl", ["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"] + extra,
+                                    environment: ["STRIPE_API_KEY": key], stderrPath: out + "-\(runId).log")
             guard m.status == 0 else { throw BenchError("stripe-etl run \(runId) exited with \(m.status)") }
             return (m, server.requestCount - before)
         }
@@ -91,9 +92,22 @@ struct IncrementalBench: ParsableCommand {
                      incrementalRequests, incremental.seconds, floor, Double(incrementalRequests) / Double(floor)))
         print(String(format: "  full refresh of the same state: %d requests, %.1f s   (%.1fx the requests, %.1fx the wall of the incremental)",
                      fullRequests, full.seconds, Double(fullRequests) / Double(incrementalRequests), full.seconds / incremental.seconds))
+        func stages(_ out: String) -> String {
+            stageSeconds(logPath: out + "-night2.log").map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")
+        }
+        print("  incremental night by stage: " + stages(nightly))
+        print("  full refresh by stage: " + stages(output + "/full"))
         let counts = (sync?.streams ?? [:]).filter { $0.key != "events" }.map { "\($0.key) +\($0.value.created) ~\($0.value.updated) -\($0.value.deleted)" }.sorted()
         print("  objects per stream (created ~updated -deleted): " + counts.joined(separator: ", "))
         print("  staging rows changed (added or removed lines vs night 1): \(rowsChanged)   same tables as the full refresh: \(equal ? "yes" : "NO")")
+        // What the incremental night's load wrote: only the fact partitions with changed rows.
+        let manifestData = try Data(contentsOf: URL(fileURLWithPath: nightly + "/warehouse/_runs/night2.json"))
+        let manifestTables = (try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])?["tables"] as? [String: [String: Any]] ?? [:]
+        let facts = manifestTables.filter { $0.value["partition_by"] as? String != "snapshot" }.sorted { $0.key < $1.key }
+        print("  incremental load, fact partitions rewritten / carried over / removed: " + facts.map { name, table in
+            let changes = table["partition_changes"] as? [String: Any] ?? [:]
+            return "\(name) \(changes["rewritten"] as? Int ?? 0) / \(changes["carried_over"] as? Int ?? 0) / \((changes["removed"] as? [Any])?.count ?? 0)"
+        }.joined(separator: ", "))
         if !equal { throw BenchError("the incremental run's tables differ from the full refresh's") }
     }
 

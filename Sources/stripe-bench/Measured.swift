@@ -14,7 +14,7 @@ struct Measurement {
 
 /// Runs a sibling executable (built next to this one) and measures it with wait4's rusage, so the
 /// figures are the child's alone.
-func runMeasured(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Measurement {
+func runMeasured(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stderrPath: String? = nil) throws -> Measurement {
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let path = directory.appendingPathComponent(executable).path
     guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -27,7 +27,15 @@ func runMeasured(_ executable: String, _ arguments: [String], environment: [Stri
     defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
     var pid: pid_t = 0
     let start = Date()
-    let rc = posix_spawn(&pid, path, nil, nil, argv, envp)
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if let stderrPath {
+        // The log to a file, the summary nowhere: the bench prints its own figures.
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    }
+    let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
     guard rc == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(rc)))") }
     var status: Int32 = 0
     var usage = rusage()
@@ -56,3 +64,25 @@ func directorySize(_ path: String) -> Int {
 }
 
 func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+
+/// Seconds from `run started` to each `stage finished` in a `--log-format json` log, per stage.
+func stageSeconds(logPath: String) -> [(stage: String, seconds: Double)] {
+    guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
+    func time(_ object: [String: Any]) -> Double? {
+        guard let ts = object["ts"] as? String, ts.count >= 23 else { return nil }
+        let clock = ts.dropFirst(11).prefix(12).split(separator: ":")
+        guard clock.count == 3, let h = Double(clock[0]), let m = Double(clock[1]), let s = Double(clock[2]) else { return nil }
+        return h * 3600 + m * 60 + s
+    }
+    var out: [(stage: String, seconds: Double)] = []
+    var last: Double?
+    for line in text.split(separator: "\n") {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let t = time(object) else { continue }
+        if object["msg"] as? String == "run started" { last = t }
+        if object["msg"] as? String == "stage finished", let stage = object["stage"] as? String, let start = last {
+            out.append((stage, t - start))
+            last = t
+        }
+    }
+    return out
+}

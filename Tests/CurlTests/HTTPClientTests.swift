@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import ModuleErrors
 import Testing
 import TestSupport
 

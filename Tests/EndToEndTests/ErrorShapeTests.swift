@@ -1,9 +1,11 @@
 import Core
+import Digest
 import Curl
 import Extract
 import Foundation
 import JSON
 import Load
+import ModuleErrors
 import Parquet
 import Rates
 import Testing
@@ -56,5 +58,23 @@ struct ErrorShapeTests {
         #expect(caught(CoreError(.io, "")) == "core io")
         #expect(caught(LoadError(.io, "")) == "other")
         #expect(caught(ParquetError(.io, "")) == "other")
+    }
+
+    /// The file-descriptor paths (swift-system's `FileDescriptor`) word their failures as before:
+    /// what failed, the path, and the system's reason (strerror's text).
+    @Test func fileErrorsNameThePathAndTheSystemsReason() throws {
+        let missing = "/nonexistent-\(getpid())/dir/file"
+        let reason = "No such file or directory"
+        func text(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return "\(error)" }
+        }
+        #expect(text { _ = try ZstdFileWriter(path: missing) } == "zstd io: cannot create \(missing): \(reason)")
+        #expect(text { _ = try ZstdFileReader(path: missing) } == "zstd io: cannot open \(missing): \(reason)")
+        #expect(text { _ = try SHA256.hexOfFile(atPath: missing) } == "cannot open \(missing) to checksum it: \(reason)")
+        #expect(text { _ = try SHA256.hexOfFile(atPath: "/") } == "cannot read / to checksum it: Is a directory")
+        let schema = try ParquetSchema([ParquetColumn(name: "a", type: .int64, nullable: false)])
+        #expect(text { _ = try ParquetFileWriter(path: missing, schema: schema, options: ParquetWriterOptions(createdBy: "t")) }
+                == "parquet io: cannot create \(missing): \(reason)")
+        #expect(text { _ = try RunLock(path: "/proc/\(getpid())/no-lock-here", owner: "t") }.hasPrefix("cannot open lock file /proc/"))
     }
 }

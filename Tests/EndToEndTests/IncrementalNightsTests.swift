@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Load
 import StripeSimulator
 import Testing
 import TestSupport
@@ -56,14 +57,49 @@ struct IncrementalNightsTests {
         while Int64(Date().timeIntervalSince1970) <= second { usleep(20_000) }
     }
 
-    /// The files of each table of the published warehouse (relative path -> sha256).
+    /// The file of each partition of each table of the published warehouse (`<table>/<partition>`
+    /// -> sha256). By partition, not by file name: a partition carried over from an earlier night
+    /// keeps the name of the run that wrote it (README, Incremental runs), which a full refresh
+    /// under this run id names after itself.
     func tableFiles(_ out: String) async throws -> [String: String] {
         var all: [String: String] = [:]
         let warehouse = URL(fileURLWithPath: out + "/warehouse").resolvingSymlinksInPath().path
         for table in Self.tables {
-            for (path, digest) in try await E2E.checksums(under: warehouse + "/" + table) { all[table + "/" + path] = digest }
+            for (path, digest) in try await E2E.checksums(under: warehouse + "/" + table) {
+                let partition = table + "/" + (path as NSString).deletingLastPathComponent
+                #expect(all[partition] == nil, "\(partition) holds more than one file")
+                all[partition] = digest
+            }
         }
         return all
+    }
+
+    /// The published manifest of `runId` says which fact partitions were written and which carried
+    /// over from `base`'s version; a carried file is the base's (same inode, same name), a written
+    /// one is named after this run.
+    func expectOnlyChangedPartitionsRewritten(out: String, runId: String, base: String, totals: inout (rewritten: Int, carriedOver: Int)) throws {
+        let versions = out + "/.warehouse-versions/"
+        let manifest = try ManifestCoding.read(WarehouseManifest.self, from: versions + runId + "/_runs/\(runId).json", stage: "test")
+        #expect(manifest.baseRun == base)
+        for name in ["invoice_lines", "credit_note_lines"] {
+            let table = try #require(manifest.tables[name])
+            let changes = try #require(table.partitionChanges)
+            #expect(changes.rewritten + changes.carriedOver == table.partitions.count)
+            totals.rewritten += changes.rewritten
+            totals.carriedOver += changes.carriedOver
+            for partition in table.partitions {
+                var mine = stat()
+                #expect(stat(versions + runId + "/" + partition.file.file, &mine) == 0, "\(partition.file.file)")
+                guard partition.carriedOverFrom != nil else {
+                    #expect(partition.file.file.hasSuffix("/part-\(runId)-00000.parquet"))
+                    continue
+                }
+                #expect(partition.carriedOverFrom == base)
+                var theirs = stat()
+                #expect(stat(versions + base + "/" + partition.file.file, &theirs) == 0, "\(partition.file.file) is not \(base)'s")
+                #expect(mine.st_ino == theirs.st_ino, "\(partition.file.file) was written again instead of carried over")
+            }
+        }
     }
 
     /// Staging rows of `table` (decompressed lines), for a readable failure.
@@ -179,6 +215,7 @@ struct IncrementalNightsTests {
         #expect(staging.tables["prices"]?.rowsRejected == 0)
         var deletedSoFar = account.generator.deletedCustomerIDs
 
+        var totals = (rewritten: 0, carriedOver: 0)
         for night in 2...6 {
             let changes = account.evolve(night: night)
             waitPast(Int64(Date().timeIntervalSince1970))
@@ -230,9 +267,12 @@ struct IncrementalNightsTests {
                 #expect(fetched + newlyNotFound == changes.newlyUnlistedReferences.count, "night \(night): \(fetched) retrieved + \(newlyNotFound) 404s for \(changes.newlyUnlistedReferences.sorted())")
                 let deleted = sync.streams.values.reduce(0) { $0 + $1.deleted }
                 #expect(deleted == changes.deleted.values.reduce(0) { $0 + $1.count })
+                // The summary says which fact partitions the night rewrote and which it carried over.
+                #expect(result.stdout.contains(" rewritten, ") && result.stdout.contains(" carried over"), "night \(night) summary: \(result.stdout)")
                 print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
             }
-            try await expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
+            try expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
+            try expectOnlyChangedPartitionsRewritten(out: out, runId: runId, base: "night\(night - 1)", totals: &totals)
             // Tonight's deleted customer (named by its invoices and subscription) has its row, deleted.
             deletedSoFar += changes.deleted[.customers] ?? []
             let tonight = try await joins(out, runId, deletedCustomers: deletedSoFar)
@@ -242,6 +282,10 @@ struct IncrementalNightsTests {
             #expect(deletedNamedPrices.isSubset(of: Set(tonight.prices_not_found)), "night \(night): \(deletedNamedPrices) vs \(tonight.prices_not_found)")
             if !deletedNamedPrices.isEmpty { print("night \(night): deleted prices named by facts, answered 404: \(deletedNamedPrices.sorted())") }
         }
+
+        // The nights' changes touch a few months: the other partitions were carried over.
+        #expect(totals.carriedOver > totals.rewritten, "fact partitions: \(totals.rewritten) rewritten, \(totals.carriedOver) carried over")
+        #expect(totals.rewritten > 0)
 
         // Reproducible: an incremental run's raw directory alone gives the same files again.
         let replay = scratch.appending("replay")
@@ -253,7 +297,9 @@ struct IncrementalNightsTests {
         }
         var original: [String: String] = [:]
         for table in Self.tables {
-            for (path, digest) in try await E2E.checksums(under: out + "/.warehouse-versions/night5/" + table) { original[table + "/" + path] = digest }
+            for (path, digest) in try await E2E.checksums(under: out + "/.warehouse-versions/night5/" + table) {
+                original[table + "/" + (path as NSString).deletingLastPathComponent] = digest
+            }
         }
         #expect(!original.isEmpty)
         #expect(try await tableFiles(replay) == original, "night 5 replayed from its raw directory differs")

@@ -1,6 +1,7 @@
 import Core
 import Extract
 import Foundation
+import ModuleErrors
 import StripeSimulator
 import Testing
 import TestSupport
@@ -216,5 +217,28 @@ import Zstd
         // The floor counts them: the run stays within its usual margin of it.
         let floor = generator.requestFloor(listings: ConcurrentExtractTests.listings(harness.pipeline), limit: harness.pipeline.extract.pageLimit)
         #expect(harness.server.requestCount >= floor)
+    }
+
+    /// A server that answers a price's retrieval with a `deleted: true` stub (Stripe answers 404):
+    /// the stub is no price row (no product, currency or type), so it is recorded like a 404 and
+    /// not written; the run does not fail.
+    @Test func aDeletedStubOfAPriceIsRecordedLikeA404() throws {
+        var config = AccountConfig(seed: 31, customers: 20, invoices: 30, events: 20, years: 2)
+        config.unlistedReferences = true
+        let generator = AccountGenerator(config)
+        let price = generator.id(.prices, try #require(generator.inlinePrice))
+        let router = FixtureRouter(generator: generator)
+        let harness = try ExtractHarness(config, responder: { target in
+            if target.hasPrefix("/v1/prices/" + price) {
+                return FixtureResponse(status: 200, headers: [("Content-Type", "application/json")],
+                                       body: Array(#"{"id":"\#(price)","object":"price","deleted":true}"#.utf8))
+            }
+            return router.respond(target: target)
+        })
+        defer { harness.server.stop() }
+        let manifest = try harness.stage().run(runId: "stub")
+        #expect(manifest.streams["prices"]?.referenced == RawManifest.Referenced(objects: 0, fetched: 0, notFound: [price]))
+        #expect(try !harness.lines("stub", "prices").contains { $0.contains(price) })
+        #expect(try harness.lines("stub", "prices").count == manifest.streams["prices"]?.objects)
     }
 }

@@ -12,8 +12,10 @@ struct ExtractHarness {
     let directory: TemporaryDirectory
     var pipeline: PipelineDefinition
 
-    init(_ config: AccountConfig, configuration: FixtureServer.Configuration = FixtureServer.Configuration(), windowDays: Int = 0) throws {
-        server = try FixtureServer.started(config, configuration: configuration)
+    init(_ config: AccountConfig, configuration: FixtureServer.Configuration = FixtureServer.Configuration(), windowDays: Int = 0,
+         responder: (@Sendable (String) -> FixtureResponse)? = nil) throws {
+        server = FixtureServer(generator: AccountGenerator(config), configuration: configuration, responder: responder)
+        try server.start()
         directory = try TemporaryDirectory(prefix: "extract-test")
         pipeline = PipelineDefinition(name: "test", path: "test.yaml", mode: .test)
         pipeline.stripe.apiBase = server.baseURL

@@ -44,6 +44,7 @@ import Core
 import Extract
 import Foundation
 import Logging
+import ModuleErrors
 import StripeSimulator
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 @testable import Load
+import ModuleErrors
 import Testing
 
 @Suite struct LoadStageTests {

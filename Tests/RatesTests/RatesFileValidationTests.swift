@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 import Testing
 import Core
 @testable import Rates

@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 import StripeSimulator
 import Zlib
 import TestSupport
@@ -102,10 +103,15 @@ final class LoopbackHTTPServer: Sendable {
         return [UInt8](try #require(FileManager.default.contents(atPath: output)))
     }
 
-    func client() throws -> HTTPClient {
+    /// A libcurl GET, as the pipeline's `rates update` downloads (Pipeline's `RatesRefresh`).
+    func downloader() throws -> RatesStore.Download {
         var configuration = HTTPClientConfiguration()
         configuration.timeoutSeconds = 20
-        return try HTTPClient(configuration: configuration)
+        let http = try HTTPClient(configuration: configuration)
+        return { url in
+            let response = try http.get(url: url)
+            return (response.status, response.body)
+        }
     }
 
     @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() async throws {
@@ -134,13 +140,13 @@ final class LoopbackHTTPServer: Sendable {
         ])
         defer { server.stop() }
         let store = RatesStore(directory: directory + "/rates")
-        let http = try client()
+        let download = try downloader()
         #expect(try store.current().origin == .shippedSnapshot)
         // These small fixtures cover less than the shipped snapshot: the plausibility check is off
         // here (RatesUpdatePlausibilityTests covers it); every download failure is `.download`.
 
         // Good plain CSV into an empty store.
-        let first = try store.update(from: server.base + "/older.csv", client: http, maxChange: nil)
+        let first = try store.update(from: server.base + "/older.csv", maxChange: nil, download: download)
         #expect(first.format == .csv)
         #expect(UTCDate.dayString(first.lastDay) == "2024-03-01")
         #expect(first.previousLastDay == (try Fixture.day("2026-10-30")))  // the shipped snapshot
@@ -161,7 +167,7 @@ final class LoopbackHTTPServer: Sendable {
         ]
         for failure in failures {
             let error = try #require(throws: RatesError.self, "\(failure.path) must fail") {
-                try store.update(from: server.base + failure.path, client: http, maxChange: nil)
+                try store.update(from: server.base + failure.path, maxChange: nil, download: download)
             }
             #expect(error.code == failure.code, "\(failure.path): \(error)")
             #expect(error.message.contains(failure.mentions), "\(failure.path): \(error.message)")
@@ -170,19 +176,19 @@ final class LoopbackHTTPServer: Sendable {
             #expect(!FileManager.default.fileExists(atPath: AtomicFile.temporaryPath(for: store.storePath)))
         }
         // A refused connection, too.
-        #expect(throws: RatesError.self) { try store.update(from: "http://127.0.0.1:1/rates.csv", client: http, maxChange: nil) }
+        #expect(throws: RatesError.self) { try store.update(from: "http://127.0.0.1:1/rates.csv", maxChange: nil, download: download) }
         #expect(try SHA256.hexOfFile(atPath: store.storePath) == installed)
 
         // Good zips replace it: a small one (fixture) and ECB's full history (deflate, dynamic Huffman).
-        let zipped = try store.update(from: server.base + "/small.zip", client: http, maxChange: nil)
+        let zipped = try store.update(from: server.base + "/small.zip", maxChange: nil, download: download)
         #expect(zipped.format == .zip)
         #expect(UTCDate.dayString(zipped.lastDay) == "2024-03-05")
         #expect(zipped.previousLastDay == (try Fixture.day("2024-03-01")))
-        let whole = try store.update(from: server.base + "/full.zip", client: http, maxChange: nil)
+        let whole = try store.update(from: server.base + "/full.zip", maxChange: nil, download: download)
         #expect(whole.sha256 == (try Fixture.snapshot.get().ecbSha256))
         let loaded = try store.table(supplementary: Fixture.path("supplementary.csv"))
         #expect(loaded.ecbSha256 == (try Fixture.snapshot.get().ecbSha256))
-        let plain = try store.update(from: server.base + "/full.csv", client: http, maxChange: nil)
+        let plain = try store.update(from: server.base + "/full.csv", maxChange: nil, download: download)
         #expect(plain.sha256 == whole.sha256)
     }
 }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import TestSupport
 import Testing
 @testable import Transform

@@ -1,25 +1,30 @@
+import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemPackage
 
-/// An append-only file written with POSIX calls, tracking the current offset.
+/// An append-only file, tracking the current offset.
 final class FileOutput {
     let path: String
-    private var descriptor: Int32
+    private var descriptor: FileDescriptor?
     private(set) var offset: Int64 = 0
 
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw ParquetError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+        do {
+            descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                                 permissions: FilePermissions(rawValue: 0o644))
+        } catch {
+            throw ParquetError(.io, "cannot create \(path): \(error)")
         }
     }
 
     deinit {
-        if descriptor >= 0 { _ = posixClose(descriptor) }
+        try? descriptor?.close()
     }
 
     func write(_ bytes: [UInt8]) throws {
@@ -27,43 +32,18 @@ final class FileOutput {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var written = 0
-        while written < bytes.count {
-            let result = posixWrite(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw ParquetError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            written += result
-        }
+        guard let descriptor else { throw ParquetError(.io, "cannot write \(path): \(Errno.badFileDescriptor)") }
+        do { try descriptor.writeAll(bytes) } catch { throw ParquetError(.io, "cannot write \(path): \(error)") }
         offset += Int64(bytes.count)
     }
 
     func close(sync: Bool) throws {
-        guard descriptor >= 0 else { return }
-        if sync && fsync(descriptor) != 0 {
-            throw ParquetError(.io, "cannot fsync \(path): \(String(cString: strerror(errno)))")
+        guard let descriptor else { return }
+        // swift-system has no fsync: the one direct call.
+        if sync && fsync(descriptor.rawValue) != 0 {
+            throw ParquetError(.io, "cannot fsync \(path): \(Errno(rawValue: errno))")
         }
-        let result = posixClose(descriptor)
-        descriptor = -1
-        guard result == 0 else { throw ParquetError(.io, "cannot close \(path): \(String(cString: strerror(errno)))") }
+        self.descriptor = nil
+        do { try descriptor.close() } catch { throw ParquetError(.io, "cannot close \(path): \(error)") }
     }
-}
-
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
-}
-
-@inline(__always)
-private func posixClose(_ fd: Int32) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.close(fd)
-    #else
-    return Darwin.close(fd)
-    #endif
 }

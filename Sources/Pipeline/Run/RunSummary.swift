@@ -1,5 +1,5 @@
 import Foundation
-import Core
+public import Core
 import Extract
 import JSON
 import Load
@@ -13,6 +13,8 @@ public struct RunSummary {
         public var rows: Int
         public var rejected: Int
         public var partitions: Int
+        /// Against the base run: partitions written, carried over unchanged, and gone.
+        public var changes: WarehouseManifest.PartitionChanges?
     }
 
     public var runId: String
@@ -67,7 +69,9 @@ public struct RunSummary {
             let staged = staging.tables[schema.table]
             let loaded = warehouse.tables[schema.table]
             return Table(name: schema.table, rows: staged?.rowsOut ?? 0, rejected: staged?.rowsRejected ?? 0,
-                         partitions: loaded?.partitions.count ?? 0)
+                         partitions: loaded?.partitions.count ?? 0,
+                         // Dimension tables are a new snapshot every run: nothing to carry over.
+                         changes: loaded?.partitionBy == "snapshot" ? nil : loaded?.partitionChanges)
         }
         reportingCurrency = staging.reportingCurrency
         quality = staging.quality
@@ -125,7 +129,12 @@ public struct RunSummary {
         }
         out += "\nTables (rows, rejected, partitions):\n"
         for table in tables {
-            out += "  \(table.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(table.rows).leftPad(9)) rows  \(String(table.rejected).leftPad(6)) rejected  \(String(table.partitions).leftPad(4)) partitions\n"
+            out += "  \(table.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(table.rows).leftPad(9)) rows  \(String(table.rejected).leftPad(6)) rejected  \(String(table.partitions).leftPad(4)) partitions"
+            if let changes = table.changes, changes.carriedOver > 0 || !changes.removed.isEmpty {
+                // Only the partitions with changed rows were written; the others' files are the base run's.
+                out += ": \(changes.rewritten) rewritten, \(changes.carriedOver) carried over" + (changes.removed.isEmpty ? "" : ", \(changes.removed.count) removed")
+            }
+            out += "\n"
         }
         if !mrrGroups.isEmpty {
             let rule = quality["mrr.rule"] ?? "stripe"
