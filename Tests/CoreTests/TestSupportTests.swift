@@ -536,7 +536,7 @@ enum RawSocket {
     }
 }
 
-/// `ChildProcess` (swift-subprocess): output and errors read together, a deadline that kills.
+/// `ChildProcess`: output and errors captured whole (no pipe to stall), a deadline that kills.
 @Suite struct ChildProcessTests {
     /// A child that writes far more than a pipe holds to stderr before it writes stdout: both
     /// arrive whole (reading stdout to its end first would wait forever on the full stderr pipe).

@@ -18,8 +18,9 @@ import Glibc
 
     /// When to SIGKILL one attempt.
     enum KillPoint: CustomStringConvertible {
-        /// This long after the process started (start-up: state file, account lookup, first units).
-        case afterMilliseconds(Int)
+        /// Once the fixture server has answered this many requests of the attempt (start-up: the
+        /// account lookup and the first units are in flight, few or no part files yet).
+        case afterRequests(Int)
         /// Once this many more part files have been published in raw/<run>/.parts/ than at the start
         /// of the attempt (the next unit is then in flight).
         case afterNewParts(Int)
@@ -30,7 +31,7 @@ import Glibc
 
         var description: String {
             switch self {
-            case .afterMilliseconds(let ms): return "\(ms) ms after start"
+            case .afterRequests(let n): return "after \(n) requests"
             case .afterNewParts(let n): return "after \(n) new part files"
             case .afterStreamParts(let stream, let n): return "once \(stream) has \(n) part files"
             case .afterStateUnits(let n): return "once the state records \(n) units"
@@ -41,7 +42,7 @@ import Glibc
     /// Start-up, early streams, twice inside invoices (the big one), and inside events (after the
     /// earlier streams' final files were assembled, so the resume reassembles them).
     static let killPoints: [KillPoint] = [
-        .afterMilliseconds(60), .afterStateUnits(12), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStateUnits(24),
+        .afterRequests(2), .afterStateUnits(12), .afterNewParts(5), .afterStreamParts("invoices", 3), .afterStateUnits(24),
         .afterStreamParts("invoices", 12),
     ]
 
@@ -77,10 +78,11 @@ import Glibc
             let partsBefore = Self.publishedParts(paths.raw("resumed"))
             let process = try runner.start(runId: "resumed", attempt: attempt)
             let started = Date()
+            let requestsBefore = server.requestCount
             var fire = false
             while process.isRunning && !fire {
                 switch point {
-                case .afterMilliseconds(let ms): fire = Date().timeIntervalSince(started) * 1000 >= Double(ms)
+                case .afterRequests(let n): fire = server.requestCount - requestsBefore >= n
                 case .afterNewParts(let n): fire = Self.publishedParts(paths.raw("resumed")) - partsBefore >= n
                 case .afterStreamParts(let stream, let n): fire = Self.publishedParts(paths.raw("resumed"), stream: stream) >= n
                 case .afterStateUnits(let n): fire = Self.plannedUnits(paths.rawState("resumed")) >= n

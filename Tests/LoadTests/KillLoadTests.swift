@@ -50,15 +50,53 @@ import Glibc
         return process
     }
 
-    static func runToCompletion(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) throws -> Double {
-        let started = Date()
+    static func runToCompletion(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) throws {
         let process = try start(executable, fixture, pipeline: pipeline, runId: runId)
         process.waitUntilExit()
         let log = (try? String(contentsOfFile: fixture.root + "/load.log", encoding: .utf8)) ?? ""
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             throw LoadError(.io, "stripe-load \(runId) exited with \(process.terminationStatus): \(log.suffix(2_000))")
         }
-        return Date().timeIntervalSince(started)
+    }
+
+    /// Where to SIGKILL one attempt, by what the attempt has written under `.warehouse-versions/`.
+    enum KillPoint: CustomStringConvertible {
+        /// As soon as it started.
+        case atStart
+        /// Once it has created this many new files or directories (its version directory first).
+        case afterNewEntries(Int)
+        /// Once its run marker (`_runs/<run>.json`, written last in the version) exists.
+        case afterRunMarker
+
+        func reached(new entries: Set<String>) -> Bool {
+            switch self {
+            case .atStart: return true
+            case .afterNewEntries(let n): return entries.count >= n
+            case .afterRunMarker: return entries.contains { $0.hasSuffix("/_runs/run2.json") }
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .atStart: return "at start"
+            case .afterNewEntries(let n): return "after \(n) new entries"
+            case .afterRunMarker: return "after the run marker"
+            }
+        }
+    }
+
+    /// A whole load of run2 creates 16 to 27 entries (seen on a loaded machine); each killed attempt
+    /// starts over (its leftovers are removed), so every point but the last finds the load running.
+    static let killPoints: [KillPoint] = [.atStart, .afterNewEntries(1), .afterNewEntries(8), .afterNewEntries(3),
+                                          .afterNewEntries(10), .afterNewEntries(5), .afterRunMarker]
+
+    /// Every file and directory under the fixture's `.warehouse-versions/` (relative paths).
+    static func versionFiles(_ fixture: LoadFixture) -> Set<String> {
+        let root = fixture.root + "/.warehouse-versions"
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
+        var entries = Set<String>()
+        while let relative = enumerator.nextObject() as? String { entries.insert("/" + relative) }
+        return entries
     }
 
     @Test func sigkillAtAnyMomentLeavesTheOldOrTheNewTreeAndARerunFinishesIt() throws {
@@ -74,7 +112,7 @@ import Glibc
         // The two known states: after run1, and after run1 then run2 uninterrupted.
         _ = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run1")
         let oldState = try Self.publishedState(clean)
-        let duration = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run2")
+        _ = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run2")
         let newState = try Self.publishedState(clean)
         #expect(!oldState.isEmpty && oldState != newState)
         #expect(newState.keys.contains("_runs/run1.json") && newState.keys.contains("_runs/run2.json"))
@@ -82,21 +120,26 @@ import Glibc
         _ = try Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run1")
         #expect(try Self.publishedState(killed) == oldState)
 
-        // Kill run2 at spread-out moments of the first half of its expected duration; should one
-        // finish anyway, later attempts are no-ops and must keep the new tree.
+        // Kill run2 at moments the load itself marks: at once, when its new version appears, after a
+        // growing number of new files in it, and once its run marker is written (just before the
+        // publish). Should one finish anyway, later attempts are no-ops and must keep the new tree.
         var kills = 0
-        for fraction in [0.05, 0.3, 0.15, 0.45, 0.25, 0.1, 0.55, 0.35] {
+        var finished: [String] = []
+        for point in Self.killPoints {
+            let before = Self.versionFiles(killed)
             let process = try Self.start(executable, killed, pipeline: pipelines[0], runId: "run2")
-            usleep(useconds_t(duration * fraction * 1_000_000))
+            while process.isRunning && !point.reached(new: Self.versionFiles(killed).subtracting(before)) { usleep(1_000) }
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
+            } else {
+                finished.append("\(point) (\(Self.versionFiles(killed).subtracting(before).count) new entries)")
             }
             process.waitUntilExit()
             let state = try Self.publishedState(killed)
-            #expect(state == oldState || state == newState, "after a kill at \(fraction) of the run the published tree is a mix")
+            #expect(state == oldState || state == newState, "after a kill \(point) the published tree is a mix")
         }
-        #expect(kills >= 5, "the load finished before most kills; make the staging run bigger")
+        #expect(kills >= 5, "the load finished before most kills (\(finished.joined(separator: ", "))); make the staging run bigger")
 
         _ = try Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run2")
         #expect(try Self.publishedState(killed) == newState)
