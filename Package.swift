@@ -1,11 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Every target is in the Swift 6 language mode: the compiler checks their concurrency.
+/// Every target is in the Swift 6 language mode: the compiler checks their concurrency. Imports are
+/// internal unless written `public import` (only where a public API shows the other module's types),
+/// and a member is visible only in files that import its module.
 let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// Every target's dependencies are exactly the modules its files import (MemberImportVisibility and
+/// InternalImportsByDefault make the compiler reject a use without an import).
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "stripe-warehouse",
@@ -30,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Tests only (TestSupport): running child processes.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
@@ -41,9 +52,9 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CCrypto"], swiftSettings: swift6Settings),
         // zlib (zlib1g-dev, also pulled in by libcurl): raw inflate and CRC-32 for zipped rates files.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Zlib", dependencies: ["ModuleErrors", "CZlib"], swiftSettings: swift6Settings),
-        .target(name: "Curl", dependencies: ["ModuleErrors", "CCurl"], swiftSettings: swift6Settings),
-        .target(name: "Zstd", dependencies: ["ModuleErrors", "CZstd", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
+        .target(name: "Zlib", dependencies: ["CZlib", "ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Curl", dependencies: ["CCurl", "ModuleErrors"], swiftSettings: swift6Settings),
+        .target(name: "Zstd", dependencies: ["CZstd", "ModuleErrors", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
         // The one error shape (code, message, cause) every module's error type is an instance of.
@@ -54,16 +65,18 @@ let package = Package(
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
             name: "Core",
-            dependencies: ["ModuleErrors", "Digest", "Zstd", "JSON", .product(name: "Logging", package: "swift-log"), "Yams", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["Digest", "ModuleErrors", .product(name: "SystemPackage", package: "swift-system"), "Yams"],
             swiftSettings: swift6Settings
         ),
-        .target(name: "Rates", dependencies: ["ModuleErrors", "Core", "Digest", "Curl", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        // ECB exchange rates: parsing, the store, conversion. No HTTP client: `rates update` and
+        // `fx.refresh` bring the transport (Pipeline's RatesRefresh, libcurl).
+        .target(name: "Rates", dependencies: ["Core", "Digest", "ModuleErrors", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
 
         // One library per stage.
-        .target(name: "Extract", dependencies: ["ModuleErrors", "Core", "Curl", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["ModuleErrors", "Core", "Digest", "Rates", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Load", dependencies: ["ModuleErrors", "Core", "Digest", "Parquet", "Zstd", "JSON"], swiftSettings: swift6Settings),
-        .target(name: "Pipeline", dependencies: ["Core", "Extract", "Transform", "Load", "Rates", "StripeSimulator"], swiftSettings: swift6Settings),
+        .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Transform", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Rates", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Load", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Parquet", "Zstd"], swiftSettings: swift6Settings),
+        .target(name: "Pipeline", dependencies: ["Core", "Curl", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Rates", "StripeSimulator", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
 
         // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
         // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
@@ -71,27 +84,30 @@ let package = Package(
 
         // Test-only helpers (temporary directories, child processes, built-product locator, a loopback
         // HTTP client): no shipped executable links it (ShippedBinariesTests checks the binaries).
-        .target(name: "TestSupport", dependencies: ["StripeSimulator"], swiftSettings: swift6Settings),
+        .target(name: "TestSupport", dependencies: [
+            "StripeSimulator",
+            .product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system"),
+        ], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: ["Pipeline", "Rates", "Transform", "Curl", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .target(name: "Commands", dependencies: [argumentParser, "Core", "Extract", "Load", logging, "ModuleErrors", "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
 
         // Executables: argument parsing only.
-        .executableTarget(name: "stripe-extract", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-transform", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-load", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-etl", dependencies: ["Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: ["Core", "Extract", "JSON", "Zstd", "StripeSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-extract", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-transform", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-load", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-etl", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
+        .executableTarget(name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "StripeSimulator", "Zstd"], swiftSettings: swift6Settings),
 
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd"], swiftSettings: swift6Settings),
-        .testTarget(name: "CurlTests", dependencies: ["Curl", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swift6Settings),
+        .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "CurlTests", dependencies: ["Curl", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "RatesTests", dependencies: ["Rates", "Digest", "Zlib", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "ExtractTests", dependencies: ["Extract", "Pipeline", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "TransformTests", dependencies: ["Transform", "StripeSimulator", "TestSupport"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Load", "Core", "Digest", "Parquet", "Zstd", "StripeSimulator", "TestSupport"], exclude: ["Golden"], swiftSettings: swift6Settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Pipeline", "Commands", "StripeSimulator", "TestSupport"], swiftSettings: swift6Settings),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "ModuleErrors", "StripeSimulator", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(name: "RatesTests", dependencies: ["Core", "Curl", "Digest", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Zlib"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "ExtractTests", dependencies: ["Core", "Extract", logging, "ModuleErrors", "Pipeline", "StripeSimulator", "TestSupport", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "TransformTests", dependencies: ["Core", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(name: "LoadTests", dependencies: ["Core", "Digest", "Load", "ModuleErrors", "Parquet", "StripeSimulator", "TestSupport", "Zstd"], exclude: ["Golden"], swiftSettings: swift6Settings),
+        .testTarget(name: "EndToEndTests", dependencies: ["Core", "Curl", "Digest", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Pipeline", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
     ]
 )

@@ -1,8 +1,9 @@
-import ArgumentParser
-import Core
+public import ArgumentParser
+public import Core
 import Foundation
-import Logging
-import Pipeline
+public import Logging
+import ModuleErrors
+public import Pipeline
 import Zstd
 
 extension LogFormat: ExpressibleByArgument {}

@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Core
-import Curl
 import Foundation
+import ModuleErrors
 import Pipeline
 import Rates
 import Transform

@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Core
 import Foundation
-import Load
+public import Load
 import Pipeline
 
 /// `stripe-load PIPELINE [--run-id ID] [--output DIR]`, `stripe-load ddl --dialect D` and

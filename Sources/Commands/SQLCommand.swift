@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Core
 import Foundation
-import Load
+public import Load
 import Pipeline
 
 extension WarehouseDDL.Dialect: ExpressibleByArgument {}

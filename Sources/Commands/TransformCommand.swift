@@ -1,7 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 import Core
 import Foundation
 import Pipeline
+import Transform
 
 /// `stripe-transform PIPELINE [--run-id ID] [--output DIR]`
 public struct TransformCommand: ParsableCommand {

@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the shared core: configuration, files, manifests and schemas.
 public enum CoreErrorCode: String, ModuleErrorCode {

@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 
 /// Reads and writes manifests as stable, pretty, key-sorted JSON.
 public enum ManifestCoding {

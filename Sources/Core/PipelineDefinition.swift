@@ -1,4 +1,5 @@
 import Foundation
+import ModuleErrors
 import Yams
 
 /// A pipeline file (pipelines/<name>.yaml): everything a run needs except the key.

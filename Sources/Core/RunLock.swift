@@ -1,4 +1,5 @@
 import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Which runs exist, which one a command without `--run-id` works on, and what a killed
 /// predecessor left behind. Every caller holds the output's lock (`RunLock`), so nothing found

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+import ModuleErrors
 
 /// Where each stage reads and writes under an output root.
 public struct RunPaths: Sendable {

@@ -1,5 +1,9 @@
-import Digest
+public import Digest
+import ModuleErrors
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension SHA256 {
     /// Streams a file through the hash.

@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 
 /// The type of a table column, as spelled in schemas/*.json.
 public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {

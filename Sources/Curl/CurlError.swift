@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in an HTTP transfer.
 public enum CurlErrorCode: String, ModuleErrorCode {

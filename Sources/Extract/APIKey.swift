@@ -1,5 +1,6 @@
-import Foundation
-import Core
+public import Foundation
+public import Core
+import ModuleErrors
 
 /// A Stripe API key, held only in memory. It never appears in descriptions, logs or files.
 public struct APIKey: Sendable, CustomStringConvertible {

@@ -1,4 +1,6 @@
+import Core
 import Dispatch
+import ModuleErrors
 import Synchronization
 
 /// Completing one object's child list (pages past the embedded first one), done by whichever

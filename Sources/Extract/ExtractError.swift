@@ -1,5 +1,5 @@
 import Core
-import ModuleErrors
+public import ModuleErrors
 
 /// Why an extract stopped.
 public enum ExtractErrorCode: String, ModuleErrorCode {

@@ -1,5 +1,6 @@
 import Foundation
 import Core
+import ModuleErrors
 import Synchronization
 
 /// Hands the run's units to the workers, splits a running unit when a worker would otherwise be

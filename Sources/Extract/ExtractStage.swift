@@ -1,7 +1,8 @@
-import Foundation
-import Core
+public import Foundation
+public import Core
 import JSON
-import Logging
+public import Logging
+import ModuleErrors
 import Zstd
 
 /// The extract stage: pages every enabled stream and writes `raw/<run_id>/`, manifest last.

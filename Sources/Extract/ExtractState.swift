@@ -1,5 +1,6 @@
 import Foundation
-import Core
+public import Core
+import ModuleErrors
 
 /// `raw/<run_id>/_state.json`: the run's plan of work units and which of them are durable.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Core
 import JSON
 import Logging
+import ModuleErrors
 import Synchronization
 import Zstd
 

@@ -1,4 +1,6 @@
+import Core
 import JSON
+import ModuleErrors
 
 /// Pages one Stripe list (`limit` + `starting_after`) until `has_more` is false, guarding against
 /// loops: a repeated id, an empty page that claims more, or more rows than `total_count`. Memory

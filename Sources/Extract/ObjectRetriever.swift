@@ -2,6 +2,7 @@ import Foundation
 import Core
 import JSON
 import Logging
+import ModuleErrors
 import Synchronization
 
 /// Retrieves objects by id (`GET <stream path>/<id>`) at the pinned API version, with the list's

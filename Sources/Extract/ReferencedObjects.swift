@@ -2,6 +2,7 @@ import Foundation
 import Core
 import JSON
 import Logging
+import ModuleErrors
 import Zstd
 
 /// The referenced pass: every customer, price and product that a fact names but no listing

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// The run's one request budget, shared by every worker: a token bucket refilled at the current

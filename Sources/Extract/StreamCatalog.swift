@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every Stripe list endpoint the extract reads: the one place endpoints are written.
 public struct StreamSpec: Sendable {
     /// An embedded child list that Stripe truncates to its first page.

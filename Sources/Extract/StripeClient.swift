@@ -1,8 +1,9 @@
-import Foundation
-import Core
-import Curl
+public import Foundation
+public import Core
+public import Curl
 import JSON
-import Logging
+public import Logging
+import ModuleErrors
 
 /// Issues GET requests to a Stripe-compatible API: headers, the global rate budget, retries with
 /// capped exponential backoff and jitter, and Stripe's error semantics. Only GET exists here.

@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What is wrong with a JSON text.
 public enum JSONErrorCode: String, ModuleErrorCode {

@@ -1,6 +1,7 @@
 import Core
 import Digest
 import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

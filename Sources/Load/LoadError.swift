@@ -1,5 +1,5 @@
 import Core
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the load stage.
 public enum LoadErrorCode: String, ModuleErrorCode {

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// What the load stage writes: format, partitioning, compression and row-group size.
 public struct LoadOptions: Sendable {

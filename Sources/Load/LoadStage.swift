@@ -1,6 +1,7 @@
-import Core
+public import Core
 import Digest
-import Foundation
+public import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 import Parquet
 import Zstd
 

@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,6 @@
+import Core
 import Digest
+import ModuleErrors
 import Zstd
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,6 @@
+import Core
 import Digest
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

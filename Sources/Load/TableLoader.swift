@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import JSON
+import ModuleErrors
 import Zstd
 
 /// Writes one staging table as Hive-style partition files under a table directory.

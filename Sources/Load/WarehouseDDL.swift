@@ -1,4 +1,4 @@
-import Core
+public import Core
 import Foundation
 
 /// CREATE TABLE statements (and BigQuery's JSON schemas) generated from schemas/, so warehouse

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// `warehouse/_runs/<run_id>.json`: what one load published, written last. No clock times, so an
 /// interrupted and resumed load writes the same bytes as an uninterrupted one.

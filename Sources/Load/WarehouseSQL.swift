@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 
 /// Load scripts for one published run, per dialect, generated from schemas/ and the run's
 /// manifest. Applied once or many times, after whatever was loaded before, each leaves every

@@ -1,4 +1,4 @@
-import Core
+public import Core
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+import ModuleErrors
+
 /// The unscaled value of a decimal as a 128-bit two's complement integer (enough for 38 digits).
 ///
 /// `12.340` in a `decimal(P,3)` column is the unscaled integer 12340; the scale lives in the schema.

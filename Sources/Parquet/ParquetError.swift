@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the Parquet module.
 public enum ParquetErrorCode: String, ModuleErrorCode {

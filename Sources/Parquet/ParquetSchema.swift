@@ -1,3 +1,5 @@
+import ModuleErrors
+
 /// The value type of a column, in the terms callers think in; each maps to one physical type plus
 /// its logical (and legacy converted) annotation.
 public enum ParquetColumnType: Sendable, Equatable, CustomStringConvertible {

@@ -1,7 +1,8 @@
-import Core
-import Extract
-import Logging
-import StripeSimulator
+public import Core
+public import Extract
+public import Logging
+import ModuleErrors
+public import StripeSimulator
 
 /// The embedded default: the project's own Stripe-compatible fixture server on 127.0.0.1, serving a
 /// deterministic generated account, so the demo needs no key and no network.

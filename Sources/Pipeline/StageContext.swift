@@ -1,7 +1,8 @@
 import Foundation
-import Core
+public import Core
 import Load
-import Logging
+public import Logging
+import ModuleErrors
 
 /// The stage runners the commands call, one file per stage (`Extract/Stages+Extract.swift`,
 /// `Transform/Stages+Transform.swift`, `Load/Stages+Load.swift`); each reads only the previous

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// One amount converted into the reporting currency, with what an auditor needs to redo it by hand.
 ///

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// The per-row conversion hot path: one per thread (not thread-safe), over a shared `RatesTable`.
 ///

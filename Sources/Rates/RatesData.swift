@@ -1,5 +1,6 @@
 import Foundation
 import Core
+import ModuleErrors
 import Zstd
 
 /// Turns rates file bytes into plain CSV bytes, whatever their container: ECB's zip

@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the rates module.
 public enum RatesErrorCode: String, ModuleErrorCode {

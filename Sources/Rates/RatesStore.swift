@@ -1,5 +1,6 @@
 import Foundation
-import Core
+public import Core
+import ModuleErrors
 import Zstd
 
 /// The rates store: `<output>/rates/eurofxref-hist.csv.zst`, refreshed by `update`, falling back to the
@@ -87,17 +88,22 @@ public struct RatesStore: Sendable {
     /// The default of `fx.max_rate_change`: a rate may move by a factor of 1.5 from one day to the next.
     public static let defaultMaxChange = 0.5
 
-    /// Downloads ECB's history from `url` (ECB's zip, or plain CSV, or zstd), validates it completely as
-    /// a `RatesTable`, checks it against the rates it replaces (the store, else the shipped snapshot:
-    /// `RatesTable.checkReplaces`, skipped when `maxChange` is nil), then atomically replaces the store
-    /// file. On any failure (transport, HTTP status, truncated, malformed or implausible body) it
-    /// throws and the previous file stays exactly as it was.
+    /// One GET of `url`: the HTTP status and the whole body; transport failures throw. The caller
+    /// brings the transport (the pipeline's is libcurl, see Pipeline's `RatesRefresh`), so this module
+    /// knows no HTTP client.
+    public typealias Download = (_ url: String) throws -> (status: Int, body: [UInt8])
+
+    /// Downloads ECB's history from `url` with `download` (ECB's zip, or plain CSV, or zstd), validates
+    /// it completely as a `RatesTable`, checks it against the rates it replaces (the store, else the
+    /// shipped snapshot: `RatesTable.checkReplaces`, skipped when `maxChange` is nil), then atomically
+    /// replaces the store file. On any failure (transport, HTTP status, truncated, malformed or
+    /// implausible body) it throws and the previous file stays exactly as it was.
     @discardableResult
-    public func update(from url: String, client: some RatesDownloader, maxChange: Double? = RatesStore.defaultMaxChange) throws -> UpdateResult {
+    public func update(from url: String, maxChange: Double? = RatesStore.defaultMaxChange, download: Download) throws -> UpdateResult {
         let location = Self.withoutQuery(url)
         let response: (status: Int, body: [UInt8])
         do {
-            response = try client.download(url: url)
+            response = try download(url)
         } catch {
             throw RatesError(.download, "downloading rates from \(location) failed; the rates in \(directory) are unchanged", cause: error)
         }

@@ -1,4 +1,4 @@
-import Core
+public import Core
 import Digest
 
 /// ECB's daily reference rates (per 1 EUR), merged with the user's supplementary rates, ready for

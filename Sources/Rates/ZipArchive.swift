@@ -1,3 +1,4 @@
+import ModuleErrors
 import Zlib
 
 /// Reads the one file inside a zip such as ECB's `eurofxref-hist.zip`: the central directory gives the

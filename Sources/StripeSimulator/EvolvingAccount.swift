@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A generated account that changes between nights, with the events Stripe would emit.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A response from the fixture API, before any fault is applied.
 public struct FixtureResponse: Sendable {
     public var status: Int

@@ -1,4 +1,4 @@
-import Core
+public import Core
 import Zstd
 
 /// Writes a raw run straight from the generator, as a complete extract would have written it:

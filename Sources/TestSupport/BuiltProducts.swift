@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Finds this package's built executables (stripe-extract, stripe-load, ...) for tests that run
 /// them as child processes: `swift build --build-tests` and `swift test` put them next to the test

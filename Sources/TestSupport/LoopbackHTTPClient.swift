@@ -1,5 +1,5 @@
 import Foundation
-import StripeSimulator
+public import StripeSimulator
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A fresh directory under the system temporary directory, removed on `cleanup()` or deinit.

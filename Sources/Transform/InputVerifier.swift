@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 
 /// Checks the raw inputs' sha256 against the raw manifest on another thread while mapping runs;
 /// the stage publishes nothing until `wait()` has passed.

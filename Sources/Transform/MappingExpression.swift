@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 
 /// A column's `source` in schemas/*.json, parsed. The grammar (documented in schemas/MAPPING.md):
 ///

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import Rates
 
 /// Which rates a run converts with, and their pinned copies in `staging/<run_id>/rates/`.

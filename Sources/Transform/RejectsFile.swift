@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import JSON
+import ModuleErrors
 
 /// `staging/<run_id>/rejects.ndjson`, written under its temporary name: one JSON object per rejected
 /// unit with table (null for a line of a lookup stream: products, coupons, events), stream,

@@ -1,5 +1,6 @@
 import Core
 import JSON
+import ModuleErrors
 import Rates
 
 /// Maps source objects of one table into staging rows: extracts the plan's paths in one walk per

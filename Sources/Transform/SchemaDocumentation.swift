@@ -1,4 +1,5 @@
-import Core
+public import Core
+import Foundation
 
 /// Generates schemas/MAPPING.md (Stripe field -> table column, per table) from the schema files,
 /// so the document can never drift from the contract the code reads.

@@ -1,5 +1,6 @@
 import Core
 import JSON
+import ModuleErrors
 
 /// A named derivation of the mapping grammar (`derive:<name>(...)`), resolved at compile time.
 enum Derivation {

@@ -1,5 +1,5 @@
 import Core
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the transform stage as a whole (per-row problems are rejects, not errors).
 public enum TransformErrorCode: String, ModuleErrorCode {

@@ -1,4 +1,5 @@
 import CZlib
+public import ModuleErrors
 
 /// zlib's raw inflate and CRC-32, for the deflated entries of zip archives.
 public enum Zlib {

@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the zlib module: the library itself, or the deflate data it was given.
 public enum ZlibErrorCode: String, ModuleErrorCode {

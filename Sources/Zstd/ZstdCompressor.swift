@@ -1,4 +1,5 @@
 import CZstd
+import ModuleErrors
 
 /// One-shot compression of whole buffers (Parquet pages), reusing one compression context.
 public final class ZstdCompressor {

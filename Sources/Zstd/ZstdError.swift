@@ -1,4 +1,4 @@
-import ModuleErrors
+public import ModuleErrors
 
 /// What can fail in the zstd module: the library itself, or a zstd file.
 public enum ZstdErrorCode: String, ModuleErrorCode {

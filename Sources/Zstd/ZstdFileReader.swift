@@ -1,5 +1,9 @@
 import CZstd
+import ModuleErrors
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Streams the decompressed bytes of a zstd file. A file that ends inside a frame (a writer that
 /// never closed, a cut copy) throws `ZstdError(.truncated)` instead of reading as short or empty.

@@ -1,4 +1,5 @@
 import CZstd
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Commands
 
 /// `stripe-etl`: argument parsing lives in the Commands library so `stripe-etl` can offer every stage too.

@@ -1,6 +1,7 @@
 import Core
 import Digest
 import Foundation
+import ModuleErrors
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -49,7 +50,7 @@ struct SHA256Tests {
 
     /// Every length around the padding boundaries, and a file larger than the 1 MiB read buffer,
     /// against coreutils' sha256sum.
-    @Test func agreesWithSha256sum() throws {
+    @Test func agreesWithSha256sum() async throws {
         let directory = try TemporaryDirectory(prefix: "core-sha")
         var generator = SystemRandomNumberGenerator()
         var files: [(path: String, bytes: [UInt8])] = []
@@ -59,7 +60,7 @@ struct SHA256Tests {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             files.append((path, bytes))
         }
-        let output = try runProgram("/usr/bin/env", ["sha256sum"] + files.map(\.path))
+        let output = try await runProgram("/usr/bin/env", ["sha256sum"] + files.map(\.path))
         var expected: [String: String] = [:]
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -88,19 +89,12 @@ struct SHA256Tests {
 }
 
 /// Runs a program and returns its stdout; throws on a non-zero exit.
-func runProgram(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CoreError(.io, "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+func runProgram(_ executable: String, _ arguments: [String]) async throws -> String {
+    let run = try await ChildProcess.run(executable, arguments, timeout: 120)
+    guard run.status == 0, !run.signalled else {
+        throw CoreError(.io, "\(executable) \(arguments.joined(separator: " ")) exited \(run)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return run.stdout
 }
 
 // MARK: - ExactDecimal

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import Testing
 
 /// Strict parsing of pipelines/*.yaml: every error names the file, the line and the key.

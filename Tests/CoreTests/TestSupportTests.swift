@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import StripeSimulator
 import Testing
@@ -464,29 +465,22 @@ import Zstd
 
     // MARK: Raw runs and temporary directories
 
-    @Test func rawRunWriterWritesCompleteObjectsAndManifest() throws {
+    @Test func rawRunWriterWritesCompleteObjectsAndManifest() async throws {
         let directory = try TemporaryDirectory()
         let generator = AccountGenerator(AccountConfig(seed: 11, customers: 30, invoices: 50, events: 40))
         let manifest = try RawRunWriter(generator: generator).write(outputRoot: directory.path, runId: "fixture-run")
         for stream in FixtureStream.allCases {
             let path = directory.appending("raw/fixture-run/\(stream.rawValue).ndjson.zst")
             // Decompress with the zstd CLI, an independent reader.
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["zstd", "-dc", "-q", path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-            var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            let run = try await ChildProcess.run("/usr/bin/env", ["zstd", "-dc", "-q", path], timeout: 60)
+            #expect(run.status == 0, "\(run)")
+            var lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(lines.last == "")
             lines.removeLast()
             let expected = generator.expectedIndices(stream).map { String(decoding: generator.completeLine(stream, $0), as: UTF8.self) }
             #expect(lines.map(String.init) == expected, "\(stream)")
             #expect(manifest.streams[stream.rawValue]?.objects == expected.count)
-            #expect(manifest.streams[stream.rawValue]?.uncompressedBytes == data.count)
+            #expect(manifest.streams[stream.rawValue]?.uncompressedBytes == run.stdout.utf8.count)
         }
         #expect(FileManager.default.fileExists(atPath: directory.appending("raw/fixture-run/_manifest.json")))
         #expect(manifest.accountId == generator.config.accountID && manifest.livemode == false)
@@ -539,5 +533,50 @@ enum RawSocket {
             out.append(contentsOf: chunk[0..<n])
         }
         return out
+    }
+}
+
+/// `ChildProcess` (swift-subprocess): output and errors read together, a deadline that kills.
+@Suite struct ChildProcessTests {
+    /// A child that writes far more than a pipe holds to stderr before it writes stdout: both
+    /// arrive whole (reading stdout to its end first would wait forever on the full stderr pipe).
+    @Test(.timeLimit(.minutes(1))) func readsOutputAndErrorsTogether() async throws {
+        let script = "import sys; sys.stderr.write('e' * 1000000); sys.stderr.flush(); sys.stdout.write('o' * 300000); sys.exit(3)"
+        let run = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script], timeout: 50)
+        #expect(run.status == 3 && !run.signalled)
+        #expect(run.stderr.utf8.count == 1_000_000 && run.stderr.allSatisfy { $0 == "e" })
+        #expect(run.stdout.utf8.count == 300_000 && run.stdout.allSatisfy { $0 == "o" })
+    }
+
+    /// Output far larger than a pipe's buffer arrives whole and in order.
+    @Test func largeOutputArrivesWhole() async throws {
+        let script = "import sys\nfor i in range(2000000): sys.stdout.write('%07d\\n' % i)"
+        let run = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script], timeout: 120)
+        #expect(run.status == 0)
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 2_000_000)
+        #expect(lines.enumerated().allSatisfy { Int($0.element) == $0.offset }, "out of order or damaged")
+    }
+
+    /// Past its deadline a child is killed and the error names it; the deadline, not the child, ends the wait.
+    @Test(.timeLimit(.minutes(1))) func killsAChildPastItsDeadline() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            let run = try await ChildProcess.run("/usr/bin/env", ["sh", "-c", "echo starting >&2; exec sleep 30"], timeout: 0.5)
+            Issue.record("a child past its deadline was not killed: \(run)")
+        } catch let error as TestSupportError {
+            #expect(error.message.contains("sh -c"), "\(error.message)")
+            #expect(error.message.contains("starting"), "the error shows the child's stderr: \(error.message)")
+        }
+        #expect(clock.now - started < .seconds(20))
+    }
+
+    @Test func reportsASignalAndTheEnvironmentAndDirectoryItWasGiven() async throws {
+        let directory = try TemporaryDirectory()
+        let run = try await ChildProcess.run("/usr/bin/env", ["sh", "-c", "printf '%s %s' \"$CHILD_TEST\" \"$(pwd)\"; kill -9 $$"],
+                                             environment: ["CHILD_TEST": "given", "PATH": "/usr/bin:/bin"], currentDirectory: directory.path, timeout: 30)
+        #expect(run.signalled && run.status == 9, "\(run)")
+        #expect(run.stdout == "given " + URL(fileURLWithPath: directory.path).resolvingSymlinksInPath().path, "\(run)")
     }
 }

@@ -7,7 +7,7 @@ import TestSupport
 /// WideInt against Python's integers (an independent oracle): products, sums, differences and
 /// half-even quotients of values far beyond 128 bits.
 @Suite struct WideIntTests {
-    @Test func arithmeticAgreesWithPython() throws {
+    @Test func arithmeticAgreesWithPython() async throws {
         var rng = SplitMix64(seed: 7)
         func wide() -> WideInt {
             var v = WideInt(1)
@@ -47,7 +47,7 @@ import TestSupport
         """#
         let scriptPath = dir.appending("check.py")
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let run = try ChildProcess.run("/usr/bin/env", ["python3", scriptPath, input], timeout: 60)
+        let run = try await ChildProcess.run("/usr/bin/env", ["python3", scriptPath, input], timeout: 60)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.hasSuffix("bad 0\n"), "\(run.stdout)")
     }

@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import ModuleErrors
 import Testing
 import TestSupport
 
@@ -138,17 +139,14 @@ server.serve_forever()
         #expect(throws: CurlError.self) { _ = try client.get(url: "file:///etc/passwd") }
     }
 
-    @Test func selfSignedCertificateIsRefusedUnlessTrusted() throws {
+    @Test func selfSignedCertificateIsRefusedUnlessTrusted() async throws {
         let directory = try TemporaryDirectory(prefix: "curl-tls")
         let cert = directory.appending("cert.pem"), key = directory.appending("key.pem")
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl could not make a test certificate")
+        let openssl = try await ChildProcess.run("/usr/bin/env", [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ], timeout: 60)
+        try #require(openssl.status == 0, "openssl could not make a test certificate: \(openssl)")
         let peer = try PythonPeer(tls: (cert, key), directory: directory)
 
         do {

@@ -21,7 +21,7 @@ struct ConcurrentRunTests {
     static func contents(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
     @Test(.timeLimit(.minutes(2)))
-    func secondRunIsRefusedWhileTheLockIsHeldAndAKilledHoldersLockIsTakenOver() throws {
+    func secondRunIsRefusedWhileTheLockIsHeldAndAKilledHoldersLockIsTakenOver() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-lock")
         let out = directory.appending("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -35,7 +35,7 @@ struct ConcurrentRunTests {
         try #require(E2E.waitFor(20) { Self.contents(lock).contains("python-holder") }, "the python holder never took the lock")
         let holderPid = Self.contents(lock).split(separator: " ").dropFirst().first.map(String.init) ?? "?"
 
-        let refused = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "while-locked"], timeout: 60)
+        let refused = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "while-locked"], timeout: 60)
         #expect(refused.status == 75, "\(refused)")
         #expect(refused.stderr.contains("another run holds \(lock) (pid \(holderPid) python-holder)"), "\(refused.stderr)")
         #expect(refused.stdout.isEmpty)
@@ -49,7 +49,7 @@ struct ConcurrentRunTests {
         #expect(python.terminationReason == .uncaughtSignal)
         #expect(Self.contents(lock).contains("python-holder"))
 
-        let after = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "after-kill"], timeout: 90)
+        let after = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "after-kill"], timeout: 90)
         #expect(after.status == 0, "\(after)")
         #expect(after.stdout.contains("Run after-kill complete."))
         #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/after-kill.json"))
@@ -57,7 +57,7 @@ struct ConcurrentRunTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func aRunKilledMidwayLeavesAStaleLockThatTheNextRunTakesOverAndResumes() throws {
+    func aRunKilledMidwayLeavesAStaleLockThatTheNextRunTakesOverAndResumes() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-lock-kill")
         let out = directory.appending("out")
         let lock = out + "/.lock"
@@ -77,7 +77,7 @@ struct ConcurrentRunTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/warehouse/_runs/killed.json"))
 
         // The same run id: the stale lock is taken over and the run resumes to completion.
-        let resumed = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "killed"], timeout: 90)
+        let resumed = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "killed"], timeout: 90)
         #expect(resumed.status == 0, "\(resumed)")
         #expect(resumed.stdout.contains("Run killed complete."))
         #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/killed.json"))
@@ -88,7 +88,7 @@ struct ConcurrentRunTests {
 /// Every command that writes under an output root takes the same `<output>/.lock` (issue 11.6).
 struct EveryCommandTakesTheLockTests {
     @Test(.timeLimit(.minutes(2)))
-    func eachWritingCommandIsRefusedWhileAnotherHoldsTheLock() throws {
+    func eachWritingCommandIsRefusedWhileAnotherHoldsTheLock() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-lock-all")
         let out = directory.appending("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -113,7 +113,7 @@ struct EveryCommandTakesTheLockTests {
             ("stripe-etl", ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:9/never-asked.csv"]),
         ]
         for (tool, arguments) in commands {
-            let result = try E2E.run(try E2E.executable(tool), arguments, timeout: 60)
+            let result = try await E2E.run(try E2E.executable(tool), arguments, timeout: 60)
             #expect(result.status == 75, "\(tool) \(arguments.joined(separator: " ")): \(result)")
             #expect(result.stderr.contains("another run holds \(lock) (pid \(holderPid) python-holder)"), "\(tool): \(result.stderr)")
         }

@@ -54,11 +54,11 @@ import Zstd
     }
 
     @Test(arguments: Corruption.allCases)
-    func corruptionIsRejectedWholeOrFailsWithExit74(_ corruption: Corruption) throws {
+    func corruptionIsRejectedWholeOrFailsWithExit74(_ corruption: Corruption) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let (pipeline, out) = try Self.prepare(corruption, in: directory)
-        let result = try E2E.etl(["transform", pipeline, "--output", out, "--run-id", "c"], timeout: 60)
+        let result = try await E2E.etl(["transform", pipeline, "--output", out, "--run-id", "c"], timeout: 60)
         let manifestPath = RunPaths(root: out).stagingManifest("c")
         if corruption == .damagedLine {
             #expect(result.status == 0, "\(result)")

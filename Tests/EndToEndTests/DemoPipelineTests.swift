@@ -10,7 +10,7 @@ struct DemoPipelineTests {
     static let inspector = #"""
     import duckdb, glob, json, os, subprocess, sys
     out, run, schemas = sys.argv[1], sys.argv[2], sys.argv[3]
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     report = {"counts": {}, "pk_duplicates": {}, "partition_values": {}}
     for path in sorted(glob.glob(os.path.join(schemas, "*.json"))):
         schema = json.load(open(path))
@@ -46,12 +46,12 @@ struct DemoPipelineTests {
     """#
 
     @Test(.timeLimit(.minutes(3)))
-    func demoRunsEndToEndAndDuckDBReadsTheWarehouse() throws {
+    func demoRunsEndToEndAndDuckDBReadsTheWarehouse() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-demo")
         let out = directory.appending("out")
         let runId = "e2e-demo"
 
-        let first = try E2E.etl(["run", "pipelines/demo.yaml", "--output", out, "--run-id", runId], timeout: 170)
+        let first = try await E2E.etl(["run", "pipelines/demo.yaml", "--output", out, "--run-id", runId], timeout: 170)
         try #require(first.status == 0, "\(first)")
 
         // The summary: tables, MRR, reconciliation, where the files are.
@@ -96,7 +96,7 @@ struct DemoPipelineTests {
         }
 
         // DuckDB reads every table: row counts equal the staging manifest's rows_out.
-        let inspected = try E2E.python(Self.inspector, [out, runId, E2E.packageRoot + "/schemas"], timeout: 120)
+        let inspected = try await E2E.python(Self.inspector, [out, runId, E2E.packageRoot + "/schemas"], timeout: 120)
         try #require(inspected.status == 0, "\(inspected)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
         let counts = report["counts"] as? [String: Int] ?? [:]
@@ -131,21 +131,21 @@ struct DemoPipelineTests {
 
         // Re-running the same run id changes nothing and prints the same summary.
         let warehouse = URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path
-        let before = try E2E.checksums(under: warehouse)
+        let before = try await E2E.checksums(under: warehouse)
         #expect(before.keys.contains { $0.hasPrefix("invoice_lines/document_month=") && $0.hasSuffix(".parquet") })
-        let again = try E2E.etl(["run", "pipelines/demo.yaml", "--output", out, "--run-id", runId], timeout: 120)
+        let again = try await E2E.etl(["run", "pipelines/demo.yaml", "--output", out, "--run-id", runId], timeout: 120)
         try #require(again.status == 0, "\(again)")
         #expect(again.stdout == first.stdout)
-        #expect(try E2E.checksums(under: URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path) == before)
+        #expect(try await E2E.checksums(under: URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path) == before)
 
         // Transform and load of the same raw run elsewhere give byte-identical warehouse files.
         let copy = directory.appending("copy")
         try FileManager.default.createDirectory(atPath: copy + "/raw", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: paths.raw(runId), toPath: copy + "/raw/" + runId)
-        let rebuilt = try E2E.etl(["run", "pipelines/demo.yaml", "--output", copy, "--run-id", runId], timeout: 120)
+        let rebuilt = try await E2E.etl(["run", "pipelines/demo.yaml", "--output", copy, "--run-id", runId], timeout: 120)
         try #require(rebuilt.status == 0, "\(rebuilt)")
         let copyWarehouse = URL(fileURLWithPath: RunPaths(root: copy).warehouse).resolvingSymlinksInPath().path
-        let after = try E2E.checksums(under: copyWarehouse)
+        let after = try await E2E.checksums(under: copyWarehouse)
         #expect(after.count == before.count)
         for (file, digest) in before {
             #expect(after[file] == digest, "\(file) differs after rebuilding from the same raw run")

@@ -52,18 +52,18 @@ enum E2E {
 
     /// Runs a program to completion from the package root (killed after `timeout` seconds).
     static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
-                    timeout: Double = 120) throws -> CommandResult {
-        try ChildProcess.run(executable, arguments, environment: environment(extra), currentDirectory: packageRoot, timeout: timeout)
+                    timeout: Double = 120) async throws -> CommandResult {
+        try await ChildProcess.run(executable, arguments, environment: environment(extra), currentDirectory: packageRoot, timeout: timeout)
     }
 
     /// `stripe-etl <arguments>` from the package root. The key only ever travels in `environment`.
-    static func etl(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) throws -> CommandResult {
-        try run(try executable("stripe-etl"), arguments, environment: environment, timeout: timeout)
+    static func etl(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 120) async throws -> CommandResult {
+        try await run(try executable("stripe-etl"), arguments, environment: environment, timeout: timeout)
     }
 
     /// `python3 -c <script> <arguments>`.
-    static func python(_ script: String, _ arguments: [String], timeout: Double = 60) throws -> CommandResult {
-        try run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: timeout)
+    static func python(_ script: String, _ arguments: [String], timeout: Double = 60) async throws -> CommandResult {
+        try await run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: timeout)
     }
 
     /// A TCP port on 127.0.0.1 with nothing listening.
@@ -80,7 +80,7 @@ enum E2E {
     }
 
     /// sha256 of every file under `directory` (relative path -> digest), via coreutils.
-    static func checksums(under directory: String, excluding excluded: (String) -> Bool = { _ in false }) throws -> [String: String] {
+    static func checksums(under directory: String, excluding excluded: (String) -> Bool = { _ in false }) async throws -> [String: String] {
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [:] }
         var result: [String: String] = [:]
         var files: [String] = []
@@ -90,7 +90,7 @@ enum E2E {
             if !excluded(relative) { files.append(relative) }
         }
         guard !files.isEmpty else { return [:] }
-        let output = try run("/usr/bin/env", ["sha256sum"] + files.map { directory + "/" + $0 })
+        let output = try await run("/usr/bin/env", ["sha256sum"] + files.map { directory + "/" + $0 })
         guard output.status == 0 else { throw EndToEndError("sha256sum failed: \(output)") }
         for line in output.stdout.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)

@@ -5,6 +5,7 @@ import Extract
 import Foundation
 import JSON
 import Load
+import ModuleErrors
 import Parquet
 import Rates
 import Testing

@@ -17,7 +17,7 @@ import TestSupport
     sql = "\n".join(l for l in block.splitlines() if not l.lstrip().startswith("--"))
     queries = [q.strip() for q in sql.split(";") if q.strip()]
     assert len(queries) == 3, queries
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     results = [con.execute(q.replace("{v}", warehouse)).fetchall() for q in queries]
 
     def rows(table):
@@ -67,16 +67,16 @@ import TestSupport
     """#
 
     @Test(.timeLimit(.minutes(3)))
-    func readmeQueriesAnswerFinancesQuestions() throws {
+    func readmeQueriesAnswerFinancesQuestions() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-finance")
         defer { directory.cleanup() }
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(customers: 40), to: directory.appending("finance.yaml"))
         let out = directory.appending("out")
-        let run = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "finance", "--quiet"], timeout: 150)
+        let run = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "finance", "--quiet"], timeout: 150)
         try #require(run.status == 0, "\(run)")
         let version = try FileManager.default.destinationOfSymbolicLink(atPath: out + "/warehouse")
         let warehouse = version.hasPrefix("/") ? version : out + "/" + version
-        let result = try E2E.python(Self.checker, [E2E.packageRoot + "/README.md", warehouse, out + "/staging/finance"], timeout: 120)
+        let result = try await E2E.python(Self.checker, [E2E.packageRoot + "/README.md", warehouse, out + "/staging/finance"], timeout: 120)
         try #require(result.status == 0, "\(result)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect((report["problems"] as? [String])?.isEmpty == true, "\(report["problems"] ?? "")")

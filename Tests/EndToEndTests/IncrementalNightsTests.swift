@@ -44,9 +44,9 @@ struct IncrementalNightsTests {
     }
 
     /// `stripe-etl run` of `runId` into `out`; the server's requests during it.
-    func run(_ pipeline: String, out: String, runId: String, extra: [String] = [], server: FixtureServer) throws -> (ChildProcess.Result, Int) {
+    func run(_ pipeline: String, out: String, runId: String, extra: [String] = [], server: FixtureServer) async throws -> (ChildProcess.Result, Int) {
         let before = server.requestCount
-        let result = try E2E.etl(["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"] + extra,
+        let result = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"] + extra,
                                  environment: ["STRIPE_API_KEY": Self.key], timeout: 120)
         return (result, server.requestCount - before)
     }
@@ -61,11 +61,11 @@ struct IncrementalNightsTests {
     /// -> sha256). By partition, not by file name: a partition carried over from an earlier night
     /// keeps the name of the run that wrote it (README, Incremental runs), which a full refresh
     /// under this run id names after itself.
-    func tableFiles(_ out: String) throws -> [String: String] {
+    func tableFiles(_ out: String) async throws -> [String: String] {
         var all: [String: String] = [:]
         let warehouse = URL(fileURLWithPath: out + "/warehouse").resolvingSymlinksInPath().path
         for table in Self.tables {
-            for (path, digest) in try E2E.checksums(under: warehouse + "/" + table) {
+            for (path, digest) in try await E2E.checksums(under: warehouse + "/" + table) {
                 let partition = table + "/" + (path as NSString).deletingLastPathComponent
                 #expect(all[partition] == nil, "\(partition) holds more than one file")
                 all[partition] = digest
@@ -103,23 +103,23 @@ struct IncrementalNightsTests {
     }
 
     /// Staging rows of `table` (decompressed lines), for a readable failure.
-    func stagingLines(_ out: String, _ runId: String, _ table: String) throws -> [Substring] {
-        let result = try E2E.run("/usr/bin/env", ["zstd", "-dc", "\(out)/staging/\(runId)/\(table).ndjson.zst"])
+    func stagingLines(_ out: String, _ runId: String, _ table: String) async throws -> [Substring] {
+        let result = try await E2E.run("/usr/bin/env", ["zstd", "-dc", "\(out)/staging/\(runId)/\(table).ndjson.zst"])
         return result.stdout.split(separator: "\n")
     }
 
     /// A full refresh of the same account state into a fresh directory, same run id; the files must match.
-    func expectEqualsFullRefresh(_ pipeline: String, out: String, runId: String, server: FixtureServer, scratch: TemporaryDirectory) throws {
+    func expectEqualsFullRefresh(_ pipeline: String, out: String, runId: String, server: FixtureServer, scratch: TemporaryDirectory) async throws {
         let reference = scratch.appending("reference-\(runId)")
-        let (result, _) = try run(pipeline, out: reference, runId: runId, extra: ["--full-refresh"], server: server)
+        let (result, _) = try await run(pipeline, out: reference, runId: runId, extra: ["--full-refresh"], server: server)
         try #require(result.status == 0, "reference full refresh of \(runId): \(result)")
-        let mine = try tableFiles(out)
-        let theirs = try tableFiles(reference)
+        let mine = try await tableFiles(out)
+        let theirs = try await tableFiles(reference)
         #expect(!mine.isEmpty)
         if mine != theirs {
             for table in Self.tables {
-                let a = try stagingLines(out, runId, table)
-                let b = try stagingLines(reference, runId, table)
+                let a = try await stagingLines(out, runId, table)
+                let b = try await stagingLines(reference, runId, table)
                 let onlyMine = Set(a).subtracting(b)
                 let onlyTheirs = Set(b).subtracting(a)
                 Issue.record("night \(runId) table \(table): \(a.count) rows vs \(b.count) in the full refresh; only incremental: \(Array(onlyMine.prefix(2))); only full: \(Array(onlyTheirs.prefix(2))); same rows, other order: \(onlyMine.isEmpty && onlyTheirs.isEmpty && a != b)")
@@ -139,7 +139,7 @@ struct IncrementalNightsTests {
     warehouse, manifest, deleted = sys.argv[1], json.load(open(sys.argv[2])), json.loads(sys.argv[3])
     def t(name): return f"read_parquet('{warehouse}/{name}/*/*.parquet', hive_partitioning = true)"
     def referenced(stream): return (manifest["streams"].get(stream, {}).get("referenced") or {})
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     problems = []
     for fact in ["invoice_lines", "subscriptions", "credit_note_lines"]:
         orphans = con.execute(f"SELECT DISTINCT customer_id FROM {t(fact)} WHERE customer_id IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM {t('customers')})").fetchall()
@@ -167,10 +167,10 @@ struct IncrementalNightsTests {
     }
 
     /// Runs `joinChecker` on the published warehouse of `runId`.
-    func joins(_ out: String, _ runId: String, deletedCustomers: [String]) throws -> Joins {
+    func joins(_ out: String, _ runId: String, deletedCustomers: [String]) async throws -> Joins {
         let warehouse = URL(fileURLWithPath: out + "/warehouse").resolvingSymlinksInPath().path
         let deleted = String(decoding: try JSONEncoder().encode(deletedCustomers), as: UTF8.self)
-        let result = try E2E.python(Self.joinChecker, [warehouse, RunPaths(root: out).rawManifest(runId), deleted], timeout: 120)
+        let result = try await E2E.python(Self.joinChecker, [warehouse, RunPaths(root: out).rawManifest(runId), deleted], timeout: 120)
         try #require(result.status == 0, "join check of \(runId): \(result)")
         let joins = try JSONDecoder().decode(Joins.self, from: Data(result.stdout.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
         #expect(joins.problems.isEmpty, "night \(runId): \(joins.problems)")
@@ -182,7 +182,7 @@ struct IncrementalNightsTests {
     }
 
     @Test
-    func nightsEqualAFullRefreshOfTheSameState() throws {
+    func nightsEqualAFullRefreshOfTheSameState() async throws {
         let now = Int64(Date().timeIntervalSince1970)
         // 60 customers: two deleted ones named by subscriptions, one without a deletion event; an
         // inline price and a deleted product (unlistedReferences).
@@ -199,13 +199,13 @@ struct IncrementalNightsTests {
         let out = scratch.appending("out")
 
         // Night 1: the first run is full.
-        var (result, _) = try run(pipeline, out: out, runId: "night1", server: server)
+        var (result, _) = try await run(pipeline, out: out, runId: "night1", server: server)
         try #require(result.status == 0, "night 1: \(result)")
         #expect(try rawSync(out, "night1")?.mode == "full")
-        try expectEqualsFullRefresh(pipeline, out: out, runId: "night1", server: server, scratch: scratch)
+        try await expectEqualsFullRefresh(pipeline, out: out, runId: "night1", server: server, scratch: scratch)
         // Issue 13: customers deleted before the events window stay joinable (a stub row), and what
         // their lines bill is in the warehouse with a customer row.
-        let first = try joins(out, "night1", deletedCustomers: account.generator.deletedCustomerIDs)
+        let first = try await joins(out, "night1", deletedCustomers: account.generator.deletedCustomerIDs)
         #expect(first.stub_rows >= 1)
         #expect(first.referenced_customers == account.generator.unlistedReferences()[.customers]?.count)
         #expect(first.deleted_customer_lines > 0 && first.deleted_customer_billed != "0", "\(first)")
@@ -231,7 +231,7 @@ struct IncrementalNightsTests {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 #expect(reached)
-                (result, _) = try run(pipeline, out: out, runId: runId, server: server)
+                (result, _) = try await run(pipeline, out: out, runId: runId, server: server)
                 try #require(result.status == 0, "night 3 after the kill: \(result)")
                 #expect(try rawSync(out, runId)?.mode == "incremental")
             case 4:
@@ -240,14 +240,14 @@ struct IncrementalNightsTests {
                 var state = try #require(try PipelineState.load(paths))
                 state.eventsCursor = now - 40 * 86_400
                 try state.save(paths)
-                (result, requests) = try run(pipeline, out: out, runId: runId, server: server)
+                (result, requests) = try await run(pipeline, out: out, runId: runId, server: server)
                 try #require(result.status == 0, "night 4: \(result)")
                 let sync = try #require(try rawSync(out, runId))
                 #expect(sync.mode == "full")
                 #expect(result.stdout.contains("WARNING: FULL REFRESH"))
                 #expect(result.stderr.contains("FULL REFRESH"))
             default:
-                (result, requests) = try run(pipeline, out: out, runId: runId, server: server)
+                (result, requests) = try await run(pipeline, out: out, runId: runId, server: server)
                 try #require(result.status == 0, "night \(night): \(result)")
                 let sync = try #require(try rawSync(out, runId))
                 #expect(sync.mode == "incremental")
@@ -271,11 +271,11 @@ struct IncrementalNightsTests {
                 #expect(result.stdout.contains(" rewritten, ") && result.stdout.contains(" carried over"), "night \(night) summary: \(result.stdout)")
                 print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
             }
-            try expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
+            try await expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
             try expectOnlyChangedPartitionsRewritten(out: out, runId: runId, base: "night\(night - 1)", totals: &totals)
             // Tonight's deleted customer (named by its invoices and subscription) has its row, deleted.
             deletedSoFar += changes.deleted[.customers] ?? []
-            let tonight = try joins(out, runId, deletedCustomers: deletedSoFar)
+            let tonight = try await joins(out, runId, deletedCustomers: deletedSoFar)
             #expect(!(changes.deleted[.customers] ?? []).isEmpty)
             // A deleted price that facts still name is a 404, recorded (the fixture's own count).
             let deletedNamedPrices = changes.newlyUnlistedReferences.filter { $0.hasPrefix(FixtureStream.prices.idPrefix) }
@@ -292,16 +292,16 @@ struct IncrementalNightsTests {
         try FileManager.default.createDirectory(atPath: replay + "/raw", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: out + "/raw/night5", toPath: replay + "/raw/night5")
         for stage in ["transform", "load"] {
-            let result = try E2E.etl([stage, pipeline, "--output", replay, "--run-id", "night5", "--log-format", "json"])
+            let result = try await E2E.etl([stage, pipeline, "--output", replay, "--run-id", "night5", "--log-format", "json"])
             try #require(result.status == 0, "replay \(stage): \(result)")
         }
         var original: [String: String] = [:]
         for table in Self.tables {
-            for (path, digest) in try E2E.checksums(under: out + "/.warehouse-versions/night5/" + table) {
+            for (path, digest) in try await E2E.checksums(under: out + "/.warehouse-versions/night5/" + table) {
                 original[table + "/" + (path as NSString).deletingLastPathComponent] = digest
             }
         }
         #expect(!original.isEmpty)
-        #expect(try tableFiles(replay) == original, "night 5 replayed from its raw directory differs")
+        #expect(try await tableFiles(replay) == original, "night 5 replayed from its raw directory differs")
     }
 }

@@ -43,7 +43,7 @@ import Glibc
         let referenceSnapshot: [String: String]
         var attempt = 0
 
-        init() throws {
+        init() async throws {
             server = try FixtureServer.started(KillAcceptanceTests.account, configuration: .init(recordRequests: false))
             directory = try TemporaryDirectory(prefix: "e2e-kill-acceptance")
             key = server.configuration.apiKey
@@ -68,13 +68,13 @@ import Glibc
                 """, to: directory.appending("kill.yaml"))
             reference = directory.appending("reference")
             let before = server.requestCount
-            let result = try E2E.etl(["run", pipeline, "--output", reference, "--quiet"], environment: ["STRIPE_API_KEY": key], timeout: 120)
+            let result = try await E2E.etl(["run", pipeline, "--output", reference, "--quiet"], environment: ["STRIPE_API_KEY": key], timeout: 120)
             guard result.status == 0 else { throw EndToEndError("the uninterrupted run failed: \(result)") }
             requests = server.requestCount - before
             referenceRun = try Self.onlyRun(reference)
             stagingFiles = try Self.files(under: reference + "/staging/" + referenceRun).count
             warehouseFiles = try Self.files(under: reference + "/.warehouse-versions").count
-            referenceSnapshot = try Self.snapshot(reference)
+            referenceSnapshot = try await Self.snapshot(reference)
         }
 
         deinit { server.stop() }
@@ -101,7 +101,7 @@ import Glibc
         /// Relative path (run id replaced by RUN) -> sha256 of every file under `out`, or a marker for
         /// manifests (they hold times and request counts), the publish history (publish times),
         /// directories and the `warehouse` symlink.
-        static func snapshot(_ out: String) throws -> [String: String] {
+        static func snapshot(_ out: String) async throws -> [String: String] {
             let run = try onlyRun(out)
             var result: [String: String] = [:]
             var hashed: [String] = []
@@ -117,7 +117,7 @@ import Glibc
                     hashed.append(entry)
                 }
             }
-            for (relative, digest) in try E2E.checksums(under: out, excluding: { !hashed.contains($0) }) {
+            for (relative, digest) in try await E2E.checksums(under: out, excluding: { !hashed.contains($0) }) {
                 result[relative.replacingOccurrences(of: run, with: "RUN")] = digest
             }
             return result
@@ -127,18 +127,18 @@ import Glibc
     /// One reference run, then every command in turn (serially: the kill points count requests
     /// on the one fixture server).
     @Test(.timeLimit(.minutes(15)))
-    func killedCommandsRerunWithoutRunIdEqualAnUninterruptedRun() throws {
-        let bench = try Bench()
+    func killedCommandsRerunWithoutRunIdEqualAnUninterruptedRun() async throws {
+        let bench = try await Bench()
         let started = Date()
         for (index, command) in Command.allCases.enumerated() {
             let commandStart = Date()
-            try killAndCompare(command, bench: bench, seed: Self.seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
+            try await killAndCompare(command, bench: bench, seed: Self.seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
             print("kill acceptance: \(command): \(Self.killsPerCommand) kills in \(String(format: "%.1f", Date().timeIntervalSince(commandStart))) s")
         }
         print("kill acceptance: \(Self.killsPerCommand * Command.allCases.count) kills in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (seed \(Self.seed))")
     }
 
-    func killAndCompare(_ command: Command, bench: Bench, seed: UInt64) throws {
+    func killAndCompare(_ command: Command, bench: Bench, seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)
         var kills = 0
         var rounds = 0
@@ -160,10 +160,10 @@ import Glibc
             }
             for stage in rest {
                 if stage == .run, Self.newestRunIsPublished(out) { continue }  // nothing left to resume
-                let result = try E2E.etl(stage.arguments + [bench.pipeline, "--output", out, "--quiet"], environment: ["STRIPE_API_KEY": bench.key], timeout: 120)
+                let result = try await E2E.etl(stage.arguments + [bench.pipeline, "--output", out, "--quiet"], environment: ["STRIPE_API_KEY": bench.key], timeout: 120)
                 try #require(result.status == 0, "\(command) round \(rounds): the re-run of \(stage) failed: \(result)")
             }
-            let snapshot = try Bench.snapshot(out)
+            let snapshot = try await Bench.snapshot(out)
             let missing = bench.referenceSnapshot.keys.filter { snapshot[$0] == nil }.sorted()
             let extra = snapshot.keys.filter { bench.referenceSnapshot[$0] == nil }.sorted()
             let differing = snapshot.keys.filter { bench.referenceSnapshot[$0] != nil && bench.referenceSnapshot[$0] != snapshot[$0] }.sorted()

@@ -24,10 +24,10 @@ struct LoggingTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func jsonLogFormatWritesOnlyJSONObjectsToStderr() throws {
+    func jsonLogFormatWritesOnlyJSONObjectsToStderr() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-logs")
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
-        let result = try E2E.etl(["run", pipeline, "--output", directory.appending("out"), "--run-id", "json-run", "--log-format", "json"], timeout: 100)
+        let result = try await E2E.etl(["run", pipeline, "--output", directory.appending("out"), "--run-id", "json-run", "--log-format", "json"], timeout: 100)
         #expect(result.status == 0, "\(result)")
         let objects = Self.jsonLines(result)
         #expect(objects.count >= 5, "a run logs its stages: \(result.stderr)")
@@ -38,10 +38,10 @@ struct LoggingTests {
         #expect(result.stdout.contains("Run json-run complete."))
     }
 
-    @Test func failuresAreLoggedAsJSONToo() throws {
+    @Test func failuresAreLoggedAsJSONToo() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-logs")
         let bad = try TestPipelines.write("mode: test\nextract:\n  window_days: soon\n", to: directory.appending("bad.yaml"))
-        let result = try E2E.etl(["run", bad, "--output", directory.appending("out"), "--log-format", "json"], timeout: 30)
+        let result = try await E2E.etl(["run", bad, "--output", directory.appending("out"), "--log-format", "json"], timeout: 30)
         #expect(result.status == 64, "\(result)")
         let objects = result.stderrLines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
         let error = objects.first { $0["level"] as? String == "error" }
@@ -52,12 +52,12 @@ struct LoggingTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func quietShowsNothingButWarningsAndErrors() throws {
+    func quietShowsNothingButWarningsAndErrors() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-logs")
         let out = directory.appending("out")
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
         // Not a terminal, format auto: any line would be JSON; there must be none below warning.
-        let quiet = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--quiet"], timeout: 100)
+        let quiet = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--quiet"], timeout: 100)
         #expect(quiet.status == 0, "\(quiet)")
         #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/quiet-run.json"))
         for object in Self.jsonLines(quiet) {
@@ -67,17 +67,17 @@ struct LoggingTests {
         #expect(quiet.stdout.isEmpty, "--quiet prints no summary: \(quiet.stdout)")
 
         // Human format, quiet, same run id (already complete): silent.
-        let human = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--quiet", "--log-format", "human"], timeout: 60)
+        let human = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--quiet", "--log-format", "human"], timeout: 60)
         #expect(human.status == 0, "\(human)")
         #expect(human.stderr.isEmpty, "\(human.stderr)")
         // ... while without --quiet the same command does log and print.
-        let loud = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--log-format", "human"], timeout: 60)
+        let loud = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--log-format", "human"], timeout: 60)
         #expect(loud.status == 0, "\(loud)")
         #expect(loud.stderr.contains(" info run started"), "\(loud.stderr)")
         #expect(loud.stdout.contains("Run quiet-run complete."))
 
         // Errors still show under --quiet.
-        let failing = try E2E.etl(["transform", pipeline, "--output", out, "--run-id", "nope", "--quiet", "--log-format", "json"], timeout: 30)
+        let failing = try await E2E.etl(["transform", pipeline, "--output", out, "--run-id", "nope", "--quiet", "--log-format", "json"], timeout: 30)
         #expect(failing.status == 74)
         #expect(failing.stderr.contains("\"level\":\"error\""), "\(failing.stderr)")
     }

@@ -5,6 +5,7 @@ import Extract
 import Foundation
 import JSON
 import Load
+import ModuleErrors
 import Parquet
 import Pipeline
 import Rates
@@ -60,10 +61,10 @@ struct RunReliabilityTests {
     }
 
     /// A complete small run to damage, made once per test that needs it.
-    func completeRun(_ name: String) throws -> (pipeline: String, out: String) {
+    func completeRun(_ name: String) async throws -> (pipeline: String, out: String) {
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(customers: 12), to: directory.appending("\(name).yaml"))
         let out = directory.appending(name)
-        let result = try E2E.etl(["run", pipeline, "--output", out, "--run-id", "base", "--quiet"], timeout: 100)
+        let result = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "base", "--quiet"], timeout: 100)
         try #require(result.status == 0, "\(result)")
         return (pipeline, out)
     }
@@ -85,8 +86,8 @@ struct RunReliabilityTests {
     }
 
     @Test(.timeLimit(.minutes(3)))
-    func truncatedCorruptOrEmptyRawFilesAndAFullDiskExit74() throws {
-        let (pipeline, out) = try completeRun("damaged")
+    func truncatedCorruptOrEmptyRawFilesAndAFullDiskExit74() async throws {
+        let (pipeline, out) = try await completeRun("damaged")
         let pristine = directory.appending("pristine-raw")
         try FileManager.default.copyItem(atPath: out + "/raw/base", toPath: pristine)
         let damages: [(String, ([UInt8]) -> [UInt8], String)] = [
@@ -98,7 +99,7 @@ struct RunReliabilityTests {
             try? FileManager.default.removeItem(atPath: out + "/raw/base")
             try FileManager.default.copyItem(atPath: pristine, toPath: out + "/raw/base")
             try Self.damage(out, stream: "invoices", change)
-            let result = try E2E.etl(["transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
+            let result = try await E2E.etl(["transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
             #expect(result.status == 74, "\(name): \(result)")
             #expect(result.stderr.contains("raw/base/invoices.ndjson.zst") && result.stderr.contains(says), "\(name): \(result.stderr)")
             #expect(result.stderr.contains("the file is damaged: move its run directory aside"), "\(name): \(result.stderr)")
@@ -108,7 +109,7 @@ struct RunReliabilityTests {
         try? FileManager.default.removeItem(atPath: out + "/raw/base")
         try FileManager.default.copyItem(atPath: pristine, toPath: out + "/raw/base")
         let etl = try E2E.executable("stripe-etl")
-        let full = try E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"", etl, "transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
+        let full = try await E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"", etl, "transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
         #expect(full.status == 74, "\(full)")
         #expect(!FileManager.default.fileExists(atPath: out + "/staging/base/_manifest.json"), "a failed transform writes no manifest")
 
@@ -120,7 +121,7 @@ struct RunReliabilityTests {
         let tiny = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, supplementary: false)
             .replacingOccurrences(of: "  max_staleness_days: 7", with: "  rates: \(ecb)\n  supplementary: \(supplementary)\n  max_staleness_days: 36500"),
             to: directory.appending("tiny-rates.yaml"))
-        let tables = try E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"", etl, "transform", tiny, "--output", out, "--run-id", "base"], timeout: 60)
+        let tables = try await E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"", etl, "transform", tiny, "--output", out, "--run-id", "base"], timeout: 60)
         #expect(tables.status == 74, "\(tables)")
         #expect(tables.stderr.contains("cannot write") && tables.stderr.contains("/staging/base/.tmp-"), "\(tables.stderr)")
     }
@@ -128,7 +129,7 @@ struct RunReliabilityTests {
     // MARK: 11.10: values that crashed the extract are refused, the largest allowed ones do not crash
 
     @Test(.timeLimit(.minutes(2)))
-    func valuesThatCrashedTheExtractAreRefusedNamingKeyAndLine() throws {
+    func valuesThatCrashedTheExtractAreRefusedNamingKeyAndLine() async throws {
         let port = try E2E.closedPort()
         let base = TestPipelines.api(base: "http://127.0.0.1:\(port)", maxRetries: 0)
         let crashing: [(String, String, String)] = [
@@ -143,7 +144,7 @@ struct RunReliabilityTests {
             lines.insert("  \(key): \(value)", at: at + 1)
             let path = try TestPipelines.write(lines.joined(separator: "\n"), to: directory.appending("\(key).yaml"))
             for command in [["validate", path], ["extract", path, "--output", directory.appending("out")], ["run", path, "--output", directory.appending("out")]] {
-                let result = try E2E.etl(command, environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 30)
+                let result = try await E2E.etl(command, environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 30)
                 #expect(result.status == 64 && !result.signalled, "\(command[0]) \(key): \(result)")
                 #expect(result.stderr.contains("\(path):\(at + 2): '\(section).\(key)' must be"), "\(command[0]) \(key): \(result.stderr)")
             }
@@ -156,16 +157,16 @@ struct RunReliabilityTests {
             .replacingOccurrences(of: "  window_days: 0", with: "  window_days: 36500\n  start: 1970-01-01")
             + "\nfx:\n  max_staleness_days: 36500\n  max_rate_change: 1000\nload:\n  row_group_rows: 10000000\n"
         let path = try TestPipelines.write(largest, to: directory.appending("largest.yaml"))
-        let result = try E2E.etl(["extract", path, "--output", directory.appending("largest")], environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 30)
+        let result = try await E2E.etl(["extract", path, "--output", directory.appending("largest")], environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 30)
         #expect(result.status == 69 && !result.signalled, "\(result)")
     }
 
     // MARK: 11.11: every command removes what a killed predecessor left
 
     @Test(.timeLimit(.minutes(3)))
-    func everyCommandRemovesLeftoversOfKilledRuns() throws {
-        let (pipeline, out) = try completeRun("leftovers")
-        func plant() throws -> [String] {
+    func everyCommandRemovesLeftoversOfKilledRuns() async throws {
+        let (pipeline, out) = try await completeRun("leftovers")
+        func plant() async throws -> [String] {
             let paths = [out + "/raw/base/.parts/invoices/0-0.ndjson.zst", out + "/raw/base/_state.json",
                          out + "/raw/base/.parts/invoices/.tmp-0-1.ndjson.zst", out + "/raw/base/.tmp-invoices.ndjson.zst",
                          out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst",
@@ -187,8 +188,8 @@ struct RunReliabilityTests {
             ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"],
         ]
         for command in commands {
-            let planted = try plant()
-            let result = try E2E.etl(command, timeout: 60)
+            let planted = try await plant()
+            let result = try await E2E.etl(command, timeout: 60)
             #expect(result.status == (command[0] == "rates" ? 69 : 0), "\(command[0]): \(result)")
             for path in planted {
                 var info = stat()
@@ -201,28 +202,28 @@ struct RunReliabilityTests {
     }
 
     @Test(.timeLimit(.minutes(3)))
-    func aRunWithoutRunIdResumesTheNewestUnfinishedRunAndNeverLoadsARejectedOne() throws {
+    func aRunWithoutRunIdResumesTheNewestUnfinishedRunAndNeverLoadsARejectedOne() async throws {
         // With schemas that require subscription_id on invoice lines every one-off line is rejected
         // (exit 65); a re-run without --run-id resumes that run, transforms it again (never loading
         // the rejected staging), and once the configuration is fixed it completes the same run.
         let strict = try TestPipelines.strictSchemas(in: directory.path)
         let broken = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, extra: "schemas: \(strict)"), to: directory.appending("broken.yaml"))
         let out = directory.appending("resume")
-        let first = try E2E.etl(["run", broken, "--output", out], timeout: 100)
+        let first = try await E2E.etl(["run", broken, "--output", out], timeout: 100)
         #expect(first.status == 65, "\(first)")
         let runs = try FileManager.default.contentsOfDirectory(atPath: out + "/raw")
         try #require(runs.count == 1, "\(runs)")
-        let again = try E2E.etl(["run", broken, "--output", out], timeout: 100)
+        let again = try await E2E.etl(["run", broken, "--output", out], timeout: 100)
         #expect(again.status == 65, "\(again)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/raw") == runs, "the unfinished run is resumed, not a new one started")
         #expect(!FileManager.default.fileExists(atPath: out + "/warehouse"), "a rejected run is never loaded")
 
         let fixed = try TestPipelines.write(TestPipelines.smallDemo(customers: 12), to: directory.appending("fixed.yaml"))
-        let done = try E2E.etl(["run", fixed, "--output", out], timeout: 100)
+        let done = try await E2E.etl(["run", fixed, "--output", out], timeout: 100)
         #expect(done.status == 0, "\(done)")
         #expect(done.stdout.contains("Run \(runs[0]) complete."), "\(done.stdout.prefix(200))")
         // Once published, the next run is a new one.
-        let next = try E2E.etl(["run", fixed, "--output", out, "--quiet"], timeout: 100)
+        let next = try await E2E.etl(["run", fixed, "--output", out, "--quiet"], timeout: 100)
         #expect(next.status == 0, "\(next)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/raw").count == 2)
     }
@@ -250,7 +251,7 @@ struct RunReliabilityTests {
     """#
 
     @Test(.timeLimit(.minutes(4)))
-    func fxRefreshDownloadsDueRatesAndAFailureWarnsAndGoesOn() throws {
+    func fxRefreshDownloadsDueRatesAndAFailureWarnsAndGoesOn() async throws {
         let files = directory.appending("rates-files")
         try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
         // The shipped history plus one newer, plausible day.
@@ -275,7 +276,7 @@ struct RunReliabilityTests {
         // A failing source: a warning, the shipped snapshot, and the run goes on.
         let failing = try pipeline("failing.yaml", url: base + "/missing.csv")
         let out = directory.appending("refresh")
-        let warned = try E2E.etl(["run", failing, "--output", out, "--log-format", "json"], timeout: 100)
+        let warned = try await E2E.etl(["run", failing, "--output", out, "--log-format", "json"], timeout: 100)
         #expect(warned.status == 0, "\(warned)")
         #expect(warned.stderr.contains("rates refresh failed; going on with the rates already there") && warned.stderr.contains("HTTP 500"), "\(warned.stderr)")
         #expect(requests() == ["/missing.csv"])
@@ -283,7 +284,7 @@ struct RunReliabilityTests {
 
         // A good source: downloaded into the store before the transform, which uses it.
         let good = try pipeline("good.yaml", url: base + "/history.csv")
-        let refreshed = try E2E.etl(["run", good, "--output", out, "--log-format", "json"], timeout: 100)
+        let refreshed = try await E2E.etl(["run", good, "--output", out, "--log-format", "json"], timeout: 100)
         #expect(refreshed.status == 0, "\(refreshed)")
         #expect(refreshed.stderr.contains("rates refreshed"), "\(refreshed.stderr)")
         #expect(requests() == ["/missing.csv", "/history.csv"])
@@ -295,23 +296,23 @@ struct RunReliabilityTests {
         #expect(manifest.contains("\"rates_sha256\" : \"\(used.sha256)\""), "the transform used the refreshed rates")
 
         // Within a day the store is fresh: no download.
-        let fresh = try E2E.etl(["run", good, "--output", out, "--quiet"], timeout: 100)
+        let fresh = try await E2E.etl(["run", good, "--output", out, "--quiet"], timeout: 100)
         #expect(fresh.status == 0, "\(fresh)")
         #expect(requests().count == 2)
 
         // Explicit downloads: a failing source exits 69, implausible data 65; the store stays.
         let installed = try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst")
-        let unavailable = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/missing.csv"], timeout: 60)
+        let unavailable = try await E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/missing.csv"], timeout: 60)
         #expect(unavailable.status == 69, "\(unavailable)")
         #expect(unavailable.stderr.contains("rates source unavailable: downloading rates from \(base)/missing.csv returned HTTP 500"), "\(unavailable.stderr)")
         #expect(!unavailable.stderr.contains("Stripe"), "a rates download is not Stripe: \(unavailable.stderr)")
-        let closed = try E2E.etl(["rates", "update", good, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"], timeout: 60)
+        let closed = try await E2E.etl(["rates", "update", good, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"], timeout: 60)
         #expect(closed.status == 69, "\(closed)")
-        let refused = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv"], timeout: 60)
+        let refused = try await E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv"], timeout: 60)
         #expect(refused.status == 65, "\(refused)")
         #expect(refused.stderr.contains("downloaded rates refused: refusing the rates from \(base)/newest-10.csv"), "\(refused.stderr)")
         #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") == installed)
-        let forced = try E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv", "--force"], timeout: 60)
+        let forced = try await E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv", "--force"], timeout: 60)
         #expect(forced.status == 0, "\(forced)")
         #expect(try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst") != installed, "--force installs what the checks refuse")
     }

@@ -15,6 +15,7 @@ struct ShippedBinariesTests {
     @Test(arguments: ["stripe-extract", "stripe-transform", "stripe-load", "stripe-etl", "stripe-bench"])
     func doesNotLinkTestSupport(executable: String) throws {
         #expect(try !Self.links(executable, "TestSupport"), "\(executable) links the test-only module TestSupport")
+        #expect(try !Self.links(executable, "Subprocess"), "\(executable) links swift-subprocess, which only the tests use")
     }
 
     /// The check above can see a linked module: the demo's Stripe simulator is in stripe-etl.

@@ -9,17 +9,17 @@ struct ValidateCommandTests {
     init() throws { directory = try TemporaryDirectory(prefix: "e2e-validate") }
 
     /// Writes `text` as a pipeline, validates it, and checks it failed with exit 64 and one error line.
-    func rejected(_ text: String, name: String = "broken.yaml", sourceLocation: SourceLocation = #_sourceLocation) throws -> (path: String, error: String) {
+    func rejected(_ text: String, name: String = "broken.yaml", sourceLocation: SourceLocation = #_sourceLocation) async throws -> (path: String, error: String) {
         let path = try TestPipelines.write(text, to: directory.appending(name))
-        let result = try E2E.etl(["validate", path], timeout: 30)
+        let result = try await E2E.etl(["validate", path], timeout: 30)
         #expect(result.status == 64, "\(result)", sourceLocation: sourceLocation)
         #expect(result.stdout.isEmpty, "nothing on stdout when invalid: \(result.stdout)", sourceLocation: sourceLocation)
         #expect(result.stderrLines.count == 1, "one error line: \(result.stderr)", sourceLocation: sourceLocation)
         return (path, result.stderr.trimmingCharacters(in: .newlines))
     }
 
-    @Test func unknownKeyNamesTheKeyAndItsLine() throws {
-        let (path, error) = try rejected("""
+    @Test func unknownKeyNamesTheKeyAndItsLine() async throws {
+        let (path, error) = try await rejected("""
         name: broken
         mode: test
         stripe:
@@ -28,12 +28,12 @@ struct ValidateCommandTests {
         """)
         #expect(error.hasPrefix("error: \(path):5: unknown key 'stripe.api_bse'; allowed here: api_base, api_version"), "\(error)")
 
-        let (topPath, topError) = try rejected("mode: test\nextrakt:\n  window_days: 1\n", name: "top.yaml")
+        let (topPath, topError) = try await rejected("mode: test\nextrakt:\n  window_days: 1\n", name: "top.yaml")
         #expect(topError.hasPrefix("error: \(topPath):2: unknown key 'extrakt'"), "\(topError)")
     }
 
-    @Test func wrongTypeNamesTheKeyLineAndValue() throws {
-        let (path, error) = try rejected("""
+    @Test func wrongTypeNamesTheKeyLineAndValue() async throws {
+        let (path, error) = try await rejected("""
         mode: test
         extract:
           start: 2021-01-01
@@ -41,25 +41,25 @@ struct ValidateCommandTests {
         """)
         #expect(error == "error: \(path):4: 'extract.window_days' must be a whole number, not 'abc'")
 
-        let (ratioPath, ratioError) = try rejected("mode: test\ntransform:\n  max_reject_ratio: [0.1]\n", name: "ratio.yaml")
+        let (ratioPath, ratioError) = try await rejected("mode: test\ntransform:\n  max_reject_ratio: [0.1]\n", name: "ratio.yaml")
         #expect(ratioError == "error: \(ratioPath):3: 'transform.max_reject_ratio' must be a number, not a list")
     }
 
-    @Test func missingKeyFileNamesTheFile() throws {
+    @Test func missingKeyFileNamesTheFile() async throws {
         let missing = directory.appending("secrets/stripe.key")
-        let (path, error) = try rejected("mode: live\nstripe:\n  key_file: \(missing)\n")
+        let (path, error) = try await rejected("mode: live\nstripe:\n  key_file: \(missing)\n")
         #expect(error.hasPrefix("error: \(path):3: 'stripe.key_file' names \(missing), which does not exist"), "\(error)")
 
         // The same pipeline validates once the file exists; the key's content is not read.
         try FileManager.default.createDirectory(atPath: directory.appending("secrets"), withIntermediateDirectories: true)
         try "rk_live_not_a_real_key_000000\n".write(toFile: missing, atomically: true, encoding: .utf8)
-        let ok = try E2E.etl(["validate", path], timeout: 30)
+        let ok = try await E2E.etl(["validate", path], timeout: 30)
         #expect(ok.status == 0, "\(ok)")
         #expect(!ok.stdout.contains("not_a_real_key") && !ok.stderr.contains("not_a_real_key"))
     }
 
-    @Test func unknownTableUnderPartitioning() throws {
-        let (path, error) = try rejected("""
+    @Test func unknownTableUnderPartitioning() async throws {
+        let (path, error) = try await rejected("""
         mode: test
         load:
           format: parquet
@@ -70,35 +70,35 @@ struct ValidateCommandTests {
         #expect(error.hasPrefix("error: \(path):6: unknown key 'load.partitioning.refunds'; allowed here: customers, prices, subscriptions, invoice_lines, credit_note_lines"), "\(error)")
     }
 
-    @Test func missingModeIsAnError() throws {
-        let (path, error) = try rejected("name: nameless\noutput: output/x\n")
+    @Test func missingModeIsAnError() async throws {
+        let (path, error) = try await rejected("name: nameless\noutput: output/x\n")
         #expect(error.hasPrefix("error: \(path): 'mode' is required: test or live"), "\(error)")
     }
 
-    @Test func missingRatesFileAndSchemasDirectory() throws {
-        let (path, error) = try rejected("mode: test\nfx:\n  rates: rates/nowhere.csv\n")
+    @Test func missingRatesFileAndSchemasDirectory() async throws {
+        let (path, error) = try await rejected("mode: test\nfx:\n  rates: rates/nowhere.csv\n")
         #expect(error.hasPrefix("error: \(path): fx.rates names rates/nowhere.csv, which does not exist"), "\(error)")
 
         let schemas = directory.appending("no-schemas")
-        let (_, schemaError) = try rejected("mode: test\nschemas: \(schemas)\n", name: "schemas.yaml")
+        let (_, schemaError) = try await rejected("mode: test\nschemas: \(schemas)\n", name: "schemas.yaml")
         #expect(schemaError.hasPrefix("error: cannot list schema directory \(schemas)"), "\(schemaError)")
 
-        let result = try E2E.etl(["validate", directory.appending("absent.yaml")], timeout: 30)
+        let result = try await E2E.etl(["validate", directory.appending("absent.yaml")], timeout: 30)
         #expect(result.status == 64)
         #expect(result.stderr.hasPrefix("error: cannot read pipeline file \(directory.appending("absent.yaml"))"), "\(result)")
     }
 
     @Test(arguments: [("pipelines/demo.yaml", "test"), ("pipelines/nightly.yaml", "live")])
-    func shippedPipelinesAreValid(pipeline: String, mode: String) throws {
-        let result = try E2E.etl(["validate", pipeline], timeout: 30)
+    func shippedPipelinesAreValid(pipeline: String, mode: String) async throws {
+        let result = try await E2E.etl(["validate", pipeline], timeout: 30)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.hasPrefix("\(pipeline): ok (\(mode) mode, streams: customers, products, prices, coupons, subscriptions, invoices, credit_notes, events; 5 schemas in schemas"), "\(result.stdout)")
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func aGoodCustomPipelineIsValid() throws {
+    @Test func aGoodCustomPipelineIsValid() async throws {
         let path = try TestPipelines.write(TestPipelines.smallDemo(extra: "output: \(directory.appending("out"))"), to: directory.appending("good.yaml"))
-        let result = try E2E.etl(["validate", path], timeout: 30)
+        let result = try await E2E.etl(["validate", path], timeout: 30)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("ok (test mode"))
         #expect(result.stdout.contains("output \(directory.appending("out"))"))

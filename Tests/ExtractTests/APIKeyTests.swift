@@ -1,5 +1,6 @@
 import Core
 import Extract
+import ModuleErrors
 import Testing
 
 @Suite struct APIKeyTests {

@@ -1,6 +1,7 @@
 import Core
 import Extract
 import Foundation
+import ModuleErrors
 import StripeSimulator
 import Testing
 import TestSupport

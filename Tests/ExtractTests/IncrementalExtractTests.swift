@@ -2,6 +2,7 @@ import Core
 import Extract
 import Foundation
 import Logging
+import ModuleErrors
 import StripeSimulator
 import Synchronization
 import Testing

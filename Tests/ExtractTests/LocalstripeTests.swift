@@ -44,6 +44,7 @@ import Core
 import Extract
 import Foundation
 import Logging
+import ModuleErrors
 import StripeSimulator
 import Testing
 import TestSupport
@@ -56,11 +57,11 @@ import Glibc
     /// Any `sk_` key passes localstripe's check; the extract accepts it with a warning.
     static let key = "sk_test_localstripeextract01"
 
-    @Test func seededAccountIsExtractedCompletely() throws {
+    @Test func seededAccountIsExtractedCompletely() async throws {
         let directory = try TemporaryDirectory(prefix: "localstripe-test")
         let server = try LocalstripeServer.start(log: directory.appending("localstripe.log"))
         defer { server.stop() }
-        let seeded = try server.seed()
+        let seeded = try await server.seed()
 
         var pipeline = PipelineDefinition(name: "localstripe", path: "localstripe.yaml", mode: .test)
         pipeline.stripe.apiBase = server.baseURL
@@ -284,12 +285,12 @@ final class LocalstripeServer {
     }
 
     /// Runs Fixtures/seed_localstripe.py against this server and decodes what it created.
-    func seed() throws -> LocalstripeSeed {
+    func seed() async throws -> LocalstripeSeed {
         guard let script = Bundle.module.url(forResource: "seed_localstripe", withExtension: "py", subdirectory: "Fixtures") else {
             throw LocatorError("Fixtures/seed_localstripe.py is missing from the ExtractTests resources")
         }
         guard let python = ExecutableLocator.onPath("python3") else { throw LocatorError("python3 is not on PATH (localstripe needs it anyway)") }
-        let result = try ChildProcess.run(python, [script.path, "--base", baseURL], timeout: 240)
+        let result = try await ChildProcess.run(python, [script.path, "--base", baseURL], timeout: 240)
         guard result.status == 0 else {
             throw LocatorError("seeding localstripe failed (exit \(result.status)): \(result.stderr.suffix(2_000))")
         }

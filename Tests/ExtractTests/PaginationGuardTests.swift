@@ -1,6 +1,8 @@
 import Core
 @testable import Extract
 import Foundation
+import Logging
+import ModuleErrors
 import Pipeline
 import StripeSimulator
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import ModuleErrors
 import Testing
 
 @Suite struct JSONDocumentTests {

@@ -1,4 +1,5 @@
 import JSON
+import ModuleErrors
 import Testing
 
 /// `requireUniqueKeys` finds a key twice in one object (issue 11, item 14) at any depth and in objects

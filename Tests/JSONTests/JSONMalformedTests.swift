@@ -1,4 +1,5 @@
 import JSON
+import ModuleErrors
 import Testing
 
 @Suite struct JSONMalformedTests {

@@ -13,7 +13,7 @@ import Testing
     from deltalake import DeltaTable
     spec = json.loads(sys.argv[1])
     out = {}
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     for check in spec["checks"]:
         dt = DeltaTable(check["delta"], version=check.get("version"))
         data = dt.to_pyarrow_table()
@@ -39,7 +39,7 @@ import Testing
         try fixture.writeStagingRun("run2", rows: ["invoice_lines": 250, "credit_note_lines": 20, "customers": 25, "prices": 10, "subscriptions": 12], snapshotDate: "2025-06-02")
     }
 
-    @Test func deltaTablesHoldThePlainLayoutsRowsAndTimeTravelToThePreviousRun() throws {
+    @Test func deltaTablesHoldThePlainLayoutsRowsAndTimeTravelToThePreviousRun() async throws {
         let plain = try LoadFixture()
         let delta = try LoadFixture()
         defer { plain.remove(); delta.remove() }
@@ -52,7 +52,7 @@ import Testing
         _ = try plainStage.run(runId: "run2")
         #expect(!(try deltaStage.run(runId: "run1").alreadyPublished))
         // A reader holds version 0 while version 1 is committed.
-        let held = try runPython("""
+        let held = try await runPython("""
             import sys
             from deltalake import DeltaTable
             dt = DeltaTable(sys.argv[1])
@@ -82,7 +82,7 @@ import Testing
                                "plain": plain.root + "/.warehouse-versions/run2/_history/" + schema.table, "columns": columns, "partition": partition])
             }
         }
-        let output = try runPython(Self.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
+        let output = try await runPython(Self.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
         let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
         #expect(report.count == checks.count)
         for (name, entry) in report.sorted(by: { $0.key < $1.key }) {
@@ -100,7 +100,7 @@ import Testing
         #expect(report["customers@1"]?["fields"] as? [String] == customerFields)
     }
 
-    @Test func keepRunsPrunesStagingOfOlderRunsButTimeTravelStillWorks() throws {
+    @Test func keepRunsPrunesStagingOfOlderRunsButTimeTravelStillWorks() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -111,7 +111,7 @@ import Testing
         _ = try stage.run(runId: "run2")
         #expect(!FileManager.default.fileExists(atPath: fixture.paths.staging("run1")))
         #expect(FileManager.default.fileExists(atPath: fixture.paths.staging("run2")))
-        let rows = try runPython("""
+        let rows = try await runPython("""
             import sys
             from deltalake import DeltaTable
             print(DeltaTable(sys.argv[1], version=0).to_pyarrow_table().num_rows, DeltaTable(sys.argv[1]).to_pyarrow_table().num_rows)

@@ -1,6 +1,7 @@
 import Core
 import Digest
 import Foundation
+import ModuleErrors
 import TestSupport
 @testable import Load
 import Testing

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 @testable import Load
+import ModuleErrors
 import Testing
 
 @Suite struct LoadStageTests {
@@ -18,7 +19,7 @@ import Testing
         return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
     }
 
-    @Test func parquetTreeMatchesStagingValueForValueAndTheManifestCounts() throws {
+    @Test func parquetTreeMatchesStagingValueForValueAndTheManifestCounts() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -43,7 +44,7 @@ import Testing
         let customerSchema = try #require(schemas.table("customers"))
         let tree = "read_parquet('\(warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true)"
         let customerTree = "read_parquet('\(warehouse)/customers/*/*.parquet', hive_partitioning=true)"
-        let results = try duckdbQuery([
+        let results = try await duckdbQuery([
             "SELECT document_month, count(*) FROM \(tree) GROUP BY 1 ORDER BY 1",
             "SELECT count(*) FROM ((\(warehouseSelect(invoiceSchema, from: tree))) EXCEPT ALL (\(stagingSelect(invoiceSchema, path: fixture.paths.stagingFile("run1", table: "invoice_lines")))))",
             "SELECT count(*) FROM ((\(stagingSelect(invoiceSchema, path: fixture.paths.stagingFile("run1", table: "invoice_lines")))) EXCEPT ALL (\(warehouseSelect(invoiceSchema, from: tree))))",
@@ -60,7 +61,7 @@ import Testing
 
         // pyarrow: the codec is zstd, and the table and schema hash are in the footer.
         let file = warehouse + "/" + lines.partitions[0].file.file
-        let info = try runPython("""
+        let info = try await runPython("""
             import sys, json, pyarrow.parquet as pq
             md = pq.ParquetFile(sys.argv[1]).metadata
             print(json.dumps([sorted({md.row_group(g).column(c).compression for g in range(md.num_row_groups) for c in range(md.num_columns)}),
@@ -104,7 +105,7 @@ import Testing
         #expect(try fixture.warehouseFiles() != before)
     }
 
-    @Test func aLaterRunReplacesFactTablesAndAddsASnapshot() throws {
+    @Test func aLaterRunReplacesFactTablesAndAddsASnapshot() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -123,7 +124,7 @@ import Testing
         #expect(files.contains("_history/customers/snapshot_date=2025-06-02/part-run2-00000.parquet"))
         let lineFiles = files.filter { $0.hasPrefix("invoice_lines/") }
         #expect(lineFiles == second.manifest.tables["invoice_lines"]?.partitions.map(\.file.file).sorted())
-        let counts = try duckdbQuery([
+        let counts = try await duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet')",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
@@ -197,7 +198,7 @@ import Testing
     }
 
     @Test(arguments: [PipelineDefinition.OutputFormat.ndjson, .csv])
-    func textFormatsHoldTheSameRows(format: PipelineDefinition.OutputFormat) throws {
+    func textFormatsHoldTheSameRows(format: PipelineDefinition.OutputFormat) async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -230,7 +231,7 @@ import Testing
         } else {
             published = stagingSelect(schema, path: glob)
         }
-        let results = try duckdbQuery([
+        let results = try await duckdbQuery([
             "SELECT count(*) FROM ((\(published)) EXCEPT ALL (\(staging)))",
             "SELECT count(*) FROM ((\(staging)) EXCEPT ALL (\(published)))",
             "SELECT count(*) FROM (\(published))",
@@ -240,7 +241,7 @@ import Testing
         #expect(results[2] == [["2001"]])
     }
 
-    @Test func generatedDuckDBDDLCreatesTablesTheParquetTreeLoadsInto() throws {
+    @Test func generatedDuckDBDDLCreatesTablesTheParquetTreeLoadsInto() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -253,7 +254,7 @@ import Testing
             statements.append("INSERT INTO \(table.table) SELECT * FROM read_parquet('\(fixture.paths.warehouse)/\(table.table)/*/*.parquet', hive_partitioning=true)")
         }
         let queries = statements + schemas.tables.map { "SELECT count(*) FROM \($0.table)" }
-        let results = try duckdbQuery(queries)
+        let results = try await duckdbQuery(queries)
         #expect(results.suffix(schemas.tables.count).map { $0 } == Array(repeating: [["300"]], count: schemas.tables.count))
 
         for dialect in WarehouseDDL.Dialect.allCases {

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import TestSupport
 @testable import Load
 
@@ -64,26 +65,26 @@ struct PythonFailure: Error, CustomStringConvertible {
 }
 
 /// Runs DuckDB queries in python3 and returns each query's rows as strings (NULL as nil).
-func duckdbQuery(_ queries: [String]) throws -> [[[String?]]] {
+func duckdbQuery(_ queries: [String]) async throws -> [[[String?]]] {
     let script = """
     import sys, json, duckdb
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     out = []
     for q in json.loads(sys.argv[1]):
         rows = con.execute(q).fetchall() if q.lstrip().upper().startswith(("SELECT", "WITH", "FROM", "DESCRIBE")) else (con.execute(q) and [])
         out.append([[None if v is None else str(v) for v in r] for r in rows])
     sys.stdout.write(json.dumps(out))
     """
-    let data = try runPython(script, [String(decoding: try JSONSerialization.data(withJSONObject: queries), as: UTF8.self)])
+    let data = try await runPython(script, [String(decoding: try JSONSerialization.data(withJSONObject: queries), as: UTF8.self)])
     return try JSONDecoder().decode([[[String?]]].self, from: data)
 }
 
-func runPython(_ script: String, _ arguments: [String]) throws -> Data {
+func runPython(_ script: String, _ arguments: [String]) async throws -> Data {
     // Ends with os._exit once the script has run to its end: deltalake's native threads can abort the
     // interpreter's own shutdown ("terminate called without an active exception", exit 6) after every
     // result was printed. An exception in the script still exits non-zero before this line.
     let ending = "\nimport os as _os, sys as _sys\n_sys.stdout.flush()\n_sys.stderr.flush()\n_os._exit(0)\n"
-    let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script + ending] + arguments, timeout: 300)
+    let result = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script + ending] + arguments, timeout: 300)
     guard result.status == 0 else { throw PythonFailure(status: result.status, stderr: result.stderr) }
     return Data(result.stdout.utf8)
 }

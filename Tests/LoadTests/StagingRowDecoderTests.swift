@@ -1,6 +1,8 @@
 import Core
 import Foundation
 @testable import Load
+import ModuleErrors
+import Parquet
 import Testing
 
 /// The fast in-schema-order scan and the general JSON walk must decode every row the same way.

@@ -90,8 +90,9 @@ enum WarehouseLoadScripts {
             if key in table: dups += 1
             table[key] = values
         return table, dups
-    duck_files = duckdb.connect()
+    duck_files = duckdb.connect(); duck_files.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     warehouse = duckdb.connect(spec["duckdb"]) if spec.get("duckdb") else None
+    if warehouse is not None: warehouse.execute("SET enable_progress_bar = false")
     report = {}
     for target in spec["targets"]:
         cols = kinds(target)
@@ -120,7 +121,7 @@ enum WarehouseLoadScripts {
     /// Applies DDL then load script files to a DuckDB database file, as the README shows.
     static let duckdbApply = #"""
     import sys, duckdb
-    con = duckdb.connect(sys.argv[1])
+    con = duckdb.connect(sys.argv[1]); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     for path in sys.argv[2:]:
         con.execute(open(path).read())
     con.close()

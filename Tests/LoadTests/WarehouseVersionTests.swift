@@ -7,7 +7,7 @@ import Testing
 /// The published tree as readers see it: per-version paths, grace period, re-loading an older
 /// run, partition naming, empty tables, and what each reader makes of the columns.
 @Suite struct WarehouseVersionTests {
-    @Test func reLoadingAnOlderRunPublishesItAndOnlyThePublishedRunIsANoOp() throws {
+    @Test func reLoadingAnOlderRunPublishesItAndOnlyThePublishedRunIsANoOp() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -20,7 +20,7 @@ import Testing
         #expect(!again.alreadyPublished, "re-loading run1 after run2 must publish run1, not report it as published")
         let target = try FileManager.default.destinationOfSymbolicLink(atPath: fixture.paths.warehouse)
         #expect(target == ".warehouse-versions/run1~2")
-        let counts = try duckdbQuery([
+        let counts = try await duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet')",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
@@ -105,7 +105,7 @@ import Testing
             results, errors, lock = [], [], threading.Lock()
             parent, deadline = os.getppid(), time.time() + 170
             def reader():
-                con = duckdb.connect()
+                con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
                 # Ends with the stop file, or on its own if the test died (never an orphan).
                 while not os.path.exists(stop) and os.getppid() == parent and time.time() < deadline:
                     version = os.path.realpath(warehouse)
@@ -153,7 +153,7 @@ import Testing
         #expect(Set(results.map { $0[0] }).count >= 2, "the readers saw only one version; they did not overlap the loads")
     }
 
-    @Test func partitionDirectoriesAreNamedAfterTheirGranularity() throws {
+    @Test func partitionDirectoriesAreNamedAfterTheirGranularity() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -170,7 +170,7 @@ import Testing
         #expect(ddl.contains("document_day DATE NOT NULL"))
         #expect(ddl.contains("credit_note_year INTEGER NOT NULL"))
         #expect(!ddl.contains("document_month"))
-        let types = try duckdbQuery([
+        let types = try await duckdbQuery([
             "SELECT typeof(document_day), count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1",
             "SELECT typeof(credit_note_year), count(*) FROM read_parquet('\(fixture.paths.warehouse)/credit_note_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1",
         ])
@@ -179,7 +179,7 @@ import Testing
         #expect(types[1].first?[0] != "DATE")
     }
 
-    @Test func emptyTablesGetADirectoryAndASchemaOnlyFile() throws {
+    @Test func emptyTablesGetADirectoryAndASchemaOnlyFile() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -189,7 +189,7 @@ import Testing
         #expect(lines.partitions.map(\.file.file) == ["invoice_lines/document_month=__HIVE_DEFAULT_PARTITION__/part-run1-00000.parquet"])
         #expect(lines.partitions.map(\.rows) == [0])
         let invoiceSchema = try #require(schemas.table("invoice_lines"))
-        let described = try duckdbQuery([
+        let described = try await duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true)",
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/credit_note_lines/*/*.parquet', hive_partitioning=true)",
             "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=false))",
@@ -201,7 +201,7 @@ import Testing
 
     /// JSON columns are text to pyarrow, polars and DuckDB alike (polars reads the Parquet JSON
     /// logical type as Binary when no Arrow schema is embedded).
-    @Test func jsonColumnsReadAsStringsInPyarrowPolarsAndDuckDB() throws {
+    @Test func jsonColumnsReadAsStringsInPyarrowPolarsAndDuckDB() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -210,7 +210,7 @@ import Testing
         let customers = try #require(schemas.table("customers"))
         let jsonColumns = customers.columns.filter { $0.type == .json }.map(\.name)
         #expect(!jsonColumns.isEmpty)
-        let report = try runPython("""
+        let report = try await runPython("""
             import sys, json, glob, pyarrow.parquet as pq, polars as pl, duckdb
             files = glob.glob(sys.argv[1] + "/customers/*/*.parquet")
             columns = json.loads(sys.argv[2])

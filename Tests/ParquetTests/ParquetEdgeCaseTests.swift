@@ -3,24 +3,24 @@ import Parquet
 import Testing
 
 @Suite struct ParquetEdgeCaseTests {
-    @Test func emptyFileHasTheSchemaAndNoRows() throws {
+    @Test func emptyFileHasTheSchemaAndNoRows() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetFileWriterTests.allTypesSchema()
         let path = try writeParquet(directory.path("empty.parquet"), schema, [])
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.meta.num_rows == 0)
         #expect(arrow.meta.num_row_groups == 0)
         #expect(arrow.meta.columns.map(\.name) == schema.columns.map(\.name))
         #expect(arrow.rows == [])
-        let duck = try ParquetReaders.duckdb(path, queries: ["SELECT count(*) FROM t"])
+        let duck = try await ParquetReaders.duckdb(path, queries: ["SELECT count(*) FROM t"])
         #expect(duck.types.count == schema.columns.count)
         #expect(duck.rows == [])
         #expect(duck.scalars == [["i:0"]])
     }
 
     @Test(arguments: [(999, [999]), (1_000, [1_000]), (1_001, [1_000, 1]), (2_000, [1_000, 1_000])])
-    func rowGroupsEndExactlyAtTheLimit(rowCount: Int, groups: [Int]) throws {
+    func rowGroupsEndExactlyAtTheLimit(rowCount: Int, groups: [Int]) async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([
@@ -30,13 +30,13 @@ import Testing
         let rows: [[ParquetValue]] = (0..<rowCount).map { [.int64(Int64($0)), $0 % 5 == 0 ? .null : .string("k\($0 % 11)")] }
         let path = try writeParquet(directory.path("groups.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000, pageValues: 300))
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.meta.row_group_rows == groups)
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
-        #expect(try ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
+        #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
     }
 
-    @Test func allNullColumnsOfEveryType() throws {
+    @Test func allNullColumnsOfEveryType() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let base = try ParquetFileWriterTests.allTypesSchema()
@@ -44,16 +44,16 @@ import Testing
         let rows: [[ParquetValue]] = Array(repeating: Array(repeating: .null, count: schema.columns.count), count: 2_500)
         let path = try writeParquet(directory.path("nulls.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000, pageValues: 400))
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
         for column in arrow.meta.columns {
             #expect(column.row_groups.map(\.null_count) == [1_000, 1_000, 500])
             #expect(column.row_groups.allSatisfy { !$0.has_min_max })
         }
-        #expect(try ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
+        #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
     }
 
-    @Test func unicodeAndMegabyteStrings() throws {
+    @Test func unicodeAndMegabyteStrings() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([
@@ -72,16 +72,16 @@ import Testing
         let path = try writeParquet(directory.path("unicode.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 2))
         #expect(megabyte.utf8.count > 1_048_576)
-        #expect(try ParquetReaders.pyarrow(path).rows == ParquetReaders.expectedCells(rows, schema))
-        #expect(try ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
-        let meta = try ParquetReaders.pyarrow(path, includeRows: false).meta
+        #expect(try await ParquetReaders.pyarrow(path).rows == ParquetReaders.expectedCells(rows, schema))
+        #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
+        let meta = try await ParquetReaders.pyarrow(path, includeRows: false).meta
         // Bounds over 4 KiB are left out rather than truncated; the null count stays.
         #expect(meta.columns[0].row_groups[0].has_min_max == false)
         #expect(meta.columns[0].row_groups[1].null_count == 1)
         #expect(meta.columns[0].row_groups[1].min == "s:e\u{301} vs é, \u{0}nul, tab\tline\nbreak")
     }
 
-    @Test func lowCardinalityStringsAreDictionaryEncoded() throws {
+    @Test func lowCardinalityStringsAreDictionaryEncoded() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([ParquetColumn(name: "currency", type: .string, nullable: true)])
@@ -89,7 +89,7 @@ import Testing
         let rows: [[ParquetValue]] = (0..<50_000).map { $0 % 13 == 0 ? [.null] : [.string(currencies[($0 * 7 + $0 / 100) % 6])] }
         let path = try writeParquet(directory.path("dict.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", pageValues: 8_000))
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         let chunk = try #require(arrow.meta.columns.first?.row_groups.first)
         #expect(chunk.has_dictionary_page)
         #expect(chunk.encodings.contains("RLE_DICTIONARY"))
@@ -97,10 +97,10 @@ import Testing
         #expect(chunk.min == "s:bhd")
         #expect(chunk.max == "s:usd")
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
-        #expect(try ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
+        #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
     }
 
-    @Test func dictionaryOverflowFallsBackToPlainWithinAChunk() throws {
+    @Test func dictionaryOverflowFallsBackToPlainWithinAChunk() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([
@@ -115,17 +115,17 @@ import Testing
         let path = try writeParquet(directory.path("fallback.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 2_000, pageValues: 100, dictionaryMaxEntries: 200,
                                                                  dictionaryMaxDistinctRatio: 1))
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         let chunks = arrow.meta.columns[0].row_groups
         #expect(chunks[0].has_dictionary_page)
         #expect(Set(chunks[0].encodings).isSuperset(of: ["PLAIN", "RLE_DICTIONARY"]))
         #expect(!chunks[1].has_dictionary_page)
         #expect(!chunks[1].encodings.contains("RLE_DICTIONARY"))
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
-        #expect(try ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
+        #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
     }
 
-    @Test func aMillionDistinctStringsOverflowTheDefaultDictionary() throws {
+    @Test func aMillionDistinctStringsOverflowTheDefaultDictionary() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([ParquetColumn(name: "id", type: .string, nullable: false)])
@@ -144,14 +144,14 @@ import Testing
         }
         try writer.close()
 
-        let meta = try ParquetReaders.pyarrow(path, includeRows: false).meta
+        let meta = try await ParquetReaders.pyarrow(path, includeRows: false).meta
         #expect(meta.num_rows == 1_000_000)
         let first = try #require(meta.columns[0].row_groups.first)
         #expect(first.has_dictionary_page)
         #expect(Set(first.encodings).isSuperset(of: ["PLAIN", "RLE_DICTIONARY"]))
         #expect(meta.columns[0].row_groups.dropFirst().allSatisfy { !$0.has_dictionary_page })
         // Every value, checked by the reader against the formula that generated it.
-        let duck = try ParquetReaders.duckdb(path, includeRows: false, queries: [
+        let duck = try await ParquetReaders.duckdb(path, includeRows: false, queries: [
             "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM t",
             "SELECT count(*) FROM t WHERE id <> 'in_' || lpad(file_row_number::VARCHAR, 7, '0')",
         ])
@@ -159,7 +159,7 @@ import Testing
         #expect(duck.scalars?[1] == ["i:0"])
     }
 
-    @Test func mostlyDistinctTextIsWrittenPlainFromTheStart() throws {
+    @Test func mostlyDistinctTextIsWrittenPlainFromTheStart() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([
@@ -171,16 +171,16 @@ import Testing
         let rows: [[ParquetValue]] = (0..<30_000).map { [.string("in_\($0 / 3)"), .string(statuses[$0 % 4])] }
         let path = try writeParquet(directory.path("ratio.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 10_000, pageValues: 4_000))
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.meta.columns[0].row_groups.allSatisfy { !$0.has_dictionary_page && !$0.encodings.contains("RLE_DICTIONARY") })
         #expect(arrow.meta.columns[1].row_groups.allSatisfy { $0.has_dictionary_page && $0.encodings.contains("RLE_DICTIONARY") })
         #expect(arrow.meta.columns[0].row_groups.first?.min == "s:in_0")
         #expect(arrow.meta.columns[0].row_groups.first?.max == "s:in_999")
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
-        #expect(try ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
+        #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
     }
 
-    @Test func decimalsAtTheLimitsOfTheirPrecision() throws {
+    @Test func decimalsAtTheLimitsOfTheirPrecision() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         var columns: [ParquetColumn] = []
@@ -207,14 +207,14 @@ import Testing
         #expect(expected[1][7] == "s:-" + String(repeating: "9", count: 36) + ".99")
 
         // DuckDB prints DECIMAL(38,38) without the leading zero (".99..."); restore it before comparing.
-        let duck = try ParquetReaders.duckdb(path)
+        let duck = try await ParquetReaders.duckdb(path)
         let duckRows = duck.rows?.map { row in
             row.map { cell in
                 cell.map { $0.replacingOccurrences(of: "s:-.", with: "s:-0.").replacingOccurrences(of: "s:.", with: "s:0.") }
             }
         }
         #expect(duckRows == expected)
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         // Python's Decimal prints tiny values of large scale in exponent form; compare numerically there.
         for (column, info) in arrow.meta.columns.enumerated() {
             guard case .decimal(_, let scale) = columns[column].type else { continue }
@@ -229,13 +229,13 @@ import Testing
             }
             #expect(chunk.null_count == 1)
         }
-        let numeric = try ParquetReaders.duckdb(path, includeRows: false, queries: [
+        let numeric = try await ParquetReaders.duckdb(path, includeRows: false, queries: [
             "SELECT count(*) FROM t WHERE \"d38_38\" > 0.5 OR \"d38_38\" < -0.5",
         ])
         #expect(numeric.scalars?[0] == ["i:2"])
     }
 
-    @Test func booleansAndDatesAroundTheEpoch() throws {
+    @Test func booleansAndDatesAroundTheEpoch() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([
@@ -252,8 +252,8 @@ import Testing
         let path = try writeParquet(directory.path("bools.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", pageValues: 64))
         let expected = ParquetReaders.expectedCells(rows, schema)
-        #expect(try ParquetReaders.pyarrow(path).rows == expected)
-        let duck = try ParquetReaders.duckdb(path, queries: ["SELECT min(day)::VARCHAR, max(day)::VARCHAR FROM t"])
+        #expect(try await ParquetReaders.pyarrow(path).rows == expected)
+        let duck = try await ParquetReaders.duckdb(path, queries: ["SELECT min(day)::VARCHAR, max(day)::VARCHAR FROM t"])
         #expect(duck.rows == expected)
         // 1970-01-01 -/+ 18,500 days.
         #expect(duck.scalars?[0] == ["s:1919-05-09", "s:2020-08-26"])

@@ -34,7 +34,7 @@ import Testing
         ]
     }
 
-    @Test func everyValueOfEveryTypeRoundTripsThroughPyArrowAndDuckDB() throws {
+    @Test func everyValueOfEveryTypeRoundTripsThroughPyArrowAndDuckDB() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try Self.allTypesSchema()
@@ -42,22 +42,22 @@ import Testing
         let path = try writeParquet(directory.path("all.parquet"), schema, rows)
         let expected = ParquetReaders.expectedCells(rows, schema)
 
-        let arrow = try ParquetReaders.pyarrow(path)
+        let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.meta.num_rows == rows.count)
         #expect(arrow.rows == expected)
 
-        let duck = try ParquetReaders.duckdb(path)
+        let duck = try await ParquetReaders.duckdb(path)
         #expect(duck.rows == expected)
         #expect(duck.types == ["VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(18,2)", "DECIMAL(38,6)", "BOOLEAN",
                                "TIMESTAMP WITH TIME ZONE", "DATE", "JSON"])
     }
 
-    @Test func pyarrowReportsPhysicalLogicalAndConvertedTypes() throws {
+    @Test func pyarrowReportsPhysicalLogicalAndConvertedTypes() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let path = try writeParquet(directory.path("types.parquet"), try Self.allTypesSchema(), try Self.allTypesRows(),
                                     options: ParquetWriterOptions(createdBy: "stripe-warehouse test 1.0"))
-        let meta = try ParquetReaders.pyarrow(path, includeRows: false).meta
+        let meta = try await ParquetReaders.pyarrow(path, includeRows: false).meta
         #expect(meta.created_by == "stripe-warehouse test 1.0")
         #expect(meta.columns.map(\.physical_type) == ["BYTE_ARRAY", "BYTE_ARRAY", "INT64", "INT64", "FIXED_LEN_BYTE_ARRAY",
                                                        "BOOLEAN", "INT64", "INT32", "BYTE_ARRAY"])
@@ -72,11 +72,11 @@ import Testing
         #expect(meta.columns.allSatisfy { $0.row_groups.allSatisfy { $0.compression == "UNCOMPRESSED" } })
     }
 
-    @Test func statisticsUseEachTypesOrderAndCountNulls() throws {
+    @Test func statisticsUseEachTypesOrderAndCountNulls() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let path = try writeParquet(directory.path("stats.parquet"), try Self.allTypesSchema(), try Self.allTypesRows())
-        let columns = try ParquetReaders.pyarrow(path, includeRows: false).meta.columns
+        let columns = try await ParquetReaders.pyarrow(path, includeRows: false).meta.columns
         func stats(_ name: String) -> ParquetReaders.PyArrowResult.ChunkInfo? { columns.first { $0.name == name }?.row_groups.first }
 
         #expect(stats("id")?.min == "s:il_1")
@@ -106,7 +106,7 @@ import Testing
         #expect(stats("metadata")?.null_count == 1)
     }
 
-    @Test func duckdbPrunesRowGroupsWithTheStatistics() throws {
+    @Test func duckdbPrunesRowGroupsWithTheStatistics() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try ParquetSchema([ParquetColumn(name: "n", type: .int64, nullable: false)])
@@ -114,7 +114,7 @@ import Testing
         let path = try writeParquet(directory.path("prune.parquet"), schema, rows,
                                     options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000))
         // DuckDB's parquet_metadata exposes the statistics it will prune with.
-        let duck = try ParquetReaders.duckdb(path, includeRows: false, queries: [
+        let duck = try await ParquetReaders.duckdb(path, includeRows: false, queries: [
             "SELECT count(*), min(stats_min::BIGINT), max(stats_max::BIGINT), sum(stats_null_count) FROM parquet_metadata('\(path)')",
             "SELECT stats_min, stats_max FROM parquet_metadata('\(path)') WHERE row_group_id = 3",
             "SELECT count(*) FROM t WHERE n BETWEEN 3500 AND 3509",
@@ -124,7 +124,7 @@ import Testing
         #expect(duck.scalars?[2] == ["i:10"])
     }
 
-    @Test func sameInputGivesIdenticalBytes() throws {
+    @Test func sameInputGivesIdenticalBytes() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
         let schema = try Self.allTypesSchema()
@@ -135,7 +135,7 @@ import Testing
         let firstBytes = try Data(contentsOf: URL(fileURLWithPath: first))
         #expect(firstBytes == (try Data(contentsOf: URL(fileURLWithPath: second))))
         #expect(firstBytes.count > 100)
-        let meta = try ParquetReaders.pyarrow(first, includeRows: false).meta
+        let meta = try await ParquetReaders.pyarrow(first, includeRows: false).meta
         #expect(meta.key_value == ["k": "v"])
         #expect(meta.row_group_rows == [2, 2, 1])
     }

@@ -47,15 +47,15 @@ enum ParquetReaders {
     }
 
     /// Reads the whole file with pyarrow; `includeRows: false` skips the values (metadata only).
-    static func pyarrow(_ path: String, includeRows: Bool = true) throws -> PyArrowResult {
-        try JSONDecoder().decode(PyArrowResult.self, from: python(pyarrowScript, [path, includeRows ? "rows" : "meta"]))
+    static func pyarrow(_ path: String, includeRows: Bool = true) async throws -> PyArrowResult {
+        try JSONDecoder().decode(PyArrowResult.self, from: try await python(pyarrowScript, [path, includeRows ? "rows" : "meta"]))
     }
 
     /// Reads the whole file with DuckDB, in file order, plus any extra scalar queries over
     /// `t` (a view of the file with a `file_row_number` column).
-    static func duckdb(_ path: String, includeRows: Bool = true, queries: [String] = []) throws -> DuckDBResult {
+    static func duckdb(_ path: String, includeRows: Bool = true, queries: [String] = []) async throws -> DuckDBResult {
         let queriesJSON = String(decoding: try JSONSerialization.data(withJSONObject: queries), as: UTF8.self)
-        return try JSONDecoder().decode(DuckDBResult.self, from: python(duckdbScript, [path, includeRows ? "rows" : "meta", queriesJSON]))
+        return try JSONDecoder().decode(DuckDBResult.self, from: try await python(duckdbScript, [path, includeRows ? "rows" : "meta", queriesJSON]))
     }
 
     /// The tagged cells a reader should report for `rows` written with `schema`.
@@ -83,8 +83,8 @@ enum ParquetReaders {
         var description: String { "python3 exited \(status): \(stderr)" }
     }
 
-    static func python(_ script: String, _ arguments: [String]) throws -> Data {
-        let result = try ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: 300)
+    static func python(_ script: String, _ arguments: [String]) async throws -> Data {
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script] + arguments, timeout: 300)
         guard result.status == 0 else { throw PythonFailure(status: result.status, stderr: result.stderr) }
         return Data(result.stdout.utf8)
     }
@@ -147,7 +147,7 @@ enum ParquetReaders {
 
     import sys, json, duckdb
     path, mode, queries = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     con.execute("CREATE VIEW t AS SELECT * FROM read_parquet(?, file_row_number=true)".replace("?", "'" + path.replace("'", "''") + "'"))
     desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
     out = {"types": [d[1] for d in desc]}

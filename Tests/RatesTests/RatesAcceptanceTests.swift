@@ -56,7 +56,7 @@ import Core
             print(q(exact, exponent.get(reporting.lower(), 2)), q(exact, 12), q(dst[1] / src[1], 12), rate_day)
         """
 
-    @Test func tenThousandDocumentsAgreeWithPythonDecimal() throws {
+    @Test func tenThousandDocumentsAgreeWithPythonDecimal() async throws {
         let table = try Fixture.snapshot.get()
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -83,7 +83,7 @@ import Core
         let documentsPath = directory + "/documents.txt"
         #expect(FileManager.default.createFile(atPath: documentsPath, contents: Data(input.utf8)))
 
-        let expected = try Python.run(Self.oracle, arguments: [csvPath, documentsPath]).split(separator: "\n").map(String.init)
+        let expected = try await Python.run(Self.oracle, arguments: [csvPath, documentsPath]).split(separator: "\n").map(String.init)
         try #require(expected.count == documents.count)
 
         let converter = RatesConverter(table: table)

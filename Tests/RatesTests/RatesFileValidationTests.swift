@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 import Testing
 import Core
 @testable import Rates
@@ -64,7 +65,7 @@ import Core
         #expect(try rejection("Date,USD\n2024-03-01,1.1\n2024-02-29,1.2\n2024-03-01,1.1\n").message == "ecb.csv line 4: repeats date 2024-03-01 of line 2")
     }
 
-    @Test func zstdAndZipInputsAreDecoded() throws {
+    @Test func zstdAndZipInputsAreDecoded() async throws {
         let csv = try Fixture.bytes("ecb-small.csv")
         let fromZip = try RatesTable(ecbPath: Fixture.path("ecb-small.zip"))
         let plain = try RatesTable(ecbCSV: csv)
@@ -75,7 +76,7 @@ import Core
         let zst = directory + "/rates.csv.zst"
         let plainPath = directory + "/rates.csv"
         #expect(FileManager.default.createFile(atPath: plainPath, contents: Data(csv)))
-        try Shell.run("zstd", ["-q", "-f", plainPath, "-o", zst])  // the zstd CLI, not our own writer
+        try await Shell.run("zstd", ["-q", "-f", plainPath, "-o", zst])  // the zstd CLI, not our own writer
         #expect(try RatesTable(ecbPath: zst).ecbSha256 == plain.ecbSha256)
         let zstBytes = [UInt8](try #require(FileManager.default.contents(atPath: zst)))
         #expect(try RatesTable(ecbCSV: zstBytes).ecbSha256 == plain.ecbSha256)
@@ -97,7 +98,7 @@ import Core
 
 /// The supplementary file: merged with ECB, conflicts are errors.
 @Suite struct SupplementaryRatesTests {
-    @Test func mergesAndHashes() throws {
+    @Test func mergesAndHashes() async throws {
         let ecb = try Fixture.path("ecb-small.csv")
         let supplementary = try Fixture.path("supplementary.csv")
         let table = try RatesTable(ecbPath: ecb, supplementaryPath: supplementary)
@@ -105,7 +106,7 @@ import Core
         #expect(table.currencies.contains("AED"))  // lowercase "aed" in the file
         #expect(try table.rate(of: "aed", on: Fixture.day("2024-03-03")).ratePerEUR.description == "3.97107")
         // The combined hash, recomputed independently with python's hashlib.
-        let expected = try Python.run("""
+        let expected = try await Python.run("""
             import hashlib, sys
             e = hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest()
             s = hashlib.sha256(open(sys.argv[2], 'rb').read()).hexdigest()

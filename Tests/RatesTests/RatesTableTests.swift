@@ -1,4 +1,5 @@
 import Foundation
+import ModuleErrors
 import Testing
 import Core
 @testable import Rates

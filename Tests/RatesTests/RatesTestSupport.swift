@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Core
+import TestSupport
 @testable import Rates
 
 /// Fixtures, temporary directories and the python3 oracle shared by the rates tests.
@@ -37,26 +38,16 @@ enum Fixture {
     }
 }
 
-/// Runs a command-line tool, failing on a non-zero exit.
+/// Runs a command-line tool, failing on a non-zero exit (its output and errors are read as they
+/// come: a tool that fills its error pipe before it writes its output does not stall).
 enum Shell {
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting: a full pipe would block the child forever.
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Python.Failure(description: "\(tool) failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
+    static func run(_ tool: String, _ arguments: [String], timeout: Double = 300) async throws -> String {
+        let run = try await ChildProcess.run("/usr/bin/env", [tool] + arguments, timeout: timeout)
+        guard run.status == 0, !run.signalled else {
+            throw Python.Failure(description: "\(tool) failed (\(run.signalled ? "signal" : "exit") \(run.status)): \(run.stderr)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return run.stdout
     }
 }
 
@@ -66,7 +57,16 @@ enum Python {
         let description: String
     }
 
-    static func run(_ script: String, arguments: [String] = []) throws -> String {
-        try Shell.run("python3", ["-c", script] + arguments)
+    static func run(_ script: String, arguments: [String] = []) async throws -> String {
+        try await Shell.run("python3", ["-c", script] + arguments)
+    }
+}
+
+@Suite struct ShellTests {
+    /// A tool that fills its error pipe before it writes its output does not stall the test (the
+    /// old helper read stdout to its end, then stderr: the child blocked on the full stderr pipe).
+    @Test(.timeLimit(.minutes(1))) func toolWritingErrorsFirstDoesNotStall() async throws {
+        let out = try await Shell.run("python3", ["-c", "import sys; sys.stderr.write('x' * 500000); sys.stderr.flush(); print('done')"], timeout: 50)
+        #expect(out == "done\n")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ModuleErrors
 import Testing
 import Core
 import Digest
@@ -7,11 +8,6 @@ import Digest
 /// `rates update` refuses well-formed but wrong data (issue 11.9): a new history must cover the
 /// currencies and dates of the one it replaces, and no rate may jump implausibly.
 @Suite struct RatesUpdatePlausibilityTests {
-    /// Serves one fixed body, as a server would.
-    struct StaticDownloader: RatesDownloader {
-        let body: [UInt8]
-        func download(url: String) throws -> (status: Int, body: [UInt8]) { (200, body) }
-    }
 
     static func snapshotLines() throws -> [String] {
         String(decoding: try Fixture.snapshotCSV.get(), as: UTF8.self).split(separator: "\n").map(String.init)
@@ -31,7 +27,7 @@ import Digest
 
     func refused(_ body: [UInt8], store: RatesStore, maxChange: Double = RatesStore.defaultMaxChange) throws -> RatesError {
         try #require(throws: RatesError.self) {
-            try store.update(from: "https://rates.example/eurofxref-hist.csv", client: StaticDownloader(body: body), maxChange: maxChange)
+            try store.update(from: "https://rates.example/eurofxref-hist.csv", maxChange: maxChange) { _ in (200, body) }
         }
     }
 
@@ -64,7 +60,7 @@ import Digest
         }
 
         // A plausible next day is installed; the store is then what later downloads are held against.
-        let next = try store.update(from: "https://rates.example/h.csv", client: StaticDownloader(body: Self.csv(Self.withNewDay(lines, factor: 1.01))))
+        let next = try store.update(from: "https://rates.example/h.csv") { _ in (200, Self.csv(Self.withNewDay(lines, factor: 1.01))) }
         #expect(UTCDate.dayString(next.lastDay) == "2026-11-02")
         let installed = try SHA256.hexOfFile(atPath: store.storePath)
         let snapshotAgain = try refused(Self.csv(lines), store: store)

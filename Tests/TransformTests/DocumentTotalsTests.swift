@@ -10,7 +10,7 @@ import Testing
 /// Fixtures/oracles/rebuild_totals.py).
 @Suite struct DocumentTotalsTests {
     @Test(arguments: [(UInt64(9), false), (UInt64(14), true)])
-    func everyDocumentsTotalsRebuildFromItsLines(seed: UInt64, expandDiscounts: Bool) throws {
+    func everyDocumentsTotalsRebuildFromItsLines(seed: UInt64, expandDiscounts: Bool) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         // ACCEPTANCE_CUSTOMERS=2000 runs the acceptance size (2 invoices per customer).
@@ -20,7 +20,7 @@ import Testing
         pipeline.transform.maxRejectRatio = 0
         let report = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "t")
         let paths = RunPaths(root: dir.path)
-        let run = try ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/rebuild_totals.py"),
+        let run = try await ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/rebuild_totals.py"),
                                                          paths.rawFile("t", stream: "invoices"), paths.stagingFile("t", table: "invoice_lines"),
                                                          paths.rawFile("t", stream: "credit_notes"), paths.stagingFile("t", table: "credit_note_lines")], timeout: 300)
         try #require(run.status == 0, "rebuild_totals.py failed (pip install duckdb; zstd CLI needed): \(run.stderr)")

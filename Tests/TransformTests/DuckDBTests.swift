@@ -24,7 +24,7 @@ import Testing
         return sums, count
     for path in [staging, credit_staging]:
         subprocess.run(["zstd", "-tq", path], check=True)
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     out = {}
     for name, rawp, stp in [("invoice_lines", raw, staging), ("credit_note_lines", credit_raw, credit_staging)]:
         rs, rc = raw_sums(rawp)
@@ -36,7 +36,7 @@ import Testing
     print(json.dumps(out, sort_keys=True))
     """#
 
-    @Test func duckDBSumsEqualRawSums() throws {
+    @Test func duckDBSumsEqualRawSums() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         try TransformFixtures.generateRawRun(root: dir.path, runId: "k", config: AccountConfig(seed: 9, customers: 70, invoices: 120, events: 40))
@@ -45,7 +45,7 @@ import Testing
         let paths = RunPaths(root: dir.path)
         let scriptPath = dir.appending("check.py")
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let run = try ChildProcess.run("/usr/bin/env", ["python3", scriptPath, paths.rawFile("k", stream: "invoices"), paths.stagingFile("k", table: "invoice_lines"),
+        let run = try await ChildProcess.run("/usr/bin/env", ["python3", scriptPath, paths.rawFile("k", stream: "invoices"), paths.stagingFile("k", table: "invoice_lines"),
                                                          paths.rawFile("k", stream: "credit_notes"), paths.stagingFile("k", table: "credit_note_lines")], timeout: 300)
         try #require(run.status == 0, "python3 + duckdb check failed (pip install duckdb; zstd CLI needed): \(run.stderr)")
         let output = Data(run.stdout.utf8)

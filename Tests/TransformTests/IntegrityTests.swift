@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import TestSupport
 import Testing
 @testable import Transform
@@ -68,7 +69,7 @@ import Testing
               "subscriptions": ("subscription_item_id", "subscription_id", "status"),
               "invoice_lines": ("line_id", "invoice_id", "invoice_status"),
               "credit_note_lines": ("credit_note_line_id", "credit_note_id", "description")}
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     rejects = [json.loads(l) for l in open(f"{staging}/rejects.ndjson", encoding="utf-8") if l.strip()]
     out = {"lookup_rejects": [r for r in rejects if r["table"] is None]}
     for t, (pk, parent, col) in tables.items():
@@ -98,7 +99,7 @@ import Testing
     /// holds rows out rows, rejects.ndjson rows-rejected entries, and no primary key twice.
     static func run(_ dir: TemporaryDirectory, _ streams: [String: [String]], bytes: [String: [[UInt8]]] = [:],
                     pipeline: PipelineDefinition = TransformFixtures.pipeline(),
-                    options: TransformStage.Options = TransformStage.Options()) throws -> Outcome {
+                    options: TransformStage.Options = TransformStage.Options()) async throws -> Outcome {
         var all = streams.mapValues { $0.map(Self.bytes) }.merging(bytes) { $1 }
         for stream in GoldenTests.streams where all[stream] == nil { all[stream] = [] }
         if all["customers"]!.isEmpty { all["customers"] = [Self.bytes(customer("cus_A", name: "Ada"))] }
@@ -110,7 +111,7 @@ import Testing
         let manifest = try TransformStage(pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options).run(runId: "r").manifest
         let scriptPath = dir.appending("integrity.py")
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let result = try ChildProcess.run("/usr/bin/env", ["python3", scriptPath, RunPaths(root: dir.path).staging("r")], timeout: 120)
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3", scriptPath, RunPaths(root: dir.path).staging("r")], timeout: 120)
         try #require(result.status == 0, "python3 + duckdb check failed (pip install duckdb; zstd CLI needed): \(result.stderr)")
         let check = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let outcome = Outcome(manifest: manifest, check: check)
@@ -130,12 +131,12 @@ import Testing
     /// customers: it maps to a row (deleted, nulls where the stub has no field), never a reject; when
     /// the run's events hold the customer's customer.deleted event, that copy (with its name) is
     /// the row instead, once.
-    @Test func deletedCustomerStubsAreRowsAndTheirDeletionEventWins() throws {
+    @Test func deletedCustomerStubsAreRowsAndTheirDeletionEventWins() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let stub = { (id: String) in #"{"id":"\#(id)","object":"customer","deleted":true}"# }
         let event = #"{"id":"evt_9","object":"event","created":1740900000,"type":"customer.deleted","data":{"object":"# + Self.customer("cus_C", name: "Cy") + "}}"
-        let o = try Self.run(dir, ["customers": [Self.customer("cus_A", name: "Ada"), stub("cus_B"), stub("cus_C")], "events": [event]],
+        let o = try await Self.run(dir, ["customers": [Self.customer("cus_A", name: "Ada"), stub("cus_B"), stub("cus_C")], "events": [event]],
                              pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
         #expect(o.rows("customers") == 3)
         #expect(o.rejects("customers") == 0)
@@ -151,13 +152,13 @@ import Testing
 
     // MARK: Item 2: duplicated documents
 
-    @Test func identicalDuplicateInvoiceCollapses() throws {
+    @Test func identicalDuplicateInvoiceCollapses() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let a = StageTests.invoice("in_a", lines: 3)
         let b = StageTests.invoice("in_b", lines: 2)
         // Identical copies lose nothing: even a zero reject ratio passes.
-        let o = try Self.run(dir, ["invoices": [a, b, a]], pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
+        let o = try await Self.run(dir, ["invoices": [a, b, a]], pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
         #expect(o.rows("invoice_lines") == 5)
         #expect(o.staged("invoice_lines", parent: "in_a") == 3)
         #expect(o.rejected("invoice_lines", object: "in_a") == 3)
@@ -165,62 +166,62 @@ import Testing
         #expect(o.manifest.tables["invoice_lines"]?.rowsIn == 8)
     }
 
-    @Test func conflictingDuplicateKeepsTheLaterCopy() throws {
+    @Test func conflictingDuplicateKeepsTheLaterCopy() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let open = StageTests.invoice("in_a", lines: 3).replacingOccurrences(of: #""status":"paid""#, with: #""status":"open""#)
         let paid = StageTests.invoice("in_a", lines: 3)
-        let o = try Self.run(dir, ["invoices": [open, StageTests.invoice("in_b", lines: 1), paid]])
+        let o = try await Self.run(dir, ["invoices": [open, StageTests.invoice("in_b", lines: 1), paid]])
         #expect(o.staged("invoice_lines", parent: "in_a") == 3)
         #expect(o.value("invoice_lines", key: "il_in_a_0", column: "invoice_status") == "paid", "the copy read last wins")
         #expect(o.codes("invoice_lines") == ["superseded": 3])
         // Superseded versions are lost data: they count against max_reject_ratio.
         let strict = try TemporaryDirectory()
         defer { strict.cleanup() }
-        #expect(throws: TransformError.self) {
-            _ = try Self.run(strict, ["invoices": [open, paid]], pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
+        await #expect(throws: TransformError.self) {
+            _ = try await Self.run(strict, ["invoices": [open, paid]], pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
         }
     }
 
-    @Test func aDamagedLaterCopyLeavesTheReadableOne() throws {
+    @Test func aDamagedLaterCopyLeavesTheReadableOne() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let good = StageTests.invoice("in_a", lines: 3)
         let damaged = Self.damaged(good, at: #"{"id":"il_in_a_1""#, offset: 5, with: UInt8(ascii: "x"))
-        let o = try Self.run(dir, [:], bytes: ["invoices": [Self.bytes(good), damaged]])
+        let o = try await Self.run(dir, [:], bytes: ["invoices": [Self.bytes(good), damaged]])
         #expect(o.staged("invoice_lines", parent: "in_a") == 3, "only written copies compete: the damaged one is rejected for its damage")
         #expect(o.codes("invoice_lines") == ["malformed_json": 3])
     }
 
-    @Test func duplicatedCustomerWithDifferentContentKeepsOneRow() throws {
+    @Test func duplicatedCustomerWithDifferentContentKeepsOneRow() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let o = try Self.run(dir, ["customers": [Self.customer("cus_A", name: "Old Name"), Self.customer("cus_B", name: "B"),
+        let o = try await Self.run(dir, ["customers": [Self.customer("cus_A", name: "Old Name"), Self.customer("cus_B", name: "B"),
                                                  Self.customer("cus_A", name: "New Name")]])
         #expect(o.rows("customers") == 2)
         #expect(o.value("customers", key: "cus_A", column: "name") == "New Name")
         #expect(o.codes("customers") == ["superseded": 1])
     }
 
-    @Test func duplicatesAreRemovedWithParallelMappingToo() throws {
+    @Test func duplicatesAreRemovedWithParallelMappingToo() async throws {
         var options = TransformStage.Options()
         options.mappingThreads = 3
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let a = StageTests.invoice("in_a", lines: 4)
-        let o = try Self.run(dir, ["invoices": [a] + (0..<40).map { StageTests.invoice("in_\($0)", lines: 30) } + [a]], options: options)
+        let o = try await Self.run(dir, ["invoices": [a] + (0..<40).map { StageTests.invoice("in_\($0)", lines: 30) } + [a]], options: options)
         #expect(o.staged("invoice_lines", parent: "in_a") == 4)
         #expect(o.codes("invoice_lines") == ["duplicate": 4])
     }
 
-    @Test func aRowIdHeldByTwoDocumentsIsWrittenOnce() throws {
+    @Test func aRowIdHeldByTwoDocumentsIsWrittenOnce() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         // in_b claims in_a's second line; in_c holds one of its own lines twice; sub_y claims an item of sub_x.
         let b = StageTests.invoice("in_b", lines: 3).replacingOccurrences(of: "il_in_b_1", with: "il_in_a_1")
         let c = StageTests.invoice("in_c", lines: 3).replacingOccurrences(of: "il_in_c_2", with: "il_in_c_0")
         let y = Self.subscription("sub_y", items: 2).replacingOccurrences(of: "si_sub_y_0", with: "si_sub_x_1")
-        let o = try Self.run(dir, ["invoices": [StageTests.invoice("in_a", lines: 2), b, c, StageTests.invoice("in_d", lines: 1)],
+        let o = try await Self.run(dir, ["invoices": [StageTests.invoice("in_a", lines: 2), b, c, StageTests.invoice("in_d", lines: 1)],
                                    "subscriptions": [Self.subscription("sub_x", items: 2), y]])
         #expect(o.staged("invoice_lines", parent: "in_a") == 2)
         #expect(o.staged("invoice_lines", parent: "in_b") == 0)
@@ -237,12 +238,12 @@ import Testing
     // MARK: Item 3: a document damaged partway through its child list
 
     @Test(arguments: [UInt8(0xFF), UInt8(ascii: "x"), UInt8(0)])
-    func invoiceDamagedInLine11IsRejectedWhole(byte: UInt8) throws {
+    func invoiceDamagedInLine11IsRejectedWhole(byte: UInt8) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         // The 11th line (index 10) of 89: a bad byte for the ':' after its "id", breaking the JSON.
         let bad = Self.damaged(StageTests.invoice("in_bad", lines: 89), at: #"{"id":"il_in_bad_10""#, offset: 5, with: byte)
-        let o = try Self.run(dir, [:], bytes: ["invoices": [Self.bytes(StageTests.invoice("in_ok", lines: 5)), bad]])
+        let o = try await Self.run(dir, [:], bytes: ["invoices": [Self.bytes(StageTests.invoice("in_ok", lines: 5)), bad]])
         #expect(o.staged("invoice_lines", parent: "in_bad") == 0, "no line of a damaged invoice reaches staging")
         #expect(o.rejected("invoice_lines", object: "in_bad") == 89, "all 89 lines are rejected, with their count")
         #expect(o.manifest.tables["invoice_lines"]?.rowsIn == 94)
@@ -258,12 +259,12 @@ import Testing
         #expect(unreadable <= 89)
     }
 
-    @Test func invoiceWithABadValueInLine11IsRejectedWhole() throws {
+    @Test func invoiceWithABadValueInLine11IsRejectedWhole() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         // Readable structure, one bad byte inside a mapped string (the 11th line's description).
         let bad = Self.damaged(StageTests.invoice("in_bad", lines: 89), at: #""description":"line 10""#, offset: 16, with: 0xFF)
-        let o = try Self.run(dir, [:], bytes: ["invoices": [bad, Self.bytes(StageTests.invoice("in_ok", lines: 2))]])
+        let o = try await Self.run(dir, [:], bytes: ["invoices": [bad, Self.bytes(StageTests.invoice("in_ok", lines: 2))]])
         #expect(o.staged("invoice_lines", parent: "in_bad") == 0)
         #expect(o.rejected("invoice_lines", object: "in_bad") == 89)
         // Readable: the raw side holds every line's amount, the rejected side all of in_bad's.
@@ -273,21 +274,21 @@ import Testing
         #expect(o.manifest.quality["invoice_lines.amount_unreadable_rows"] == nil)
     }
 
-    @Test func creditNoteDamagedInLine11IsRejectedWhole() throws {
+    @Test func creditNoteDamagedInLine11IsRejectedWhole() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let bad = Self.damaged(Self.creditNote("cn_bad", lines: 89), at: #"{"id":"cnli_cn_bad_10""#, offset: 5, with: 0xFF)
-        let o = try Self.run(dir, [:], bytes: ["credit_notes": [Self.bytes(Self.creditNote("cn_ok", lines: 3)), bad]])
+        let o = try await Self.run(dir, [:], bytes: ["credit_notes": [Self.bytes(Self.creditNote("cn_ok", lines: 3)), bad]])
         #expect(o.staged("credit_note_lines", parent: "cn_bad") == 0)
         #expect(o.rejected("credit_note_lines", object: "cn_bad") == 89)
         #expect(o.manifest.tables["credit_note_lines"]?.rowsIn == 92)
     }
 
-    @Test func subscriptionDamagedInItem11IsRejectedWhole() throws {
+    @Test func subscriptionDamagedInItem11IsRejectedWhole() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let bad = Self.damaged(Self.subscription("sub_bad", items: 89), at: #"{"id":"si_sub_bad_10""#, offset: 5, with: 0xFF)
-        let o = try Self.run(dir, [:], bytes: ["subscriptions": [Self.bytes(Self.subscription("sub_ok", items: 2)), bad]])
+        let o = try await Self.run(dir, [:], bytes: ["subscriptions": [Self.bytes(Self.subscription("sub_ok", items: 2)), bad]])
         #expect(o.staged("subscriptions", parent: "sub_bad") == 0)
         #expect(o.rejected("subscriptions", object: "sub_bad") == 89)
         #expect(o.manifest.tables["subscriptions"]?.rowsIn == 91)
@@ -295,13 +296,13 @@ import Testing
 
     // MARK: Item 4: embedded lists with has_more: true
 
-    @Test func incompleteEmbeddedListsAreRejectedNotMappedPartially() throws {
+    @Test func incompleteEmbeddedListsAreRejectedNotMappedPartially() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         func cut(_ document: String, _ total: Int) -> String {
             document.replacingOccurrences(of: #""has_more":false,"total_count":10"#, with: #""has_more":true,"total_count":\#(total)"#)
         }
-        let o = try Self.run(dir, [
+        let o = try await Self.run(dir, [
             "invoices": [cut(StageTests.invoice("in_cut", lines: 10), 25), StageTests.invoice("in_ok", lines: 1)],
             "credit_notes": [cut(Self.creditNote("cn_cut", lines: 10), 12)],
             "subscriptions": [cut(Self.subscription("sub_cut", items: 10), 11)],
@@ -318,10 +319,10 @@ import Testing
 
     // MARK: Item 7: a failing configuration check leaves a finished run alone
 
-    @Test func badReportingCurrencyLeavesThePreviousManifestIntact() throws {
+    @Test func badReportingCurrencyLeavesThePreviousManifestIntact() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        _ = try Self.run(dir, ["invoices": [StageTests.invoice("in_a", lines: 2)]])
+        _ = try await Self.run(dir, ["invoices": [StageTests.invoice("in_a", lines: 2)]])
         let paths = RunPaths(root: dir.path)
         let before = try Data(contentsOf: URL(fileURLWithPath: paths.stagingManifest("r")))
         let rejectsBefore = try Data(contentsOf: URL(fileURLWithPath: paths.stagingRejects("r")))
@@ -341,10 +342,10 @@ import Testing
 
     // MARK: Item 14: malformed lookup lines and duplicated keys
 
-    @Test func malformedProductCouponAndEventLinesAreRejects() throws {
+    @Test func malformedProductCouponAndEventLinesAreRejects() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let o = try Self.run(dir, [
+        let o = try await Self.run(dir, [
             "products": [#"{"id":"prod_1","object":"product","name":"Pro"}"#, #"{"id":"prod_2","name":"#, #"{"object":"product","name":"no id"}"#],
             "coupons": [#"{"id":"co_1","duration":"forever","percent_off":10,"percent_off":20}"#],
             "events": [#"{"id":"evt_1","type":"customer.deleted","data":{"object":{"object":"customer"}}}"#, "[1,2]"],
@@ -361,7 +362,7 @@ import Testing
     }
 
     @Test(arguments: [false, true])
-    func duplicatedKeyRejectsTheDocument(validateInput: Bool) throws {
+    func duplicatedKeyRejectsTheDocument(validateInput: Bool) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         var options = TransformStage.Options()
@@ -370,7 +371,7 @@ import Testing
         let twiceCurrency = StageTests.invoice("in_dup", lines: 3).replacingOccurrences(of: #""currency":"usd","customer""#, with: #""currency":"usd","currency":"eur","customer""#)
         let twiceAmount = StageTests.invoice("in_dup2", lines: 4).replacingOccurrences(of: #""amount":150,"#, with: #""amount":150,"amount":9999,"#)
         let customer = Self.customer("cus_D", name: "D").replacingOccurrences(of: #""name":"D""#, with: #""name":"D","email":"x@example.com""#)
-        let o = try Self.run(dir, ["invoices": [twiceCurrency, StageTests.invoice("in_ok", lines: 1), twiceAmount],
+        let o = try await Self.run(dir, ["invoices": [twiceCurrency, StageTests.invoice("in_ok", lines: 1), twiceAmount],
                                    "customers": [Self.customer("cus_A", name: "A"), customer]], options: options)
         #expect(o.staged("invoice_lines", parent: "in_dup") == 0)
         #expect(o.rejected("invoice_lines", object: "in_dup") == 3)

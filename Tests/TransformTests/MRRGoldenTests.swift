@@ -43,7 +43,7 @@ import Zstd
 
     /// Runs the transform over `subscriptions` under `rule`; returns (staged rows by item id,
     /// oracle [mrr, mrr_status] by item id, rejects).
-    static func run(_ subscriptions: [String], rule: PipelineDefinition.MRRRule = .stripe, in dir: TemporaryDirectory) throws -> ([String: [String: Any]], [String: [Any]], [[String: Any]]) {
+    static func run(_ subscriptions: [String], rule: PipelineDefinition.MRRRule = .stripe, in dir: TemporaryDirectory) async throws -> ([String: [String: Any]], [String: [Any]], [[String: Any]]) {
         let runId = "m-\(rule.rawValue)"
         try TransformFixtures.writeRawRun(root: dir.path, runId: runId, streams: ["subscriptions": subscriptions, "coupons": coupons, "prices": prices], finishedAt: "2025-03-10T00:00:00Z")
         var p = TransformFixtures.pipeline()
@@ -62,7 +62,7 @@ import Zstd
         try (coupons.joined(separator: "\n") + "\n").write(toFile: couponsPath, atomically: true, encoding: .utf8)
         let pricesPath = dir.appending("prices.ndjson")
         try (prices.joined(separator: "\n") + "\n").write(toFile: pricesPath, atomically: true, encoding: .utf8)
-        let oracle = try ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/mrr_oracle.py"), subsPath, couponsPath,
+        let oracle = try await ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/mrr_oracle.py"), subsPath, couponsPath,
                                                             rule.rawValue, String(snapshot), pricesPath], timeout: 60)
         try #require(oracle.status == 0, "mrr_oracle.py failed: \(oracle.stderr)")
         let expected = try #require(try JSONSerialization.jsonObject(with: Data(oracle.stdout.utf8)) as? [String: [Any]])
@@ -148,10 +148,10 @@ import Zstd
         ]),
     ]
 
-    @Test func tiersFromThePricesStreamAndTheAmountOffSplit() throws {
+    @Test func tiersFromThePricesStreamAndTheAmountOffSplit() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (rows, expected, rejects) = try Self.run(Self.listedTiers, in: dir)
+        let (rows, expected, rejects) = try await Self.run(Self.listedTiers, in: dir)
         #expect(rejects.isEmpty)
         Self.expectOracle(rows, expected, .stripe)
         // Volume at 12: 12 x 12.00 = 144.00; with 56.00 the total is 200.00; minus USD 2.00 forever
@@ -162,10 +162,10 @@ import Zstd
     }
 
     @Test(arguments: PipelineDefinition.MRRRule.allCases)
-    func everyCaseMatchesTheOracle(rule: PipelineDefinition.MRRRule) throws {
+    func everyCaseMatchesTheOracle(rule: PipelineDefinition.MRRRule) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (rows, expected, rejects) = try Self.run(Self.statuses + Self.intervals + Self.discountCases + Self.tiered + Self.largest, rule: rule, in: dir)
+        let (rows, expected, rejects) = try await Self.run(Self.statuses + Self.intervals + Self.discountCases + Self.tiered + Self.largest, rule: rule, in: dir)
         #expect(rejects.isEmpty, "rejects: \(rejects)")
         Self.expectOracle(rows, expected, rule)
         func mrr(_ item: String) -> String? { rows[item]?["mrr"] as? String }
@@ -229,10 +229,10 @@ import Zstd
         subscription("sub_pack_down", items: [("si_pack_down", "usd", recurring(unit("4000")) + #","transform_quantity":{"divide_by":10,"round":"down"}"#, "25", "[]")]),
     ]
 
-    @Test func transformQuantityDividesAndRounds() throws {
+    @Test func transformQuantityDividesAndRounds() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (rows, expected, rejects) = try Self.run(Self.transformed, in: dir)
+        let (rows, expected, rejects) = try await Self.run(Self.transformed, in: dir)
         #expect(rejects.isEmpty)
         // Hand-derived: ceil(25 / 10) = 3 packs x 40.00 = 120.00; floor(25 / 10) = 2 x 40.00 = 80.00.
         #expect(rows["si_pack_up"]?["mrr"] as? String == "120.000000")
@@ -240,10 +240,10 @@ import Zstd
         Self.expectOracle(rows, expected, .stripe)
     }
 
-    @Test func largestAmountsAreExactAndNeverRejected() throws {
+    @Test func largestAmountsAreExactAndNeverRejected() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let (rows, expected, rejects) = try Self.run(Self.largest, in: dir)
+        let (rows, expected, rejects) = try await Self.run(Self.largest, in: dir)
         #expect(rejects.isEmpty, "rejects: \(rejects)")
         #expect(rows.count == 9)
         Self.expectOracle(rows, expected, .stripe)
@@ -260,7 +260,7 @@ import Zstd
     /// Acceptance: on a generated account every item's mrr and mrr_status equal the oracle's, under
     /// both rules, tiered and large zero-decimal items included.
     @Test(arguments: PipelineDefinition.MRRRule.allCases)
-    func generatedAccountMatchesTheOracle(rule: PipelineDefinition.MRRRule) throws {
+    func generatedAccountMatchesTheOracle(rule: PipelineDefinition.MRRRule) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         // ACCEPTANCE_CUSTOMERS=2000 runs the acceptance size.
@@ -282,7 +282,7 @@ import Zstd
         // The raw run's snapshot day (finished_at), as the transform takes it.
         let raw = try RawManifest.read(paths: paths, runId: "g")
         let snapshot = Int64(UTCDate.parseDay(String(raw.finishedAt.prefix(10)))!) * 86_400
-        let oracle = try ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/mrr_oracle.py"), plain["subscriptions"]!, plain["coupons"]!,
+        let oracle = try await ChildProcess.run("/usr/bin/env", ["python3", try TransformFixtures.fixturePath("oracles/mrr_oracle.py"), plain["subscriptions"]!, plain["coupons"]!,
                                                             rule.rawValue, String(snapshot), plain["prices"]!], timeout: 120)
         try #require(oracle.status == 0, "mrr_oracle.py failed: \(oracle.stderr)")
         let expected = try #require(try JSONSerialization.jsonObject(with: Data(oracle.stdout.utf8)) as? [String: [Any]])

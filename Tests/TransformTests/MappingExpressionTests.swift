@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import TestSupport
 import Testing
 @testable import Transform

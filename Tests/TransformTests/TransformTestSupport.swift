@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 import Rates
 import StripeSimulator
 import Zstd

@@ -1,5 +1,7 @@
 import Foundation
+import ModuleErrors
 import Testing
+import TestSupport
 @testable import Zstd
 
 @Suite struct ZstdTests {
@@ -62,21 +64,14 @@ import Testing
         #expect(throws: ZstdError.self) { try ZstdLineReader(path: path).forEachLine { _ in } }
     }
 
-    @Test func zstdCommandLineToolReadsOurFiles() throws {
+    @Test func zstdCommandLineToolReadsOurFiles() async throws {
         let path = tempPath("cli.zst")
         let writer = try ZstdFileWriter(path: path)
         try writer.write("hello\nworld\n")
         try writer.close()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["zstd", "-dc", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(String(decoding: out, as: UTF8.self) == "hello\nworld\n")
+        let run = try await ChildProcess.run("/usr/bin/env", ["zstd", "-dc", path], timeout: 60)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout == "hello\nworld\n")
     }
 
     @Test func oneShotCompressionRoundTrips() throws {

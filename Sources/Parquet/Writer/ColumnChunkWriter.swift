@@ -1,3 +1,5 @@
+import ModuleErrors
+
 /// Buffers one column's values into data pages, and its pages into a column chunk, one row group
 /// at a time.
 ///

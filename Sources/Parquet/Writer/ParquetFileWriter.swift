@@ -1,3 +1,5 @@
+import ModuleErrors
+
 /// Writes one Parquet file, streaming: rows go into per-column pages, each full row group is
 /// written to the file and dropped, and `close()` writes the footer.
 ///

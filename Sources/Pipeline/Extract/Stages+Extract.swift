@@ -1,6 +1,6 @@
-import Foundation
-import Core
-import Extract
+public import Foundation
+public import Core
+public import Extract
 import Logging
 
 extension Stages {

@@ -1,5 +1,5 @@
 import Core
-import Load
+public import Load
 
 extension Stages {
     /// Load: staging run -> published warehouse tree, manifest last.

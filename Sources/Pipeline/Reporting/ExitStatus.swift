@@ -2,6 +2,7 @@ import Core
 import Curl
 import Foundation
 import JSON
+import ModuleErrors
 import Parquet
 import Zlib
 import Zstd

@@ -1,6 +1,6 @@
 import Foundation
-import Core
-import Logging
+public import Core
+public import Logging
 import Synchronization
 
 /// Progress as structured log lines at milestones (not a terminal): finished items, and every

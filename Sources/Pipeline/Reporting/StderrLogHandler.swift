@@ -1,6 +1,6 @@
 import Foundation
 import JSON
-import Logging
+public import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc

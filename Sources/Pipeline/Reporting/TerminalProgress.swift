@@ -1,5 +1,5 @@
 import Foundation
-import Core
+public import Core
 import Logging
 import Synchronization
 

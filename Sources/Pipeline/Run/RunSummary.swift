@@ -1,8 +1,8 @@
 import Foundation
-import Core
+public import Core
 import Extract
 import JSON
-import Load
+public import Load
 import Transform
 import Zstd
 

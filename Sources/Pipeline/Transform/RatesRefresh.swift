@@ -1,8 +1,8 @@
-import Core
+public import Core
 import Curl
-import Foundation
+public import Foundation
 import Logging
-import Rates
+public import Rates
 
 /// `fx.refresh`: keeps the pipeline's rates store fresh before a transform, and the one place
 /// that downloads rates for a command.
@@ -22,8 +22,10 @@ public enum RatesRefresh {
         do { client = try HTTPClient(configuration: configuration) } catch {
             throw RatesError(.download, "cannot start an HTTP client to download rates", cause: error)
         }
-        return try RatesStore(paths: paths).update(from: url ?? pipeline.fx.updateURL, client: client,
-                                                   maxChange: force ? nil : pipeline.fx.maxRateChange)
+        return try RatesStore(paths: paths).update(from: url ?? pipeline.fx.updateURL, maxChange: force ? nil : pipeline.fx.maxRateChange) { url in
+            let response = try client.get(url: url)
+            return (response.status, response.body)
+        }
     }
 
     /// Before a transform: with `fx.refresh: daily` (and no fixed `fx.rates` file), downloads fresh

@@ -1,6 +1,6 @@
 import Foundation
-import Core
-import Transform
+public import Core
+public import Transform
 
 extension Stages {
     /// Transform: raw run -> staging run. The stage itself refuses a table whose reject ratio is above

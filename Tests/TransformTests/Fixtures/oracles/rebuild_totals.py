@@ -15,7 +15,7 @@ def raw(path):
 
 
 def sums(path, key):
-    con = duckdb.connect()
+    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
     rows = con.execute(f"""
         SELECT {key}, count(*), sum(amount)::HUGEINT, sum(discount_amount)::HUGEINT, sum(tax_amount)::HUGEINT,
                sum(tax_amount_inclusive)::HUGEINT, sum(tax_amount_exclusive)::HUGEINT, sum(amount_excluding_tax)::HUGEINT,
