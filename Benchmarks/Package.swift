@@ -6,9 +6,13 @@ import PackageDescription
 /// wait4) come from `stripe-bench` in the root package.
 ///
 ///     swift package --package-path Benchmarks benchmark --filter 'JSON.*'
+/// The root package's settings: Swift 6 language mode, internal imports, members visible only where
+/// their module is imported.
 let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

@@ -62,7 +62,7 @@ final class RowEvaluator {
     let plan: TablePlan
     let catalog: TransformCatalog
     let settings: MappingSettings
-    let rates: RatesTable?
+    let rates: RatesTable
     /// Validate each whole line (full JSON grammar) before mapping it.
     let validateInput: Bool
 
@@ -78,7 +78,6 @@ final class RowEvaluator {
     let program: FlatProgram
     private let columnTypes: UnsafeMutablePointer<ColumnType>
     private let columnNullable: UnsafeMutablePointer<Bool>
-    private let columnIsConversion: UnsafeMutablePointer<Bool>
     private let keyBytes: UnsafeMutablePointer<UInt8>
     private let keyOffsets: UnsafeMutablePointer<Int>
     private let textBytes: UnsafeMutablePointer<UInt8>
@@ -157,7 +156,7 @@ final class RowEvaluator {
     var subscriptionCoupons: [MRRCalculator.Discount?] = []
     var itemCoupons: [MRRCalculator.Discount?] = []
 
-    init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable?, validateInput: Bool = true) {
+    init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable, validateInput: Bool = true) {
         self.plan = plan
         self.catalog = catalog
         self.settings = settings
@@ -181,8 +180,6 @@ final class RowEvaluator {
         columnTypes.initialize(from: plan.columns.map(\.type), count: columnCount)
         columnNullable = .allocate(capacity: max(1, columnCount))
         columnNullable.initialize(from: plan.columns.map(\.nullable), count: columnCount)
-        columnIsConversion = .allocate(capacity: max(1, columnCount))
-        columnIsConversion.initialize(from: plan.columns.map(\.isConversion), count: columnCount)
         let keys = plan.columns.flatMap(\.keyPrefix)
         keyBytes = .allocate(capacity: max(1, keys.count))
         keyBytes.initialize(from: keys, count: keys.count)
@@ -221,7 +218,6 @@ final class RowEvaluator {
         values.deallocate()
         columnTypes.deallocate()
         columnNullable.deallocate()
-        columnIsConversion.deallocate()
         keyBytes.deallocate()
         keyOffsets.deallocate()
         textBytes.deallocate()
@@ -520,7 +516,7 @@ final class RowEvaluator {
                 let column = plan.columns[i]
                 throw RowReject(reject.code, "column \(column.name) (\(column.source)): \(reject.message)")
             }
-            if value.isNull && !columnNullable[i] && !(rates == nil && columnIsConversion[i]) {
+            if value.isNull && !columnNullable[i] {
                 let column = plan.columns[i]
                 throw RowReject(.missingField, "missing required field \(column.source) (column \(column.name))")
             }
@@ -769,12 +765,6 @@ final class RowEvaluator {
     func rowFX() throws -> (FXRate, Int)? {
         if fxReady { return fxOutcome == .converted ? (fx, fxSourceExponent) : nil }
         guard fxCurrencyNode >= 0 else { return nil }
-        guard let rates else {
-            fxReady = true
-            fxOutcome = .noRate
-            fxFailure = "this run does not convert (conversion is off)"
-            return nil
-        }
         guard let info = try currency(try eval(fxCurrencyNode)) else { throw RowReject(.missingField, "fx: the row has no currency") }
         guard let day = try dayValue(try eval(fxDateNode)) else { throw RowReject(.missingField, "fx: the row has no date to convert at") }
         let key = day &* 4096 &+ info.serial

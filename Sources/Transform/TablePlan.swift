@@ -90,8 +90,6 @@ struct CompiledColumn {
     let expression: CompiledExpression
     /// `{"name":` for the first column, `,"name":` for the rest.
     let keyPrefix: [UInt8]
-    /// Whether the value is a currency conversion (skipped when conversion is off).
-    let isConversion: Bool
 }
 
 /// A table's schema compiled for mapping: which paths to read, and how to evaluate each column.
@@ -287,11 +285,9 @@ final class TablePlan {
             var w = JSONWriter(capacity: 64)
             w.string(column.name)
             prefix += w.bytes + [UInt8(ascii: ":")]
-            let derivations = parsed[i].derivations
             columns.append(CompiledColumn(
                 name: column.name, type: column.type, nullable: column.nullable, source: column.source,
-                expression: expression, keyPrefix: prefix,
-                isConversion: ["fx", "fx_rate", "fx_rate_date"].contains(derivations.first ?? "")))
+                expression: expression, keyPrefix: prefix))
         }
         if firstConversionColumn != nil, fxArguments == nil {
             throw CoreError(.schema, "\(schema.path): derive:fx needs a column with derive:fx_rate(currency, date) that sets the row's rate")
