@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,4 @@
-import Core
+public import Core
 
 /// Rows of one table so far; reported after each table.
 public struct TransformProgress: Sendable {

@@ -1,5 +1,6 @@
 import Core
 import JSON
+import ModuleErrors
 import Zstd
 
 extension TransformStage {

@@ -271,7 +271,7 @@ struct IncrementalNightsTests {
                 #expect(result.stdout.contains(" rewritten, ") && result.stdout.contains(" carried over"), "night \(night) summary: \(result.stdout)")
                 print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
             }
-            try expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
+            try await expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
             try expectOnlyChangedPartitionsRewritten(out: out, runId: runId, base: "night\(night - 1)", totals: &totals)
             // Tonight's deleted customer (named by its invoices and subscription) has its row, deleted.
             deletedSoFar += changes.deleted[.customers] ?? []

@@ -188,7 +188,7 @@ import Glibc
         }
     }
 
-    @Test func deltaCommitsRemoveAndAddOnlyTheChangedPartitions() throws {
+    @Test func deltaCommitsRemoveAndAddOnlyTheChangedPartitions() async throws {
         let fixture = try LoadFixture()
         let plain = try LoadFixture()
         defer { fixture.remove(); plain.remove() }
@@ -226,7 +226,7 @@ import Glibc
                            "plain": plain.root + "/.warehouse-versions/\(run)/invoice_lines", "columns": schema.columns.map(\.name),
                            "partition": schema.partition.column])
         }
-        let output = try runPython(DeltaLoadTests.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
+        let output = try await runPython(DeltaLoadTests.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
         let results = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
         for name in ["v0", "v1"] {
             let result = try #require(results[name])

@@ -2,7 +2,7 @@ import Foundation
 public import Core
 import Extract
 import JSON
-import Load
+public import Load
 import Transform
 import Zstd
 
