@@ -1,4 +1,5 @@
 import Core
+import ModuleErrors
 import Foundation
 import ModuleErrors
 #if canImport(Glibc)
