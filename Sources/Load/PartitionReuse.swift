@@ -1,7 +1,6 @@
 import Core
 import ModuleErrors
 import Foundation
-import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
