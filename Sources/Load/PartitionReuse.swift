@@ -44,7 +44,8 @@ struct PartitionReuse: Sendable {
     }
 
     /// The settings of a load that shape its files' bytes, as its manifest records them: a base
-    /// loaded otherwise has no file to offer.
+    /// loaded otherwise has no file to offer. The writers' own code is covered by the tool
+    /// version only: a change to an encoder's output must come with a new `ToolInfo.version`.
     static func sameEncoding(_ base: WarehouseManifest, _ options: LoadOptions) -> Bool {
         base.format == options.format.rawValue && base.toolVersion == ToolInfo.version
             && base.zstdLevel == Int(options.zstdLevel) && base.rowGroupRows == options.rowGroupRows

@@ -1,3 +1,4 @@
+import ModuleErrors
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,7 @@ public enum LoopbackSocket {
     /// A socket bound to 127.0.0.1 on an ephemeral port, listening when `backlog` is given.
     public static func bind(listening backlog: Int32?, reuseAddress: Bool = false) throws -> (fd: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LoopbackSocketError(message: "socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LoopbackSocketError(.socket, "socket: \(String(cString: strerror(errno)))") }
         if reuseAddress {
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -23,7 +24,7 @@ public enum LoopbackSocket {
         guard bound == 0, backlog.map({ listen(fd, $0) == 0 }) ?? true else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw LoopbackSocketError(message: "cannot bind 127.0.0.1: \(message)")
+            throw LoopbackSocketError(.bind, "cannot bind 127.0.0.1: \(message)")
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
@@ -32,7 +33,7 @@ public enum LoopbackSocket {
         guard named == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw LoopbackSocketError(message: "getsockname: \(message)")
+            throw LoopbackSocketError(.name, "getsockname: \(message)")
         }
         return (fd, UInt16(bigEndian: address.sin_port))
     }

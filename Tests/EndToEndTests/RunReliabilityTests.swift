@@ -9,6 +9,7 @@ import ModuleErrors
 import Parquet
 import Pipeline
 import Rates
+import StripeSimulator
 import Testing
 import TestSupport
 import Transform
@@ -51,6 +52,7 @@ struct RunReliabilityTests {
             (ParquetError(.invalidSchema, ""), .failure), (ParquetError(.incompleteRow, ""), .failure), (ParquetError(.closed, ""), .failure),
             (CurlError(.network, ""), .unavailable), (CurlError(.timeout, ""), .unavailable), (CurlError(.tls, ""), .unavailable),
             (CurlError(.usage, ""), .usage), (CurlError(.library, ""), .failure),
+            (LoopbackSocketError(.socket, ""), .unavailable), (LoopbackSocketError(.bind, ""), .unavailable), (LoopbackSocketError(.name, ""), .unavailable),
             (POSIXError(.ENOSPC), .io), (CocoaError(.fileWriteOutOfSpace), .io),
             (NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC)), .io),
             (StageFailure(.dataRejected, ""), .dataRejected), (Unknown(), .failure),

@@ -48,10 +48,13 @@ import Glibc
             (id: "il_changed", date: month + "-15", amount: "20.000", like: 1_001),
         ])])
         // First in the file this time: every other line moves down (its line number is not its content).
-        try fixture.writeStagingRun("night2", rows: rows, snapshotDate: "2025-06-02", extraLines: ["invoice_lines": try lines([
-            (id: "il_draft", date: "2031-02-03", amount: "10.000", like: 1_000),
-            (id: "il_changed", date: month + "-15", amount: "25.000", like: 1_001),
-        ] + monthly)])
+        // Night 3 changes nothing.
+        for (night, date) in [("night2", "2025-06-02"), ("night3", "2025-06-03")] {
+            try fixture.writeStagingRun(night, rows: rows, snapshotDate: date, extraLines: ["invoice_lines": try lines([
+                (id: "il_draft", date: "2031-02-03", amount: "10.000", like: 1_000),
+                (id: "il_changed", date: month + "-15", amount: "25.000", like: 1_001),
+            ] + monthly)])
+        }
         return month
     }
 
@@ -215,20 +218,26 @@ import Glibc
         #expect(removed.sorted() == ["document_month=1969-12/part-night1-v0-00000.parquet", "document_month=\(month)/part-night1-v0-00000.parquet"].sorted())
         #expect(added.sorted() == ["document_month=2031-02/part-night2-v1-00000.parquet", "document_month=\(month)/part-night2-v1-00000.parquet"].sorted())
 
-        // delta-rs reads both versions as the plain layout's full loads of the same staging.
+        // A night that changes no fact row: a commit without a remove or an add for invoice_lines.
+        let third = try stage.run(runId: "night3", now: 3_000)
+        #expect(third.manifest.tables["invoice_lines"]?.partitionChanges?.rewritten == 0)
+        let quiet = try String(contentsOfFile: fixture.root + "/delta/invoice_lines/_delta_log/" + DeltaLog.fileName(2), encoding: .utf8)
+        #expect(!quiet.contains("\"remove\"") && !quiet.contains("\"add\""), "\(quiet)")
+
+        // delta-rs reads every version as the plain layout's full loads of the same staging.
         let plainStage = LoadStage(paths: plain.paths, schemas: schemas)
         _ = try plainStage.run(runId: "night1", now: 1_000)
         _ = try plainStage.run(runId: "night2", now: 2_000)
         let schema = try #require(schemas.table("invoice_lines"))
         var checks: [[String: Any]] = []
-        for (version, run) in [(0, "night1"), (1, "night2")] {
+        for (version, run) in [(0, "night1"), (1, "night2"), (2, "night2")] {
             checks.append(["name": "v\(version)", "delta": fixture.root + "/delta/invoice_lines", "version": version,
                            "plain": plain.root + "/.warehouse-versions/\(run)/invoice_lines", "columns": schema.columns.map(\.name),
                            "partition": schema.partition.column])
         }
         let output = try await runPython(DeltaLoadTests.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
         let results = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
-        for name in ["v0", "v1"] {
+        for name in ["v0", "v1", "v2"] {
             let result = try #require(results[name])
             #expect(result["rows"] as? Int == Self.monthlyLines + 2, "\(name)")
             #expect(result["missing"] as? Int == 0, "\(name)")

@@ -9,6 +9,7 @@ import Zstd
 import Extract
 import Load
 import Rates
+import StripeSimulator
 import Transform
 
 /// The process exit codes, one per failure class (documented in the README).
@@ -47,8 +48,10 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     }
 
     /// The log prefix for `error`: its class's summary, except where the class is shared by
-    /// failures of another kind (a rates download is not Stripe; refused rates are not rows).
+    /// failures of another kind (a rates download is not Stripe; refused rates are not rows; the
+    /// demo's own server is not Stripe).
     public static func summary(of error: any Error) -> String {
+        if error is LoopbackSocketError { return "demo Stripe server cannot start" }
         if let error = error as? RatesError {
             switch error.code {
             case .download: return "rates source unavailable"
@@ -136,6 +139,13 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
             case .network, .timeout, .tls: return .unavailable
             case .usage: return .usage
             case .library: return .failure
+            }
+        }
+        // The demo's loopback Stripe server cannot open its socket (out of descriptors or ports):
+        // the demo's Stripe is unavailable; a later run may succeed.
+        if let error = error as? LoopbackSocketError {
+            switch error.code {
+            case .socket, .bind, .name: return .unavailable
             }
         }
         if error is POSIXError || error is CocoaError { return .io }
