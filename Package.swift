@@ -8,7 +8,7 @@ let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("InternalImportsByDefault")
 ]
 
 /// Every target's dependencies are exactly the modules its files import (MemberImportVisibility and
@@ -33,13 +33,13 @@ let package = Package(
         .library(name: "Rates", targets: ["Rates"]),
         .library(name: "StripeSimulator", targets: ["StripeSimulator"]),
         .library(name: "Transform", targets: ["Transform"]),
-        .library(name: "Zstd", targets: ["Zstd"]),
+        .library(name: "Zstd", targets: ["Zstd"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1")
     ],
     targets: [
         // C libraries, kept at the edge: only Curl imports CCurl, only Zstd imports CZstd.
@@ -52,13 +52,17 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Zlib", dependencies: ["CZlib", "ModuleErrors"], swiftSettings: swift6Settings),
         .target(name: "Curl", dependencies: ["CCurl", "Digest", "ModuleErrors"], swiftSettings: swift6Settings),
-        .target(name: "Zstd", dependencies: ["CZstd", "ModuleErrors", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
+        .target(
+            name: "Zstd", dependencies: ["CZstd", "ModuleErrors", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swift6Settings),
 
         // Pure Swift building blocks that know nothing about Stripe.
         // The one error shape (code, message, cause) every module's error type is an instance of.
         .target(name: "ModuleErrors", swiftSettings: swift6Settings),
         .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
-        .target(name: "Parquet", dependencies: ["ModuleErrors", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: swift6Settings),
+        .target(
+            name: "Parquet", dependencies: ["ModuleErrors", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swift6Settings),
 
         // Schemas, pipelines, manifests, atomic files, paths.
         .target(
@@ -68,13 +72,21 @@ let package = Package(
         ),
         // ECB exchange rates: parsing, the store, conversion. No HTTP client: `rates update` and
         // `fx.refresh` bring the transport (Pipeline's RatesRefresh, libcurl).
-        .target(name: "Rates", dependencies: ["Core", "Digest", "ModuleErrors", "Zlib", "Zstd"], resources: [.copy("Resources")], swiftSettings: swift6Settings),
+        .target(
+            name: "Rates", dependencies: ["Core", "Digest", "ModuleErrors", "Zlib", "Zstd"], resources: [.copy("Resources")],
+            swiftSettings: swift6Settings),
 
         // One library per stage.
         .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
-        .target(name: "Transform", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Rates", "Zstd"], swiftSettings: swift6Settings),
+        .target(
+            name: "Transform", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Rates", "Zstd"], swiftSettings: swift6Settings),
         .target(name: "Load", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Parquet", "Zstd"], swiftSettings: swift6Settings),
-        .target(name: "Pipeline", dependencies: ["Core", "Curl", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Rates", "StripeSimulator", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Core", "Curl", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Rates", "StripeSimulator", "Transform",
+                "Zlib", "Zstd"
+            ], swiftSettings: swift6Settings),
 
         // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
         // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
@@ -82,29 +94,53 @@ let package = Package(
 
         // Test-only helpers (temporary directories, child processes, built-product locator, a loopback
         // HTTP client): no shipped executable links it (ShippedBinariesTests checks the binaries).
-        .target(name: "TestSupport", dependencies: [
-            "StripeSimulator",
-        ], swiftSettings: swift6Settings),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "StripeSimulator"
+            ], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).
-        .target(name: "Commands", dependencies: [argumentParser, "Core", "Extract", "Load", logging, "ModuleErrors", "Pipeline", "Rates", "Transform", "Zstd"], swiftSettings: swift6Settings),
+        .target(
+            name: "Commands",
+            dependencies: [argumentParser, "Core", "Extract", "Load", logging, "ModuleErrors", "Pipeline", "Rates", "Transform", "Zstd"],
+            swiftSettings: swift6Settings),
 
         // Executables: argument parsing only.
         .executableTarget(name: "stripe-extract", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-transform", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-load", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
         .executableTarget(name: "stripe-etl", dependencies: [argumentParser, "Commands"], swiftSettings: swift6Settings),
-        .executableTarget(name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "StripeSimulator", "Zstd"], swiftSettings: swift6Settings),
+        .executableTarget(
+            name: "stripe-bench", dependencies: [argumentParser, "Core", "Extract", "JSON", "StripeSimulator", "Zstd"],
+            swiftSettings: swift6Settings),
 
         .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "CoreTests", dependencies: ["Core", "Digest", "ModuleErrors", "StripeSimulator", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
-        .testTarget(name: "RatesTests", dependencies: ["Core", "Curl", "Digest", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Zlib"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "ExtractTests", dependencies: ["Core", "Extract", logging, "ModuleErrors", "Pipeline", "StripeSimulator", "TestSupport", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "TransformTests", dependencies: ["Core", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zstd"], resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
-        .testTarget(name: "LoadTests", dependencies: ["Core", "Digest", "Load", "ModuleErrors", "Parquet", "StripeSimulator", "TestSupport", "Zstd"], exclude: ["Golden"], swiftSettings: swift6Settings),
-        .testTarget(name: "EndToEndTests", dependencies: ["Core", "Curl", "Digest", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Pipeline", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zlib", "Zstd"], swiftSettings: swift6Settings),
+        .testTarget(
+            name: "CoreTests", dependencies: ["Core", "Digest", "ModuleErrors", "StripeSimulator", "TestSupport", "Zstd"],
+            swiftSettings: swift6Settings),
+        .testTarget(
+            name: "RatesTests", dependencies: ["Core", "Curl", "Digest", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Zlib"],
+            resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(
+            name: "ExtractTests",
+            dependencies: ["Core", "Extract", logging, "ModuleErrors", "Pipeline", "StripeSimulator", "TestSupport", "Zstd"],
+            resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(
+            name: "TransformTests", dependencies: ["Core", "ModuleErrors", "Rates", "StripeSimulator", "TestSupport", "Transform", "Zstd"],
+            resources: [.copy("Fixtures")], swiftSettings: swift6Settings),
+        .testTarget(
+            name: "LoadTests",
+            dependencies: ["Core", "Digest", "Load", "ModuleErrors", "Parquet", "StripeSimulator", "TestSupport", "Zstd"],
+            exclude: ["Golden"], swiftSettings: swift6Settings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "Core", "Curl", "Digest", "Extract", "JSON", "Load", logging, "ModuleErrors", "Parquet", "Pipeline", "Rates",
+                "StripeSimulator", "TestSupport", "Transform", "Zlib", "Zstd"
+            ], swiftSettings: swift6Settings)
     ]
 )

@@ -12,7 +12,7 @@ let swift6Settings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("InternalImportsByDefault")
 ]
 
 let package = Package(
@@ -21,14 +21,14 @@ let package = Package(
     dependencies: [
         .package(name: "stripe-warehouse", path: ".."),
         // The trait list turns off the Linux ARC runtime interposer (a package not available offline here).
-        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"])
     ],
     targets: [
         .executableTarget(
             name: "JSONBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "JSON", package: "stripe-warehouse"),
+                .product(name: "JSON", package: "stripe-warehouse")
             ],
             path: "Benchmarks/JSONBenchmarks",
             swiftSettings: swift6Settings,
@@ -41,7 +41,7 @@ let package = Package(
                 .product(name: "Core", package: "stripe-warehouse"),
                 .product(name: "Load", package: "stripe-warehouse"),
                 .product(name: "Parquet", package: "stripe-warehouse"),
-                .product(name: "Zstd", package: "stripe-warehouse"),
+                .product(name: "Zstd", package: "stripe-warehouse")
             ],
             path: "Benchmarks/ParquetBenchmarks",
             swiftSettings: swift6Settings,
@@ -52,7 +52,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Core", package: "stripe-warehouse"),
-                .product(name: "Rates", package: "stripe-warehouse"),
+                .product(name: "Rates", package: "stripe-warehouse")
             ],
             path: "Benchmarks/RatesBenchmarks",
             swiftSettings: swift6Settings,
@@ -65,11 +65,11 @@ let package = Package(
                 .product(name: "Core", package: "stripe-warehouse"),
                 .product(name: "Rates", package: "stripe-warehouse"),
                 .product(name: "StripeSimulator", package: "stripe-warehouse"),
-                .product(name: "Transform", package: "stripe-warehouse"),
+                .product(name: "Transform", package: "stripe-warehouse")
             ],
             path: "Benchmarks/TransformBenchmarks",
             swiftSettings: swift6Settings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        )
     ]
 )

@@ -28,7 +28,13 @@ public struct LoggingOptions: ParsableArguments {
         let logger = Logger(label: label)
         let terminal = format != .json && LogSetup.stderrIsTerminal
         let progress: any ProgressReporter
-        if quiet { progress = SilentProgress() } else if terminal { progress = TerminalProgress() } else { progress = LogProgress(logger: logger) }
+        if quiet {
+            progress = SilentProgress()
+        } else if terminal {
+            progress = TerminalProgress()
+        } else {
+            progress = LogProgress(logger: logger)
+        }
         return (logger, progress)
     }
 }
@@ -38,7 +44,11 @@ public struct StageOptions: ParsableArguments {
     @Argument(help: "The pipeline file, e.g. pipelines/demo.yaml.")
     public var pipeline: String
 
-    @Option(name: .long, help: "The run to create, resume or redo (default for extract and run: the newest run if unfinished, else a new one; for transform and load: the newest run).")
+    @Option(
+        name: .long,
+        help:
+            "The run to create, resume or redo (default for extract and run: the newest run if unfinished, else a new one; for transform and load: the newest run)."
+    )
     public var runId: String?
 
     @Option(name: .long, help: "Output root (default: the pipeline's output, else output/).")

@@ -13,8 +13,10 @@ public struct ETLCommand: ParsableCommand {
         abstract: "Stripe billing data to warehouse-ready files: extract, transform, load.",
         discussion: "Exit codes: " + ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ") + ".",
         version: ToolInfo.version,
-        subcommands: [RunCommand.self, ValidateCommand.self, ExtractCommand.self, TransformCommand.self, LoadCommand.self,
-                      RatesCommand.self, DocsCommand.self]
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, ExtractCommand.self, TransformCommand.self, LoadCommand.self,
+            RatesCommand.self, DocsCommand.self
+        ]
     )
 
     public init() {}
@@ -24,7 +26,8 @@ public struct ETLCommand: ParsableCommand {
 public struct RunCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run extract, transform and load for one run (the newest if it is unfinished, else a new one; --run-id to resume or redo a given one), then print a summary."
+        abstract:
+            "Run extract, transform and load for one run (the newest if it is unfinished, else a new one; --run-id to resume or redo a given one), then print a summary."
     )
 
     @OptionGroup public var stage: StageOptions
@@ -42,7 +45,8 @@ public struct RunCommand: ParsableCommand {
         let (logger, progress) = logging.setUp(label: "stripe-etl")
         try runReportingErrors(logger) {
             let context = try StageContext(pipelinePath: stage.pipeline, output: stage.output, logger: logger, progress: progress)
-            let summary = try PipelineRunner(context: context).run(runId: stage.runId, apiBase: apiBase, redo: redo, fullRefresh: fullRefresh)
+            let summary = try PipelineRunner(context: context).run(
+                runId: stage.runId, apiBase: apiBase, redo: redo, fullRefresh: fullRefresh)
             if !logging.quiet { print(summary.text) }
         }
     }
@@ -68,12 +72,19 @@ public struct ValidateCommand: ParsableCommand {
                 throw CoreError(.schema, "\(definition.schemas)/\(required).json is missing; every table needs its schema")
             }
             if let rates = definition.fx.rates, !FileManager.default.fileExists(atPath: rates) {
-                throw CoreError(.configuration, "\(pipeline): fx.rates names \(rates), which does not exist; remove it to use the rates store or run `stripe-etl rates update`")
+                throw CoreError(
+                    .configuration,
+                    "\(pipeline): fx.rates names \(rates), which does not exist; remove it to use the rates store or run `stripe-etl rates update`"
+                )
             }
             guard Currency.exponent(of: definition.fx.reportingCurrency) != nil else {
-                throw CoreError(.configuration, "\(pipeline): fx.reporting_currency \(definition.fx.reportingCurrency) is not a currency Stripe supports")
+                throw CoreError(
+                    .configuration,
+                    "\(pipeline): fx.reporting_currency \(definition.fx.reportingCurrency) is not a currency Stripe supports")
             }
-            print("\(pipeline): ok (\(definition.mode.rawValue) mode, streams: \(definition.enabledStreams.joined(separator: ", ")); \(schemas.tables.count) schemas in \(schemas.directory); output \(definition.output))")
+            print(
+                "\(pipeline): ok (\(definition.mode.rawValue) mode, streams: \(definition.enabledStreams.joined(separator: ", ")); \(schemas.tables.count) schemas in \(schemas.directory); output \(definition.output))"
+            )
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(ExitStatus.of(error).rawValue)
@@ -83,7 +94,8 @@ public struct ValidateCommand: ParsableCommand {
 
 /// `stripe-etl rates update PIPELINE`: downloads the ECB history into the rates store, atomically.
 public struct RatesCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "rates", abstract: "Manage the exchange-rate store.", subcommands: [RatesUpdateCommand.self])
+    public static let configuration = CommandConfiguration(
+        commandName: "rates", abstract: "Manage the exchange-rate store.", subcommands: [RatesUpdateCommand.self])
     public init() {}
 }
 
@@ -99,7 +111,9 @@ public struct RatesUpdateCommand: ParsableCommand {
     public var output: String?
     @Option(name: .long, help: "Download from this URL instead of fx.update_url.")
     public var url: String?
-    @Flag(name: .long, help: "Install the download even if it covers less, or moves further (fx.max_rate_change), than the rates it replaces.")
+    @Flag(
+        name: .long, help: "Install the download even if it covers less, or moves further (fx.max_rate_change), than the rates it replaces."
+    )
     public var force = false
     @OptionGroup public var logging: LoggingOptions
 
@@ -115,14 +129,17 @@ public struct RatesUpdateCommand: ParsableCommand {
             defer { withExtendedLifetime(lock) {} }
             StageContext.removeLeftovers(paths)
             let result = try RatesRefresh.download(definition, paths: paths, url: url, force: force)
-            print("rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))")
+            print(
+                "rates updated: \(result.path) (\(UTCDate.dayString(result.firstDay)) to \(UTCDate.dayString(result.lastDay)), sha256 \(result.sha256))"
+            )
         }
     }
 }
 
 /// `stripe-etl docs`: regenerates schemas/MAPPING.md from schemas/*.json.
 public struct DocsCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "docs", abstract: "Regenerate schemas/MAPPING.md (Stripe field -> column, per table) from schemas/*.json.")
+    public static let configuration = CommandConfiguration(
+        commandName: "docs", abstract: "Regenerate schemas/MAPPING.md (Stripe field -> column, per table) from schemas/*.json.")
 
     @Option(help: "The schemas directory.")
     public var schemas = "schemas"

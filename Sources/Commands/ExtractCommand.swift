@@ -9,7 +9,8 @@ public struct ExtractCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Page every enabled Stripe stream into output/raw/<run_id>/ (zstd NDJSON, manifest last).",
-        discussion: "The key comes from STRIPE_API_KEY or the pipeline's stripe.key_file, never from arguments. Without --run-id a killed or failed extract (no raw manifest yet) is resumed; --run-id resumes a given one.",
+        discussion:
+            "The key comes from STRIPE_API_KEY or the pipeline's stripe.key_file, never from arguments. Without --run-id a killed or failed extract (no raw manifest yet) is resumed; --run-id resumes a given one.",
         version: ToolInfo.version
     )
 

@@ -42,7 +42,8 @@ public struct LoadRunCommand: ParsableCommand {
 
 /// Prints CREATE TABLE statements generated from schemas/.
 public struct DDLCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "ddl", abstract: "Print warehouse DDL generated from schemas/ (BigQuery also gets JSON schemas).")
+    public static let configuration = CommandConfiguration(
+        commandName: "ddl", abstract: "Print warehouse DDL generated from schemas/ (BigQuery also gets JSON schemas).")
 
     @Option(help: "duckdb, postgres, bigquery or snowflake.")
     public var dialect: WarehouseDDL.Dialect

@@ -9,7 +9,8 @@ public struct TransformCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "transform",
         abstract: "Map a complete raw run into the schema tables under output/staging/<run_id>/ (rejects and manifest included).",
-        discussion: "A re-run of a run id reuses the exchange rates it was first transformed with; --refresh-rates takes the current ones instead.",
+        discussion:
+            "A re-run of a run id reuses the exchange rates it was first transformed with; --refresh-rates takes the current ones instead.",
         version: ToolInfo.version
     )
 

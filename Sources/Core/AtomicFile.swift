@@ -1,9 +1,10 @@
 import Foundation
 import ModuleErrors
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import SystemPackage
 
 /// Files that readers never see half-written: write a temporary sibling, fsync, rename into place,
 /// fsync the directory.
@@ -20,8 +21,9 @@ public enum AtomicFile {
         try createParentDirectory(of: path)
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(temporary), .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                         permissions: FilePermissions(rawValue: 0o644))
+            fd = try FileDescriptor.open(
+                FilePath(temporary), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o644))
         } catch {
             throw CoreError(.io, "cannot create \(temporary): \(error)")
         }

@@ -1,7 +1,9 @@
 /// ISO 4217 currencies Stripe accepts, with their minor-unit exponents: the one currency table.
 public enum Currency {
     /// Zero-decimal currencies: amounts are whole units.
-    public static let zeroDecimal: Set<String> = ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
+    public static let zeroDecimal: Set<String> = [
+        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"
+    ]
     /// Three-decimal currencies: amounts are thousandths.
     public static let threeDecimal: Set<String> = ["bhd", "jod", "kwd", "omr", "tnd"]
     /// Every currency code Stripe lists as supported (lowercase, as Stripe sends them).
@@ -13,7 +15,7 @@ public enum Currency {
         "lak", "lbp", "lkr", "lrd", "lsl", "mad", "mdl", "mkd", "mmk", "mnt", "mop", "mur", "mvr", "mwk", "mxn",
         "myr", "mzn", "nad", "ngn", "nio", "nok", "npr", "nzd", "pab", "pen", "pgk", "php", "pkr", "pln", "qar",
         "ron", "rsd", "rub", "sar", "sbd", "scr", "sek", "sgd", "shp", "sle", "sll", "sos", "srd", "std", "szl",
-        "thb", "tjs", "top", "try", "ttd", "twd", "tzs", "uah", "uyu", "uzs", "wst", "xcd", "yer", "zar", "zmw",
+        "thb", "tjs", "top", "try", "ttd", "twd", "tzs", "uah", "uyu", "uzs", "wst", "xcd", "yer", "zar", "zmw"
     ])
 
     /// Digits after the decimal point in the currency's major unit (JPY 0, EUR 2, BHD 3); nil if unknown.

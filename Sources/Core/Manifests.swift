@@ -1,5 +1,5 @@
-import Foundation
 import Digest
+import Foundation
 import ModuleErrors
 
 /// Reads and writes manifests as stable, pretty, key-sorted JSON.
@@ -19,12 +19,16 @@ public enum ManifestCoding {
     /// Reads a manifest; a missing one means the run is incomplete.
     public static func read<T: Decodable>(_ type: T.Type, from path: String, stage: String) throws -> T {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CoreError(.incompleteRun, "\(path) is missing: the \(stage) run is incomplete or was never run; run the \(stage) stage for this run id first (a re-run resumes it)")
+            throw CoreError(
+                .incompleteRun,
+                "\(path) is missing: the \(stage) run is incomplete or was never run; run the \(stage) stage for this run id first (a re-run resumes it)"
+            )
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw CoreError(.incompleteRun, "\(path) is not a valid \(stage) manifest; re-run the \(stage) stage for this run id", cause: error)
+            throw CoreError(
+                .incompleteRun, "\(path) is not a valid \(stage) manifest; re-run the \(stage) stage for this run id", cause: error)
         }
     }
 }
@@ -59,7 +63,10 @@ public struct FileEntry: Codable, Sendable, Equatable {
         }
         let actual = try SHA256.hexOfFile(atPath: path)
         guard actual == sha256 else {
-            throw CoreError(.incompleteRun, "\(path) does not match its manifest checksum (expected \(sha256), found \(actual)); the run was modified after it finished: re-run the stage")
+            throw CoreError(
+                .incompleteRun,
+                "\(path) does not match its manifest checksum (expected \(sha256), found \(actual)); the run was modified after it finished: re-run the stage"
+            )
         }
     }
 }
@@ -153,8 +160,10 @@ public struct RawManifest: Codable, Sendable {
         /// Per stream: objects created, updated and deleted by this run (incremental only).
         public var streams: [String: StreamChanges]
 
-        public init(mode: String, reason: String?, baseRun: String?, eventsCursor: Int64, eventsAtCursor: [String],
-                    changes: FileEntry?, streams: [String: StreamChanges]) {
+        public init(
+            mode: String, reason: String?, baseRun: String?, eventsCursor: Int64, eventsAtCursor: [String],
+            changes: FileEntry?, streams: [String: StreamChanges]
+        ) {
             self.mode = mode
             self.reason = reason
             self.baseRun = baseRun
@@ -169,9 +178,11 @@ public struct RawManifest: Codable, Sendable {
         }
     }
 
-    public init(runId: String, pipeline: String, stripeApiVersion: String, accountId: String?, livemode: Bool,
-                startedAt: String, finishedAt: String, toolVersion: String = ToolInfo.version, apiBase: String,
-                streams: [String: Stream]) {
+    public init(
+        runId: String, pipeline: String, stripeApiVersion: String, accountId: String?, livemode: Bool,
+        startedAt: String, finishedAt: String, toolVersion: String = ToolInfo.version, apiBase: String,
+        streams: [String: Stream]
+    ) {
         self.runId = runId
         self.pipeline = pipeline
         self.stripeApiVersion = stripeApiVersion
@@ -236,9 +247,11 @@ public struct StagingManifest: Codable, Sendable {
     /// Free-form figures (reconciliation totals, top reject reasons) for the run summary.
     public var quality: [String: String]
 
-    public init(runId: String, pipeline: String, toolVersion: String = ToolInfo.version, snapshotDate: String,
-                rawManifestSha256: String, inputs: [String: FileEntry], tables: [String: Table], rejects: FileEntry,
-                reportingCurrency: String?, ratesSha256: String?, quality: [String: String] = [:]) {
+    public init(
+        runId: String, pipeline: String, toolVersion: String = ToolInfo.version, snapshotDate: String,
+        rawManifestSha256: String, inputs: [String: FileEntry], tables: [String: Table], rejects: FileEntry,
+        reportingCurrency: String?, ratesSha256: String?, quality: [String: String] = [:]
+    ) {
         self.runId = runId
         self.pipeline = pipeline
         self.toolVersion = toolVersion

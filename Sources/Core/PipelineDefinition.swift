@@ -58,7 +58,8 @@ public struct PipelineDefinition: Sendable {
         /// Start of the backfill (UTC date), when windows are used.
         public var start = "2011-01-01"
         /// Stream name -> settings; every known stream is present.
-        public var streams: [String: StreamSettings] = Dictionary(uniqueKeysWithValues: PipelineDefinition.knownStreams.map { ($0, StreamSettings()) })
+        public var streams: [String: StreamSettings] = Dictionary(
+            uniqueKeysWithValues: PipelineDefinition.knownStreams.map { ($0, StreamSettings()) })
         /// Progress display: auto (terminal line when stderr is a TTY), or never.
         public var pageLimit = 100
         /// A full extract at least every this many days (a reconciliation of what events missed);
@@ -184,7 +185,9 @@ public struct PipelineDefinition: Sendable {
         let root = try YAMLSection(node, path: path, keyPath: "")
         try root.allow(["name", "mode", "output", "schemas", "stripe", "extract", "transform", "fx", "load", "retention", "demo"])
         guard let modeText = try root.string("mode") else {
-            throw CoreError(.configuration, "\(path): 'mode' is required: test or live (it must agree with the key: sk_test_/rk_test_ or sk_live_/rk_live_)")
+            throw CoreError(
+                .configuration,
+                "\(path): 'mode' is required: test or live (it must agree with the key: sk_test_/rk_test_ or sk_live_/rk_live_)")
         }
         guard let mode = Mode(rawValue: modeText) else { throw root.invalid("mode", "must be test or live") }
         let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -193,13 +196,16 @@ public struct PipelineDefinition: Sendable {
         if let schemas = try root.string("schemas") { pipeline.schemas = schemas }
 
         if let stripe = try root.section("stripe") {
-            try stripe.allow(["api_base", "api_version", "key_file", "account", "requests_per_second", "connect_timeout_seconds",
-                              "timeout_seconds", "max_retries", "max_backoff_seconds", "initial_backoff_seconds"])
+            try stripe.allow([
+                "api_base", "api_version", "key_file", "account", "requests_per_second", "connect_timeout_seconds",
+                "timeout_seconds", "max_retries", "max_backoff_seconds", "initial_backoff_seconds"
+            ])
             if let v = try stripe.string("api_base") { pipeline.stripe.apiBase = v }
             if let v = try stripe.string("api_version") { pipeline.stripe.apiVersion = v }
             if let v = try stripe.string("key_file") {
                 guard FileManager.default.fileExists(atPath: v) else {
-                    throw stripe.invalid("key_file", "names \(v), which does not exist; create it (chmod 600) or remove key_file to use STRIPE_API_KEY")
+                    throw stripe.invalid(
+                        "key_file", "names \(v), which does not exist; create it (chmod 600) or remove key_file to use STRIPE_API_KEY")
                 }
                 pipeline.stripe.keyFile = v
             }
@@ -208,24 +214,39 @@ public struct PipelineDefinition: Sendable {
                 pipeline.stripe.account = v
             }
             if let v = try stripe.double("requests_per_second") {
-                guard v > 0 && v <= 10_000 else { throw stripe.invalid("requests_per_second", "must be above 0 and at most 10000 (Stripe allows about 100/s live, 25/s test)") }
+                guard v > 0 && v <= 10_000 else {
+                    throw stripe.invalid(
+                        "requests_per_second", "must be above 0 and at most 10000 (Stripe allows about 100/s live, 25/s test)")
+                }
                 pipeline.stripe.requestsPerSecond = v
             }
-            if let v = try stripe.double("connect_timeout_seconds") { pipeline.stripe.connectTimeoutSeconds = try stripe.seconds("connect_timeout_seconds", v, atMost: 3_600) }
-            if let v = try stripe.double("timeout_seconds") { pipeline.stripe.timeoutSeconds = try stripe.seconds("timeout_seconds", v, atMost: 86_400) }
+            if let v = try stripe.double("connect_timeout_seconds") {
+                pipeline.stripe.connectTimeoutSeconds = try stripe.seconds("connect_timeout_seconds", v, atMost: 3_600)
+            }
+            if let v = try stripe.double("timeout_seconds") {
+                pipeline.stripe.timeoutSeconds = try stripe.seconds("timeout_seconds", v, atMost: 86_400)
+            }
             if let v = try stripe.int("max_retries") {
                 guard v >= 0 && v <= 50 else { throw stripe.invalid("max_retries", "must be between 0 and 50") }
                 pipeline.stripe.maxRetries = v
             }
-            if let v = try stripe.double("max_backoff_seconds") { pipeline.stripe.maxBackoffSeconds = try stripe.seconds("max_backoff_seconds", v, atMost: 3_600) }
-            if let v = try stripe.double("initial_backoff_seconds") { pipeline.stripe.initialBackoffSeconds = try stripe.seconds("initial_backoff_seconds", v, atMost: 3_600) }
+            if let v = try stripe.double("max_backoff_seconds") {
+                pipeline.stripe.maxBackoffSeconds = try stripe.seconds("max_backoff_seconds", v, atMost: 3_600)
+            }
+            if let v = try stripe.double("initial_backoff_seconds") {
+                pipeline.stripe.initialBackoffSeconds = try stripe.seconds("initial_backoff_seconds", v, atMost: 3_600)
+            }
         }
 
         if let extract = try root.section("extract") {
-            try extract.allow(["window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight", "expand",
-                               "full_refresh_days", "events_lag_seconds", "events_overlap_seconds", "events_retention_days"])
+            try extract.allow([
+                "window_days", "start", "streams", "page_limit", "created_filter", "max_in_flight", "expand",
+                "full_refresh_days", "events_lag_seconds", "events_overlap_seconds", "events_retention_days"
+            ])
             if let v = try extract.int("full_refresh_days") {
-                guard (0...3_650).contains(v) else { throw extract.invalid("full_refresh_days", "must be between 0 (every run is full) and 3650 days") }
+                guard (0...3_650).contains(v) else {
+                    throw extract.invalid("full_refresh_days", "must be between 0 (every run is full) and 3650 days")
+                }
                 pipeline.extract.fullRefreshDays = v
             }
             if let v = try extract.int("events_lag_seconds") {
@@ -233,21 +254,30 @@ public struct PipelineDefinition: Sendable {
                 pipeline.extract.eventsLagSeconds = v
             }
             if let v = try extract.int("events_overlap_seconds") {
-                guard (0...86_400).contains(v) else { throw extract.invalid("events_overlap_seconds", "must be between 0 and 86400 seconds") }
+                guard (0...86_400).contains(v) else {
+                    throw extract.invalid("events_overlap_seconds", "must be between 0 and 86400 seconds")
+                }
                 pipeline.extract.eventsOverlapSeconds = v
             }
             if let v = try extract.int("events_retention_days") {
-                guard (1...30).contains(v) else { throw extract.invalid("events_retention_days", "must be between 1 and 30 days (Stripe keeps events 30 days; leave a margin)") }
+                guard (1...30).contains(v) else {
+                    throw extract.invalid(
+                        "events_retention_days", "must be between 1 and 30 days (Stripe keeps events 30 days; leave a margin)")
+                }
                 pipeline.extract.eventsRetentionDays = v
             }
             if let v = try extract.bool("created_filter") { pipeline.extract.createdFilter = v }
             if let v = try extract.bool("expand") { pipeline.extract.expand = v }
             if let v = try extract.int("max_in_flight") {
-                guard (1...256).contains(v) else { throw extract.invalid("max_in_flight", "must be between 1 and 256 (about requests_per_second x latency, plus a margin)") }
+                guard (1...256).contains(v) else {
+                    throw extract.invalid("max_in_flight", "must be between 1 and 256 (about requests_per_second x latency, plus a margin)")
+                }
                 pipeline.extract.maxInFlight = v
             }
             if let v = try extract.int("window_days") {
-                guard (0...36_500).contains(v) else { throw extract.invalid("window_days", "must be 0 (one unbounded window) or a number of days up to 36500") }
+                guard (0...36_500).contains(v) else {
+                    throw extract.invalid("window_days", "must be 0 (one unbounded window) or a number of days up to 36500")
+                }
                 pipeline.extract.windowDays = v
             }
             if let v = try extract.string("start") {
@@ -287,14 +317,20 @@ public struct PipelineDefinition: Sendable {
         }
 
         if let fx = try root.section("fx") {
-            try fx.allow(["reporting_currency", "rates", "supplementary", "max_staleness_days", "mrr_date", "update_url", "max_rate_change", "refresh"])
+            try fx.allow([
+                "reporting_currency", "rates", "supplementary", "max_staleness_days", "mrr_date", "update_url", "max_rate_change", "refresh"
+            ])
             if let v = try fx.string("reporting_currency") {
-                guard v.count == 3, v.allSatisfy({ $0.isLetter && $0.isASCII }) else { throw fx.invalid("reporting_currency", "must be a 3-letter ISO currency code such as EUR") }
+                guard v.count == 3, v.allSatisfy({ $0.isLetter && $0.isASCII }) else {
+                    throw fx.invalid("reporting_currency", "must be a 3-letter ISO currency code such as EUR")
+                }
                 pipeline.fx.reportingCurrency = v.uppercased()
             }
             if let v = try fx.string("rates") { pipeline.fx.rates = v }
             if let v = try fx.string("supplementary") {
-                guard FileManager.default.fileExists(atPath: v) else { throw fx.invalid("supplementary", "names \(v), which does not exist") }
+                guard FileManager.default.fileExists(atPath: v) else {
+                    throw fx.invalid("supplementary", "names \(v), which does not exist")
+                }
                 pipeline.fx.supplementary = v
             }
             if let v = try fx.int("max_staleness_days") {
@@ -307,7 +343,9 @@ public struct PipelineDefinition: Sendable {
             }
             if let v = try fx.string("update_url") { pipeline.fx.updateURL = v }
             if let v = try fx.double("max_rate_change") {
-                guard v > 0 && v <= 1_000 else { throw fx.invalid("max_rate_change", "must be above 0 and at most 1000 (0.5 allows a rate to move by a factor of 1.5)") }
+                guard v > 0 && v <= 1_000 else {
+                    throw fx.invalid("max_rate_change", "must be above 0 and at most 1000 (0.5 allows a rate to move by a factor of 1.5)")
+                }
                 pipeline.fx.maxRateChange = v
             }
             if let v = try fx.string("refresh") {
@@ -331,7 +369,9 @@ public struct PipelineDefinition: Sendable {
                 pipeline.load.zstdLevel = v
             }
             if let v = try load.int("version_grace_seconds") {
-                guard (0...31_536_000).contains(v) else { throw load.invalid("version_grace_seconds", "must be between 0 and 31536000 (a year)") }
+                guard (0...31_536_000).contains(v) else {
+                    throw load.invalid("version_grace_seconds", "must be between 0 and 31536000 (a year)")
+                }
                 pipeline.load.versionGraceSeconds = v
             }
             if let partitioning = try load.section("partitioning") {
@@ -400,7 +440,9 @@ struct YAMLSection {
                 throw CoreError(.configuration, "\(path):\(Self.line(of: key)): keys must be plain strings")
             }
             if !keys.contains(name) {
-                throw CoreError(.configuration, "\(path):\(Self.line(of: key)): unknown key '\(full(name))'; allowed here: \(keys.joined(separator: ", "))")
+                throw CoreError(
+                    .configuration,
+                    "\(path):\(Self.line(of: key)): unknown key '\(full(name))'; allowed here: \(keys.joined(separator: ", "))")
             }
         }
     }
@@ -418,7 +460,9 @@ struct YAMLSection {
     private func scalar(_ key: String, expecting type: String) throws -> Node.Scalar? {
         guard let (_, value) = node(key) else { return nil }
         if case .scalar(let scalar) = value {
-            if scalar.tag.description == Tag.Name.null.rawValue || (scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)) {
+            if scalar.tag.description == Tag.Name.null.rawValue
+                || (scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string))
+            {
                 return nil
             }
             return scalar

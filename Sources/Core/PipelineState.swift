@@ -61,8 +61,10 @@ public struct PipelineState: Codable, Sendable, Equatable {
     /// stream this run extracts), when the cursor is older than the events retention (Stripe keeps
     /// events 30 days: changes may have been lost, so this one is loud) and every
     /// `full_refresh_days`; incremental otherwise. `base` reads a run's raw manifest (nil: none).
-    public static func decide(_ state: PipelineState?, pipeline: PipelineDefinition, fullRefresh: Bool, now: Int64,
-                              base: (String) -> RawManifest?) -> Decision {
+    public static func decide(
+        _ state: PipelineState?, pipeline: PipelineDefinition, fullRefresh: Bool, now: Int64,
+        base: (String) -> RawManifest?
+    ) -> Decision {
         guard let state else { return .full(reason: "first run", loud: false) }
         if fullRefresh { return .full(reason: "--full-refresh requested", loud: false) }
         guard pipeline.enabledStreams.contains("events") else {
@@ -74,10 +76,16 @@ public struct PipelineState: Codable, Sendable, Equatable {
         if pipeline.extract.fullRefreshDays == 0 { return .full(reason: "extract.full_refresh_days is 0", loud: false) }
         let retention = Int64(pipeline.extract.eventsRetentionDays) * 86_400
         if state.eventsCursor < now - retention {
-            return .full(reason: "the events cursor (\(UTCDate.isoString(unixSeconds: state.eventsCursor))) is older than the events retention (extract.events_retention_days = \(pipeline.extract.eventsRetentionDays)): Stripe may have dropped events since, so this run re-reads everything", loud: true)
+            return .full(
+                reason:
+                    "the events cursor (\(UTCDate.isoString(unixSeconds: state.eventsCursor))) is older than the events retention (extract.events_retention_days = \(pipeline.extract.eventsRetentionDays)): Stripe may have dropped events since, so this run re-reads everything",
+                loud: true)
         }
         if state.lastFullRefreshAt <= now - Int64(pipeline.extract.fullRefreshDays) * 86_400 {
-            return .full(reason: "periodic full refresh (extract.full_refresh_days = \(pipeline.extract.fullRefreshDays); the last was \(state.lastFullRun))", loud: false)
+            return .full(
+                reason:
+                    "periodic full refresh (extract.full_refresh_days = \(pipeline.extract.fullRefreshDays); the last was \(state.lastFullRun))",
+                loud: false)
         }
         guard let baseManifest = base(state.baseRun) else {
             return .full(reason: "the base run \(state.baseRun) has no complete raw files any more", loud: true)

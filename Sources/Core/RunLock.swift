@@ -1,9 +1,10 @@
 import Foundation
 import ModuleErrors
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import SystemPackage
 
 /// An exclusive lock on an output root, so two runs never write the same output at once.
 /// Held with flock(2) on `<output>/.lock`: the kernel drops it when the holder dies, so a lock
@@ -18,14 +19,17 @@ public final class RunLock {
         try AtomicFile.createParentDirectory(of: path)
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: FilePermissions(rawValue: 0o644))
+            fd = try FileDescriptor.open(
+                FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: FilePermissions(rawValue: 0o644))
         } catch {
             throw CoreError(.io, "cannot open lock file \(path): \(error)")
         }
         if flock(fd.rawValue, LOCK_EX | LOCK_NB) != 0 {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
             try? fd.close()
-            throw CoreError(.locked, "another run holds \(path) (\(holder.isEmpty ? "unknown holder" : holder)); wait for it to finish, or use another --output")
+            throw CoreError(
+                .locked,
+                "another run holds \(path) (\(holder.isEmpty ? "unknown holder" : holder)); wait for it to finish, or use another --output")
         }
         self.fd = fd
         self.path = path

@@ -10,7 +10,8 @@ extension RunPaths {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: stageRoot)) ?? []
         return names.filter { name in
             var isDirectory: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: stageRoot + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: stageRoot + "/" + name, isDirectory: &isDirectory)
+                && isDirectory.boolValue
         }.sorted()
     }
 
@@ -67,7 +68,8 @@ extension RunPaths {
             temporaries.forEach(remove)
         }
         // `stripe-load sql` builds each script directory as `sql/.<version>-<dialect>.tmp` first.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/sql")) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/sql")) ?? []
+        where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             remove(root + "/sql/" + name)
         }
         return removed

@@ -36,7 +36,8 @@ public struct RunPaths: Sendable {
     public static func validate(runId: String) throws {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.T:")
         guard !runId.isEmpty, runId.count <= 100, runId.allSatisfy({ allowed.contains($0) }), !runId.hasPrefix(".") else {
-            throw CoreError(.configuration, "run id '\(runId)' must be 1-100 characters of letters, digits, '-', '_', '.', ':' and not start with '.'")
+            throw CoreError(
+                .configuration, "run id '\(runId)' must be 1-100 characters of letters, digits, '-', '_', '.', ':' and not start with '.'")
         }
     }
 

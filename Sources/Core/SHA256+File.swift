@@ -1,6 +1,7 @@
 public import Digest
 import ModuleErrors
 import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif

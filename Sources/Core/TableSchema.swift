@@ -1,5 +1,5 @@
-import Foundation
 import Digest
+import Foundation
 import ModuleErrors
 
 /// The type of a table column, as spelled in schemas/*.json.
@@ -25,10 +25,11 @@ public enum ColumnType: Equatable, Hashable, Sendable, CustomStringConvertible {
             let body = text.dropFirst("decimal(".count).dropLast()
             let parts = body.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard text.hasPrefix("decimal("), text.hasSuffix(")"), parts.count == 2,
-                  let precision = Int(parts[0]), let scale = Int(parts[1]),
-                  (1...38).contains(precision), (0...precision).contains(scale)
+                let precision = Int(parts[0]), let scale = Int(parts[1]),
+                (1...38).contains(precision), (0...precision).contains(scale)
             else {
-                throw CoreError(.schema, "unknown column type '\(text)'; use string, int64, decimal(P,S) with P <= 38, bool, timestamp, date or json")
+                throw CoreError(
+                    .schema, "unknown column type '\(text)'; use string, int64, decimal(P,S) with P <= 38, bool, timestamp, date or json")
             }
             self = .decimal(precision: precision, scale: scale)
         }
@@ -118,21 +119,31 @@ public struct TableSchema: Sendable, Equatable {
             do { type = try ColumnType(parsing: try string("type", in: column, at: "column '\(name)'")) } catch let error as CoreError {
                 throw CoreError(.schema, "schema \(path): column '\(name)': \(error.message)")
             }
-            guard let nullable = column["nullable"] as? Bool else { throw CoreError(.schema, "schema \(path): column '\(name)' needs a boolean 'nullable'") }
+            guard let nullable = column["nullable"] as? Bool else {
+                throw CoreError(.schema, "schema \(path): column '\(name)' needs a boolean 'nullable'")
+            }
             let description = try string("description", in: column, at: "column '\(name)'")
             let source = try string("source", in: column, at: "column '\(name)'")
             var attributes: [String: String] = [:]
             for (key, value) in column where !["name", "type", "nullable", "description", "source"].contains(key) {
-                if let text = value as? String { attributes[key] = text }
-                else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) {
+                if let text = value as? String {
+                    attributes[key] = text
+                } else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) {
                     attributes[key] = String(decoding: data, as: UTF8.self)
                 }
             }
-            columns.append(ColumnSchema(name: name, type: type, nullable: nullable, description: description, source: source, attributes: attributes))
+            columns.append(
+                ColumnSchema(name: name, type: type, nullable: nullable, description: description, source: source, attributes: attributes))
         }
-        guard let keys = root["primary_key"] as? [String], !keys.isEmpty else { throw CoreError(.schema, "schema \(path): 'primary_key' must be a non-empty array of column names") }
-        for key in keys where !seen.contains(key) { throw CoreError(.schema, "schema \(path): primary key column '\(key)' is not a column") }
-        guard let partitionObject = root["partition"] as? [String: Any] else { throw CoreError(.schema, "schema \(path): 'partition' must be an object with 'column' and 'by'") }
+        guard let keys = root["primary_key"] as? [String], !keys.isEmpty else {
+            throw CoreError(.schema, "schema \(path): 'primary_key' must be a non-empty array of column names")
+        }
+        for key in keys where !seen.contains(key) {
+            throw CoreError(.schema, "schema \(path): primary key column '\(key)' is not a column")
+        }
+        guard let partitionObject = root["partition"] as? [String: Any] else {
+            throw CoreError(.schema, "schema \(path): 'partition' must be an object with 'column' and 'by'")
+        }
         let partitionColumn = try string("column", in: partitionObject, at: "partition")
         let byText = try string("by", in: partitionObject, at: "partition")
         guard let by = PartitionSpec.Granularity(rawValue: byText) else {

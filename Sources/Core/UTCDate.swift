@@ -33,8 +33,9 @@ public enum UTCDate {
     public static func parseDay(_ text: String) -> Int? {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), (1...31).contains(d) else { return nil }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
         let days = daysFromCivil(year: y, month: m, day: d)
         let back = civil(fromDays: days)
         guard back.year == y && back.month == m && back.day == d else { return nil }
@@ -51,7 +52,8 @@ public enum UTCDate {
     public static func isoString(unixSeconds: Int64) -> String {
         let days = Self.days(fromUnixSeconds: unixSeconds)
         let secondOfDay = Int(unixSeconds - Int64(days) * 86_400)
-        return dayString(days) + "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + "Z"
+        return dayString(days) + "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+            + "Z"
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

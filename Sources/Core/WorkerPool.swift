@@ -20,8 +20,10 @@ public enum WorkerPool {
     /// Jobs start in index order; after a failure no new job starts, and the error of the lowest
     /// failing index is rethrown (an error of `alongside` comes first), so a run that fails fails
     /// the same way every time. Returns only after every started job has ended.
-    public static func map<T: Sendable>(_ count: Int, workers: Int, alongside: () throws -> Void = {},
-                                        _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    public static func map<T: Sendable>(
+        _ count: Int, workers: Int, alongside: () throws -> Void = {},
+        _ body: @escaping @Sendable (Int) throws -> T
+    ) throws -> [T] {
         let helpers = min(workers - 1, count)
         if helpers <= 0 {
             try alongside()
@@ -142,13 +144,17 @@ public final class OrderedWorkers<State, Job: Sendable>: Sendable {
 
     /// Hands `job` to the next worker in turn.
     public func submit(_ job: consuming Job) {
-        let k = counters.withLock { counters in defer { counters.submitted += 1 }; return counters.submitted }
+        let k = counters.withLock { counters in
+            defer { counters.submitted += 1 }; return counters.submitted
+        }
         workers[k % workers.count].push(job)
     }
 
     /// The oldest job not yet taken, once processed (waits for it); rethrows the job's error.
     public func next() throws -> Job {
-        let k = counters.withLock { counters in defer { counters.taken += 1 }; return counters.taken }
+        let k = counters.withLock { counters in
+            defer { counters.taken += 1 }; return counters.taken
+        }
         return try workers[k % workers.count].pop()
     }
 

@@ -77,12 +77,13 @@ public final class HTTPClient {
         case CURLE_OPERATION_TIMEDOUT:
             return CurlError(.timeout, message, curlCode: Int32(code.rawValue))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_RECV_ERROR,
-             CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
-             CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY:
+            CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
+            CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY:
             return CurlError(.network, message, curlCode: Int32(code.rawValue))
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
-            return CurlError(.tls, message + "; check the system CA certificates (ca-certificates) or the api base URL", curlCode: Int32(code.rawValue))
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR:
+            return CurlError(
+                .tls, message + "; check the system CA certificates (ca-certificates) or the api base URL", curlCode: Int32(code.rawValue))
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
             return CurlError(.usage, message, curlCode: Int32(code.rawValue))
         default:
@@ -106,7 +107,7 @@ public final class HTTPClient {
         try set(CURLOPT_SSL_VERIFYPEER, 1)
         try set(CURLOPT_SSL_VERIFYHOST, 2)
         if let ca = configuration.caBundlePath { try set(CURLOPT_CAINFO, ca) }
-        try set(CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl decodes (gzip, deflate, ...)
+        try set(CURLOPT_ACCEPT_ENCODING, "") // every encoding libcurl decodes (gzip, deflate, ...)
         try set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeoutSeconds * 1000))
         try set(CURLOPT_TIMEOUT_MS, Int(configuration.timeoutSeconds * 1000))
         try set(CURLOPT_USERAGENT, configuration.userAgent)
@@ -123,28 +124,34 @@ public final class HTTPClient {
         let collector = Collector(limit: configuration.maxBodyBytes)
         let context = Unmanaged.passRetained(collector)
         defer { context.release() }
-        try check(CCurl_easy_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { data, size, count, context in
-            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
-            let n = size * count
-            if collector.body.count + n > collector.limit { collector.overflow = true; return 0 }
-            if n > 0, let data { collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
-            return n
-        }), "setting the write callback", url: url)
+        try check(
+            CCurl_easy_setopt_write_function(
+                handle, CURLOPT_WRITEFUNCTION,
+                { data, size, count, context in
+                    let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+                    let n = size * count
+                    if collector.body.count + n > collector.limit { collector.overflow = true; return 0 }
+                    if n > 0, let data { collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n)) }
+                    return n
+                }), "setting the write callback", url: url)
         try check(CCurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context.toOpaque()), "setting the write context", url: url)
-        try check(CCurl_easy_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, { data, size, count, context in
-            let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
-            let n = size * count
-            guard let data else { return n }
-            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
-            if line.hasPrefix("HTTP/") {
-                collector.headers.removeAll()  // a new response (after 100-continue or a redirect)
-            } else if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].lowercased()
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-                collector.headers.append((name, value))
-            }
-            return n
-        }), "setting the header callback", url: url)
+        try check(
+            CCurl_easy_setopt_write_function(
+                handle, CURLOPT_HEADERFUNCTION,
+                { data, size, count, context in
+                    let collector = Unmanaged<Collector>.fromOpaque(context!).takeUnretainedValue()
+                    let n = size * count
+                    guard let data else { return n }
+                    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
+                    if line.hasPrefix("HTTP/") {
+                        collector.headers.removeAll() // a new response (after 100-continue or a redirect)
+                    } else if let colon = line.firstIndex(of: ":") {
+                        let name = line[..<colon].lowercased()
+                        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+                        collector.headers.append((name, value))
+                    }
+                    return n
+                }), "setting the header callback", url: url)
         try check(CCurl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()), "setting the header context", url: url)
 
         let code = curl_easy_perform(handle)

@@ -13,7 +13,8 @@ struct ChildListCompleter {
     static func needsCompletion(_ document: JSONDocument, _ element: JSONValue, member: String) throws -> Bool {
         try ListPager.parsed {
             guard let list = try document.member(element, key: Array(member.utf8)), list.kind == .object,
-                  let more = try document.member(list, "has_more") else { return false }
+                let more = try document.member(list, "has_more")
+            else { return false }
             return try document.bool(more) == true
         }
     }
@@ -27,14 +28,17 @@ struct ChildListCompleter {
                 return (object, 0)
             }
             guard let more = try ListPager.parsed({ try document.member(list, "has_more") }),
-                  try ListPager.parsed({ try document.bool(more) }) == true else {
+                try ListPager.parsed({ try document.bool(more) }) == true
+            else {
                 return (object, 0)
             }
             var elements: [UnsafeRawBufferPointer] = []
             var seen = Set<String>()
             var lastId: String? = nil
             var totalCount: Int? = nil
-            if let total = try ListPager.parsed({ try document.member(list, "total_count") }), let n = try ListPager.parsed({ try document.int64(total) }) {
+            if let total = try ListPager.parsed({ try document.member(list, "total_count") }),
+                let n = try ListPager.parsed({ try document.int64(total) })
+            {
                 totalCount = Int(n)
             }
             if let data = try ListPager.parsed({ try document.member(list, "data") }), data.kind == .array {
@@ -48,8 +52,9 @@ struct ChildListCompleter {
                     }
                 }
             }
-            let pager = ListPager(client: client, path: child.path(parentId: parentId), query: child.query(parentId: parentId),
-                                  limit: limit, context: "stream \(stream), \(child.member) of \(parentId)")
+            let pager = ListPager(
+                client: client, path: child.path(parentId: parentId), query: child.query(parentId: parentId),
+                limit: limit, context: "stream \(stream), \(child.member) of \(parentId)")
             var fetched: [UInt8] = []
             var ranges: [Range<Int>] = []
             let stats = try pager.forEach(startingAfter: lastId, seen: seen, totalCount: totalCount) { _, pageDocument, element, _ in
@@ -99,4 +104,3 @@ struct ChildListCompleter {
         }
     }
 }
-

@@ -35,8 +35,9 @@ final class ChildTask: Sendable {
             let (complete, pages) = try completer.complete(line, parentId: parentId)
             result = Outcome(line: complete, pages: pages, requests: client.requestCount - before, error: nil)
         } catch {
-            result = Outcome(line: [], pages: 0, requests: client.requestCount - before,
-                             error: (error as? ExtractError) ?? ExtractError(.io, "stream \(stream), child list of \(parentId): \(error)"))
+            result = Outcome(
+                line: [], pages: 0, requests: client.requestCount - before,
+                error: (error as? ExtractError) ?? ExtractError(.io, "stream \(stream), child list of \(parentId): \(error)"))
         }
         let requests = result.requests
         outcome.withLock { $0 = result }
@@ -48,6 +49,7 @@ final class ChildTask: Sendable {
     func wait() -> Outcome {
         finished.wait()
         finished.signal()
-        return outcome.withLock { $0 } ?? Outcome(line: [], pages: 0, requests: 0, error: ExtractError(.io, "child list of \(parentId) was never completed"))
+        return outcome.withLock { $0 }
+            ?? Outcome(line: [], pages: 0, requests: 0, error: ExtractError(.io, "child list of \(parentId) was never completed"))
     }
 }

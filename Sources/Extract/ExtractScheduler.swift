@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import ModuleErrors
 import Synchronization
 
@@ -97,7 +97,8 @@ final class ExtractScheduler: Sendable {
                 // Units not yet estimated are whole listings: they go first, then the biggest, so
                 // the run does not end waiting on one big unit.
                 var pick = 0
-                for (i, candidate) in s.queue.enumerated() where (s.estimates[candidate.id] ?? .infinity) > (s.estimates[s.queue[pick].id] ?? .infinity) {
+                for (i, candidate) in s.queue.enumerated()
+                where (s.estimates[candidate.id] ?? .infinity) > (s.estimates[s.queue[pick].id] ?? .infinity) {
                     pick = i
                 }
                 let work = s.queue.remove(at: pick)
@@ -138,8 +139,9 @@ final class ExtractScheduler: Sendable {
     var snapshot: Snapshot {
         state.withLock { s in
             let unknown = s.queue.contains { s.estimates[$0.id] == nil } || s.running.keys.contains { s.estimates[$0] == nil }
-            return Snapshot(objects: s.objects.values.reduce(0, +), pages: s.pages.values.reduce(0, +), remainingUnits: s.remaining,
-                            estimatedPagesLeft: unknown ? nil : s.estimates.values.reduce(0, +))
+            return Snapshot(
+                objects: s.objects.values.reduce(0, +), pages: s.pages.values.reduce(0, +), remainingUnits: s.remaining,
+                estimatedPagesLeft: unknown ? nil : s.estimates.values.reduce(0, +))
         }
     }
 
@@ -202,7 +204,8 @@ final class ExtractScheduler: Sendable {
             s.estimates[work.id] = piecePages
             for (i, unit) in created.enumerated() {
                 // Pieces cut from the data read; the last one's extent is a guess until it runs.
-                s.estimates[unit.id] = i + 1 < created.count ? piecePages : max(piecePages, remainingPages - piecePages * Double(created.count))
+                s.estimates[unit.id] =
+                    i + 1 < created.count ? piecePages : max(piecePages, remainingPages - piecePages * Double(created.count))
             }
             s.queue.append(contentsOf: created)
             s.remaining += created.count

@@ -1,5 +1,5 @@
-public import Foundation
 public import Core
+public import Foundation
 import JSON
 public import Logging
 import ModuleErrors
@@ -22,8 +22,10 @@ public final class ExtractStage: Sendable {
     private let now: @Sendable () -> Date
     private let budget: RequestBudget
 
-    public init(pipeline: PipelineDefinition, paths: RunPaths, key: APIKey, apiBase: String? = nil,
-                logger: Logger, progress: any ProgressReporter = SilentProgress(), now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        pipeline: PipelineDefinition, paths: RunPaths, key: APIKey, apiBase: String? = nil,
+        logger: Logger, progress: any ProgressReporter = SilentProgress(), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.pipeline = pipeline
         self.paths = paths
         self.apiBase = apiBase ?? pipeline.stripe.apiBase
@@ -70,9 +72,14 @@ public final class ExtractStage: Sendable {
             let client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger)
             let accountId = try fetchAccountId(client)
             let startedAt = UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970))
-            logger.info("incremental extract", metadata: ["run.id": .string(runId), "base.run": .string(base.runId),
-                                                           "events.cursor": .stringConvertible(base.cursor)])
-            let incremental = IncrementalExtract(pipeline: pipeline, paths: paths, settings: settings, key: key, budget: budget, logger: logger, now: now)
+            logger.info(
+                "incremental extract",
+                metadata: [
+                    "run.id": .string(runId), "base.run": .string(base.runId),
+                    "events.cursor": .stringConvertible(base.cursor)
+                ])
+            let incremental = IncrementalExtract(
+                pipeline: pipeline, paths: paths, settings: settings, key: key, budget: budget, logger: logger, now: now)
             return try incremental.run(runId: runId, base: base, startedAt: startedAt, accountId: accountId, specs: specs)
         }
         let reason: String
@@ -87,14 +94,18 @@ public final class ExtractStage: Sendable {
             // A stream enabled since the run started gets its initial plan now.
             for spec in specs where state.plan[spec.name] == nil {
                 let end = state.plan.values.joined().compactMap(\.range.lt).max() ?? Int64(now().timeIntervalSince1970)
-                state.plan[spec.name] = ExtractState.initialPlan(streams: [spec], windows: initialWindows(startUnix: startUnix, endUnix: end))[spec.name]
+                state.plan[spec.name] =
+                    ExtractState.initialPlan(streams: [spec], windows: initialWindows(startUnix: startUnix, endUnix: end))[spec.name]
                 state.nextUnit[spec.name] = state.plan[spec.name]?.count ?? 0
             }
-            logger.info("resuming extract", metadata: ["run.id": .string(runId), "units": .stringConvertible(existing.plan.values.reduce(0) { $0 + $1.count })])
+            logger.info(
+                "resuming extract",
+                metadata: ["run.id": .string(runId), "units": .stringConvertible(existing.plan.values.reduce(0) { $0 + $1.count })])
         } else {
             let end = Int64(now().timeIntervalSince1970)
-            state = ExtractState(runId: runId, startedAt: UTCDate.isoString(unixSeconds: end), apiBase: settings.apiBase, accountId: nil,
-                                 plan: ExtractState.initialPlan(streams: specs, windows: initialWindows(startUnix: startUnix, endUnix: end)))
+            state = ExtractState(
+                runId: runId, startedAt: UTCDate.isoString(unixSeconds: end), apiBase: settings.apiBase, accountId: nil,
+                plan: ExtractState.initialPlan(streams: specs, windows: initialWindows(startUnix: startUnix, endUnix: end)))
         }
         try state.save(path: statePath)
         if state.accountId == nil {
@@ -103,8 +114,9 @@ public final class ExtractStage: Sendable {
             try state.save(path: statePath)
         }
 
-        let scheduler = ExtractScheduler(run: state, streams: specs.map(\.name), workers: pipeline.extract.maxInFlight, statePath: statePath,
-                                         startUnix: startUnix, pageLimit: pipeline.extract.pageLimit, splittable: pipeline.extract.createdFilter)
+        let scheduler = ExtractScheduler(
+            run: state, streams: specs.map(\.name), workers: pipeline.extract.maxInFlight, statePath: statePath,
+            startUnix: startUnix, pageLimit: pipeline.extract.pageLimit, splittable: pipeline.extract.createdFilter)
         try runWorkers(scheduler, specs: specs, runId: runId, settings: settings)
         state = scheduler.run
 
@@ -112,7 +124,9 @@ public final class ExtractStage: Sendable {
             try concatenateParts(spec.name, unitKeys: (state.plan[spec.name] ?? []).map(\.key), runId: runId)
             let (objects, pages) = scheduler.objects(spec.name)
             progress.report(ProgressEvent(stage: "extract", item: spec.name, count: objects, pages: pages, finished: true))
-            logger.info("stream extracted", metadata: ["stream.name": .string(spec.name), "objects": .stringConvertible(objects), "pages": .stringConvertible(pages)])
+            logger.info(
+                "stream extracted",
+                metadata: ["stream.name": .string(spec.name), "objects": .stringConvertible(objects), "pages": .stringConvertible(pages)])
         }
 
         // Customers, prices and products the facts name but no listing returned. Not recorded in
@@ -127,25 +141,32 @@ public final class ExtractStage: Sendable {
             let units = (state.plan[spec.name] ?? []).compactMap(\.done)
             let file = try FileEntry.describe(path: paths.rawFile(runId, stream: spec.name), relativeTo: directory)
             let added = referenced[spec.name]
-            streams[spec.name] = RawManifest.Stream(file: file, objects: units.reduce(0) { $0 + $1.objects } + (added?.referenced.objects ?? 0),
-                                                    requests: units.reduce(0) { $0 + $1.requests } + (added?.requests ?? 0),
-                                                    uncompressedBytes: units.reduce(0) { $0 + $1.uncompressedBytes } + (added?.uncompressedBytes ?? 0),
-                                                    windows: units.count, referenced: added?.referenced)
+            streams[spec.name] = RawManifest.Stream(
+                file: file, objects: units.reduce(0) { $0 + $1.objects } + (added?.referenced.objects ?? 0),
+                requests: units.reduce(0) { $0 + $1.requests } + (added?.requests ?? 0),
+                uncompressedBytes: units.reduce(0) { $0 + $1.uncompressedBytes } + (added?.uncompressedBytes ?? 0),
+                windows: units.count, referenced: added?.referenced)
         }
-        var manifest = RawManifest(runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
-                                   accountId: state.accountId, livemode: pipeline.livemode, startedAt: state.startedAt,
-                                   finishedAt: UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970)),
-                                   apiBase: settings.apiBase, streams: streams)
+        var manifest = RawManifest(
+            runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
+            accountId: state.accountId, livemode: pipeline.livemode, startedAt: state.startedAt,
+            finishedAt: UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970)),
+            apiBase: settings.apiBase, streams: streams)
         // Events up to the listing's end are reflected in the listings: the next incremental run
         // starts there (minus the lag, as the events list is eventually consistent).
         let end = state.plan.values.joined().compactMap(\.range.lt).max() ?? Int64(now().timeIntervalSince1970)
-        manifest.sync = RawManifest.Sync(mode: "full", reason: reason, baseRun: nil, eventsCursor: end - Int64(pipeline.extract.eventsLagSeconds),
-                                     eventsAtCursor: [], changes: nil, streams: [:])
+        manifest.sync = RawManifest.Sync(
+            mode: "full", reason: reason, baseRun: nil, eventsCursor: end - Int64(pipeline.extract.eventsLagSeconds),
+            eventsAtCursor: [], changes: nil, streams: [:])
         try ManifestCoding.write(manifest, to: paths.rawManifest(runId))
         for leftover in ExtractState.leftovers(paths: paths, runId: runId) { try? FileManager.default.removeItem(atPath: leftover) }
         let counts = budget.counts
-        logger.info("extract complete", metadata: ["run.id": .string(runId), "requests": .stringConvertible(counts.sent),
-                                                   "http.429": .stringConvertible(counts.throttles)])
+        logger.info(
+            "extract complete",
+            metadata: [
+                "run.id": .string(runId), "requests": .stringConvertible(counts.sent),
+                "http.429": .stringConvertible(counts.throttles)
+            ])
         return manifest
     }
 
@@ -189,9 +210,14 @@ public final class ExtractStage: Sendable {
         let counts = budget.counts
         let elapsed = max(0.001, RequestBudget.monotonicNow() - started)
         let rate = Double(counts.sent) / elapsed
-        var detail = String(format: "%.0f objects/s  %.0f req/s  %d in flight  %d 429s", Double(snapshot.objects) / elapsed, rate, counts.inFlight, counts.throttles)
-        if let left = snapshot.estimatedPagesLeft, rate > 0 { detail += String(format: "  ETA %.0fs", left / min(rate, budget.currentRate)) }
-        progress.report(ProgressEvent(stage: "extract", item: "all streams", count: snapshot.objects, pages: snapshot.pages, detail: detail))
+        var detail = String(
+            format: "%.0f objects/s  %.0f req/s  %d in flight  %d 429s", Double(snapshot.objects) / elapsed, rate, counts.inFlight,
+            counts.throttles)
+        if let left = snapshot.estimatedPagesLeft, rate > 0 {
+            detail += String(format: "  ETA %.0fs", left / min(rate, budget.currentRate))
+        }
+        progress.report(
+            ProgressEvent(stage: "extract", item: "all streams", count: snapshot.objects, pages: snapshot.pages, detail: detail))
     }
 
     private func work(_ scheduler: ExtractScheduler, specs: [StreamSpec], runId: String, settings: StripeClient.Settings) {
@@ -204,7 +230,9 @@ public final class ExtractStage: Sendable {
             switch job {
             case .child(let task):
                 if let child = specs.first(where: { $0.name == task.stream })?.child {
-                    task.run(ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: task.stream), client: client)
+                    task.run(
+                        ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: task.stream),
+                        client: client)
                 }
                 scheduler.childDone()
             case .unit(let work):
@@ -236,8 +264,10 @@ public final class ExtractStage: Sendable {
 
     /// Pages one unit into its own part file, published only when complete. The unit's range
     /// narrows when the scheduler splits it; the cursor carries on in the narrowed range.
-    private func extractUnit(_ spec: StreamSpec, work: ExtractScheduler.Work, runId: String, client: StripeClient,
-                             scheduler: ExtractScheduler) throws -> ExtractState.Unit {
+    private func extractUnit(
+        _ spec: StreamSpec, work: ExtractScheduler.Work, runId: String, client: StripeClient,
+        scheduler: ExtractScheduler
+    ) throws -> ExtractState.Unit {
         let path = partPath(runId, stream: spec.name, unit: work.key)
         try AtomicFile.createParentDirectory(of: path)
         let temporary = AtomicFile.temporaryPath(for: path)
@@ -250,7 +280,9 @@ public final class ExtractStage: Sendable {
         var childPages = 0
         var pageObjects = 0
         var range = work.range
-        let completer = spec.child.map { ChildListCompleter(client: client, child: $0, limit: pipeline.extract.pageLimit, stream: spec.name) }
+        let completer = spec.child.map {
+            ChildListCompleter(client: client, child: $0, limit: pipeline.extract.pageLimit, stream: spec.name)
+        }
         /// The page's objects in order: written once every child list among them is complete.
         enum Entry {
             case ready([UInt8])
@@ -287,14 +319,20 @@ public final class ExtractStage: Sendable {
             }
             entries.removeAll(keepingCapacity: true)
         }
-        let pager = ListPager(client: client, path: spec.path, query: pipeline.extract.expand ? spec.passes[work.pass] : spec.passes[work.pass].filter { $0.0 != "expand[]" }, limit: pipeline.extract.pageLimit,
-                              context: "stream \(spec.name)")
-        let stats = try pager.forEach(filters: { range.query }, afterPage: { info in
-            try flushPage()
-            if let narrowed = try scheduler.pageRead(work, objects: pageObjects, info: info) { range = narrowed }
-            pageObjects = 0
-            if scheduler.stopping { throw ExtractError(.unavailable, "stopped: another unit failed") }
-        }) { _, document, element, id in
+        let pager = ListPager(
+            client: client, path: spec.path,
+            query: pipeline.extract.expand ? spec.passes[work.pass] : spec.passes[work.pass].filter { $0.0 != "expand[]" },
+            limit: pipeline.extract.pageLimit,
+            context: "stream \(spec.name)")
+        let stats = try pager.forEach(
+            filters: { range.query },
+            afterPage: { info in
+                try flushPage()
+                if let narrowed = try scheduler.pageRead(work, objects: pageObjects, info: info) { range = narrowed }
+                pageObjects = 0
+                if scheduler.stopping { throw ExtractError(.unavailable, "stopped: another unit failed") }
+            }
+        ) { _, document, element, id in
             try checkLivemode(document, element, id: id, stream: spec.name)
             line.removeAll(keepingCapacity: true)
             try ListPager.parsed { try JSONCompactor.compact(document.bytes(element), into: &line) }
@@ -309,16 +347,21 @@ public final class ExtractStage: Sendable {
         try ioStep("finish \(temporary)") { try writer.close() }
         try AtomicFile.publish(temporary, as: path)
         published = true
-        return ExtractState.Unit(objects: objects, requests: client.requestCount - requestsBefore + otherRequests, pages: stats.pages + childPages,
-                                 uncompressedBytes: writer.bytesIn)
+        return ExtractState.Unit(
+            objects: objects, requests: client.requestCount - requestsBefore + otherRequests, pages: stats.pages + childPages,
+            uncompressedBytes: writer.bytesIn)
     }
 
     /// Test and live data never mix: one object of the other mode stops the run.
     private func checkLivemode(_ document: JSONDocument, _ element: JSONValue, id: String, stream: String) throws {
         guard let value = try ListPager.parsed({ try document.member(element, "livemode") }),
-              let livemode = try ListPager.parsed({ try document.bool(value) }) else { return }
+            let livemode = try ListPager.parsed({ try document.bool(value) })
+        else { return }
         if livemode != pipeline.livemode {
-            throw ExtractError(.livemodeMismatch, "stream \(stream): object \(id) has livemode \(livemode) but pipeline \(pipeline.name) reads \(pipeline.mode.rawValue) data; check the key and the pipeline's mode (test and live data never mix)")
+            throw ExtractError(
+                .livemodeMismatch,
+                "stream \(stream): object \(id) has livemode \(livemode) but pipeline \(pipeline.name) reads \(pipeline.mode.rawValue) data; check the key and the pipeline's mode (test and live data never mix)"
+            )
         }
     }
 
@@ -333,7 +376,9 @@ public final class ExtractStage: Sendable {
         do {
             for unit in unitKeys {
                 let part = partPath(runId, stream: stream, unit: unit)
-                guard let input = FileHandle(forReadingAtPath: part) else { throw ExtractError(.io, "part \(part) is missing; re-run with the same --run-id") }
+                guard let input = FileHandle(forReadingAtPath: part) else {
+                    throw ExtractError(.io, "part \(part) is missing; re-run with the same --run-id")
+                }
                 while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try out.write(contentsOf: chunk) }
                 try input.close()
             }

@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 import ModuleErrors
 
 /// `raw/<run_id>/_state.json`: the run's plan of work units and which of them are durable.
@@ -39,7 +39,9 @@ public struct ExtractState: Codable, Sendable {
         public var range: CreatedWindow
         public var done: Unit?
 
-        public static func == (a: PlannedUnit, b: PlannedUnit) -> Bool { a.key == b.key && a.pass == b.pass && a.range == b.range && (a.done == nil) == (b.done == nil) }
+        public static func == (a: PlannedUnit, b: PlannedUnit) -> Bool {
+            a.key == b.key && a.pass == b.pass && a.range == b.range && (a.done == nil) == (b.done == nil)
+        }
     }
 
     public static let currentVersion = 2
@@ -98,7 +100,9 @@ public struct ExtractState: Codable, Sendable {
         do {
             state = try JSONDecoder().decode(ExtractState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw CoreError(.incompleteRun, "\(path) is unreadable (or was written by an older version); delete the run directory to start the run again", cause: error)
+            throw CoreError(
+                .incompleteRun,
+                "\(path) is unreadable (or was written by an older version); delete the run directory to start the run again", cause: error)
         }
         return state
     }

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import JSON
 import Logging
 import ModuleErrors
@@ -49,8 +49,10 @@ public struct IncrementalExtract: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
 
-    init(pipeline: PipelineDefinition, paths: RunPaths, settings: StripeClient.Settings, key: APIKey, budget: RequestBudget,
-         logger: Logger, now: @escaping @Sendable () -> Date) {
+    init(
+        pipeline: PipelineDefinition, paths: RunPaths, settings: StripeClient.Settings, key: APIKey, budget: RequestBudget,
+        logger: Logger, now: @escaping @Sendable () -> Date
+    ) {
         self.pipeline = pipeline
         self.paths = paths
         self.settings = settings
@@ -86,7 +88,10 @@ public struct IncrementalExtract: Sendable {
         let directory = paths.raw(runId)
         let baseManifest = try RawManifest.read(paths: paths, runId: base.runId)
         if let accountId, let baseAccount = baseManifest.accountId, accountId != baseAccount {
-            throw ExtractError(.configuration, "the key belongs to Stripe account \(accountId), but the base run \(base.runId) under \(paths.root) holds account \(baseAccount): use another output root per account, or run with --full-refresh to replace it")
+            throw ExtractError(
+                .configuration,
+                "the key belongs to Stripe account \(accountId), but the base run \(base.runId) under \(paths.root) holds account \(baseAccount): use another output root per account, or run with --full-refresh to replace it"
+            )
         }
         let client = try StripeClient(settings: settings, key: key, budget: budget, logger: logger)
         let nowUnix = Int64(now().timeIntervalSince1970)
@@ -96,9 +101,10 @@ public struct IncrementalExtract: Sendable {
 
         // 1. Events since the cursor (newest first), minus the ones already applied and the too young.
         var events: [(id: String, created: Int64, line: [UInt8])] = []
-        var changed: [String: (stream: String, deleted: Bool)] = [:]   // "stream\u{0}id" -> last word (events newest first)
+        var changed: [String: (stream: String, deleted: Bool)] = [:] // "stream\u{0}id" -> last word (events newest first)
         var order: [(stream: String, id: String)] = []
-        let pager = ListPager(client: client, path: "/v1/events", query: [], limit: pipeline.extract.pageLimit, context: "stream events (incremental)")
+        let pager = ListPager(
+            client: client, path: "/v1/events", query: [], limit: pipeline.extract.pageLimit, context: "stream events (incremental)")
         let eventStats = try pager.forEach(filters: { [("created[gte]", String(from))] }, afterPage: { _ in }) { _, document, element, id in
             guard let createdValue = try document.member(element, "created"), let created = try document.int64(createdValue) else {
                 throw ExtractError(.malformedResponse, "stream events (incremental): event \(id) has no created time")
@@ -108,9 +114,10 @@ public struct IncrementalExtract: Sendable {
             try ListPager.parsed { try JSONCompactor.compact(document.bytes(element), into: &line) }
             events.append((id, created, line))
             guard let type = try document.member(element, "type").flatMap({ try document.string($0) }),
-                  let data = try document.member(element, "data"), data.kind == .object,
-                  let object = try document.member(data, "object"), object.kind == .object,
-                  let objectType = try document.member(object, "object").flatMap({ try document.string($0) }) else { return }
+                let data = try document.member(element, "data"), data.kind == .object,
+                let object = try document.member(data, "object"), object.kind == .object,
+                let objectType = try document.member(object, "object").flatMap({ try document.string($0) })
+            else { return }
             var stream: String?
             var objectId: String?
             if objectType == "invoiceitem" {
@@ -145,8 +152,11 @@ public struct IncrementalExtract: Sendable {
             for change in changes {
                 var line = Array("{\"stream\":\"\(change.stream)\",\"id\":".utf8)
                 line += JSONWriterQuote.quoted(change.id)
-                if let object = change.object { line += Array(",\"object\":".utf8) + object + [UInt8(ascii: "}")] }
-                else { line += Array(",\"deleted\":true}".utf8) }
+                if let object = change.object {
+                    line += Array(",\"object\":".utf8) + object + [UInt8(ascii: "}")]
+                } else {
+                    line += Array(",\"deleted\":true}".utf8)
+                }
                 line.append(10)
                 try writer.write(line)
             }
@@ -165,9 +175,11 @@ public struct IncrementalExtract: Sendable {
             guard let baseStream = baseManifest.streams[stream] else { continue }
             let count = baseStream.referenced?.objects ?? 0
             listedInBase[stream] = baseStream.objects - count
-            var entry = ReferencedObjects.Known(lines: try ReferencedObjects.tail(of: paths.raw(base.runId) + "/" + baseStream.file.file,
-                                                                                  listed: baseStream.objects - count, count: count),
-                                                notFound: Set(baseStream.referenced?.notFound ?? []))
+            var entry = ReferencedObjects.Known(
+                lines: try ReferencedObjects.tail(
+                    of: paths.raw(base.runId) + "/" + baseStream.file.file,
+                    listed: baseStream.objects - count, count: count),
+                notFound: Set(baseStream.referenced?.notFound ?? []))
             for (id, change) in byStream[stream] ?? [:] where entry.lines[id] != nil {
                 byStream[stream]?[id] = nil
                 if let object = change { entry.lines[id] = object; continue }
@@ -193,17 +205,21 @@ public struct IncrementalExtract: Sendable {
                 counts.updated = events.count
             } else {
                 let delta = byStream[spec.name] ?? [:]
-                written = try mergeStream(spec, basePath: basePath, listed: listedInBase[spec.name] ?? .max, delta: delta, output: output, counts: &counts)
+                written = try mergeStream(
+                    spec, basePath: basePath, listed: listedInBase[spec.name] ?? .max, delta: delta, output: output, counts: &counts)
             }
             summary[spec.name] = counts
             let file = try FileEntry.describe(path: output, relativeTo: directory)
             let requests = spec.name == "events" ? eventRequests : changes.filter { $0.stream == spec.name }.reduce(0) { $0 + $1.requests }
-            streams[spec.name] = RawManifest.Stream(file: file, objects: written.objects, requests: requests, uncompressedBytes: written.bytes, windows: 1)
+            streams[spec.name] = RawManifest.Stream(
+                file: file, objects: written.objects, requests: requests, uncompressedBytes: written.bytes, windows: 1)
         }
         // 5. Customers, prices and products the facts name but no listing holds: the base's known
         //    ones carried over, newly missing ones retrieved by id.
-        let retriever = ObjectRetriever(pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: "referenced")
-        let referenced = try ReferencedObjects(retriever: retriever, paths: paths, logger: logger).run(runId: runId, specs: specs, known: known)
+        let retriever = ObjectRetriever(
+            pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: "referenced")
+        let referenced = try ReferencedObjects(retriever: retriever, paths: paths, logger: logger).run(
+            runId: runId, specs: specs, known: known)
         for (stream, added) in referenced {
             guard var entry = streams[stream] else { continue }
             entry.file = try FileEntry.describe(path: paths.rawFile(runId, stream: stream), relativeTo: directory)
@@ -220,24 +236,29 @@ public struct IncrementalExtract: Sendable {
         var atCursor = cursor == base.cursor ? alreadySeen : []
         for event in events where event.created == cursor { atCursor.insert(event.id) }
         let changesFile = try FileEntry.describe(path: changesPath, relativeTo: directory)
-        let sync = RawManifest.Sync(mode: "incremental", reason: nil, baseRun: base.runId, eventsCursor: cursor,
-                                    eventsAtCursor: atCursor.sorted(), changes: changesFile, streams: summary)
-        var manifest = RawManifest(runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
-                                   accountId: accountId, livemode: pipeline.livemode, startedAt: startedAt,
-                                   finishedAt: UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970)),
-                                   apiBase: settings.apiBase, streams: streams)
+        let sync = RawManifest.Sync(
+            mode: "incremental", reason: nil, baseRun: base.runId, eventsCursor: cursor,
+            eventsAtCursor: atCursor.sorted(), changes: changesFile, streams: summary)
+        var manifest = RawManifest(
+            runId: runId, pipeline: pipeline.name, stripeApiVersion: pipeline.stripe.apiVersion,
+            accountId: accountId, livemode: pipeline.livemode, startedAt: startedAt,
+            finishedAt: UTCDate.isoString(unixSeconds: Int64(now().timeIntervalSince1970)),
+            apiBase: settings.apiBase, streams: streams)
         manifest.sync = sync
         try ManifestCoding.write(manifest, to: paths.rawManifest(runId))
-        logger.info("incremental extract complete", metadata: [
-            "run.id": .string(runId), "base.run": .string(base.runId), "events": .stringConvertible(events.count),
-            "objects.changed": .stringConvertible(changes.count), "requests": .stringConvertible(budget.counts.sent),
-        ])
+        logger.info(
+            "incremental extract complete",
+            metadata: [
+                "run.id": .string(runId), "base.run": .string(base.runId), "events": .stringConvertible(events.count),
+                "objects.changed": .stringConvertible(changes.count), "requests": .stringConvertible(budget.counts.sent)
+            ])
         return manifest
     }
 
     /// Retrieves `objects` by id; a 404 or a `deleted: true` answer is a tombstone.
     private func fetch(_ objects: [(stream: String, id: String)], specs: [StreamSpec]) throws -> [Change] {
-        let retriever = ObjectRetriever(pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: "incremental")
+        let retriever = ObjectRetriever(
+            pipeline: pipeline, settings: settings, key: key, budget: budget, logger: logger, purpose: "incremental")
         return try retriever.retrieve(objects, specs: specs).map { retrieved in
             if case .object(let line) = retrieved.outcome {
                 return Change(stream: retrieved.stream, id: retrieved.id, object: line, requests: retrieved.requests)
@@ -250,7 +271,9 @@ public struct IncrementalExtract: Sendable {
     static func isDeletedStub(_ line: [UInt8]) -> Bool {
         line.withUnsafeBytes { bytes in
             let document = JSONDocument(bytes)
-            guard let root = try? document.root(validating: false), let value = (try? document.member(root, "deleted")) ?? nil else { return false }
+            guard let root = try? document.root(validating: false), let value = (try? document.member(root, "deleted")) ?? nil else {
+                return false
+            }
             return (try? document.bool(value)) == true
         }
     }
@@ -291,8 +314,10 @@ public struct IncrementalExtract: Sendable {
 
     /// Writes the base stream with every changed object replaced (at its place in listing order)
     /// and every tombstone removed.
-    private func mergeStream(_ spec: StreamSpec, basePath: String, listed: Int, delta: [String: [UInt8]?], output: String,
-                             counts: inout RawManifest.Sync.StreamChanges) throws -> (objects: Int, bytes: Int) {
+    private func mergeStream(
+        _ spec: StreamSpec, basePath: String, listed: Int, delta: [String: [UInt8]?], output: String,
+        counts: inout RawManifest.Sync.StreamChanges
+    ) throws -> (objects: Int, bytes: Int) {
         var inserts: [(key: ListingKey, line: [UInt8])] = []
         for (_, object) in delta {
             guard let object else { continue }
@@ -331,7 +356,9 @@ public struct IncrementalExtract: Sendable {
     }
 
     /// The new events (newest first) followed by the base's, each once, none older than Stripe keeps.
-    private func mergeEvents(basePath: String, new: [(id: String, created: Int64, line: [UInt8])], output: String, oldest: Int64) throws -> (objects: Int, bytes: Int) {
+    private func mergeEvents(basePath: String, new: [(id: String, created: Int64, line: [UInt8])], output: String, oldest: Int64) throws
+        -> (objects: Int, bytes: Int)
+    {
         let sorted = new.sorted { ($0.created, $0.id) > ($1.created, $1.id) }
         let ids = Set(sorted.map(\.id))
         let spec = StreamSpec.named("events")!
@@ -353,7 +380,8 @@ public struct IncrementalExtract: Sendable {
     }
 
     /// Writes `path` atomically, one NDJSON line per `emit`, and returns the lines and bytes written.
-    private func writeLines(_ path: String, _ body: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws -> (objects: Int, bytes: Int) {
+    private func writeLines(_ path: String, _ body: (_ emit: ([UInt8]) throws -> Void) throws -> Void) throws -> (objects: Int, bytes: Int)
+    {
         var objects = 0
         var bytes = 0
         try writeAtomically(path) { writer in

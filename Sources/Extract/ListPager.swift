@@ -31,16 +31,20 @@ struct ListPager {
 
     /// Calls `body` with each element of `data` (its raw bytes inside the page) in Stripe's order.
     /// `startingAfter` and `seen` continue a list whose first page came embedded in a parent.
-    func forEach(startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
-                 _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void) throws -> Stats {
+    func forEach(
+        startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
+        _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void
+    ) throws -> Stats {
         try forEach(startingAfter: startingAfter, seen: initialSeen, totalCount: totalCount, filters: { [] }, afterPage: { _ in }, body)
     }
 
     /// As above; `filters` is asked before every request (a unit narrowed by a split sends its new
     /// range with the same cursor), and `afterPage` hears about every page before the next request.
-    func forEach(startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
-                 filters: () -> [(String, String)], afterPage: (PageInfo) throws -> Void,
-                 _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void) throws -> Stats {
+    func forEach(
+        startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
+        filters: () -> [(String, String)], afterPage: (PageInfo) throws -> Void,
+        _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void
+    ) throws -> Stats {
         var stats = Stats()
         var cursor = startingAfter
         var guardState = LoopGuard(seen: initialSeen)
@@ -64,27 +68,40 @@ struct ListPager {
                 let document = JSONDocument(bytes)
                 let root = try Self.parsed { try document.root() }
                 guard let data = try Self.parsed({ try document.member(root, "data") }), data.kind == .array else {
-                    throw ExtractError(.malformedResponse, "\(place): GET \(path) returned an object without a 'data' list (cursor \(cursor ?? "start")); is the api base a Stripe-compatible server?")
+                    throw ExtractError(
+                        .malformedResponse,
+                        "\(place): GET \(path) returned an object without a 'data' list (cursor \(cursor ?? "start")); is the api base a Stripe-compatible server?"
+                    )
                 }
                 if let more = try Self.parsed({ try document.member(root, "has_more") }) {
                     hasMore = (try Self.parsed { try document.bool(more) }) ?? false
                 }
-                if let t = try Self.parsed({ try document.member(root, "total_count") }), let n = try Self.parsed({ try document.int64(t) }) {
+                if let t = try Self.parsed({ try document.member(root, "total_count") }), let n = try Self.parsed({ try document.int64(t) })
+                {
                     total = Int(n)
                 }
                 try Self.parsed {
                     try document.forEachElement(data) { element in
                         guard element.kind == .object, let idValue = try document.member(element, "id"),
-                              let id = try document.string(idValue) else {
-                            throw ExtractError(.malformedResponse, "\(place): GET \(path) returned a list element without an id (after cursor \(cursor ?? "start"))")
+                            let id = try document.string(idValue)
+                        else {
+                            throw ExtractError(
+                                .malformedResponse,
+                                "\(place): GET \(path) returned a list element without an id (after cursor \(cursor ?? "start"))")
                         }
                         guard guardState.insert(id) else {
-                            throw ExtractError(.paginationLoop, "\(place): GET \(path) returned \(id) twice (page after cursor \(cursor ?? "start")); the server is looping over pages, stopping instead of running forever")
+                            throw ExtractError(
+                                .paginationLoop,
+                                "\(place): GET \(path) returned \(id) twice (page after cursor \(cursor ?? "start")); the server is looping over pages, stopping instead of running forever"
+                            )
                         }
                         var created: Int64? = nil
                         if let value = try document.member(element, "created") { created = try document.int64(value) }
                         if let rise = guardState.checkOrder(id: id, created: created) {
-                            throw ExtractError(.paginationLoop, "\(place): GET \(path) broke the newest-first order on the page after cursor \(cursor ?? "start"): \(id) (created \(rise.created)) came after an object created \(rise.previous), so the server restarted the list part-way and data would be duplicated. Stopping; re-run later with the same --run-id, or report the server's behaviour")
+                            throw ExtractError(
+                                .paginationLoop,
+                                "\(place): GET \(path) broke the newest-first order on the page after cursor \(cursor ?? "start"): \(id) (created \(rise.created)) came after an object created \(rise.previous), so the server restarted the list part-way and data would be duplicated. Stopping; re-run later with the same --run-id, or report the server's behaviour"
+                            )
                         }
                         if newest == nil { newest = created }
                         if let created { lastCreated = created }
@@ -98,14 +115,18 @@ struct ListPager {
             rows += count
             guardState.endPage()
             if let total, rows > total {
-                throw ExtractError(.paginationLoop, "\(place): GET \(path) returned \(rows) rows but total_count says \(total) (cursor \(cursor ?? "start")); stopping")
+                throw ExtractError(
+                    .paginationLoop,
+                    "\(place): GET \(path) returned \(rows) rows but total_count says \(total) (cursor \(cursor ?? "start")); stopping")
             }
             guard hasMore else {
                 try afterPage(PageInfo(objects: stats.objects, newestCreated: newest, lastCreated: lastCreated, hasMore: false))
                 return stats
             }
             guard let next = lastId else {
-                throw ExtractError(.paginationLoop, "\(place): GET \(path) said has_more but returned an empty page (cursor \(cursor ?? "start")); stopping")
+                throw ExtractError(
+                    .paginationLoop,
+                    "\(place): GET \(path) said has_more but returned an empty page (cursor \(cursor ?? "start")); stopping")
             }
             try afterPage(PageInfo(objects: stats.objects, newestCreated: newest, lastCreated: lastCreated, hasMore: true))
             cursor = next

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import JSON
 import Logging
 import ModuleErrors
@@ -80,26 +80,39 @@ struct ObjectRetriever: Sendable {
         // Ids of products and coupons are chosen by the account: a path segment, percent-encoded.
         let path = spec.path + "/" + StripeClient.encode(id)
         // The list's expansions (`data.discounts`) name the object's own fields on a retrieval.
-        let expand: [(String, String)] = pipeline.extract.expand
-            ? Array(Set(spec.passes.joined().filter { $0.0 == "expand[]" }.map { String($0.1.hasPrefix("data.") ? $0.1.dropFirst(5) : $0.1[...]) })).sorted().map { ("expand[]", $0) }
+        let expand: [(String, String)] =
+            pipeline.extract.expand
+            ? Array(
+                Set(
+                    spec.passes.joined().filter { $0.0 == "expand[]" }.map {
+                        String($0.1.hasPrefix("data.") ? $0.1.dropFirst(5) : $0.1[...])
+                    })
+            ).sorted().map { ("expand[]", $0) }
             : []
-        let page = try client.get(path: path, query: expand, context: "stream \(spec.name) (\(purpose)) object \(id)", notFoundIsAnswer: true)
+        let page = try client.get(
+            path: path, query: expand, context: "stream \(spec.name) (\(purpose)) object \(id)", notFoundIsAnswer: true)
         if page.status == 404 { return Retrieved(stream: spec.name, id: id, outcome: .notFound, requests: page.attempts) }
         var line: [UInt8] = []
         let deleted = try page.body.withUnsafeBytes { bytes -> Bool in
             let document = JSONDocument(bytes)
             let root = try ListPager.parsed { try document.root() }
             try ListPager.parsed { try JSONCompactor.compact(document.bytes(root), into: &line) }
-            if let value = try ListPager.parsed({ try document.member(root, "livemode") }), let livemode = try ListPager.parsed({ try document.bool(value) }),
-               livemode != pipeline.livemode {
-                throw ExtractError(.livemodeMismatch, "stream \(spec.name): object \(id) has livemode \(livemode) but pipeline \(pipeline.name) reads \(pipeline.mode.rawValue) data; check the key and the pipeline's mode (test and live data never mix)")
+            if let value = try ListPager.parsed({ try document.member(root, "livemode") }),
+                let livemode = try ListPager.parsed({ try document.bool(value) }),
+                livemode != pipeline.livemode
+            {
+                throw ExtractError(
+                    .livemodeMismatch,
+                    "stream \(spec.name): object \(id) has livemode \(livemode) but pipeline \(pipeline.name) reads \(pipeline.mode.rawValue) data; check the key and the pipeline's mode (test and live data never mix)"
+                )
             }
             return try ListPager.parsed { try document.member(root, "deleted").flatMap { try document.bool($0) } } == true
         }
         if deleted { return Retrieved(stream: spec.name, id: id, outcome: .deleted(line), requests: page.attempts) }
         var pages = 0
         if let child = spec.child {
-            (line, pages) = try ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: spec.name).complete(line, parentId: id)
+            (line, pages) = try ChildListCompleter(client: client, child: child, limit: pipeline.extract.pageLimit, stream: spec.name)
+                .complete(line, parentId: id)
         }
         return Retrieved(stream: spec.name, id: id, outcome: .object(line), requests: page.attempts + pages)
     }

@@ -1,5 +1,5 @@
-import Foundation
 import Core
+import Foundation
 import JSON
 import Logging
 import ModuleErrors
@@ -66,9 +66,13 @@ struct ReferencedObjects {
             for stream in streams where enabled.contains(stream) {
                 let missing = (references[stream] ?? []).subtracting(listed[stream] ?? [])
                 for id in missing.sorted() {
-                    if let line = known[stream]?.lines[id] { lines[stream, default: [:]][id] = line }
-                    else if known[stream]?.notFound.contains(id) == true { notFound[stream, default: []].insert(id) }
-                    else { toFetch.append((stream, id)) }
+                    if let line = known[stream]?.lines[id] {
+                        lines[stream, default: [:]][id] = line
+                    } else if known[stream]?.notFound.contains(id) == true {
+                        notFound[stream, default: []].insert(id)
+                    } else {
+                        toFetch.append((stream, id))
+                    }
                 }
             }
             for retrieved in try retriever.retrieve(toFetch, specs: specs) {
@@ -100,17 +104,24 @@ struct ReferencedObjects {
             let sorted = (lines[stream] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
             let bytes = try Self.append(sorted, to: paths.rawFile(runId, stream: stream))
             let missing = (notFound[stream] ?? []).sorted()
-            added[stream] = Added(referenced: RawManifest.Referenced(objects: sorted.count, fetched: fetched[stream] ?? 0, notFound: missing),
-                                  requests: requests[stream] ?? 0, uncompressedBytes: bytes)
+            added[stream] = Added(
+                referenced: RawManifest.Referenced(objects: sorted.count, fetched: fetched[stream] ?? 0, notFound: missing),
+                requests: requests[stream] ?? 0, uncompressedBytes: bytes)
             if !sorted.isEmpty {
-                logger.info("referenced objects added", metadata: ["stream.name": .string(stream), "objects": .stringConvertible(sorted.count),
-                                                                   "fetched": .stringConvertible(fetched[stream] ?? 0)])
+                logger.info(
+                    "referenced objects added",
+                    metadata: [
+                        "stream.name": .string(stream), "objects": .stringConvertible(sorted.count),
+                        "fetched": .stringConvertible(fetched[stream] ?? 0)
+                    ])
             }
             if !missing.isEmpty {
-                logger.warning("referenced objects not found (404): the facts keep their ids, with no row to join", metadata: [
-                    "stream.name": .string(stream), "objects": .stringConvertible(missing.count),
-                    "ids": .string(missing.prefix(5).joined(separator: ",") + (missing.count > 5 ? ",..." : "")),
-                ])
+                logger.warning(
+                    "referenced objects not found (404): the facts keep their ids, with no row to join",
+                    metadata: [
+                        "stream.name": .string(stream), "objects": .stringConvertible(missing.count),
+                        "ids": .string(missing.prefix(5).joined(separator: ",") + (missing.count > 5 ? ",..." : ""))
+                    ])
             }
         }
         return added
@@ -132,7 +143,10 @@ struct ReferencedObjects {
             guard !line.isEmpty else { continue }
             let document = JSONDocument(line)
             if let root = try? document.root(validating: false), root.kind == .object,
-               let id = Self.id(document, try? document.member(root, "id")) { ids.insert(id) }
+                let id = Self.id(document, try? document.member(root, "id"))
+            {
+                ids.insert(id)
+            }
         }
         return ids
     }
@@ -142,7 +156,10 @@ struct ReferencedObjects {
         guard let value else { return nil }
         switch value.kind {
         case .string: return (try? document.string(value)) ?? nil
-        case .object: return (try? document.member(value, "id")).flatMap { $0 }.flatMap { $0.kind == .string ? (try? document.string($0)) ?? nil : nil }
+        case .object:
+            return (try? document.member(value, "id")).flatMap { $0 }.flatMap {
+                $0.kind == .string ? (try? document.string($0)) ?? nil : nil
+            }
         default: return nil
         }
     }
@@ -245,7 +262,9 @@ struct ReferencedObjects {
             defer { index += 1 }
             guard index >= listed else { continue }
             let document = JSONDocument(line)
-            if let root = try? document.root(validating: false), let id = id(document, try? document.member(root, "id")) { lines[id] = Array(line) }
+            if let root = try? document.root(validating: false), let id = id(document, try? document.member(root, "id")) {
+                lines[id] = Array(line)
+            }
         }
         return lines
     }

@@ -29,9 +29,11 @@ public final class RequestBudget: Sendable {
     private let sleep: @Sendable (Double) -> Void
 
     /// `burst` defaults to a tenth of a second's worth (at least one request).
-    public init(requestsPerSecond: Double, burst: Double? = nil,
-                clock: @escaping @Sendable () -> Double = RequestBudget.monotonicNow,
-                sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
+    public init(
+        requestsPerSecond: Double, burst: Double? = nil,
+        clock: @escaping @Sendable () -> Double = RequestBudget.monotonicNow,
+        sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+    ) {
         let ceiling = max(requestsPerSecond, 0.001)
         self.ceiling = ceiling
         self.burst = max(1, burst ?? ceiling / 10)

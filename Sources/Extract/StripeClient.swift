@@ -1,6 +1,6 @@
-public import Foundation
 public import Core
 public import Curl
+public import Foundation
 import JSON
 public import Logging
 import ModuleErrors
@@ -51,8 +51,10 @@ public final class StripeClient {
     public private(set) var requestCount = 0
     public private(set) var retryCount = 0
 
-    public init(settings: Settings, key: APIKey, budget: RequestBudget, logger: Logger,
-                sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws {
+    public init(
+        settings: Settings, key: APIKey, budget: RequestBudget, logger: Logger,
+        sleep: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+    ) throws {
         self.settings = settings
         self.key = key
         self.budget = budget
@@ -80,7 +82,9 @@ public final class StripeClient {
             problem = "it is not a URL"
         }
         if let problem {
-            throw ExtractError(.configuration, "the api base '\(apiBase)' (--api-base or stripe.api_base) cannot be used: \(problem); e.g. https://api.stripe.com")
+            throw ExtractError(
+                .configuration,
+                "the api base '\(apiBase)' (--api-base or stripe.api_base) cannot be used: \(problem); e.g. https://api.stripe.com")
         }
     }
 
@@ -99,7 +103,7 @@ public final class StripeClient {
     private var headers: [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [
             ("Authorization", "Bearer \(key.secret)"),
-            ("Stripe-Version", settings.apiVersion),
+            ("Stripe-Version", settings.apiVersion)
         ]
         if let account = settings.account { headers.append(("Stripe-Account", account)) }
         return headers
@@ -135,13 +139,20 @@ public final class StripeClient {
                 switch response.status {
                 case 200..<300:
                     if Self.isJSONObject(response.body) { return Page(body: response.body, attempts: attempt) }
-                    lastProblem = "HTTP \(response.status) with a body that is not a complete JSON object (\(response.body.count) bytes: truncated or an HTML page)"
+                    lastProblem =
+                        "HTTP \(response.status) with a body that is not a complete JSON object (\(response.body.count) bytes: truncated or an HTML page)"
                 case 401:
-                    throw ExtractError(.authentication, "\(context): GET \(path) was refused with 401: the Stripe key is wrong, expired or revoked; create a restricted read-only key in the Stripe dashboard and set STRIPE_API_KEY. Stripe said: \(stripeMessage(response.body))")
+                    throw ExtractError(
+                        .authentication,
+                        "\(context): GET \(path) was refused with 401: the Stripe key is wrong, expired or revoked; create a restricted read-only key in the Stripe dashboard and set STRIPE_API_KEY. Stripe said: \(stripeMessage(response.body))"
+                    )
                 case 403:
                     let message = stripeMessage(response.body)
                     let permission = Self.permissionName(in: message)
-                    let hint = permission.map { "the restricted key lacks the '\($0)' permission; edit the key in the Stripe dashboard (Developers > API keys) and grant Read on that resource" }
+                    let hint =
+                        permission.map {
+                            "the restricted key lacks the '\($0)' permission; edit the key in the Stripe dashboard (Developers > API keys) and grant Read on that resource"
+                        }
                         ?? "the key lacks a permission for this endpoint; grant Read on it to the restricted key, or disable the stream with enabled: false"
                     throw ExtractError(.permission, "\(context): GET \(path) was refused with 403: \(hint). Stripe said: \(message)")
                 case 429:
@@ -154,7 +165,8 @@ public final class StripeClient {
                 case 404 where notFoundIsAnswer:
                     return Page(body: response.body, attempts: attempt, status: 404)
                 default:
-                    throw ExtractError(.request, "\(context): GET \(shown) failed with HTTP \(response.status): \(stripeMessage(response.body))")
+                    throw ExtractError(
+                        .request, "\(context): GET \(shown) failed with HTTP \(response.status): \(stripeMessage(response.body))")
                 }
             } catch let error as CurlError {
                 guard error.isRetryable else {
@@ -163,15 +175,21 @@ public final class StripeClient {
                 lastProblem = key.scrub(error.message)
             }
             guard attempt <= settings.maxRetries else {
-                throw ExtractError(.unavailable, "\(context): GET \(shown) still failing after \(attempt) attempts (last: \(lastProblem)); Stripe may be degraded: re-run later with the same --run-id to resume, or raise stripe.max_retries")
+                throw ExtractError(
+                    .unavailable,
+                    "\(context): GET \(shown) still failing after \(attempt) attempts (last: \(lastProblem)); Stripe may be degraded: re-run later with the same --run-id to resume, or raise stripe.max_retries"
+                )
             }
             retryCount += 1
-            let delay = Self.backoff(attempt: attempt, initial: settings.initialBackoffSeconds, cap: settings.maxBackoffSeconds,
-                                     retryAfter: retryAfter, random: Double.random(in: 0...1))
-            logger.warning("retrying request", metadata: [
-                "http.path": .string(path), "attempt": .stringConvertible(attempt), "problem": .string(lastProblem),
-                "delay.seconds": .string(String(format: "%.2f", delay)),
-            ])
+            let delay = Self.backoff(
+                attempt: attempt, initial: settings.initialBackoffSeconds, cap: settings.maxBackoffSeconds,
+                retryAfter: retryAfter, random: Double.random(in: 0...1))
+            logger.warning(
+                "retrying request",
+                metadata: [
+                    "http.path": .string(path), "attempt": .stringConvertible(attempt), "problem": .string(lastProblem),
+                    "delay.seconds": .string(String(format: "%.2f", delay))
+                ])
             sleep(delay)
         }
     }
@@ -190,11 +208,13 @@ public final class StripeClient {
     static func httpDate(_ text: String) -> Double? {
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
         let tokens = text.split { !($0.isLetter || $0.isNumber) }.map { $0.lowercased() }
-        guard let monthIndex = tokens.firstIndex(where: { months.contains($0) }), let month = months.firstIndex(of: tokens[monthIndex]) else { return nil }
+        guard let monthIndex = tokens.firstIndex(where: { months.contains($0) }), let month = months.firstIndex(of: tokens[monthIndex])
+        else { return nil }
         let numbers = tokens.compactMap { Int($0) }
         guard numbers.count == 5 else { return nil }
         let asctime = tokens.firstIndex(where: { Int($0) != nil }).map { $0 > monthIndex } ?? false
-        var (day, year, hour, minute, second) = asctime
+        var (day, year, hour, minute, second) =
+            asctime
             ? (numbers[0], numbers[4], numbers[1], numbers[2], numbers[3])
             : (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4])
         if year < 100 { year += year < 70 ? 2000 : 1900 }
@@ -215,8 +235,9 @@ public final class StripeClient {
         body.withUnsafeBytes { bytes -> String in
             let document = JSONDocument(bytes)
             if let root = try? document.root(), root.kind == .object,
-               let error = try? document.member(root, "error"), error.kind == .object,
-               let message = try? document.member(error, "message"), let text = try? document.string(message) {
+                let error = try? document.member(root, "error"), error.kind == .object,
+                let message = try? document.member(error, "message"), let text = try? document.string(message)
+            {
                 return key.scrub(text)
             }
             let prefix = String(decoding: body.prefix(120), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
@@ -228,8 +249,9 @@ public final class StripeClient {
         body.withUnsafeBytes { bytes -> String in
             let document = JSONDocument(bytes)
             if let root = try? document.root(), root.kind == .object,
-               let error = try? document.member(root, "error"), error.kind == .object,
-               let code = try? document.member(error, "code"), let text = try? document.string(code) {
+                let error = try? document.member(root, "error"), error.kind == .object,
+                let code = try? document.member(error, "code"), let text = try? document.string(code)
+            {
                 return text
             }
             return "rate_limit"
@@ -240,7 +262,9 @@ public final class StripeClient {
     static func permissionName(in message: String) -> String? {
         guard let range = message.range(of: "rak_") else { return nil }
         var end = range.lowerBound
-        while end < message.endIndex, message[end].isLetter || message[end].isNumber || message[end] == "_" { end = message.index(after: end) }
+        while end < message.endIndex, message[end].isLetter || message[end].isNumber || message[end] == "_" {
+            end = message.index(after: end)
+        }
         return String(message[range.lowerBound..<end])
     }
 }

@@ -5,13 +5,13 @@
 // bytes ABOVE a real match (borrow propagation) but never below it and never misses one, so the
 // lowest flagged byte is always exact; callers only ever use the lowest flag and re-read that byte.
 
-@usableFromInline let asciiQuote: UInt8 = 0x22        // "
-@usableFromInline let asciiBackslash: UInt8 = 0x5C    // \
+@usableFromInline let asciiQuote: UInt8 = 0x22 // "
+@usableFromInline let asciiBackslash: UInt8 = 0x5C // \
 @usableFromInline let asciiComma: UInt8 = 0x2C
 @usableFromInline let asciiColon: UInt8 = 0x3A
-@usableFromInline let asciiOpenBrace: UInt8 = 0x7B    // {
-@usableFromInline let asciiCloseBrace: UInt8 = 0x7D   // }
-@usableFromInline let asciiOpenBracket: UInt8 = 0x5B  // [
+@usableFromInline let asciiOpenBrace: UInt8 = 0x7B // {
+@usableFromInline let asciiCloseBrace: UInt8 = 0x7D // }
+@usableFromInline let asciiOpenBracket: UInt8 = 0x5B // [
 @usableFromInline let asciiCloseBracket: UInt8 = 0x5D // ]
 @usableFromInline let asciiMinus: UInt8 = 0x2D
 @usableFromInline let asciiPlus: UInt8 = 0x2B

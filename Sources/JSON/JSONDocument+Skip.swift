@@ -32,11 +32,11 @@ extension JSONDocument {
                 }
             }
             return JSONValue(start: i, end: j, kind: .number)
-        case 0x74:  // t
+        case 0x74: // t
             return JSONValue(start: i, end: try skipLiteral("true", at: i), kind: .bool)
-        case 0x66:  // f
+        case 0x66: // f
             return JSONValue(start: i, end: try skipLiteral("false", at: i), kind: .bool)
-        case 0x6E:  // n
+        case 0x6E: // n
             return JSONValue(start: i, end: try skipLiteral("null", at: i), kind: .null)
         default:
             throw expected("a JSON value", at: i)

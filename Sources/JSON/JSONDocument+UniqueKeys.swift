@@ -9,10 +9,11 @@ extension JSONDocument {
     public func requireUniqueKeys(_ value: JSONValue) throws {
         switch value.kind {
         case .object: try uniqueKeys(object: value)
-        case .array: try walkArray(value) { element in
-            if element.kind == .object || element.kind == .array { try requireUniqueKeys(element) }
-            return true
-        }
+        case .array:
+            try walkArray(value) { element in
+                if element.kind == .object || element.kind == .array { try requireUniqueKeys(element) }
+                return true
+            }
         default: return
         }
     }

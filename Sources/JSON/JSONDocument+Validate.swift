@@ -130,7 +130,8 @@ extension JSONDocument {
         while true {
             while i &+ 8 <= count {
                 let w = loadWord(base, i)
-                let mask = bytesEqual(w, asciiQuote) | bytesEqual(w, asciiBackslash) | bytesBelowSpace(w)
+                let mask =
+                    bytesEqual(w, asciiQuote) | bytesEqual(w, asciiBackslash) | bytesBelowSpace(w)
                     | nonASCIIBytes(w)
                 if mask != 0 {
                     i &+= firstFlaggedByte(mask)
@@ -163,9 +164,9 @@ extension JSONDocument {
             throw JSONError(.unexpectedEnd, "unexpected end of input inside an escape", offset: count)
         }
         switch base[i + 1] {
-        case asciiQuote, asciiBackslash, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:  // " \ / b f n r t
+        case asciiQuote, asciiBackslash, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: // " \ / b f n r t
             return i + 2
-        case 0x75:  // u
+        case 0x75: // u
             let unit = try hexUnit(at: i + 2, escape: i)
             if unit >= 0xDC00 && unit <= 0xDFFF {
                 throw JSONError(.invalidEscape, "unpaired low surrogate \\u\(hex4(unit))", offset: i)

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,7 +46,10 @@ struct DeltaLog {
             .filter { $0.count == 25 && $0.hasSuffix(".json") && Int($0.prefix(20)) != nil }.sorted()
         for (expected, name) in names.enumerated() {
             guard let version = Int(name.prefix(20)), version == expected else {
-                throw LoadError(.io, "\(logDirectory) has \(name) but no version \(expected) before it: the Delta log is incomplete; restore it or move the table away")
+                throw LoadError(
+                    .io,
+                    "\(logDirectory) has \(name) but no version \(expected) before it: the Delta log is incomplete; restore it or move the table away"
+                )
             }
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: logDirectory + "/" + name)) } catch {
@@ -91,7 +95,8 @@ struct DeltaLog {
         defer { _ = unlink(temporary) }
         guard link(temporary, final) == 0 else {
             let reason = String(cString: strerror(errno))
-            throw LoadError(.io, "cannot commit \(final) (\(reason)); if it exists, another writer committed version \(version) first: re-run the load")
+            throw LoadError(
+                .io, "cannot commit \(final) (\(reason)); if it exists, another writer committed version \(version) first: re-run the load")
         }
         AtomicFile.syncDirectory(of: final)
     }
@@ -109,7 +114,8 @@ struct DeltaLog {
         }
         // Nullable: an empty fact table's schema-only file sits in the null partition.
         fields.append(["name": partitionColumn, "type": partitionType, "nullable": true, "metadata": [String: String]()])
-        let data = try JSONSerialization.data(withJSONObject: ["type": "struct", "fields": fields], options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: ["type": "struct", "fields": fields], options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 

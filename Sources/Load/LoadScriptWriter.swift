@@ -1,6 +1,7 @@
 public import Core
 import Foundation
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -107,20 +108,29 @@ public struct PostgresExport {
         let scratch = directory + "/.scratch"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         for schema in schemas.tables {
-            guard let table = run.manifest.tables[schema.table], let by = PartitionSpec.Granularity(rawValue: table.partitionBy) else { continue }
+            guard let table = run.manifest.tables[schema.table], let by = PartitionSpec.Granularity(rawValue: table.partitionBy) else {
+                continue
+            }
             do { try table.source.verify(in: paths.root) } catch {
-                throw LoadError(.staging, "table \(schema.table): the staging file of run \(run.runId) is gone or changed (retention may have pruned it); load the run again to export it", cause: error)
+                throw LoadError(
+                    .staging,
+                    "table \(schema.table): the staging file of run \(run.runId) is gone or changed (retention may have pruned it); load the run again to export it",
+                    cause: error)
             }
             let loader = TableLoader(
                 table: schema,
                 partitioning: TablePartitioning(column: table.partitionColumn, by: by, sourceColumn: schema.partition.sourceColumn),
                 options: LoadOptions(format: .csv, zstdLevel: 1),
                 snapshotDate: run.manifest.snapshotDate, runId: run.runId)
-            let partitions = try loader.load(stagingFile: paths.root + "/" + table.source.file, into: directory + "/" + schema.table, scratchDirectory: scratch)
+            let partitions = try loader.load(
+                stagingFile: paths.root + "/" + table.source.file, into: directory + "/" + schema.table, scratchDirectory: scratch)
             let written = partitions.map { "\($0.value):\($0.rows)" }
             let published = table.partitions.map { "\($0.value):\($0.rows)" }
             guard written == published else {
-                throw LoadError(.staging, "table \(schema.table): the CSV export of run \(run.runId) has partitions \(written.prefix(5)) but the published files have \(published.prefix(5)); load the run again")
+                throw LoadError(
+                    .staging,
+                    "table \(schema.table): the CSV export of run \(run.runId) has partitions \(written.prefix(5)) but the published files have \(published.prefix(5)); load the run again"
+                )
             }
         }
     }

@@ -2,6 +2,7 @@ public import Core
 import Digest
 public import Foundation
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -58,10 +59,12 @@ public struct LoadStage {
         // staging manifest (a re-transform, e.g. `stripe-etl run --redo`, must be loaded again).
         let stagingSha = try SHA256.hexOfFile(atPath: paths.stagingManifest(runId))
         if let current, WarehouseVersions.runId(ofVersion: current) == runId,
-           let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
-           existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)),
-           existing.stagingManifest.sha256 == stagingSha {
-            let kept = try versions.prune(history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+            let existing = try? ManifestCoding.read(WarehouseManifest.self, from: publishedManifest, stage: "load"),
+            existing.format == options.format.rawValue, Set(existing.tables.keys) == Set(tables.map(\.schema.table)),
+            existing.stagingManifest.sha256 == stagingSha
+        {
+            let kept = try versions.prune(
+                history, current: current, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
             RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: current)
             return Result(manifest: existing, manifestPath: publishedManifest, alreadyPublished: true)
         }
@@ -75,39 +78,49 @@ public struct LoadStage {
             try versions.linkUnchanged(from: current, to: version) { relative in
                 relative == "_runs/\(runId).json" || tables.contains { $0.replaces(relative, snapshotDate: staging.snapshotDate) }
             }
-            try adoptSnapshotHistory(from: versions.versionPath(current), into: versionPath, tables: tables, snapshotDate: staging.snapshotDate)
+            try adoptSnapshotHistory(
+                from: versions.versionPath(current), into: versionPath, tables: tables, snapshotDate: staging.snapshotDate)
         }
 
         // The published run's manifest: its unchanged partitions' files are carried over.
         var base: WarehouseManifest?
         if let current {
             let run = WarehouseVersions.runId(ofVersion: current)
-            base = try? ManifestCoding.read(WarehouseManifest.self, from: versions.versionPath(current) + "/_runs/\(run).json", stage: "load")
+            base = try? ManifestCoding.read(
+                WarehouseManifest.self, from: versions.versionPath(current) + "/_runs/\(run).json", stage: "load")
         }
 
         var manifestTables: [String: WarehouseManifest.Table] = [:]
         let scratch = versionPath + "/.scratch"
         for table in tables {
-            var loader = TableLoader(table: table.schema, partitioning: table.partitioning, options: options,
-                                     snapshotDate: staging.snapshotDate, runId: runId)
+            var loader = TableLoader(
+                table: table.schema, partitioning: table.partitioning, options: options,
+                snapshotDate: staging.snapshotDate, runId: runId)
             if let base, let current {
-                loader.reuse = PartitionReuse.from(base: base, baseRoot: versions.versionPath(current), schema: table.schema,
-                                                   partitioning: table.partitioning, options: options)
+                loader.reuse = PartitionReuse.from(
+                    base: base, baseRoot: versions.versionPath(current), schema: table.schema,
+                    partitioning: table.partitioning, options: options)
             }
             let stagingFile = stagingDirectory + "/" + table.entry.file.file
             let tableDirectory = versionPath + "/" + table.schema.table
             let partitions = try loader.load(stagingFile: stagingFile, into: tableDirectory, scratchDirectory: scratch)
             let rows = partitions.reduce(0) { $0 + $1.rows }
             guard rows == table.entry.rowsOut else {
-                throw LoadError(.staging, "table \(table.schema.table): \(stagingFile) holds \(rows) rows but the staging manifest says \(table.entry.rowsOut); re-run transform for run \(runId)")
+                throw LoadError(
+                    .staging,
+                    "table \(table.schema.table): \(stagingFile) holds \(rows) rows but the staging manifest says \(table.entry.rowsOut); re-run transform for run \(runId)"
+                )
             }
             var entries: [WarehouseManifest.Partition] = []
             for partition in partitions {
                 let relative = table.schema.table + "/" + partition.relativePath
-                let entry = try partition.checksum.map { FileEntry(file: relative, bytes: $0.bytes, sha256: $0.sha256) }
+                let entry =
+                    try partition.checksum.map { FileEntry(file: relative, bytes: $0.bytes, sha256: $0.sha256) }
                     ?? describe(versionPath + "/" + relative, relative: relative)
-                entries.append(WarehouseManifest.Partition(value: partition.value, rows: partition.rows, file: entry,
-                                                           rowsSha256: partition.rowsSha256, carriedOverFrom: partition.carriedOverFrom))
+                entries.append(
+                    WarehouseManifest.Partition(
+                        value: partition.value, rows: partition.rows, file: entry,
+                        rowsSha256: partition.rowsSha256, carriedOverFrom: partition.carriedOverFrom))
                 if table.partitioning.by == .snapshot {
                     // The snapshot also joins the history (the same file, hard-linked).
                     try linkFile(versionPath + "/" + relative, to: versionPath + "/" + WarehouseLayout.historyDirectory + "/" + relative)
@@ -115,7 +128,8 @@ public struct LoadStage {
             }
             manifestTables[table.schema.table] = WarehouseManifest.Table(
                 schemaHash: table.schema.hash,
-                source: FileEntry(file: "staging/\(runId)/\(table.entry.file.file)", bytes: table.entry.file.bytes, sha256: table.entry.file.sha256),
+                source: FileEntry(
+                    file: "staging/\(runId)/\(table.entry.file.file)", bytes: table.entry.file.bytes, sha256: table.entry.file.sha256),
                 rows: rows,
                 partitionColumn: table.partitioning.column,
                 partitionBy: table.partitioning.by.rawValue,
@@ -148,23 +162,29 @@ public struct LoadStage {
         try versions.writeHistory(published)
         versions.syncVersion(version)
         try versions.publish(version)
-        let kept = try versions.prune(published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
+        let kept = try versions.prune(
+            published, current: version, keep: options.keepRuns, graceSeconds: options.versionGraceSeconds, now: now)
         RunRetention(paths: paths).prune(keepRuns: options.keepRuns, history: kept, current: version)
         return Result(manifest: manifest, manifestPath: publishedManifest, alreadyPublished: false)
     }
 
     /// A tree written before `_history/` existed keeps its older snapshots in the table
     /// directory: link them into the history once, so the new version loses none.
-    private func adoptSnapshotHistory(from currentPath: String, into versionPath: String, tables: [PlannedTable], snapshotDate: String) throws {
+    private func adoptSnapshotHistory(from currentPath: String, into versionPath: String, tables: [PlannedTable], snapshotDate: String)
+        throws
+    {
         let manager = FileManager.default
         for table in tables where table.partitioning.by == .snapshot {
             let history = currentPath + "/" + WarehouseLayout.historyDirectory + "/" + table.schema.table
             let directory = currentPath + "/" + table.schema.table
-            guard !manager.fileExists(atPath: history), let partitions = try? manager.contentsOfDirectory(atPath: directory) else { continue }
+            guard !manager.fileExists(atPath: history), let partitions = try? manager.contentsOfDirectory(atPath: directory) else {
+                continue
+            }
             for partition in partitions.sorted() where partition != "\(table.partitioning.column)=\(snapshotDate)" {
                 for file in (try? manager.contentsOfDirectory(atPath: directory + "/" + partition)) ?? [] {
-                    try linkFile(directory + "/" + partition + "/" + file,
-                                 to: versionPath + "/" + WarehouseLayout.historyDirectory + "/" + table.schema.table + "/" + partition + "/" + file)
+                    try linkFile(
+                        directory + "/" + partition + "/" + file,
+                        to: versionPath + "/" + WarehouseLayout.historyDirectory + "/" + table.schema.table + "/" + partition + "/" + file)
                 }
             }
         }
@@ -199,7 +219,9 @@ public struct LoadStage {
     func tablesToLoad(_ staging: StagingManifest) throws -> [PlannedTable] {
         if let wanted = options.tables {
             for name in wanted where staging.tables[name] == nil {
-                throw LoadError(.configuration, "table \(name) is not in staging run \(staging.runId) (it has \(staging.tables.keys.sorted().joined(separator: ", ")))")
+                throw LoadError(
+                    .configuration,
+                    "table \(name) is not in staging run \(staging.runId) (it has \(staging.tables.keys.sorted().joined(separator: ", ")))")
             }
         }
         for name in staging.tables.keys.sorted() where schemas.table(name) == nil {
@@ -210,10 +232,15 @@ public struct LoadStage {
             guard let entry = staging.tables[schema.table] else { continue }
             if let wanted = options.tables, !wanted.contains(schema.table) { continue }
             guard entry.schemaHash == schema.hash else {
-                throw LoadError(.staging, "table \(schema.table): staging run \(staging.runId) was built with schema sha256 \(entry.schemaHash), but \(schema.path) is now \(schema.hash); re-run transform with the current schemas")
+                throw LoadError(
+                    .staging,
+                    "table \(schema.table): staging run \(staging.runId) was built with schema sha256 \(entry.schemaHash), but \(schema.path) is now \(schema.hash); re-run transform with the current schemas"
+                )
             }
-            planned.append(PlannedTable(schema: schema, entry: entry,
-                                        partitioning: try schema.effectivePartitioning(override: options.partitioning[schema.table])))
+            planned.append(
+                PlannedTable(
+                    schema: schema, entry: entry,
+                    partitioning: try schema.effectivePartitioning(override: options.partitioning[schema.table])))
         }
         return planned
     }
@@ -231,7 +258,8 @@ extension FileEntry {
     /// Checks a staging file against its manifest entry, naming the table on mismatch.
     func verifyStaging(in directory: String, table: String) throws {
         do { try verify(in: directory) } catch {
-            throw LoadError(.staging, "table \(table): the staging file does not match the staging manifest; re-run transform", cause: error)
+            throw LoadError(
+                .staging, "table \(table): the staging file does not match the staging manifest; re-run transform", cause: error)
         }
     }
 }

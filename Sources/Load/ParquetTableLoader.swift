@@ -1,13 +1,14 @@
 import Core
 import Foundation
+import ModuleErrors
+import Parquet
+import Zstd
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ModuleErrors
-import Parquet
-import Zstd
 
 /// The Parquet path of `TableLoader`: parse each staging line once, then write partitions in parallel.
 ///
@@ -30,7 +31,8 @@ struct ParquetTableLoader {
         var sourceIndex: Int?
         if partitioning.by != .snapshot {
             guard let source = partitioning.sourceColumn, let index = table.index(ofColumn: source) else {
-                throw LoadError(.configuration, "table \(table.table): partition by \(partitioning.by.rawValue) needs a source column in the schema")
+                throw LoadError(
+                    .configuration, "table \(table.table): partition by \(partitioning.by.rawValue) needs a source column in the schema")
             }
             sourceIndex = index
         }
@@ -60,10 +62,13 @@ struct ParquetTableLoader {
             let batch = current
             var next: [StagingBlock] = []
             let previous = unhashed
-            let outputs = try WorkerPool.map(batch.count, workers: ParquetTableLoader.workerCount, alongside: {
-                next = try blockReader.readBlocks(parsers)
-                hashRecords(previous)
-            }) { [self, sourceIndex] index in
+            let outputs = try WorkerPool.map(
+                batch.count, workers: ParquetTableLoader.workerCount,
+                alongside: {
+                    next = try blockReader.readBlocks(parsers)
+                    hashRecords(previous)
+                }
+            ) { [self, sourceIndex] index in
                 try decode(batch[index], codec: codec, sourceIndex: sourceIndex, stagingFile: stagingFile)
             }
             unhashed = outputs
@@ -76,7 +81,8 @@ struct ParquetTableLoader {
             }
             // Over budget: move the largest partitions' chunks to their scratch files.
             while heldBytes > ParquetTableLoader.memoryBudget,
-                  let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) }) {
+                let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) })
+            {
                 heldBytes -= largest.heldBytes
                 try largest.moveToDisk()
             }
@@ -88,7 +94,8 @@ struct ParquetTableLoader {
             // An empty table still gets a directory and a schema-only file, so globs and Spark
             // find it: a dimension table in its snapshot partition, a fact table in the null
             // partition (which holds no rows).
-            _ = spillFile(for: sourceIndex == nil ? loader.snapshotDate : TableLoader.nullPartition, in: &spills, scratchDirectory: scratchDirectory)
+            _ = spillFile(
+                for: sourceIndex == nil ? loader.snapshotDate : TableLoader.nullPartition, in: &spills, scratchDirectory: scratchDirectory)
         }
 
         // Pass 2: one file per partition, partitions spread over the cores; a partition whose
@@ -102,8 +109,9 @@ struct ParquetTableLoader {
                 job.spill.discard()
                 return try loader.carryOver(candidate, value: job.value, tableDirectory: tableDirectory, baseRun: reuse.baseRun)
             }
-            return try writePartition(value: job.value, spill: job.spill, codec: codec,
-                                      stagingFile: stagingFile, tableDirectory: tableDirectory)
+            return try writePartition(
+                value: job.value, spill: job.spill, codec: codec,
+                stagingFile: stagingFile, tableDirectory: tableDirectory)
         }
         return results
     }
@@ -195,7 +203,9 @@ struct ParquetTableLoader {
         return spill
     }
 
-    private func writePartition(value: String, spill: PartitionSpill.Sealed, codec: TypedRowCodec, stagingFile: String, tableDirectory: String) throws -> TableLoader.Partition {
+    private func writePartition(
+        value: String, spill: PartitionSpill.Sealed, codec: TypedRowCodec, stagingFile: String, tableDirectory: String
+    ) throws -> TableLoader.Partition {
         let relative = loader.partitionPath(value)
         let path = tableDirectory + "/" + relative
         try AtomicFile.createParentDirectory(of: path)

@@ -11,7 +11,9 @@ protocol PartitionFileWriter: AnyObject {
 }
 
 enum PartitionFileWriters {
-    static func make(format: PipelineDefinition.OutputFormat, path: String, table: TableSchema, options: LoadOptions) throws -> any PartitionFileWriter {
+    static func make(format: PipelineDefinition.OutputFormat, path: String, table: TableSchema, options: LoadOptions) throws
+        -> any PartitionFileWriter
+    {
         switch format {
         case .parquet, .delta: return try ParquetPartitionWriter(path: path, table: table, options: options)
         case .ndjson: return try NDJSONPartitionWriter(path: path, level: options.zstdLevel)
@@ -34,8 +36,10 @@ final class ParquetPartitionWriter: PartitionFileWriter {
     static func makeWriter(path: String, table: TableSchema, options: LoadOptions) throws -> ParquetFileWriter {
         var settings = ParquetWriterOptions(createdBy: ToolInfo.createdBy, compressor: try ZstdPageCompressor(level: options.zstdLevel))
         settings.rowGroupRows = options.rowGroupRows
-        settings.keyValueMetadata = [KeyValue(key: "stripe_warehouse.table", value: table.table),
-                                     KeyValue(key: "stripe_warehouse.schema_sha256", value: table.hash)]
+        settings.keyValueMetadata = [
+            KeyValue(key: "stripe_warehouse.table", value: table.table),
+            KeyValue(key: "stripe_warehouse.schema_sha256", value: table.hash)
+        ]
         return try ParquetFileWriter(path: path, schema: try table.parquetSchema(), options: settings)
     }
 

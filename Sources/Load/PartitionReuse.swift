@@ -1,6 +1,7 @@
 import Core
-import ModuleErrors
 import Foundation
+import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -39,7 +40,9 @@ struct PartitionReuse: Sendable {
     func candidate(_ value: String, rowsSha256: String, rows: Int) -> Candidate? {
         guard let candidate = candidates[value], candidate.rowsSha256 == rowsSha256, candidate.rows == rows else { return nil }
         var info = stat()
-        guard stat(candidate.sourcePath, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == candidate.bytes else { return nil }
+        guard stat(candidate.sourcePath, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == candidate.bytes else {
+            return nil
+        }
         return candidate
     }
 
@@ -56,11 +59,14 @@ struct PartitionReuse: Sendable {
     /// What table `schema` may carry over from `base` (whose files are under `baseRoot`, as the
     /// manifest's relative paths say), or nil when the base loaded it otherwise (another schema,
     /// partitioning or encoding) or it is a dimension table.
-    static func from(base: WarehouseManifest, baseRoot: String, schema: TableSchema, partitioning: TablePartitioning,
-                     options: LoadOptions) -> PartitionReuse? {
+    static func from(
+        base: WarehouseManifest, baseRoot: String, schema: TableSchema, partitioning: TablePartitioning,
+        options: LoadOptions
+    ) -> PartitionReuse? {
         guard partitioning.by != .snapshot, sameEncoding(base, options), let table = base.tables[schema.table],
-              table.schemaHash == schema.hash, table.partitionColumn == partitioning.column,
-              table.partitionBy == partitioning.by.rawValue else { return nil }
+            table.schemaHash == schema.hash, table.partitionColumn == partitioning.column,
+            table.partitionBy == partitioning.by.rawValue
+        else { return nil }
         var candidates: [String: Candidate] = [:]
         for partition in table.partitions {
             guard let rowsSha256 = partition.rowsSha256 else { continue }
@@ -93,9 +99,10 @@ extension TableLoader {
                 }
             }
         }
-        return Partition(value: value, rows: candidate.rows, relativePath: candidate.relativePath,
-                         checksum: FileEntry(file: destination, bytes: candidate.bytes, sha256: candidate.sha256),
-                         rowsSha256: candidate.rowsSha256, carriedOverFrom: baseRun)
+        return Partition(
+            value: value, rows: candidate.rows, relativePath: candidate.relativePath,
+            checksum: FileEntry(file: destination, bytes: candidate.bytes, sha256: candidate.sha256),
+            rowsSha256: candidate.rowsSha256, carriedOverFrom: baseRun)
     }
 }
 
@@ -104,7 +111,8 @@ extension WarehouseManifest.PartitionChanges {
     init(_ partitions: [TableLoader.Partition], base: WarehouseManifest.Table?) {
         let carried = partitions.filter { $0.carriedOverFrom != nil }.count
         let values = Set(partitions.map(\.value))
-        self.init(rewritten: partitions.count - carried, carriedOver: carried,
-                  removed: (base?.partitions.map(\.value) ?? []).filter { !values.contains($0) }.sorted())
+        self.init(
+            rewritten: partitions.count - carried, carriedOver: carried,
+            removed: (base?.partitions.map(\.value) ?? []).filter { !values.contains($0) }.sorted())
     }
 }

@@ -2,6 +2,7 @@ import Core
 import Digest
 import ModuleErrors
 import Zstd
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -103,14 +104,17 @@ final class PartitionSpill {
                 var header = [UInt8](repeating: 0, count: 8)
                 var frame: [UInt8] = []
                 while try readExactly(input, &header, count: 8) {
-                    let sizes = header.withUnsafeBytes { ($0.loadUnaligned(fromByteOffset: 0, as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) }
+                    let sizes = header.withUnsafeBytes {
+                        ($0.loadUnaligned(fromByteOffset: 0, as: UInt32.self), $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                    }
                     let compressed = Int(UInt32(littleEndian: sizes.0))
                     if frame.count < compressed { frame = [UInt8](repeating: 0, count: compressed) }
                     guard try readExactly(input, &frame, count: compressed) else {
                         throw LoadError(.io, "scratch file \(path) ends inside a chunk")
                     }
                     try frame.withUnsafeBytes { frame in
-                        try records(of: UnsafeRawBufferPointer(rebasing: frame[0..<compressed]), rawSize: Int(UInt32(littleEndian: sizes.1)), body)
+                        try records(
+                            of: UnsafeRawBufferPointer(rebasing: frame[0..<compressed]), rawSize: Int(UInt32(littleEndian: sizes.1)), body)
                     }
                 }
             }

@@ -1,6 +1,7 @@
 public import Core
 import Foundation
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,11 +28,17 @@ public struct PublishedRun: Sendable {
         let candidates = [current] + history.map(\.version).reversed()
         let wanted = runId ?? WarehouseVersions.runId(ofVersion: current)
         try RunPaths.validate(runId: wanted)
-        guard let version = candidates.first(where: {
-            WarehouseVersions.runId(ofVersion: $0) == wanted && FileManager.default.fileExists(atPath: versions.versionPath($0) + "/_runs/\(wanted).json")
-        }) else {
+        guard
+            let version = candidates.first(where: {
+                WarehouseVersions.runId(ofVersion: $0) == wanted
+                    && FileManager.default.fileExists(atPath: versions.versionPath($0) + "/_runs/\(wanted).json")
+            })
+        else {
             let kept = Set(history.map(\.runId) + [WarehouseVersions.runId(ofVersion: current)]).sorted()
-            throw LoadError(.staging, "run \(wanted) is not published in a kept warehouse version (kept: \(kept.joined(separator: ", "))); publish it with `stripe-load PIPELINE --run-id \(wanted)` first")
+            throw LoadError(
+                .staging,
+                "run \(wanted) is not published in a kept warehouse version (kept: \(kept.joined(separator: ", "))); publish it with `stripe-load PIPELINE --run-id \(wanted)` first"
+            )
         }
         guard let resolved = realpath(versions.versionPath(version), nil) else {
             throw LoadError(.io, "cannot resolve \(versions.versionPath(version)): \(String(cString: strerror(errno)))")
@@ -49,14 +56,22 @@ public struct PublishedRun: Sendable {
         for schema in schemas.tables {
             guard let table = manifest.tables[schema.table] else { continue }
             guard table.schemaHash == schema.hash else {
-                throw LoadError(.staging, "table \(schema.table): run \(runId) was loaded with schema sha256 \(table.schemaHash), but \(schema.path) is now \(schema.hash); re-run transform and load for this run")
+                throw LoadError(
+                    .staging,
+                    "table \(schema.table): run \(runId) was loaded with schema sha256 \(table.schemaHash), but \(schema.path) is now \(schema.hash); re-run transform and load for this run"
+                )
             }
             guard let by = PartitionSpec.Granularity(rawValue: table.partitionBy) else {
                 throw LoadError(.staging, "table \(schema.table): run \(runId)'s manifest has partition_by '\(table.partitionBy)'")
             }
-            targets.append(WarehouseDDL.Target(schema: schema, name: schema.table, partitionColumn: table.partitionColumn, partitionBy: by, isHistory: false))
+            targets.append(
+                WarehouseDDL.Target(
+                    schema: schema, name: schema.table, partitionColumn: table.partitionColumn, partitionBy: by, isHistory: false))
             if by == .snapshot {
-                targets.append(WarehouseDDL.Target(schema: schema, name: WarehouseDDL.historyName(schema.table), partitionColumn: table.partitionColumn, partitionBy: by, isHistory: true))
+                targets.append(
+                    WarehouseDDL.Target(
+                        schema: schema, name: WarehouseDDL.historyName(schema.table), partitionColumn: table.partitionColumn,
+                        partitionBy: by, isHistory: true))
             }
         }
         return targets

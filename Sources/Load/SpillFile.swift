@@ -1,6 +1,7 @@
 import Core
 import Digest
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -85,7 +86,7 @@ final class SpillFileReader {
                 start = newline + 1
                 return line
             }
-            if finished { return nil }  // every spilled line ends with a newline
+            if finished { return nil } // every spilled line ends with a newline
             try refill()
         }
     }

@@ -2,6 +2,7 @@ import Core
 import JSON
 import ModuleErrors
 import Parquet
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -76,7 +77,8 @@ struct StagingRowDecoder {
     /// has any other shape (the caller then takes the general walk); never reads out of bounds.
     private mutating func scanInSchemaOrder() -> Bool {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self), line.count >= 2,
-              base[0] == UInt8(ascii: "{") else { return false }
+            base[0] == UInt8(ascii: "{")
+        else { return false }
         let count = line.count
         var i = 1
         let columns = starts.count
@@ -91,7 +93,8 @@ struct StagingRowDecoder {
                             }
                             let keyLength = offsets[column + 1] - offsets[column]
                             guard count - i > keyLength,
-                                  memcmp(base + i, patterns.baseAddress! + offsets[column], keyLength) == 0 else { return false }
+                                memcmp(base + i, patterns.baseAddress! + offsets[column], keyLength) == 0
+                            else { return false }
                             i += keyLength
                             starts[column] = i
                             guard let end = StagingRowDecoder.valueEnd(base, i, count) else { return false }
@@ -113,12 +116,12 @@ struct StagingRowDecoder {
         case UInt8(ascii: "\""):
             return stringEnd(base, start + 1, count)
         case UInt8(ascii: "n"):
-            return literal(base, start, count, 0x6C6C_756E, 4)  // "null"
+            return literal(base, start, count, 0x6C6C_756E, 4) // "null"
         case UInt8(ascii: "t"):
-            return literal(base, start, count, 0x6575_7274, 4)  // "true"
+            return literal(base, start, count, 0x6575_7274, 4) // "true"
         case UInt8(ascii: "f"):
             guard start + 5 <= count, base[start + 4] == UInt8(ascii: "e") else { return nil }
-            return literal(base, start, count, 0x736C_6166, 5)  // "fals" + "e"
+            return literal(base, start, count, 0x736C_6166, 5) // "fals" + "e"
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             return containerEnd(base, start, count)
         default:
@@ -126,8 +129,10 @@ struct StagingRowDecoder {
             while i < count {
                 let c = base[i]
                 if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") { break }
-                guard (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
-                        || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") else { return nil }
+                guard
+                    (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+                        || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                else { return nil }
                 i += 1
             }
             return i > start ? i : nil
@@ -137,7 +142,8 @@ struct StagingRowDecoder {
     @inline(__always)
     private static func literal(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int, _ word: UInt32, _ length: Int) -> Int? {
         guard start + 4 <= count,
-              UnsafeRawPointer(base + start).loadUnaligned(as: UInt32.self) == UInt32(littleEndian: word) else { return nil }
+            UnsafeRawPointer(base + start).loadUnaligned(as: UInt32.self) == UInt32(littleEndian: word)
+        else { return nil }
         return start + length
     }
 
@@ -204,7 +210,8 @@ struct StagingRowDecoder {
             let document = JSONDocument(raw(column))
             decoded = try document.string(try document.root()) ?? ""
         } catch {
-            throw LoadError(.badRow, "\(file) line \(lineNumber): column '\(table.columns[column].name)': invalid string escape", cause: error)
+            throw LoadError(
+                .badRow, "\(file) line \(lineNumber): column '\(table.columns[column].name)': invalid string escape", cause: error)
         }
         unescaped.removeAll(keepingCapacity: true)
         unescaped.append(contentsOf: decoded.utf8)
@@ -219,7 +226,8 @@ struct StagingRowDecoder {
             let document = JSONDocument(text)
             if let number = try document.int64(try document.root()) { return number }
         } catch {
-            throw LoadError(.badRow, "\(file) line \(lineNumber): column '\(table.columns[column].name)': expected an integer", cause: error)
+            throw LoadError(
+                .badRow, "\(file) line \(lineNumber): column '\(table.columns[column].name)': expected an integer", cause: error)
         }
         throw failure(column, "expected an integer")
     }

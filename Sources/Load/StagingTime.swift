@@ -5,8 +5,8 @@ enum StagingTime {
     /// Days since 1970-01-01 of exactly "YYYY-MM-DD", or nil.
     static func parseDate(_ text: UnsafeRawBufferPointer) -> Int32? {
         guard text.count == 10, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"),
-              let year = digits(text, 0, 4), let month = digits(text, 5, 2), let day = digits(text, 8, 2),
-              (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day)
+            let year = digits(text, 0, 4), let month = digits(text, 5, 2), let day = digits(text, 8, 2),
+            (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         return Int32(UTCDate.daysFromCivil(year: year, month: month, day: day))
     }
@@ -14,16 +14,17 @@ enum StagingTime {
     /// Microseconds since the epoch of "YYYY-MM-DDTHH:MM:SS[.f{1,6}]Z", or nil.
     static func parseTimestamp(_ text: UnsafeRawBufferPointer) -> Int64? {
         guard text.count >= 20, text[10] == UInt8(ascii: "T"), text[13] == UInt8(ascii: ":"),
-              text[16] == UInt8(ascii: ":"), text[text.count - 1] == UInt8(ascii: "Z"),
-              let days = parseDate(UnsafeRawBufferPointer(rebasing: text[0..<10])),
-              let hour = digits(text, 11, 2), let minute = digits(text, 14, 2), let second = digits(text, 17, 2),
-              hour < 24, minute < 60, second < 60
+            text[16] == UInt8(ascii: ":"), text[text.count - 1] == UInt8(ascii: "Z"),
+            let days = parseDate(UnsafeRawBufferPointer(rebasing: text[0..<10])),
+            let hour = digits(text, 11, 2), let minute = digits(text, 14, 2), let second = digits(text, 17, 2),
+            hour < 24, minute < 60, second < 60
         else { return nil }
         var micros: Int64 = 0
         let fractionEnd = text.count - 1
         if fractionEnd > 19 {
             guard text[19] == UInt8(ascii: "."), fractionEnd - 20 >= 1, fractionEnd - 20 <= 6,
-                  let fraction = digits(text, 20, fractionEnd - 20) else { return nil }
+                let fraction = digits(text, 20, fractionEnd - 20)
+            else { return nil }
             micros = Int64(fraction)
             for _ in 0..<(6 - (fractionEnd - 20)) { micros *= 10 }
         }

@@ -40,7 +40,8 @@ struct TableLoader {
     /// Loads `stagingFile` into `tableDirectory` (which must not exist yet) and returns the partitions written.
     func load(stagingFile: String, into tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
         if options.format == .parquet || options.format == .delta {
-            return try ParquetTableLoader(loader: self).load(stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
+            return try ParquetTableLoader(loader: self).load(
+                stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
         }
         if partitioning.by == .snapshot {
             return [try writeSnapshot(stagingFile: stagingFile, tableDirectory: tableDirectory)]
@@ -78,7 +79,8 @@ struct TableLoader {
 
     private func writeFacts(stagingFile: String, tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
         guard let source = partitioning.sourceColumn, let sourceIndex = table.index(ofColumn: source) else {
-            throw LoadError(.configuration, "table \(table.table): partition by \(partitioning.by.rawValue) needs a source column in the schema")
+            throw LoadError(
+                .configuration, "table \(table.table): partition by \(partitioning.by.rawValue) needs a source column in the schema")
         }
         // Pass 1: split by partition value.
         let keys = JSONKeySet([table.columns[sourceIndex].name])
@@ -103,7 +105,8 @@ struct TableLoader {
                 value = TableLoader.nullPartition
             } else {
                 guard cell.kind == .string, let cut = StagingTime.partitionValue(document.stringBytes(cell), by: partitioning.by) else {
-                    throw LoadError(.badRow, "\(stagingFile) line \(reader.lineNumber): partition column '\(source)' is not a date or timestamp")
+                    throw LoadError(
+                        .badRow, "\(stagingFile) line \(reader.lineNumber): partition column '\(source)' is not a date or timestamp")
                 }
                 value = cut
             }
@@ -160,7 +163,9 @@ struct TableLoader {
 
     func nextLine(_ reader: ZstdLineReader) throws -> UnsafeRawBufferPointer? {
         do { return try reader.nextLine() } catch {
-            throw LoadError(.staging, "\(reader.path) line \(reader.lineNumber + 1): cannot read (truncated or corrupt); re-run transform for this run", cause: error)
+            throw LoadError(
+                .staging, "\(reader.path) line \(reader.lineNumber + 1): cannot read (truncated or corrupt); re-run transform for this run",
+                cause: error)
         }
     }
 }

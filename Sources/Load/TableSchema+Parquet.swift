@@ -6,9 +6,10 @@ extension TableSchema {
     /// The Parquet schema of this table's files: the schema's columns, in order (partition
     /// columns live in directory names, not in the files).
     func parquetSchema() throws -> ParquetSchema {
-        try ParquetSchema(columns.map { column in
-            ParquetColumn(name: column.name, type: column.type.parquetType, nullable: column.nullable)
-        })
+        try ParquetSchema(
+            columns.map { column in
+                ParquetColumn(name: column.name, type: column.type.parquetType, nullable: column.nullable)
+            })
     }
 
     /// The partitioning in force: the pipeline's override for fact tables, else schemas/.
@@ -20,9 +21,13 @@ extension TableSchema {
         let base = TablePartitioning(column: partition.column, by: partition.by, sourceColumn: partition.sourceColumn)
         guard let override, override != partition.by else { return base }
         guard partition.by != .snapshot, override != .snapshot else {
-            throw LoadError(.configuration, "table \(table): partitioning '\(override.rawValue)' cannot replace '\(partition.by.rawValue)'; only fact tables (day, month, year) can be re-partitioned")
+            throw LoadError(
+                .configuration,
+                "table \(table): partitioning '\(override.rawValue)' cannot replace '\(partition.by.rawValue)'; only fact tables (day, month, year) can be re-partitioned"
+            )
         }
-        return TablePartitioning(column: Self.partitionColumn(partition.column, by: override), by: override, sourceColumn: partition.sourceColumn)
+        return TablePartitioning(
+            column: Self.partitionColumn(partition.column, by: override), by: override, sourceColumn: partition.sourceColumn)
     }
 
     /// `document_month` re-partitioned by day is `document_day`; a column without a granularity

@@ -1,5 +1,6 @@
 import Core
 import Parquet
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -35,9 +35,13 @@ public enum WarehouseDDL {
         var targets: [Target] = []
         for table in schemas.tables {
             let partition = try table.effectivePartitioning(override: partitioning[table.table])
-            targets.append(Target(schema: table, name: table.table, partitionColumn: partition.column, partitionBy: partition.by, isHistory: false))
+            targets.append(
+                Target(schema: table, name: table.table, partitionColumn: partition.column, partitionBy: partition.by, isHistory: false))
             if partition.by == .snapshot {
-                targets.append(Target(schema: table, name: historyName(table.table), partitionColumn: partition.column, partitionBy: partition.by, isHistory: true))
+                targets.append(
+                    Target(
+                        schema: table, name: historyName(table.table), partitionColumn: partition.column, partitionBy: partition.by,
+                        isHistory: true))
             }
         }
         return targets
@@ -46,14 +50,19 @@ public enum WarehouseDDL {
     public static func historyName(_ table: String) -> String { table + "_history" }
 
     /// Idempotent CREATE TABLE statements for every table and history table, in schema order.
-    public static func createTables(_ schemas: SchemaSet, dialect: Dialect, partitioning: [String: PartitionSpec.Granularity] = [:]) throws -> String {
+    public static func createTables(_ schemas: SchemaSet, dialect: Dialect, partitioning: [String: PartitionSpec.Granularity] = [:]) throws
+        -> String
+    {
         try targets(schemas, partitioning: partitioning).map { createTable($0, dialect: dialect) }.joined(separator: "\n")
     }
 
     /// The statement for one schemas/ table (its history twin not included).
-    public static func createTable(_ table: TableSchema, dialect: Dialect, partitioning: PartitionSpec.Granularity? = nil) throws -> String {
+    public static func createTable(_ table: TableSchema, dialect: Dialect, partitioning: PartitionSpec.Granularity? = nil) throws -> String
+    {
         let partition = try table.effectivePartitioning(override: partitioning)
-        return createTable(Target(schema: table, name: table.table, partitionColumn: partition.column, partitionBy: partition.by, isHistory: false), dialect: dialect)
+        return createTable(
+            Target(schema: table, name: table.table, partitionColumn: partition.column, partitionBy: partition.by, isHistory: false),
+            dialect: dialect)
     }
 
     public static func createTable(_ target: Target, dialect: Dialect) -> String {
@@ -81,7 +90,8 @@ public enum WarehouseDDL {
         lines.append(dialect == .bigquery ? "  PRIMARY KEY (\(key)) NOT ENFORCED" : "  PRIMARY KEY (\(key))")
 
         let name = quote(target.name, dialect)
-        let description = target.isHistory
+        let description =
+            target.isHistory
             ? "Every loaded snapshot of \(table.table) (one per \(target.partitionColumn)): \(table.description)"
             : table.description
         var sql = "-- \(target.name): \(description)\n"
@@ -107,7 +117,8 @@ public enum WarehouseDDL {
     /// BigQuery's JSON table schema (for `bq load --schema`), partition column last.
     public static func bigQueryJSONSchema(_ table: TableSchema, partitioning: PartitionSpec.Granularity? = nil) throws -> String {
         let partition = try table.effectivePartitioning(override: partitioning)
-        return try bigQueryJSONSchema(Target(schema: table, name: table.table, partitionColumn: partition.column, partitionBy: partition.by, isHistory: false))
+        return try bigQueryJSONSchema(
+            Target(schema: table, name: table.table, partitionColumn: partition.column, partitionBy: partition.by, isHistory: false))
     }
 
     public static func bigQueryJSONSchema(_ target: Target) throws -> String {
@@ -123,8 +134,10 @@ public enum WarehouseDDL {
             }
             return field
         }
-        fields.append(["name": target.partitionColumn, "mode": "REQUIRED", "type": partitionType(target.partitionBy, .bigquery),
-                       "description": "Hive partition (\(target.partitionBy.rawValue)) taken from the file path"])
+        fields.append([
+            "name": target.partitionColumn, "mode": "REQUIRED", "type": partitionType(target.partitionBy, .bigquery),
+            "description": "Hive partition (\(target.partitionBy.rawValue)) taken from the file path"
+        ])
         let data = try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }

@@ -76,6 +76,7 @@ public struct WarehouseManifest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", pipeline, toolVersion = "tool_version", format, snapshotDate = "snapshot_date"
-        case stagingManifest = "staging_manifest", tables, zstdLevel = "zstd_level", rowGroupRows = "row_group_rows", toolBuild = "tool_build", baseRun = "base_run"
+        case stagingManifest = "staging_manifest", tables, zstdLevel = "zstd_level", rowGroupRows = "row_group_rows", toolBuild =
+            "tool_build", baseRun = "base_run"
     }
 }

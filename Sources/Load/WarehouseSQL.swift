@@ -35,9 +35,11 @@ public enum WarehouseSQL {
             let name = WarehouseDDL.quote(target.name, .duckdb)
             let columns = target.columnNames.map { WarehouseDDL.quote($0, .duckdb) }.joined(separator: ", ")
             let files = sqlLiteral(run.versionPath + "/" + target.schema.table + "/*/*.parquet")
-            let source = "read_parquet(\(files), hive_partitioning = true, hive_types = {'\(target.partitionColumn)': \(WarehouseDDL.partitionType(target.partitionBy, .duckdb))})"
+            let source =
+                "read_parquet(\(files), hive_partitioning = true, hive_types = {'\(target.partitionColumn)': \(WarehouseDDL.partitionType(target.partitionBy, .duckdb))})"
             if target.isHistory {
-                sql += "DELETE FROM \(name) WHERE \(WarehouseDDL.quote(target.partitionColumn, .duckdb)) = DATE '\(run.manifest.snapshotDate)';\n"
+                sql +=
+                    "DELETE FROM \(name) WHERE \(WarehouseDDL.quote(target.partitionColumn, .duckdb)) = DATE '\(run.manifest.snapshotDate)';\n"
             } else {
                 sql += "DELETE FROM \(name);\n"
             }
@@ -54,7 +56,9 @@ public enum WarehouseSQL {
     /// (rows that left deleted, the rest upserted), in one transaction. No extension, no DuckDB.
     public static func postgres(_ run: PublishedRun, targets: [WarehouseDDL.Target], csvRoot: String) throws -> String {
         guard !csvRoot.contains("'") else {
-            throw LoadError(.configuration, "the output path \(csvRoot) contains a single quote, which the psql script cannot quote; use another --output")
+            throw LoadError(
+                .configuration,
+                "the output path \(csvRoot) contains a single quote, which the psql script cannot quote; use another --output")
         }
         var sql = header(run, dialect: .postgres, usage: "psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -f load.sql")
         sql += "\\set ON_ERROR_STOP on\nBEGIN;\nSET LOCAL TIME ZONE 'UTC';\n"
@@ -100,8 +104,11 @@ public enum WarehouseSQL {
     /// date; a load replaces just the run's partition (`table$YYYYMMDD`). Each `bq load` is atomic.
     public static func bigquery(_ run: PublishedRun, targets: [WarehouseDDL.Target]) throws -> String {
         try requireParquet(run, dialect: .bigquery)
-        var script = "#!/bin/sh\n" + header(run, dialect: .bigquery, usage: "BUCKET=gs://bucket/prefix DATASET=project:dataset sh load.sh", comment: "#")
-        script += "set -eu\n: \"${BUCKET:?set BUCKET=gs://bucket/prefix}\"\n: \"${DATASET:?set DATASET=project:dataset}\"\ncd \"$(dirname \"$0\")\"\n"
+        var script =
+            "#!/bin/sh\n"
+            + header(run, dialect: .bigquery, usage: "BUCKET=gs://bucket/prefix DATASET=project:dataset sh load.sh", comment: "#")
+        script +=
+            "set -eu\n: \"${BUCKET:?set BUCKET=gs://bucket/prefix}\"\n: \"${DATASET:?set DATASET=project:dataset}\"\ncd \"$(dirname \"$0\")\"\n"
         let prefix = "$BUCKET/\(run.version)"
         for target in targets where !target.isHistory {
             script += "gsutil -m cp -r \(shellQuote(run.versionPath + "/" + target.schema.table)) \"\(prefix)/\"\n"
@@ -117,7 +124,8 @@ public enum WarehouseSQL {
             var destination = "$DATASET.\(target.name)"
             if target.isHistory { destination += "\\$" + run.manifest.snapshotDate.replacingOccurrences(of: "-", with: "") }
             script += "bq load --source_format=PARQUET --replace --decimal_target_types=NUMERIC,BIGNUMERIC \\\n"
-            script += "  --hive_partitioning_mode=CUSTOM --hive_partitioning_source_uri_prefix=\"\(prefix)/\(table)/{\(target.partitionColumn):\(hiveType)}\" \\\n"
+            script +=
+                "  --hive_partitioning_mode=CUSTOM --hive_partitioning_source_uri_prefix=\"\(prefix)/\(table)/{\(target.partitionColumn):\(hiveType)}\" \\\n"
             script += "  \"\(destination)\" \"\(prefix)/\(table)/*\" \(target.name).schema.json\n"
         }
         return script
@@ -132,11 +140,12 @@ public enum WarehouseSQL {
     public static func snowflake(_ run: PublishedRun, targets: [WarehouseDDL.Target]) throws -> String {
         try requireParquet(run, dialect: .snowflake)
         var sql = header(run, dialect: .snowflake, usage: "snowsql -f load.sql")
-        let stageRoot = "@\(snowflakeStage)/\(run.version)"  // per version: a re-published run never meets its first upload
+        let stageRoot = "@\(snowflakeStage)/\(run.version)" // per version: a re-published run never meets its first upload
         for target in targets where !target.isHistory {
             for part in run.manifest.tables[target.schema.table]?.partitions ?? [] {
                 let directory = (part.file.file as NSString).deletingLastPathComponent
-                sql += "PUT \(sqlLiteral("file://" + run.versionPath + "/" + part.file.file)) \(sqlLiteral(stageRoot + "/" + directory + "/")) AUTO_COMPRESS = FALSE OVERWRITE = TRUE;\n"
+                sql +=
+                    "PUT \(sqlLiteral("file://" + run.versionPath + "/" + part.file.file)) \(sqlLiteral(stageRoot + "/" + directory + "/")) AUTO_COMPRESS = FALSE OVERWRITE = TRUE;\n"
             }
         }
         sql += "BEGIN;\n"
@@ -154,7 +163,8 @@ public enum WarehouseSQL {
             for part in table.partitions {
                 let directory = (part.file.file as NSString).deletingLastPathComponent
                 let value = part.value == TableLoader.nullPartition ? "NULL" : sqlLiteral(part.value)
-                sql += "COPY INTO \(name) (\(columns)) FROM (SELECT \((values + [value]).joined(separator: ", ")) FROM \(sqlLiteral(stageRoot + "/" + directory + "/"))) FILE_FORMAT = (TYPE = PARQUET) FORCE = TRUE;\n"
+                sql +=
+                    "COPY INTO \(name) (\(columns)) FROM (SELECT \((values + [value]).joined(separator: ", ")) FROM \(sqlLiteral(stageRoot + "/" + directory + "/"))) FILE_FORMAT = (TYPE = PARQUET) FORCE = TRUE;\n"
             }
         }
         sql += "COMMIT;\n"
@@ -182,7 +192,10 @@ public enum WarehouseSQL {
 
     static func requireParquet(_ run: PublishedRun, dialect: WarehouseDDL.Dialect) throws {
         guard run.manifest.format == PipelineDefinition.OutputFormat.parquet.rawValue else {
-            throw LoadError(.configuration, "the \(dialect.rawValue) load script reads Parquet, but run \(run.runId) was loaded as \(run.manifest.format); set load.format: parquet and load the run again")
+            throw LoadError(
+                .configuration,
+                "the \(dialect.rawValue) load script reads Parquet, but run \(run.runId) was loaded as \(run.manifest.format); set load.format: parquet and load the run again"
+            )
         }
     }
 

@@ -1,5 +1,6 @@
 public import Core
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,14 +22,18 @@ extension LoadStage {
         if lstat(link, &info) == 0, unlink(link) == 0 { removed.append(link) }
         // The publish markers are the history: a version with no marker (and not current) was never published.
         guard FileManager.default.fileExists(atPath: versions.markersRoot),
-              let current = try? versions.currentVersion(),
-              let history = try? versions.history(current: current, now: 0) else {
+            let current = try? versions.currentVersion(),
+            let history = try? versions.history(current: current, now: 0)
+        else {
             return removed
         }
         var keep = Set(history.map(\.version))
         keep.insert(current)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: versions.versionsRoot)) ?? [] where !name.hasPrefix(".") && !keep.contains(name) {
-            if (try? FileManager.default.removeItem(atPath: versions.versionPath(name))) != nil { removed.append(versions.versionPath(name)) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: versions.versionsRoot)) ?? []
+        where !name.hasPrefix(".") && !keep.contains(name) {
+            if (try? FileManager.default.removeItem(atPath: versions.versionPath(name))) != nil {
+                removed.append(versions.versionPath(name))
+            }
         }
         return removed
     }

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -44,7 +45,8 @@ struct WarehouseVersions {
         }
         let prefix = ".warehouse-versions/"
         guard target.hasPrefix(prefix), !target.dropFirst(prefix.count).contains("/") else {
-            throw LoadError(.io, "\(paths.warehouse) points to '\(target)', not to a version in \(versionsRoot); fix or remove the link and re-run")
+            throw LoadError(
+                .io, "\(paths.warehouse) points to '\(target)', not to a version in \(versionsRoot); fix or remove the link and re-run")
         }
         return String(target.dropFirst(prefix.count))
     }
@@ -226,7 +228,8 @@ struct WarehouseVersions {
             attempt += 1
         }
         guard rename(paths.warehouse, versionPath(name)) == 0 else {
-            throw LoadError(.io, "cannot move the plain directory \(paths.warehouse) into \(versionsRoot): \(String(cString: strerror(errno)))")
+            throw LoadError(
+                .io, "cannot move the plain directory \(paths.warehouse) into \(versionsRoot): \(String(cString: strerror(errno)))")
         }
         try publish(name)
         return name

@@ -158,7 +158,8 @@ extension ParquetDecimal {
             } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
                 if seenPoint { fractionDigits += 1 } else { integerDigits += 1 }
                 guard fractionDigits <= scale else {
-                    throw ParquetError(.invalidValue, "decimal '\(String(decoding: text, as: UTF8.self))' has more than \(scale) fraction digits")
+                    throw ParquetError(
+                        .invalidValue, "decimal '\(String(decoding: text, as: UTF8.self))' has more than \(scale) fraction digits")
                 }
                 guard appendDigit(UInt64(byte - UInt8(ascii: "0"))) else {
                     throw ParquetError(.invalidValue, "decimal '\(String(decoding: text, as: UTF8.self))' has more than 38 digits")
@@ -173,7 +174,8 @@ extension ParquetDecimal {
         }
         for _ in fractionDigits..<max(scale, fractionDigits) {
             guard appendDigit(0) else {
-                throw ParquetError(.invalidValue, "decimal '\(String(decoding: text, as: UTF8.self))' has more than 38 digits at scale \(scale)")
+                throw ParquetError(
+                    .invalidValue, "decimal '\(String(decoding: text, as: UTF8.self))' has more than 38 digits at scale \(scale)")
             }
         }
         let positive = ParquetDecimal(high: Int64(bitPattern: high), low: low)

@@ -76,7 +76,9 @@ public struct ParquetSchema: Sendable, Equatable {
             }
             if case .decimal(let precision, let scale) = column.type {
                 guard (1...ParquetDecimal.maxPrecision).contains(precision), (0...precision).contains(scale) else {
-                    throw ParquetError(.invalidSchema, "column '\(column.name)': decimal(\(precision),\(scale)) needs 1 <= precision <= 38 and 0 <= scale <= precision")
+                    throw ParquetError(
+                        .invalidSchema,
+                        "column '\(column.name)': decimal(\(precision),\(scale)) needs 1 <= precision <= 38 and 0 <= scale <= precision")
                 }
             }
         }

@@ -16,13 +16,16 @@ public struct DemoServer {
             throw CoreError(.configuration, "\(pipeline.path): a pipeline with a demo: section serves generated test data; set mode: test")
         }
         let settings = pipeline.demo ?? PipelineDefinition.Demo()
-        var config = AccountConfig(seed: settings.seed, customers: settings.customers, invoices: settings.customers * 8,
-                                   events: settings.customers * 2, years: settings.years)
+        var config = AccountConfig(
+            seed: settings.seed, customers: settings.customers, invoices: settings.customers * 8,
+            events: settings.customers * 2, years: settings.years)
         config.livemode = false
         config.apiVersion = pipeline.stripe.apiVersion
         let secret = "rk_test_demo" + String(settings.seed)
         let server = try FixtureServer.started(config, configuration: FixtureServer.Configuration(apiKey: secret, recordRequests: false))
-        logger.info("demo Stripe server started", metadata: ["http.base": .string(server.baseURL), "customers": .stringConvertible(settings.customers)])
+        logger.info(
+            "demo Stripe server started",
+            metadata: ["http.base": .string(server.baseURL), "customers": .stringConvertible(settings.customers)])
         return DemoServer(server: server, key: try APIKey(secret, pipelineMode: .test, source: "the demo server"))
     }
 

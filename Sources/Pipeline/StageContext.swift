@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 import Load
 public import Logging
 import ModuleErrors

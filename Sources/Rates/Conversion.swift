@@ -32,9 +32,11 @@ public struct Conversion: Sendable, Equatable {
     /// Publication day of `reportingRatePerEUR`.
     public let reportingRateDay: Int
 
-    public init(amount: ExactDecimal, unrounded: ExactDecimal, rate: ExactDecimal, rateDay: Int,
-                sourceRatePerEUR: ExactDecimal, sourceRateDay: Int,
-                reportingRatePerEUR: ExactDecimal, reportingRateDay: Int) {
+    public init(
+        amount: ExactDecimal, unrounded: ExactDecimal, rate: ExactDecimal, rateDay: Int,
+        sourceRatePerEUR: ExactDecimal, sourceRateDay: Int,
+        reportingRatePerEUR: ExactDecimal, reportingRateDay: Int
+    ) {
         self.amount = amount
         self.unrounded = unrounded
         self.rate = rate

@@ -103,20 +103,27 @@ extension RatesTable {
         let index = Int(codeIndex[slot])
         let exponent = index >= 0 ? exponents[index] : (Currency.exponent(of: code) ?? -1)
         guard exponent >= 0 else {
-            throw RatesError(.unknownCurrency, "currency \(code.uppercased()) is not one Stripe supports (Core's currency table has no exponent for it), so its minor units cannot be read", currency: code.uppercased())
+            throw RatesError(
+                .unknownCurrency,
+                "currency \(code.uppercased()) is not one Stripe supports (Core's currency table has no exponent for it), so its minor units cannot be read",
+                currency: code.uppercased())
         }
         return (index, exponent)
     }
 
     /// The conversion itself. `amountScale` nil: `amountUnits` are minor units (scale = the source
     /// currency's exponent); otherwise the amount is `amountUnits / 10^amountScale` major units.
-    func convert(amountUnits: Int128, amountScale: Int?, currency: String, on day: Int, to reporting: String,
-                 cache: UnsafeMutablePointer<Cache>?) throws -> Conversion {
+    func convert(
+        amountUnits: Int128, amountScale: Int?, currency: String, on day: Int, to reporting: String,
+        cache: UnsafeMutablePointer<Cache>?
+    ) throws -> Conversion {
         guard let sourceSlot = Self.slot(currency) else {
             throw RatesError(.unknownCurrency, "'\(currency)' is not a 3-letter currency code", currency: currency, day: day)
         }
         guard let reportingSlot = Self.slot(reporting) else {
-            throw RatesError(.unknownCurrency, "reporting currency '\(reporting)' is not a 3-letter currency code; set fx.reporting_currency", currency: reporting, day: day)
+            throw RatesError(
+                .unknownCurrency, "reporting currency '\(reporting)' is not a 3-letter currency code; set fx.reporting_currency",
+                currency: reporting, day: day)
         }
         let sourceIndex: Int, sourceExponent: Int, reportingIndex: Int, reportingExponent: Int
         if let cache, cache.pointee.sourceSlot == sourceSlot {
@@ -146,38 +153,58 @@ extension RatesTable {
         if sourceSlot == reportingSlot {
             let amount = ExactDecimal(units: amountUnits, scale: amountScale)
             guard let rounded = Self.divide(amountUnits, scale: amountScale, by: 1, scale: 0, to: reportingExponent),
-                  let unrounded = Self.divide(amountUnits, scale: amountScale, by: 1, scale: 0, to: Conversion.unroundedScale) else {
-                throw RatesError(.amountOutOfRange, "amount \(amount) \(codes.indices.contains(sourceIndex) ? codes[sourceIndex] : currency.uppercased()) is too large for 128-bit arithmetic at \(Conversion.unroundedScale) decimals", currency: currency.uppercased(), day: day)
+                let unrounded = Self.divide(amountUnits, scale: amountScale, by: 1, scale: 0, to: Conversion.unroundedScale)
+            else {
+                throw RatesError(
+                    .amountOutOfRange,
+                    "amount \(amount) \(codes.indices.contains(sourceIndex) ? codes[sourceIndex] : currency.uppercased()) is too large for 128-bit arithmetic at \(Conversion.unroundedScale) decimals",
+                    currency: currency.uppercased(), day: day)
             }
             let one = ExactDecimal(units: 1, scale: 0)
-            return Conversion(amount: rounded, unrounded: unrounded, rate: Self.rateOne, rateDay: day,
-                              sourceRatePerEUR: one, sourceRateDay: day, reportingRatePerEUR: one, reportingRateDay: day)
+            return Conversion(
+                amount: rounded, unrounded: unrounded, rate: Self.rateOne, rateDay: day,
+                sourceRatePerEUR: one, sourceRateDay: day, reportingRatePerEUR: one, reportingRateDay: day)
         }
 
-        let sp = try position(series: sourceIndex, currency: currency, day: day,
-                              cached: sourceIndex >= 0 ? cache?.pointee.positions[sourceIndex] ?? -1 : -1)
-        let rp = try position(series: reportingIndex, currency: reporting, day: day,
-                              cached: reportingIndex >= 0 ? cache?.pointee.positions[reportingIndex] ?? -1 : -1)
+        let sp = try position(
+            series: sourceIndex, currency: currency, day: day,
+            cached: sourceIndex >= 0 ? cache?.pointee.positions[sourceIndex] ?? -1 : -1)
+        let rp = try position(
+            series: reportingIndex, currency: reporting, day: day,
+            cached: reportingIndex >= 0 ? cache?.pointee.positions[reportingIndex] ?? -1 : -1)
         let sourceUnits = Int128(units[sp]), sourceScale = Int(scales[sp])
         let targetUnits = Int128(units[rp]), targetScale = Int(scales[rp])
 
         let (numerator, overflow) = amountUnits.multipliedReportingOverflow(by: targetUnits)
         let numeratorScale = amountScale + targetScale
-        guard !overflow, let amount = Self.divide(numerator, scale: numeratorScale, by: sourceUnits, scale: sourceScale, to: reportingExponent),
-              let unrounded = Self.divide(numerator, scale: numeratorScale, by: sourceUnits, scale: sourceScale, to: Conversion.unroundedScale) else {
-            throw RatesError(.amountOutOfRange, "amount \(ExactDecimal(units: amountUnits, scale: amountScale)) \(codes[sourceIndex]) on \(UTCDate.dayString(day)) is too large to convert to \(codes[reportingIndex]) exactly in 128-bit arithmetic", currency: codes[sourceIndex], day: day)
+        guard !overflow,
+            let amount = Self.divide(numerator, scale: numeratorScale, by: sourceUnits, scale: sourceScale, to: reportingExponent),
+            let unrounded = Self.divide(
+                numerator, scale: numeratorScale, by: sourceUnits, scale: sourceScale, to: Conversion.unroundedScale)
+        else {
+            throw RatesError(
+                .amountOutOfRange,
+                "amount \(ExactDecimal(units: amountUnits, scale: amountScale)) \(codes[sourceIndex]) on \(UTCDate.dayString(day)) is too large to convert to \(codes[reportingIndex]) exactly in 128-bit arithmetic",
+                currency: codes[sourceIndex], day: day)
         }
         var rate: ExactDecimal
         if let cache, cache.pointee.rates[sourceIndex].reportingIndex == reportingIndex,
-           cache.pointee.rates[sourceIndex].sourcePosition == sp, cache.pointee.rates[sourceIndex].reportingPosition == rp {
+            cache.pointee.rates[sourceIndex].sourcePosition == sp, cache.pointee.rates[sourceIndex].reportingPosition == rp
+        {
             rate = cache.pointee.rates[sourceIndex].rate
         } else {
-            guard let effective = Self.divide(targetUnits, scale: targetScale, by: sourceUnits, scale: sourceScale, to: Conversion.rateScale) else {
-                throw RatesError(.amountOutOfRange, "the \(codes[reportingIndex]) per \(codes[sourceIndex]) rate on \(UTCDate.dayString(day)) does not fit 128-bit arithmetic at \(Conversion.rateScale) decimals (check the supplementary rates' digits)", currency: codes[sourceIndex], day: day)
+            guard
+                let effective = Self.divide(targetUnits, scale: targetScale, by: sourceUnits, scale: sourceScale, to: Conversion.rateScale)
+            else {
+                throw RatesError(
+                    .amountOutOfRange,
+                    "the \(codes[reportingIndex]) per \(codes[sourceIndex]) rate on \(UTCDate.dayString(day)) does not fit 128-bit arithmetic at \(Conversion.rateScale) decimals (check the supplementary rates' digits)",
+                    currency: codes[sourceIndex], day: day)
             }
             rate = effective
             if let cache {
-                cache.pointee.rates[sourceIndex] = Cache.Rate(reportingIndex: reportingIndex, sourcePosition: sp, reportingPosition: rp, rate: rate)
+                cache.pointee.rates[sourceIndex] = Cache.Rate(
+                    reportingIndex: reportingIndex, sourcePosition: sp, reportingPosition: rp, rate: rate)
             }
         }
         if let cache {
@@ -185,8 +212,9 @@ extension RatesTable {
             cache.pointee.positions[reportingIndex] = rp
         }
         let sourceDay = Int(days[sp]), reportingDay = Int(days[rp])
-        return Conversion(amount: amount, unrounded: unrounded, rate: rate, rateDay: min(sourceDay, reportingDay),
-                          sourceRatePerEUR: ExactDecimal(units: sourceUnits, scale: sourceScale), sourceRateDay: sourceDay,
-                          reportingRatePerEUR: ExactDecimal(units: targetUnits, scale: targetScale), reportingRateDay: reportingDay)
+        return Conversion(
+            amount: amount, unrounded: unrounded, rate: rate, rateDay: min(sourceDay, reportingDay),
+            sourceRatePerEUR: ExactDecimal(units: sourceUnits, scale: sourceScale), sourceRateDay: sourceDay,
+            reportingRatePerEUR: ExactDecimal(units: targetUnits, scale: targetScale), reportingRateDay: reportingDay)
     }
 }

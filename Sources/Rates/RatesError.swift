@@ -45,8 +45,10 @@ public struct RatesErrorDetails: Sendable {
 public typealias RatesError = ModuleError<RatesErrorCode>
 
 extension ModuleError where Code == RatesErrorCode {
-    public init(_ code: RatesErrorCode, _ message: String, cause: (any Error)? = nil,
-                currency: String? = nil, day: Int? = nil, latestRateDay: Int? = nil) {
+    public init(
+        _ code: RatesErrorCode, _ message: String, cause: (any Error)? = nil,
+        currency: String? = nil, day: Int? = nil, latestRateDay: Int? = nil
+    ) {
         self.init(code, message, cause: cause, details: RatesErrorDetails(currency: currency, day: day, latestRateDay: latestRateDay))
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 import ModuleErrors
 import Zstd
 
@@ -59,7 +59,10 @@ public struct RatesStore: Sendable {
     /// The shipped snapshot (a resource of this module). See Resources/SOURCE.md for its provenance.
     public static func shippedSnapshotPath() throws -> String {
         guard let url = Bundle.module.url(forResource: "eurofxref-hist.csv", withExtension: "zst", subdirectory: "Resources") else {
-            throw RatesError(.io, "the shipped rates snapshot Resources/eurofxref-hist.csv.zst is missing from the Rates bundle; reinstall, or run `stripe-etl rates update`")
+            throw RatesError(
+                .io,
+                "the shipped rates snapshot Resources/eurofxref-hist.csv.zst is missing from the Rates bundle; reinstall, or run `stripe-etl rates update`"
+            )
         }
         return url.path
     }
@@ -108,7 +111,10 @@ public struct RatesStore: Sendable {
             throw RatesError(.download, "downloading rates from \(location) failed; the rates in \(directory) are unchanged", cause: error)
         }
         guard (200..<300).contains(response.status) else {
-            throw RatesError(.download, "downloading rates from \(location) returned HTTP \(response.status); the rates in \(directory) are unchanged (check fx.update_url or retry later)")
+            throw RatesError(
+                .download,
+                "downloading rates from \(location) returned HTTP \(response.status); the rates in \(directory) are unchanged (check fx.update_url or retry later)"
+            )
         }
         let format = RatesData.format(of: response.body)
         let csv: [UInt8]
@@ -145,8 +151,9 @@ public struct RatesStore: Sendable {
             try? FileManager.default.removeItem(atPath: AtomicFile.temporaryPath(for: storePath))
             throw RatesError(.io, "writing \(storePath) failed; the previous rates file is unchanged", cause: error)
         }
-        return UpdateResult(path: storePath, format: format, downloadedBytes: response.body.count, sha256: table.ecbSha256,
-                            firstDay: table.ecbFirstDay, lastDay: table.ecbLastDay, previousLastDay: previousLastDay)
+        return UpdateResult(
+            path: storePath, format: format, downloadedBytes: response.body.count, sha256: table.ecbSha256,
+            firstDay: table.ecbFirstDay, lastDay: table.ecbLastDay, previousLastDay: previousLastDay)
     }
 
     static func withoutQuery(_ url: String) -> String {

@@ -76,7 +76,8 @@ extension RatesTable {
     /// `YYYY-MM-DD` (a real calendar day) to days since 1970-01-01.
     static func parseDay(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
         guard range.count == 10, bytes[range.lowerBound + 4] == UInt8(ascii: "-"),
-              bytes[range.lowerBound + 7] == UInt8(ascii: "-") else { return nil }
+            bytes[range.lowerBound + 7] == UInt8(ascii: "-")
+        else { return nil }
         func number(_ from: Int, _ count: Int) -> Int? {
             var value = 0
             for i in from..<(from + count) {
@@ -87,7 +88,8 @@ extension RatesTable {
             return value
         }
         guard let y = number(0, 4), let m = number(5, 2), let d = number(8, 2),
-              (1...12).contains(m), (1...31).contains(d) else { return nil }
+            (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
         let days = UTCDate.daysFromCivil(year: y, month: m, day: d)
         let back = UTCDate.civil(fromDays: days)
         guard back.year == y && back.month == m && back.day == d else { return nil }
@@ -160,9 +162,12 @@ extension RatesTable {
             Self.fields(bytes, header, into: &fieldRanges)
             guard Self.text(bytes, Self.trimmed(bytes, fieldRanges[0])) == "Date", fieldRanges.count >= 2 else {
                 if Self.looksLikeHTML(bytes, header) {
-                    throw invalid(name, 1, "is an HTML page, not ECB's eurofxref-hist CSV (the server returned an error page?): '\(Self.text(bytes, header))'")
+                    throw invalid(
+                        name, 1,
+                        "is an HTML page, not ECB's eurofxref-hist CSV (the server returned an error page?): '\(Self.text(bytes, header))'")
                 }
-                throw invalid(name, 1, "expected the header 'Date,USD,JPY,...' of ECB's eurofxref-hist CSV, found '\(Self.text(bytes, header))'")
+                throw invalid(
+                    name, 1, "expected the header 'Date,USD,JPY,...' of ECB's eurofxref-hist CSV, found '\(Self.text(bytes, header))'")
             }
             var parsed = ParsedECB()
             let columnCount = fieldRanges.count
@@ -189,7 +194,10 @@ extension RatesTable {
                 guard !line.isEmpty else { throw invalid(name, lineNumber, "is empty (a row per business day expected)") }
                 Self.fields(bytes, line, into: &fieldRanges)
                 guard fieldRanges.count == columnCount else {
-                    throw invalid(name, lineNumber, "has \(fieldRanges.count) fields but the header has \(columnCount) (the file is truncated or malformed): '\(Self.text(bytes, line))'")
+                    throw invalid(
+                        name, lineNumber,
+                        "has \(fieldRanges.count) fields but the header has \(columnCount) (the file is truncated or malformed): '\(Self.text(bytes, line))'"
+                    )
                 }
                 guard let day = Self.parseDay(bytes, Self.trimmed(bytes, fieldRanges[0])) else {
                     throw invalid(name, lineNumber, "'\(Self.text(bytes, fieldRanges[0]))' is not a date (YYYY-MM-DD)")
@@ -199,14 +207,21 @@ extension RatesTable {
                 for f in 1..<columnCount {
                     let r = Self.trimmed(bytes, fieldRanges[f])
                     if trailingEmpty && f == columnCount - 1 {
-                        guard r.isEmpty else { throw invalid(name, lineNumber, "has a value '\(Self.text(bytes, r))' under the header's empty last column") }
+                        guard r.isEmpty else {
+                            throw invalid(name, lineNumber, "has a value '\(Self.text(bytes, r))' under the header's empty last column")
+                        }
                         continue
                     }
                     defer { column += 1 }
                     if r.count == 3 && bytes[r.lowerBound] == UInt8(ascii: "N") && bytes[r.lowerBound + 1] == UInt8(ascii: "/")
-                        && bytes[r.lowerBound + 2] == UInt8(ascii: "A") { continue }
+                        && bytes[r.lowerBound + 2] == UInt8(ascii: "A")
+                    {
+                        continue
+                    }
                     guard let value = Self.parsePositiveDecimal(bytes, r) else {
-                        throw invalid(name, lineNumber, "\(parsed.codes[column]) rate '\(Self.text(bytes, fieldRanges[f]))' is not a positive decimal or N/A")
+                        throw invalid(
+                            name, lineNumber,
+                            "\(parsed.codes[column]) rate '\(Self.text(bytes, fieldRanges[f]))' is not a positive decimal or N/A")
                     }
                     parsed.entries[column].append(Entry(day: Int32(day), units: value.units, scale: value.scale, line: Int32(lineNumber)))
                 }
@@ -241,13 +256,16 @@ extension RatesTable {
                 if !sawHeader {
                     let names = fieldRanges.map { Self.text(bytes, Self.trimmed(bytes, $0)).lowercased() }
                     guard names == ["date", "currency", "rate_per_eur"] else {
-                        throw invalid(name, lineNumber, "expected the header 'date,currency,rate_per_eur', found '\(Self.text(bytes, content))'")
+                        throw invalid(
+                            name, lineNumber, "expected the header 'date,currency,rate_per_eur', found '\(Self.text(bytes, content))'")
                     }
                     sawHeader = true
                     continue
                 }
                 guard fieldRanges.count == 3 else {
-                    throw invalid(name, lineNumber, "has \(fieldRanges.count) fields, expected 3 (date,currency,rate_per_eur): '\(Self.text(bytes, content))'")
+                    throw invalid(
+                        name, lineNumber,
+                        "has \(fieldRanges.count) fields, expected 3 (date,currency,rate_per_eur): '\(Self.text(bytes, content))'")
                 }
                 guard let day = Self.parseDay(bytes, Self.trimmed(bytes, fieldRanges[0])) else {
                     throw invalid(name, lineNumber, "'\(Self.text(bytes, fieldRanges[0]))' is not a date (YYYY-MM-DD)")
@@ -261,7 +279,9 @@ extension RatesTable {
                 guard let value = Self.parsePositiveDecimal(bytes, Self.trimmed(bytes, fieldRanges[2])) else {
                     throw invalid(name, lineNumber, "rate_per_eur '\(Self.text(bytes, fieldRanges[2]))' is not a positive decimal")
                 }
-                result.append(SupplementaryEntry(code: code, entry: Entry(day: Int32(day), units: value.units, scale: value.scale, line: Int32(lineNumber))))
+                result.append(
+                    SupplementaryEntry(
+                        code: code, entry: Entry(day: Int32(day), units: value.units, scale: value.scale, line: Int32(lineNumber))))
             }
             guard sawHeader else {
                 throw RatesError(.invalidFile, "\(name) is empty: expected the header 'date,currency,rate_per_eur'")

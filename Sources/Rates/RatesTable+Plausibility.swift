@@ -13,12 +13,16 @@ extension RatesTable {
             RatesError(.refused, "refusing the rates from \(source): \(why); check the source, or pass --force to install it anyway")
         }
         if ecbFirstDay > previous.ecbFirstDay || ecbLastDay < previous.ecbLastDay {
-            throw refuse("they cover \(UTCDate.dayString(ecbFirstDay)) to \(UTCDate.dayString(ecbLastDay)), less than the \(UTCDate.dayString(previous.ecbFirstDay)) to \(UTCDate.dayString(previous.ecbLastDay)) they would replace")
+            throw refuse(
+                "they cover \(UTCDate.dayString(ecbFirstDay)) to \(UTCDate.dayString(ecbLastDay)), less than the \(UTCDate.dayString(previous.ecbFirstDay)) to \(UTCDate.dayString(previous.ecbLastDay)) they would replace"
+            )
         }
         let missing = previous.codes.indices.filter { previous.count($0) > 0 && previous.codes[$0] != "EUR" }
             .map { previous.codes[$0] }.filter { code in !codes.indices.contains { codes[$0] == code && count($0) > 0 } }
         if !missing.isEmpty {
-            throw refuse("they lack \(missing.count) of the \(previous.currencies.count - 1) currencies they would replace (\(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", ..." : ""))")
+            throw refuse(
+                "they lack \(missing.count) of the \(previous.currencies.count - 1) currencies they would replace (\(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", ..." : ""))"
+            )
         }
         let factor = 1 + maxChange
         for s in codes.indices where s != eurIndex && count(s) > 0 {
@@ -41,7 +45,9 @@ extension RatesTable {
                 if let reference, reference.rate > 0, rate > 0 {
                     let change = max(rate / reference.rate, reference.rate / rate)
                     if change > factor {
-                        throw refuse("\(code) on \(UTCDate.dayString(Int(day))) is \(Self.plain(rate)) per EUR against \(Self.plain(reference.rate)) on \(UTCDate.dayString(Int(reference.day))) (\(against)), a change by a factor of \(Self.plain(change)), more than fx.max_rate_change \(Self.plain(maxChange)) allows")
+                        throw refuse(
+                            "\(code) on \(UTCDate.dayString(Int(day))) is \(Self.plain(rate)) per EUR against \(Self.plain(reference.rate)) on \(UTCDate.dayString(Int(reference.day))) (\(against)), a change by a factor of \(Self.plain(change)), more than fx.max_rate_change \(Self.plain(maxChange)) allows"
+                        )
                     }
                 } else if rate <= 0 {
                     throw refuse("\(code) on \(UTCDate.dayString(Int(day))) has the rate \(Self.plain(rate)) per EUR")

@@ -66,15 +66,18 @@ public final class RatesTable: @unchecked Sendable {
     public convenience init(ecbPath: String, supplementaryPath: String? = nil, maxStalenessDays: Int = 7) throws {
         let ecb = try RatesData.readFile(ecbPath)
         let supplementary = try supplementaryPath.map { try RatesData.readFile($0) }
-        try self.init(ecbCSV: ecb, ecbName: ecbPath, supplementaryCSV: supplementary,
-                      supplementaryName: supplementaryPath ?? "supplementary", maxStalenessDays: maxStalenessDays)
+        try self.init(
+            ecbCSV: ecb, ecbName: ecbPath, supplementaryCSV: supplementary,
+            supplementaryName: supplementaryPath ?? "supplementary", maxStalenessDays: maxStalenessDays)
     }
 
     /// Builds the table from bytes: `ecbCSV` may be plain CSV, zstd or ECB's zip; `supplementaryCSV` is
     /// plain `date,currency,rate_per_eur` (or zstd). A supplementary rate that differs from ECB's for the
     /// same currency and day is an error, not an override; an identical one is accepted.
-    public init(ecbCSV: [UInt8], ecbName: String = "eurofxref-hist.csv", supplementaryCSV: [UInt8]? = nil,
-                supplementaryName: String = "supplementary.csv", maxStalenessDays: Int = 7) throws {
+    public init(
+        ecbCSV: [UInt8], ecbName: String = "eurofxref-hist.csv", supplementaryCSV: [UInt8]? = nil,
+        supplementaryName: String = "supplementary.csv", maxStalenessDays: Int = 7
+    ) throws {
         guard maxStalenessDays >= 0 else {
             throw RatesError(.invalidFile, "max staleness must be 0 or more days, got \(maxStalenessDays); set fx.max_staleness_days")
         }
@@ -164,8 +167,10 @@ public final class RatesTable: @unchecked Sendable {
         codes.indices.reduce(0) { $0 + ($1 == eurIndex ? 0 : count($1)) }
     }
 
-    static func merge(_ extra: [SupplementaryEntry], into codes: inout [String], _ entries: inout [[Entry]],
-                      ecbName: String, supplementaryName: String) throws {
+    static func merge(
+        _ extra: [SupplementaryEntry], into codes: inout [String], _ entries: inout [[Entry]],
+        ecbName: String, supplementaryName: String
+    ) throws {
         var seen: [String: Int32] = [:]
         var column: [String: Int] = [:]
         for (i, code) in codes.enumerated() { column[code] = i }
@@ -174,8 +179,9 @@ public final class RatesTable: @unchecked Sendable {
         for item in extra {
             let key = "\(item.code) \(item.entry.day)"
             if let first = seen[key] {
-                throw invalid(supplementaryName, Int(item.entry.line),
-                              "repeats \(item.code) on \(UTCDate.dayString(Int(item.entry.day))) of line \(first)")
+                throw invalid(
+                    supplementaryName, Int(item.entry.line),
+                    "repeats \(item.code) on \(UTCDate.dayString(Int(item.entry.day))) of line \(first)")
             }
             seen[key] = item.entry.line
             let index: Int
@@ -196,8 +202,11 @@ public final class RatesTable: @unchecked Sendable {
             if let published = ecbByDay[index]?[item.entry.day] {
                 let a = ExactDecimal(units: Int128(published.units), scale: Int(published.scale))
                 let b = ExactDecimal(units: Int128(item.entry.units), scale: Int(item.entry.scale))
-                if a == b { continue }  // both canonical, so equal values are equal structs
-                throw RatesError(.conflict, "\(supplementaryName) line \(item.entry.line): \(item.code) on \(UTCDate.dayString(Int(item.entry.day))) is \(b) per EUR but \(ecbName) line \(published.line) publishes \(a); supplementary rates cannot override ECB: remove or correct the line")
+                if a == b { continue } // both canonical, so equal values are equal structs
+                throw RatesError(
+                    .conflict,
+                    "\(supplementaryName) line \(item.entry.line): \(item.code) on \(UTCDate.dayString(Int(item.entry.day))) is \(b) per EUR but \(ecbName) line \(published.line) publishes \(a); supplementary rates cannot override ECB: remove or correct the line"
+                )
             }
             entries[index].append(item.entry)
         }
@@ -231,8 +240,9 @@ public final class RatesTable: @unchecked Sendable {
     public func rate(of currency: String, on day: Int) throws -> RateLookup {
         let index = try seriesIndex(currency)
         let p = try position(series: index, currency: currency, day: day, cached: -1)
-        return RateLookup(currency: codes[index], ratePerEUR: ExactDecimal(units: Int128(units[p]), scale: Int(scales[p])),
-                          day: Int(days[p]))
+        return RateLookup(
+            currency: codes[index], ratePerEUR: ExactDecimal(units: Int128(units[p]), scale: Int(scales[p])),
+            day: Int(days[p]))
     }
 
     /// Absolute position in the flat buffers of the rate for `day` in series `index`, trying `cached`
@@ -267,16 +277,22 @@ public final class RatesTable: @unchecked Sendable {
         let code = series.map { codes[$0] } ?? currency.uppercased()
         let date = UTCDate.dayString(day)
         guard let series, count(series) > 0 else {
-            return RatesError(.missingRate, "currency \(code) has no rate on \(date) in \(sourceDescription) (latest available: none, ECB does not publish \(code)); add \(code) rates per EUR to the supplementary file (fx.supplementary, columns date,currency,rate_per_eur)",
-                              currency: code, day: day)
+            return RatesError(
+                .missingRate,
+                "currency \(code) has no rate on \(date) in \(sourceDescription) (latest available: none, ECB does not publish \(code)); add \(code) rates per EUR to the supplementary file (fx.supplementary, columns date,currency,rate_per_eur)",
+                currency: code, day: day)
         }
-        return RatesError(.missingRate, "currency \(code) has no rate on or before \(date) in \(sourceDescription) (latest available: none, its first rate is \(UTCDate.dayString(Int(days[seriesStart[series]])))); add \(code) rates per EUR for that period to the supplementary file (fx.supplementary, columns date,currency,rate_per_eur)",
-                          currency: code, day: day)
+        return RatesError(
+            .missingRate,
+            "currency \(code) has no rate on or before \(date) in \(sourceDescription) (latest available: none, its first rate is \(UTCDate.dayString(Int(days[seriesStart[series]])))); add \(code) rates per EUR for that period to the supplementary file (fx.supplementary, columns date,currency,rate_per_eur)",
+            currency: code, day: day)
     }
 
     func stale(series: Int, day: Int, latest: Int) -> RatesError {
-        RatesError(.staleRate, "currency \(codes[series]) has no rate on \(UTCDate.dayString(day)) in \(sourceDescription) (latest is \(UTCDate.dayString(latest)), \(day - latest) days earlier, more than the \(maxStalenessDays)-day limit); run `stripe-etl rates update`, add the rate to the supplementary file (fx.supplementary), or set fx.max_staleness_days",
-                   currency: codes[series], day: day, latestRateDay: latest)
+        RatesError(
+            .staleRate,
+            "currency \(codes[series]) has no rate on \(UTCDate.dayString(day)) in \(sourceDescription) (latest is \(UTCDate.dayString(latest)), \(day - latest) days earlier, more than the \(maxStalenessDays)-day limit); run `stripe-etl rates update`, add the rate to the supplementary file (fx.supplementary), or set fx.max_staleness_days",
+            currency: codes[series], day: day, latestRateDay: latest)
     }
 
     /// Checks up front that `reporting` can be converted into: Core knows its exponent, and it has rates
@@ -284,10 +300,16 @@ public final class RatesTable: @unchecked Sendable {
     public func validate(reporting: String) throws {
         let index = try seriesIndex(reporting)
         guard Currency.exponent(of: reporting) != nil else {
-            throw RatesError(.unknownCurrency, "reporting currency \(reporting.uppercased()) is not a currency Stripe supports (Core's currency table has no exponent for it); set fx.reporting_currency", currency: reporting.uppercased())
+            throw RatesError(
+                .unknownCurrency,
+                "reporting currency \(reporting.uppercased()) is not a currency Stripe supports (Core's currency table has no exponent for it); set fx.reporting_currency",
+                currency: reporting.uppercased())
         }
         guard index >= 0, count(index) > 0 else {
-            throw RatesError(.missingRate, "reporting currency \(reporting.uppercased()) has no rates in \(sourceDescription); add it to the supplementary file (fx.supplementary) or set fx.reporting_currency", currency: reporting.uppercased())
+            throw RatesError(
+                .missingRate,
+                "reporting currency \(reporting.uppercased()) has no rates in \(sourceDescription); add it to the supplementary file (fx.supplementary) or set fx.reporting_currency",
+                currency: reporting.uppercased())
         }
     }
 

@@ -32,7 +32,9 @@ enum ZipArchive {
             guard entryCount > 0 else { throw failure("is empty") }
             guard directoryOffset + directorySize <= eocd else { throw failure("has a central directory outside the file (truncated?)") }
 
-            struct Candidate { let name: String; let method: Int; let flags: Int; let crc: UInt32; let compressed: Int; let size: Int; let offset: Int }
+            struct Candidate {
+                let name: String; let method: Int; let flags: Int; let crc: UInt32; let compressed: Int; let size: Int; let offset: Int
+            }
             var candidates: [Candidate] = []
             var p = directoryOffset
             for _ in 0..<entryCount {
@@ -40,8 +42,10 @@ enum ZipArchive {
                 let nameLength = u16(b, p + 28), extraLength = u16(b, p + 30), commentLength = u16(b, p + 32)
                 guard p + 46 + nameLength <= eocd else { throw failure("has a corrupt central directory") }
                 let name = String(decoding: UnsafeBufferPointer(rebasing: b[(p + 46)..<(p + 46 + nameLength)]), as: UTF8.self)
-                candidates.append(Candidate(name: name, method: u16(b, p + 10), flags: u16(b, p + 8), crc: UInt32(u32(b, p + 16)),
-                                            compressed: u32(b, p + 20), size: u32(b, p + 24), offset: u32(b, p + 42)))
+                candidates.append(
+                    Candidate(
+                        name: name, method: u16(b, p + 10), flags: u16(b, p + 8), crc: UInt32(u32(b, p + 16)),
+                        compressed: u32(b, p + 20), size: u32(b, p + 24), offset: u32(b, p + 42)))
                 p += 46 + nameLength + extraLength + commentLength
             }
             let files = candidates.filter { !$0.name.hasSuffix("/") }
@@ -51,12 +55,15 @@ enum ZipArchive {
             } else {
                 let matching = files.filter { $0.name.lowercased().hasSuffix(preferredSuffix) }
                 guard matching.count == 1 else {
-                    throw failure("holds \(files.count) files (\(files.map(\.name).joined(separator: ", "))); expected one \(preferredSuffix) file")
+                    throw failure(
+                        "holds \(files.count) files (\(files.map(\.name).joined(separator: ", "))); expected one \(preferredSuffix) file")
                 }
                 chosen = matching[0]
             }
             guard chosen.flags & 1 == 0 else { throw failure("entry \(chosen.name) is encrypted") }
-            guard chosen.size != 0xFFFF_FFFF, chosen.compressed != 0xFFFF_FFFF else { throw failure("entry \(chosen.name) uses zip64, which is not supported") }
+            guard chosen.size != 0xFFFF_FFFF, chosen.compressed != 0xFFFF_FFFF else {
+                throw failure("entry \(chosen.name) uses zip64, which is not supported")
+            }
             let local = chosen.offset
             guard local + 30 <= b.count, u32(b, local) == 0x0403_4B50 else { throw failure("entry \(chosen.name) has no local header") }
             let start = local + 30 + u16(b, local + 26) + u16(b, local + 28)
@@ -74,9 +81,12 @@ enum ZipArchive {
                     throw failure("entry \(chosen.name): \(error.message)")
                 }
             default:
-                throw failure("entry \(chosen.name) uses compression method \(chosen.method); only stored (0) and deflate (8) are supported")
+                throw failure(
+                    "entry \(chosen.name) uses compression method \(chosen.method); only stored (0) and deflate (8) are supported")
             }
-            guard Zlib.crc32(data) == chosen.crc else { throw failure("entry \(chosen.name) fails its CRC-32 check (corrupt or truncated)") }
+            guard Zlib.crc32(data) == chosen.crc else {
+                throw failure("entry \(chosen.name) fails its CRC-32 check (corrupt or truncated)")
+            }
             return Entry(name: chosen.name, data: data)
         }
     }

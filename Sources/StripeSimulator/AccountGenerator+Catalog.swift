@@ -37,7 +37,7 @@ extension AccountGenerator {
     static let productNames = [
         "Starter", "Pro", "Business", "Enterprise", "Analytics add-on", "Extra seats", "Priority support",
         "Storage 100 GB", "Onboarding", "API calls", "Premium — Café Édition", "SMS credits",
-        "Team \"Plus\" plan", "日本語サポート", "Data export", "Audit log",
+        "Team \"Plus\" plan", "日本語サポート", "Data export", "Audit log"
     ]
 
     // MARK: Index math
@@ -142,7 +142,7 @@ extension AccountGenerator {
             ("type", "service"),
             ("unit_label", index % 5 == 2 ? "seat" : .null),
             ("updated", .int(created + Int64(r.below(86_400 * 30)))),
-            ("url", .null),
+            ("url", .null)
         ])
     }
 
@@ -150,8 +150,10 @@ extension AccountGenerator {
     func tiers(_ index: Int) -> FixtureJSON {
         let amounts = tierAmounts(index)
         func tier(_ unit: Int64, upTo: Int64?) -> FixtureJSON {
-            .object([("flat_amount", .null), ("flat_amount_decimal", .null), ("unit_amount", .int(unit)),
-                     ("unit_amount_decimal", .string(String(unit))), ("up_to", upTo.map { .int($0) } ?? .null)])
+            .object([
+                ("flat_amount", .null), ("flat_amount_decimal", .null), ("unit_amount", .int(unit)),
+                ("unit_amount_decimal", .string(String(unit))), ("up_to", upTo.map { .int($0) } ?? .null)
+            ])
         }
         return .array([tier(amounts.upTo5, upTo: 5), tier(amounts.beyond, upTo: nil)])
     }
@@ -167,7 +169,7 @@ extension AccountGenerator {
                 ("interval_count", .int(kind.intervalCount)),
                 ("meter", kind == .metered ? .string("mtr_T" + Self.pad(product, 8)) : .null),
                 ("trial_period_days", kind == .monthly && index % 3 == 0 ? 14 : .null),
-                ("usage_type", kind == .metered ? "metered" : "licensed"),
+                ("usage_type", kind == .metered ? "metered" : "licensed")
             ])
         } else {
             recurring = .null
@@ -179,28 +181,29 @@ extension AccountGenerator {
         case .quarterly: nickname = "Quarterly"
         default: nickname = .null
         }
-        return .object([
-            ("id", .string(id(.prices, index))),
-            ("object", "price"),
-            ("active", .bool(isPriceActive(index))),
-            ("billing_scheme", kind == .tiered ? "tiered" : "per_unit"),
-            ("created", .int(created(.prices, index))),
-            ("currency", .string(currency(priceCurrency(index)))),
-            ("custom_unit_amount", .null),
-            ("livemode", livemode),
-            ("lookup_key", index % 7 == 0 ? .string("lk_\(index)") : .null),
-            ("metadata", .object([])),
-            ("nickname", nickname),
-            ("product", .string(id(.products, product))),
-            ("recurring", recurring),
-            ("tax_behavior", index % 4 == 0 ? "exclusive" : "unspecified"),
-            ("tiers_mode", kind == .tiered ? "graduated" : .null),
-        ] + (expandTiers && kind == .tiered ? [("tiers", tiers(index))] : []) + [
-            ("transform_quantity", .null),
-            ("type", kind == .oneTime ? "one_time" : "recurring"),
-            ("unit_amount", .optionalInt(unitAmount(index))),
-            ("unit_amount_decimal", unitAmountDecimalTenths(index).map { .string(Self.decimalString(tenths: $0)) } ?? .null),
-        ])
+        return .object(
+            [
+                ("id", .string(id(.prices, index))),
+                ("object", "price"),
+                ("active", .bool(isPriceActive(index))),
+                ("billing_scheme", kind == .tiered ? "tiered" : "per_unit"),
+                ("created", .int(created(.prices, index))),
+                ("currency", .string(currency(priceCurrency(index)))),
+                ("custom_unit_amount", .null),
+                ("livemode", livemode),
+                ("lookup_key", index % 7 == 0 ? .string("lk_\(index)") : .null),
+                ("metadata", .object([])),
+                ("nickname", nickname),
+                ("product", .string(id(.products, product))),
+                ("recurring", recurring),
+                ("tax_behavior", index % 4 == 0 ? "exclusive" : "unspecified"),
+                ("tiers_mode", kind == .tiered ? "graduated" : .null)
+            ] + (expandTiers && kind == .tiered ? [("tiers", tiers(index))] : []) + [
+                ("transform_quantity", .null),
+                ("type", kind == .oneTime ? "one_time" : "recurring"),
+                ("unit_amount", .optionalInt(unitAmount(index))),
+                ("unit_amount_decimal", unitAmountDecimalTenths(index).map { .string(Self.decimalString(tenths: $0)) } ?? .null)
+            ])
     }
 
     /// Coupons alternate percent_off / amount_off; durations cycle once, repeating (3 months), forever.
@@ -233,7 +236,7 @@ extension AccountGenerator {
             ("percent_off", percent ? percentLiteral : .null),
             ("redeem_by", index % 5 == 4 ? .int(config.endTime - 86_400 * 100) : .null),
             ("times_redeemed", .int(r.below(50))),
-            ("valid", .bool(index % 5 != 4)),
+            ("valid", .bool(index % 5 != 4))
         ])
     }
 

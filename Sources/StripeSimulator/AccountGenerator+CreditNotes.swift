@@ -47,14 +47,15 @@ extension AccountGenerator {
         let (invoiceLine, amount, discount, tax, taxable) = plan.lines[n]
         var taxes: [FixtureJSON] = []
         if let rate = plan.invoice.tax, invoiceLine != nil {
-            taxes.append(.object([
-                ("amount", .int(tax)),
-                ("tax_behavior", rate.inclusive ? "inclusive" : "exclusive"),
-                ("tax_rate_details", .object([("tax_rate", .string(taxRateID(currency: plan.invoice.currency)))])),
-                ("taxability_reason", "standard_rated"),
-                ("taxable_amount", .int(taxable)),
-                ("type", "tax_rate_details"),
-            ]))
+            taxes.append(
+                .object([
+                    ("amount", .int(tax)),
+                    ("tax_behavior", rate.inclusive ? "inclusive" : "exclusive"),
+                    ("tax_rate_details", .object([("tax_rate", .string(taxRateID(currency: plan.invoice.currency)))])),
+                    ("taxability_reason", "standard_rated"),
+                    ("taxable_amount", .int(taxable)),
+                    ("type", "tax_rate_details")
+                ]))
         }
         var discountAmounts: [FixtureJSON] = []
         if plan.invoice.coupon != nil, let sub = plan.invoice.subscription, invoiceLine != nil {
@@ -85,7 +86,7 @@ extension AccountGenerator {
             ("taxes", .array(taxes)),
             ("type", invoiceLine == nil ? "custom_line_item" : "invoice_line_item"),
             ("unit_amount", invoiceLine == nil ? .int(amount) : .null),
-            ("unit_amount_decimal", invoiceLine == nil ? .string(String(amount)) : .null),
+            ("unit_amount_decimal", invoiceLine == nil ? .string(String(amount)) : .null)
         ])
     }
 
@@ -110,14 +111,15 @@ extension AccountGenerator {
         let shown = min(plan.lines.count, lineLimit ?? plan.lines.count)
         var totalTaxes: [FixtureJSON] = []
         if let rate = invoice.tax {
-            totalTaxes.append(.object([
-                ("amount", .int(tax)),
-                ("tax_behavior", rate.inclusive ? "inclusive" : "exclusive"),
-                ("tax_rate_details", .object([("tax_rate", .string(taxRateID(currency: invoice.currency)))])),
-                ("taxability_reason", "standard_rated"),
-                ("taxable_amount", .int(taxable)),
-                ("type", "tax_rate_details"),
-            ]))
+            totalTaxes.append(
+                .object([
+                    ("amount", .int(tax)),
+                    ("tax_behavior", rate.inclusive ? "inclusive" : "exclusive"),
+                    ("tax_rate_details", .object([("tax_rate", .string(taxRateID(currency: invoice.currency)))])),
+                    ("taxability_reason", "standard_rated"),
+                    ("taxable_amount", .int(taxable)),
+                    ("type", "tax_rate_details")
+                ]))
         }
         var discountAmounts: [FixtureJSON] = []
         if invoice.coupon != nil, let sub = invoice.subscription {
@@ -138,10 +140,13 @@ extension AccountGenerator {
             ("discount_amounts", .array(discountAmounts)),
             ("effective_at", .int(plan.created)),
             ("invoice", .string(id(.invoices, invoice.index))),
-            ("lines", list(
-                url: "/v1/credit_notes/\(noteID)/lines",
-                data: (0..<shown).map { creditNoteLine(plan, $0) },
-                hasMore: shown < plan.lines.count, totalCount: plan.lines.count)),
+            (
+                "lines",
+                list(
+                    url: "/v1/credit_notes/\(noteID)/lines",
+                    data: (0..<shown).map { creditNoteLine(plan, $0) },
+                    hasMore: shown < plan.lines.count, totalCount: plan.lines.count)
+            ),
             ("livemode", livemode),
             ("memo", index % 4 == 0 ? "Refund for the \"March\" outage" : .null),
             ("metadata", .object([])),
@@ -161,7 +166,7 @@ extension AccountGenerator {
             ("total_excluding_tax", .int(subtotal - discount - (inclusive ? tax : 0))),
             ("total_taxes", .array(totalTaxes)),
             ("type", paid ? "post_payment" : "pre_payment"),
-            ("voided_at", plan.status == "void" ? .int(min(config.endTime, plan.created + 86_400)) : .null),
+            ("voided_at", plan.status == "void" ? .int(min(config.endTime, plan.created + 86_400)) : .null)
         ])
     }
 }

@@ -1,6 +1,8 @@
 extension AccountGenerator {
     static let firstNames = ["Ada", "Grace", "Linus", "Zoë", "José", "Amélie", "Hiro", "Min-jun", "Fatima", "Olu", "Søren", "Priya"]
-    static let lastNames = ["Lovelace", "Hopper", "Torvalds", "O'Brien", "García", "Dubois", "Tanaka", "Kim", "Al-Khalifa", "Okafor", "Kierkegaard", "Patel"]
+    static let lastNames = [
+        "Lovelace", "Hopper", "Torvalds", "O'Brien", "García", "Dubois", "Tanaka", "Kim", "Al-Khalifa", "Okafor", "Kierkegaard", "Patel"
+    ]
 
     /// (country, city, postal code, line1) for a currency.
     private func place(currency index: Int) -> (String, String, String, String) {
@@ -22,7 +24,7 @@ extension AccountGenerator {
             ("line1", .string(line1)),
             ("line2", variant % 2 == 0 ? .null : .string("Suite \(100 + variant % 900)")),
             ("postal_code", .string(postal)),
-            ("state", country == "US" ? "CA" : .null),
+            ("state", country == "US" ? "CA" : .null)
         ])
     }
 
@@ -49,7 +51,7 @@ extension AccountGenerator {
             ? .object([
                 ("address", address(currency: c, variant: index + 1)),
                 ("name", .string(name)),
-                ("phone", index % 4 == 0 ? "+15555550100" : .null),
+                ("phone", index % 4 == 0 ? "+15555550100" : .null)
             ]) : .null
         return .object([
             ("id", .string(id(.customers, index))),
@@ -63,12 +65,15 @@ extension AccountGenerator {
             ("description", index % 5 == 0 ? .string("Imported from \"legacy\" CRM \\ batch \(index % 4)") : .null),
             ("email", .string("\(emailLocal)+\(index)@example.com")),
             ("invoice_prefix", .string("T" + String(index, radix: 16, uppercase: true))),
-            ("invoice_settings", .object([
-                ("custom_fields", .null),
-                ("default_payment_method", index % 2 == 0 ? .string("pm_T" + Self.pad(index, 8)) : .null),
-                ("footer", .null),
-                ("rendering_options", .null),
-            ])),
+            (
+                "invoice_settings",
+                .object([
+                    ("custom_fields", .null),
+                    ("default_payment_method", index % 2 == 0 ? .string("pm_T" + Self.pad(index, 8)) : .null),
+                    ("footer", .null),
+                    ("rendering_options", .null)
+                ])
+            ),
             ("livemode", livemode),
             ("metadata", metadata(meta)),
             ("name", .string(name)),
@@ -77,7 +82,7 @@ extension AccountGenerator {
             ("preferred_locales", .array(index % 6 == 0 ? ["en"] : [])),
             ("shipping", shipping),
             ("tax_exempt", index % 29 == 11 ? "exempt" : "none"),
-            ("test_clock", .null),
+            ("test_clock", .null)
         ])
     }
 }

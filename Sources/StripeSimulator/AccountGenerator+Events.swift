@@ -17,7 +17,10 @@ extension AccountGenerator {
         case 6 where hasSubscriptions, 9 where hasSubscriptions:
             let sub = recent(subscriptionCount, 5, 300)
             if index % 10 == 9 {
-                return (subscriptionPlan(sub).status == "canceled" ? "customer.subscription.deleted" : "customer.subscription.created", .subscriptions, sub)
+                return (
+                    subscriptionPlan(sub).status == "canceled" ? "customer.subscription.deleted" : "customer.subscription.created",
+                    .subscriptions, sub
+                )
             }
             return ("customer.subscription.updated", .subscriptions, sub)
         case 7 where creditNoteCount > 0:
@@ -69,11 +72,14 @@ extension AccountGenerator {
             ("data", .object(data)),
             ("livemode", livemode),
             ("pending_webhooks", 0),
-            ("request", .object([
-                ("id", fromAPI ? .string("req_T" + Self.pad(index, 8)) : .null),
-                ("idempotency_key", fromAPI && index % 2 == 0 ? .string("idem-\(index)") : .null),
-            ])),
-            ("type", .string(subject.type)),
+            (
+                "request",
+                .object([
+                    ("id", fromAPI ? .string("req_T" + Self.pad(index, 8)) : .null),
+                    ("idempotency_key", fromAPI && index % 2 == 0 ? .string("idem-\(index)") : .null)
+                ])
+            ),
+            ("type", .string(subject.type))
         ])
     }
 }

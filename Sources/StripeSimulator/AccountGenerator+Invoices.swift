@@ -153,7 +153,7 @@ extension AccountGenerator {
             ("tax_rate_details", .object([("tax_rate", .string(taxRateID(currency: plan.currency)))])),
             ("taxability_reason", "standard_rated"),
             ("taxable_amount", .int(taxable)),
-            ("type", "tax_rate_details"),
+            ("type", "tax_rate_details")
         ])
     }
 
@@ -166,25 +166,31 @@ extension AccountGenerator {
         if let item = line.subscriptionItem, let sub = plan.subscription {
             parent = .object([
                 ("invoice_item_details", .null),
-                ("subscription_item_details", .object([
-                    ("invoice_item", line.proration ? .string(invoiceItemID) : .null),
-                    ("proration", .bool(line.proration)),
-                    ("proration_details", .object([("credited_items", .null)])),
-                    ("subscription", .string(id(.subscriptions, sub.index))),
-                    ("subscription_item", .string(subscriptionItemID(sub.index, item))),
-                ])),
-                ("type", "subscription_item_details"),
+                (
+                    "subscription_item_details",
+                    .object([
+                        ("invoice_item", line.proration ? .string(invoiceItemID) : .null),
+                        ("proration", .bool(line.proration)),
+                        ("proration_details", .object([("credited_items", .null)])),
+                        ("subscription", .string(id(.subscriptions, sub.index))),
+                        ("subscription_item", .string(subscriptionItemID(sub.index, item)))
+                    ])
+                ),
+                ("type", "subscription_item_details")
             ])
         } else {
             parent = .object([
-                ("invoice_item_details", .object([
-                    ("invoice_item", .string(invoiceItemID)),
-                    ("proration", false),
-                    ("proration_details", .object([("credited_items", .null)])),
-                    ("subscription", .optionalString(subID)),
-                ])),
+                (
+                    "invoice_item_details",
+                    .object([
+                        ("invoice_item", .string(invoiceItemID)),
+                        ("proration", false),
+                        ("proration_details", .object([("credited_items", .null)])),
+                        ("subscription", .optionalString(subID))
+                    ])
+                ),
                 ("subscription_item_details", .null),
-                ("type", "invoice_item_details"),
+                ("type", "invoice_item_details")
             ])
         }
         let product = productName(priceProduct(line.price))
@@ -219,16 +225,22 @@ extension AccountGenerator {
             ("parent", parent),
             ("period", .object([("end", .int(line.period.1)), ("start", .int(line.period.0))])),
             ("pretax_credit_amounts", .array([])),
-            ("pricing", .object([
-                ("price_details", .object([
-                    ("price", .string(id(.prices, line.price))),
-                    ("product", .string(id(.products, priceProduct(line.price)))),
-                ])),
-                ("type", "price_details"),
-                ("unit_amount_decimal", unitDecimal),
-            ])),
+            (
+                "pricing",
+                .object([
+                    (
+                        "price_details",
+                        .object([
+                            ("price", .string(id(.prices, line.price))),
+                            ("product", .string(id(.products, priceProduct(line.price))))
+                        ])
+                    ),
+                    ("type", "price_details"),
+                    ("unit_amount_decimal", unitDecimal)
+                ])
+            ),
             ("quantity", .int(line.quantity)),
-            ("taxes", .array(plan.tax == nil ? [] : [taxEntry(plan, amount: line.tax, taxable: line.taxable)])),
+            ("taxes", .array(plan.tax == nil ? [] : [taxEntry(plan, amount: line.tax, taxable: line.taxable)]))
         ])
     }
 
@@ -275,11 +287,14 @@ extension AccountGenerator {
         if let subID {
             parent = .object([
                 ("quote_details", .null),
-                ("subscription_details", .object([
-                    ("metadata", plan.subscription!.index % 4 == 0 ? metadata([("plan_source", "self_serve")]) : .object([])),
-                    ("subscription", .string(subID)),
-                ])),
-                ("type", "subscription_details"),
+                (
+                    "subscription_details",
+                    .object([
+                        ("metadata", plan.subscription!.index % 4 == 0 ? metadata([("plan_source", "self_serve")]) : .object([])),
+                        ("subscription", .string(subID))
+                    ])
+                ),
+                ("type", "subscription_details")
             ])
         } else {
             parent = .null
@@ -294,110 +309,130 @@ extension AccountGenerator {
         let totalTaxes: [FixtureJSON] = plan.tax == nil ? [] : [taxEntry(plan, amount: tax, taxable: taxable)]
         let periodStart = plan.subscription.map { _ in plan.created - 30 * 86_400 } ?? plan.created
         let sendInvoice = plan.subscription.map { $0.index % 9 == 4 } ?? (index % 4 == 0)
-        let number: FixtureJSON = draft ? .null : .string("\(customer["invoice_prefix"]?.stringValue ?? "T")-\(Self.pad(index % 10_000, 4))")
+        let number: FixtureJSON =
+            draft ? .null : .string("\(customer["invoice_prefix"]?.stringValue ?? "T")-\(Self.pad(index % 10_000, 4))")
         let hosted: FixtureJSON = draft ? .null : .string("https://invoice.stripe.com/i/acct_T/test_\(invoiceID)")
         let pdf: FixtureJSON = draft ? .null : .string("https://pay.stripe.com/invoice/acct_T/test_\(invoiceID)/pdf")
         var pairs: [(String, FixtureJSON)] = []
-        pairs.append(contentsOf: [
-            ("id", .string(invoiceID)),
-            ("object", "invoice"),
-            ("account_country", "US"),
-            ("account_name", "Fixture Labs, Inc."),
-            ("account_tax_ids", .null),
-            ("amount_due", .int(amountDue)),
-            ("amount_overpaid", 0),
-            ("amount_paid", .int(amountPaid)),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("amount_remaining", .int(amountDue - amountPaid)),
-            ("amount_shipping", 0),
-            ("application", .null),
-            ("attempt_count", .int(status == "paid" ? 1 : (draft ? 0 : r.below(4)))),
-            ("attempted", .bool(!draft && !sendInvoice)),
-            ("auto_advance", .bool(draft || status == "open")),
-            ("automatic_tax", .object([("disabled_reason", .null), ("enabled", false), ("liability", .null), ("provider", .null), ("status", .null)])),
-            ("automatically_finalizes_at", draft ? .int(plan.created + 3_600) : .null),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("billing_reason", .string(plan.billingReason)),
-            ("collection_method", sendInvoice ? "send_invoice" : "charge_automatically"),
-            ("created", .int(plan.created)),
-            ("currency", .string(currency(plan.currency))),
-            ("custom_fields", .null),
-            ("customer", .string(customerID)),
-            ("customer_address", customer["address"] ?? .null),
-            ("customer_email", customer["email"] ?? .null),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("customer_name", customer["name"] ?? .null),
-            ("customer_phone", customer["phone"] ?? .null),
-            ("customer_shipping", customer["shipping"] ?? .null),
-            ("customer_tax_exempt", customer["tax_exempt"] ?? .null),
-            ("customer_tax_ids", .array([])),
-            ("default_payment_method", .null),
-            ("default_source", .null),
-            ("default_tax_rates", .array([])),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("description", index % 13 == 0 ? "Thanks for your business!" : .null),
-            ("discounts", .array(discountIDs)),
-            ("due_date", sendInvoice ? .int(plan.created + 30 * 86_400) : .null),
-            ("effective_at", .optionalInt(finalizedAt)),
-            ("ending_balance", draft ? .null : 0),
-            ("footer", .null),
-            ("from_invoice", .null),
-            ("hosted_invoice_url", hosted),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("invoice_pdf", pdf),
-            ("issuer", .object([("type", "self")])),
-            ("last_finalization_error", .null),
-            ("latest_revision", .null),
-            ("lines", lines),
-            ("livemode", livemode),
-            ("metadata", index % 10 == 3 ? metadata([("order_id", "ord_\(index * 31 % 100_000)")]) : .object([])),
-            ("next_payment_attempt", status == "open" && !sendInvoice ? .int(plan.created + 4 * 86_400) : .null),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("number", number),
-            ("on_behalf_of", .null),
-            ("parent", parent),
-            ("payment_settings", .object([
-                ("default_mandate", .null), ("payment_method_options", .null), ("payment_method_types", .null),
-            ])),
-            ("period_end", .int(plan.created)),
-            ("period_start", .int(periodStart)),
-            ("post_payment_credit_notes_amount", 0),
-            ("pre_payment_credit_notes_amount", 0),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("receipt_number", .null),
-            ("rendering", .null),
-            ("shipping_cost", .null),
-            ("shipping_details", .null),
-            ("starting_balance", 0),
-            ("statement_descriptor", .null),
-            ("status", .string(status)),
-            ("status_transitions", .object([
-                ("finalized_at", .optionalInt(finalizedAt)),
-                ("marked_uncollectible_at", .optionalInt(uncollectibleAt)),
-                ("paid_at", .optionalInt(paidAt)),
-                ("voided_at", .optionalInt(voidedAt)),
-            ])),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("subtotal", .int(subtotal)),
-            ("subtotal_excluding_tax", .int(subtotal - (inclusive ? tax : 0))),
-            ("test_clock", .null),
-            ("total", .int(total)),
-            ("total_discount_amounts", .array(totalDiscounts)),
-            ("total_excluding_tax", .int(totalExcludingTax)),
-            ("total_pretax_credit_amounts", .array([])),
-            ("total_taxes", .array(totalTaxes)),
-        ] as [(String, FixtureJSON)])
-        pairs.append(contentsOf: [
-            ("webhooks_delivered_at", .optionalInt(finalizedAt)),
-        ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("id", .string(invoiceID)),
+                ("object", "invoice"),
+                ("account_country", "US"),
+                ("account_name", "Fixture Labs, Inc."),
+                ("account_tax_ids", .null),
+                ("amount_due", .int(amountDue)),
+                ("amount_overpaid", 0),
+                ("amount_paid", .int(amountPaid))
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("amount_remaining", .int(amountDue - amountPaid)),
+                ("amount_shipping", 0),
+                ("application", .null),
+                ("attempt_count", .int(status == "paid" ? 1 : (draft ? 0 : r.below(4)))),
+                ("attempted", .bool(!draft && !sendInvoice)),
+                ("auto_advance", .bool(draft || status == "open")),
+                (
+                    "automatic_tax",
+                    .object([("disabled_reason", .null), ("enabled", false), ("liability", .null), ("provider", .null), ("status", .null)])
+                ),
+                ("automatically_finalizes_at", draft ? .int(plan.created + 3_600) : .null)
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("billing_reason", .string(plan.billingReason)),
+                ("collection_method", sendInvoice ? "send_invoice" : "charge_automatically"),
+                ("created", .int(plan.created)),
+                ("currency", .string(currency(plan.currency))),
+                ("custom_fields", .null),
+                ("customer", .string(customerID)),
+                ("customer_address", customer["address"] ?? .null),
+                ("customer_email", customer["email"] ?? .null)
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("customer_name", customer["name"] ?? .null),
+                ("customer_phone", customer["phone"] ?? .null),
+                ("customer_shipping", customer["shipping"] ?? .null),
+                ("customer_tax_exempt", customer["tax_exempt"] ?? .null),
+                ("customer_tax_ids", .array([])),
+                ("default_payment_method", .null),
+                ("default_source", .null),
+                ("default_tax_rates", .array([]))
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("description", index % 13 == 0 ? "Thanks for your business!" : .null),
+                ("discounts", .array(discountIDs)),
+                ("due_date", sendInvoice ? .int(plan.created + 30 * 86_400) : .null),
+                ("effective_at", .optionalInt(finalizedAt)),
+                ("ending_balance", draft ? .null : 0),
+                ("footer", .null),
+                ("from_invoice", .null),
+                ("hosted_invoice_url", hosted)
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("invoice_pdf", pdf),
+                ("issuer", .object([("type", "self")])),
+                ("last_finalization_error", .null),
+                ("latest_revision", .null),
+                ("lines", lines),
+                ("livemode", livemode),
+                ("metadata", index % 10 == 3 ? metadata([("order_id", "ord_\(index * 31 % 100_000)")]) : .object([])),
+                ("next_payment_attempt", status == "open" && !sendInvoice ? .int(plan.created + 4 * 86_400) : .null)
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("number", number),
+                ("on_behalf_of", .null),
+                ("parent", parent),
+                (
+                    "payment_settings",
+                    .object([
+                        ("default_mandate", .null), ("payment_method_options", .null), ("payment_method_types", .null)
+                    ])
+                ),
+                ("period_end", .int(plan.created)),
+                ("period_start", .int(periodStart)),
+                ("post_payment_credit_notes_amount", 0),
+                ("pre_payment_credit_notes_amount", 0)
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("receipt_number", .null),
+                ("rendering", .null),
+                ("shipping_cost", .null),
+                ("shipping_details", .null),
+                ("starting_balance", 0),
+                ("statement_descriptor", .null),
+                ("status", .string(status)),
+                (
+                    "status_transitions",
+                    .object([
+                        ("finalized_at", .optionalInt(finalizedAt)),
+                        ("marked_uncollectible_at", .optionalInt(uncollectibleAt)),
+                        ("paid_at", .optionalInt(paidAt)),
+                        ("voided_at", .optionalInt(voidedAt))
+                    ])
+                )
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("subtotal", .int(subtotal)),
+                ("subtotal_excluding_tax", .int(subtotal - (inclusive ? tax : 0))),
+                ("test_clock", .null),
+                ("total", .int(total)),
+                ("total_discount_amounts", .array(totalDiscounts)),
+                ("total_excluding_tax", .int(totalExcludingTax)),
+                ("total_pretax_credit_amounts", .array([])),
+                ("total_taxes", .array(totalTaxes))
+            ] as [(String, FixtureJSON)])
+        pairs.append(
+            contentsOf: [
+                ("webhooks_delivered_at", .optionalInt(finalizedAt))
+            ] as [(String, FixtureJSON)])
         return .object(pairs)
     }
 }

@@ -20,7 +20,11 @@ extension AccountGenerator {
         let listed = Set(listings.map(\.stream))
         var requests = 1 + unlistedReferences().filter { listed.contains($0.key) }.values.reduce(0) { $0 + $1.count }
         for listing in listings {
-            let include = (try? router.filter(listing.stream, FixtureRouter.Query(listing.filters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")[...]))) ?? { _ in true }
+            let include =
+                (try? router.filter(
+                    listing.stream, FixtureRouter.Query(listing.filters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")[...]))) ?? { _ in
+                    true
+                }
             var objects = 0
             var childPages = 0
             for index in 0..<count(listing.stream) where isListed(listing.stream, index) && include(index) {
@@ -43,7 +47,11 @@ extension AccountGenerator {
     public func objectCount(listings: [Listing]) -> Int {
         let router = FixtureRouter(generator: self)
         return listings.reduce(0) { total, listing in
-            let include = (try? router.filter(listing.stream, FixtureRouter.Query(listing.filters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")[...]))) ?? { _ in true }
+            let include =
+                (try? router.filter(
+                    listing.stream, FixtureRouter.Query(listing.filters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")[...]))) ?? { _ in
+                    true
+                }
             return total + (0..<count(listing.stream)).filter { isListed(listing.stream, $0) && include($0) }.count
         }
     }
@@ -56,14 +64,20 @@ extension AccountGenerator {
     public func unlistedReferences() -> [FixtureStream: [String]] {
         var customers = Set<Int>()
         if deletedCustomerCount > 0 {
-            for index in 0..<subscriptionCount where isDeletedCustomer(subscriptionPlan(index).customer) { customers.insert(subscriptionPlan(index).customer) }
+            for index in 0..<subscriptionCount where isDeletedCustomer(subscriptionPlan(index).customer) {
+                customers.insert(subscriptionPlan(index).customer)
+            }
             // Credit notes name their invoice's customer: covered by the invoices.
-            for index in 0..<invoiceCount where isDeletedCustomer(invoicePlan(index).customer) { customers.insert(invoicePlan(index).customer) }
+            for index in 0..<invoiceCount where isDeletedCustomer(invoicePlan(index).customer) {
+                customers.insert(invoicePlan(index).customer)
+            }
         }
         var out: [FixtureStream: [String]] = [:]
         if !customers.isEmpty { out[.customers] = customers.map { id(.customers, $0) }.sorted() }
         if let price = inlinePrice { out[.prices] = [id(.prices, price)] }
-        if let product = deletedProduct, (0..<priceCount).contains(where: { priceProduct($0) == product }) { out[.products] = [id(.products, product)] }
+        if let product = deletedProduct, (0..<priceCount).contains(where: { priceProduct($0) == product }) {
+            out[.products] = [id(.products, product)]
+        }
         return out
     }
 
@@ -72,7 +86,9 @@ extension AccountGenerator {
     public func referencedLines(_ stream: FixtureStream) -> [[UInt8]] {
         (unlistedReferences()[stream] ?? []).compactMap { id -> [UInt8]? in
             guard let index = index(stream, fromID: id) else { return nil }
-            if stream == .customers { return FixtureJSON.object([("id", .string(id)), ("object", "customer"), ("deleted", true)]).compactBytes() }
+            if stream == .customers {
+                return FixtureJSON.object([("id", .string(id)), ("object", "customer"), ("deleted", true)]).compactBytes()
+            }
             return isRetrievable(stream, index) ? completeLine(stream, index) : nil
         }
     }

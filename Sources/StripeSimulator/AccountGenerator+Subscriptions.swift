@@ -107,7 +107,7 @@ extension AccountGenerator {
             ("promotion_code", .null),
             ("start", .int(plan.created)),
             ("subscription", .string(id(.subscriptions, plan.index))),
-            ("subscription_item", .null),
+            ("subscription_item", .null)
         ])
     }
 
@@ -133,7 +133,7 @@ extension AccountGenerator {
             ("current_period_start", .int(start)),
             ("discounts", .array([])),
             ("metadata", .object([])),
-            ("price", self.price(price)),
+            ("price", self.price(price))
         ]
         if let quantity { pairs.append(("quantity", .int(quantity))) }
         pairs.append(("subscription", .string(id(.subscriptions, plan.index))))
@@ -158,14 +158,16 @@ extension AccountGenerator {
             hasMore: shown < plan.items.count, totalCount: plan.items.count)
         var discounts: [FixtureJSON] = []
         // A repeating discount that has ended is gone from the subscription (its invoices keep it).
-        if let coupon = plan.coupon, !(couponDuration(coupon) == "repeating" && discountEnd(plan, coupon: coupon).map { $0 <= config.endTime } == true) {
+        if let coupon = plan.coupon,
+            !(couponDuration(coupon) == "repeating" && discountEnd(plan, coupon: coupon).map { $0 <= config.endTime } == true)
+        {
             discounts.append(expandDiscounts ? discount(plan, coupon: coupon) : .string(discountID(subscription: index)))
         }
         let canceled = plan.status == "canceled"
         let cancellation: FixtureJSON = .object([
             ("comment", .null),
             ("feedback", canceled && index % 3 == 0 ? "too_expensive" : .null),
-            ("reason", canceled ? (index % 2 == 0 ? "cancellation_requested" : "payment_failed") : .null),
+            ("reason", canceled ? (index % 2 == 0 ? "cancellation_requested" : "payment_failed") : .null)
         ])
         let pause: FixtureJSON = plan.paused ? .object([("behavior", "void"), ("resumes_at", .null)]) : .null
         return .object([
@@ -200,10 +202,13 @@ extension AccountGenerator {
             ("next_pending_invoice_item_invoice", .null),
             ("on_behalf_of", .null),
             ("pause_collection", pause),
-            ("payment_settings", .object([
-                ("payment_method_options", .null), ("payment_method_types", .null),
-                ("save_default_payment_method", "off"),
-            ])),
+            (
+                "payment_settings",
+                .object([
+                    ("payment_method_options", .null), ("payment_method_types", .null),
+                    ("save_default_payment_method", "off")
+                ])
+            ),
             ("pending_invoice_item_interval", .null),
             ("pending_setup_intent", .null),
             ("pending_update", .null),
@@ -214,7 +219,7 @@ extension AccountGenerator {
             ("transfer_data", .null),
             ("trial_end", .optionalInt(plan.trialEnd)),
             ("trial_settings", .object([("end_behavior", .object([("missing_payment_method", "create_invoice")]))])),
-            ("trial_start", plan.trialEnd == nil ? .null : .int(plan.created)),
+            ("trial_start", plan.trialEnd == nil ? .null : .int(plan.created))
         ])
     }
 }

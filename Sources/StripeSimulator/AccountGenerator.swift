@@ -127,7 +127,9 @@ public struct AccountGenerator: Sendable {
 
     public func invoiceLineID(_ invoice: Int, _ line: Int) -> String { "il_T" + Self.pad(invoice, 8) + "_" + Self.pad(line, 4) }
     public func creditNoteLineID(_ note: Int, _ line: Int) -> String { "cnli_T" + Self.pad(note, 8) + "_" + Self.pad(line, 4) }
-    public func subscriptionItemID(_ subscription: Int, _ item: Int) -> String { "si_T" + Self.pad(subscription, 8) + "_" + Self.pad(item, 2) }
+    public func subscriptionItemID(_ subscription: Int, _ item: Int) -> String {
+        "si_T" + Self.pad(subscription, 8) + "_" + Self.pad(item, 2)
+    }
 
     /// (parent index, child index) from a child id such as `il_T00000042_0003`.
     static func parseChildID(_ id: String, prefix: String, childWidth: Int) -> (Int, Int)? {
@@ -160,7 +162,9 @@ public struct AccountGenerator: Sendable {
                 let day = startTime + Int64(burst.day) * 86_400
                 if index < before { return spread(index, before, from: startTime + week, to: startTime + 180 * 86_400) + 1_200 }
                 if index < before + inBurst { return spread(index - before, inBurst, from: day, to: day + 86_400) }
-                return spread(index - before - inBurst, invoiceCount - before - inBurst, from: config.endTime - 90 * 86_400, to: config.endTime - 3 * 86_400) + 1_200
+                return spread(
+                    index - before - inBurst, invoiceCount - before - inBurst, from: config.endTime - 90 * 86_400,
+                    to: config.endTime - 3 * 86_400) + 1_200
             }
             return spread(index, invoiceCount, from: startTime + week, to: config.endTime - 3 * 86_400) + 1_200
         case .creditNotes:
@@ -235,7 +239,7 @@ public struct AccountGenerator: Sendable {
         var pairs: [(String, FixtureJSON)] = [
             ("object", "list"),
             ("data", .array(data)),
-            ("has_more", .bool(hasMore)),
+            ("has_more", .bool(hasMore))
         ]
         if let totalCount { pairs.append(("total_count", .int(totalCount))) }
         pairs.append(("url", .string(url)))

@@ -84,7 +84,9 @@ public final class EvolvingAccount: Sendable {
                     continue
                 }
                 guard generator.isListed(stream, index) else {
-                    if generator.isRetrievable(stream, index) { state.unlisted[stream, default: [:]][generator.id(stream, index)] = generator.completeObject(stream, index) }
+                    if generator.isRetrievable(stream, index) {
+                        state.unlisted[stream, default: [:]][generator.id(stream, index)] = generator.completeObject(stream, index)
+                    }
                     continue
                 }
                 objects[generator.id(stream, index)] = generator.completeObject(stream, index)
@@ -165,9 +167,17 @@ public final class EvolvingAccount: Sendable {
             eventSecond = now
             // New customers, each with a subscription and an invoice (copies of existing shapes).
             for k in 0..<2 {
-                guard let customer = create(.customers, from: pick(.customers, salt: k) { _ in true }, emit: "customer.created") else { continue }
-                _ = create(.subscriptions, from: pick(.subscriptions, salt: k) { $0["status"]?.stringValue == "active" }, customer: customer, emit: "customer.subscription.created")
-                _ = create(.invoices, from: pick(.invoices, salt: k) { $0["status"]?.stringValue == "paid" && ($0["lines"]?["data"]?.arrayValue?.count ?? 0) <= 12 }, customer: customer, emit: "invoice.created")
+                guard let customer = create(.customers, from: pick(.customers, salt: k) { _ in true }, emit: "customer.created") else {
+                    continue
+                }
+                _ = create(
+                    .subscriptions, from: pick(.subscriptions, salt: k) { $0["status"]?.stringValue == "active" }, customer: customer,
+                    emit: "customer.subscription.created")
+                _ = create(
+                    .invoices,
+                    from: pick(.invoices, salt: k) {
+                        $0["status"]?.stringValue == "paid" && ($0["lines"]?["data"]?.arrayValue?.count ?? 0) <= 12
+                    }, customer: customer, emit: "invoice.created")
             }
             // Drafts finalized: they move to the month they are finalized in.
             if let id = pick(.invoices, salt: 1, where: { $0["status"]?.stringValue == "draft" }) {
@@ -176,7 +186,8 @@ public final class EvolvingAccount: Sendable {
             // An invoice paid late, one voided, one marked uncollectible.
             if let id = pick(.invoices, salt: 2, where: { $0["status"]?.stringValue == "open" }) {
                 update(.invoices, id, emit: "invoice.paid") { invoice in
-                    invoice.setting("status", to: "paid").setting("amount_paid", to: invoice["amount_due"] ?? 0).setting("amount_remaining", to: 0)
+                    invoice.setting("status", to: "paid").setting("amount_paid", to: invoice["amount_due"] ?? 0).setting(
+                        "amount_remaining", to: 0)
                 }
             }
             if let id = pick(.invoices, salt: 3, where: { $0["status"]?.stringValue == "open" }) {
@@ -191,7 +202,9 @@ public final class EvolvingAccount: Sendable {
                     $0.setting("status", to: "canceled").setting("canceled_at", to: .int(now)).setting("ended_at", to: .int(now))
                 }
             }
-            let upgrade = number == 2 ? generator.id(.subscriptions, AccountGenerator.Special.manyItemSubscription)
+            let upgrade =
+                number == 2
+                ? generator.id(.subscriptions, AccountGenerator.Special.manyItemSubscription)
                 : pick(.subscriptions, salt: 6, where: { $0["status"]?.stringValue == "active" })
             if let upgrade, state.objects[.subscriptions]?[upgrade] != nil {
                 update(.subscriptions, upgrade, emit: "customer.subscription.updated") { subscription in
@@ -202,16 +215,20 @@ public final class EvolvingAccount: Sendable {
             }
             // A credit note issued against an old paid invoice of the same currency.
             if let template = pick(.creditNotes, salt: 7, where: { ($0["lines"]?["data"]?.arrayValue?.count ?? 0) <= 3 }),
-               let note = state.objects[.creditNotes]?[template],
-               let invoice = pick(.invoices, salt: 8, where: { $0["status"]?.stringValue == "paid" && $0["currency"] == note["currency"] }),
-               let customer = state.objects[.invoices]?[invoice]?["customer"]?.stringValue {
+                let note = state.objects[.creditNotes]?[template],
+                let invoice = pick(
+                    .invoices, salt: 8, where: { $0["status"]?.stringValue == "paid" && $0["currency"] == note["currency"] }),
+                let customer = state.objects[.invoices]?[invoice]?["customer"]?.stringValue
+            {
                 if let id = create(.creditNotes, from: template, customer: customer, emit: "credit_note.created") {
                     let note = state.objects[.creditNotes]?[id]?.setting("invoice", to: .string(invoice))
                     state.objects[.creditNotes]?[id] = note
                 }
             }
             // Deletions: a customer (after its last event), a coupon, a price.
-            if let id = pick(.customers, salt: 9, where: { ($0["created"]?.intValue ?? 0) < now }), let customer = state.objects[.customers]?[id] {
+            if let id = pick(.customers, salt: 9, where: { ($0["created"]?.intValue ?? 0) < now }),
+                let customer = state.objects[.customers]?[id]
+            {
                 state.objects[.customers]?[id] = nil
                 state.deletedCustomers.insert(id)
                 emit("customer.deleted", customer.setting("deleted", to: true))
@@ -219,7 +236,8 @@ public final class EvolvingAccount: Sendable {
                 changes.changed[.customers]?.remove(id)
             }
             for stream in [FixtureStream.coupons, .prices] where number % 2 == 0 {
-                if let id = pick(stream, salt: 10, where: { ($0["created"]?.intValue ?? 0) < now }), let object = state.objects[stream]?[id] {
+                if let id = pick(stream, salt: 10, where: { ($0["created"]?.intValue ?? 0) < now }), let object = state.objects[stream]?[id]
+                {
                     state.objects[stream]?[id] = nil
                     emit(stream == .coupons ? "coupon.deleted" : "price.deleted", object.setting("deleted", to: true))
                     changes.deleted[stream, default: []].insert(id)
@@ -248,18 +266,23 @@ public final class EvolvingAccount: Sendable {
             let index = state.next[stream] ?? 0
             state.next[stream] = index + 1
             let id = generator.id(stream, index)
-            let oldDigits = String(template.dropFirst(stream.idPrefix.count))   // "T00000042"
+            let oldDigits = String(template.dropFirst(stream.idPrefix.count)) // "T00000042"
             let newDigits = String(id.dropFirst(stream.idPrefix.count))
-            let childPrefix: String? = switch stream {
-            case .invoices: "il_"
-            case .creditNotes: "cnli_"
-            case .subscriptions: "si_"
-            default: nil
-            }
+            let childPrefix: String? =
+                switch stream {
+                case .invoices: "il_"
+                case .creditNotes: "cnli_"
+                case .subscriptions: "si_"
+                default: nil
+                }
             var copy = object.replacingStrings { text in
                 if text == template { return id }
-                if let childPrefix, text.hasPrefix(childPrefix + oldDigits + "_") { return childPrefix + newDigits + text.dropFirst(childPrefix.count + oldDigits.count) }
-                if text.hasPrefix(stream.path + "/" + template) { return stream.path + "/" + id + text.dropFirst(stream.path.count + 1 + template.count) }
+                if let childPrefix, text.hasPrefix(childPrefix + oldDigits + "_") {
+                    return childPrefix + newDigits + text.dropFirst(childPrefix.count + oldDigits.count)
+                }
+                if text.hasPrefix(stream.path + "/" + template) {
+                    return stream.path + "/" + id + text.dropFirst(stream.path.count + 1 + template.count)
+                }
                 return text
             }
             copy = copy.setting("created", to: .int(now))
@@ -277,22 +300,24 @@ public final class EvolvingAccount: Sendable {
             var payload = object
             for member in ["lines", "items"] {
                 if let list = payload[member], let data = list["data"]?.arrayValue, data.count > 10 {
-                    payload = payload.setting(member, to: list.setting("data", to: .array(Array(data.prefix(10)))).setting("has_more", to: true))
+                    payload = payload.setting(
+                        member, to: list.setting("data", to: .array(Array(data.prefix(10)))).setting("has_more", to: true))
                 }
             }
             let index = state.next[.events] ?? 0
             state.next[.events] = index + 1
-            state.events.append(.object([
-                ("id", .string(generator.id(.events, index))),
-                ("object", "event"),
-                ("api_version", .string(EvolvingAccount.eventAPIVersion)),
-                ("created", .int(eventSecond)),
-                ("data", .object([("object", payload)])),
-                ("livemode", .bool(generator.config.livemode)),
-                ("pending_webhooks", 0),
-                ("request", .object([("id", .null), ("idempotency_key", .null)])),
-                ("type", .string(type)),
-            ]))
+            state.events.append(
+                .object([
+                    ("id", .string(generator.id(.events, index))),
+                    ("object", "event"),
+                    ("api_version", .string(EvolvingAccount.eventAPIVersion)),
+                    ("created", .int(eventSecond)),
+                    ("data", .object([("object", payload)])),
+                    ("livemode", .bool(generator.config.livemode)),
+                    ("pending_webhooks", 0),
+                    ("request", .object([("id", .null), ("idempotency_key", .null)])),
+                    ("type", .string(type))
+                ]))
             changes.events += 1
         }
     }
@@ -313,18 +338,23 @@ public final class EvolvingAccount: Sendable {
                     guard let parent = query["subscription"], let subscription = state.objects[.subscriptions]?[parent] else {
                         throw FixtureRouter.invalid("No such subscription", param: "subscription", code: "resource_missing")
                     }
-                    return try page(subscription["items"]?["data"]?.arrayValue ?? [], query: query, router: router, url: "/v1/subscription_items")
+                    return try page(
+                        subscription["items"]?["data"]?.arrayValue ?? [], query: query, router: router, url: "/v1/subscription_items")
                 }
                 guard let stream = FixtureStream(rawValue: segments[1]) else { throw router.notFound(path) }
                 switch segments.count {
                 case 2:
                     return try list(stream, query: query, router: router, state: &state)
                 case 3:
-                    if let object = state.objects[stream]?[segments[2]] ?? state.unlisted[stream]?[segments[2]] { return Self.served(object) }
+                    if let object = state.objects[stream]?[segments[2]] ?? state.unlisted[stream]?[segments[2]] {
+                        return Self.served(object)
+                    }
                     if stream == .customers, state.deletedCustomers.contains(segments[2]) {
                         return .object([("id", .string(segments[2])), ("object", "customer"), ("deleted", true)])
                     }
-                    throw FixtureRouter.invalid("No such \(stream.objectName.replacingOccurrences(of: "_", with: " ")): '\(segments[2])'", param: "id", code: "resource_missing", status: 404)
+                    throw FixtureRouter.invalid(
+                        "No such \(stream.objectName.replacingOccurrences(of: "_", with: " ")): '\(segments[2])'", param: "id",
+                        code: "resource_missing", status: 404)
                 case 4 where segments[3] == "lines":
                     guard let object = state.objects[stream]?[segments[2]] else {
                         throw FixtureRouter.invalid("No such object: '\(segments[2])'", param: "id", code: "resource_missing", status: 404)
@@ -380,7 +410,8 @@ public final class EvolvingAccount: Sendable {
             state.order[stream] = (sorted, Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) }))
         }
         let (ids, position) = state.order[stream]!
-        let eventsByID: [String: FixtureJSON] = stream == .events
+        let eventsByID: [String: FixtureJSON] =
+            stream == .events
             ? Dictionary(state.events.map { ($0["id"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         let limit = try router.limit(query)
         var start = 0
@@ -417,7 +448,10 @@ public final class EvolvingAccount: Sendable {
             switch stream {
             case .events:
                 if !types.isEmpty, let type = object["type"]?.stringValue,
-                   !types.contains(where: { $0.hasSuffix(".*") ? type.hasPrefix(String($0.dropLast())) : $0 == type }) { continue }
+                    !types.contains(where: { $0.hasSuffix(".*") ? type.hasPrefix(String($0.dropLast())) : $0 == type })
+                {
+                    continue
+                }
             case .subscriptions:
                 let status = object["status"]?.stringValue
                 switch query["status"] {

@@ -45,7 +45,7 @@ public struct FaultPlan: Sendable, Equatable {
             [
                 .rateLimited(retryAfter: "0"), .rateLimited(retryAfter: nil), .serverError(status: 500),
                 .serverError(status: 502), .serverError(status: 503), .slow(seconds: slowSeconds), .malformedJSON,
-                .truncatedBody, .droppedMidBody, .htmlErrorPage, .closeWithoutResponse,
+                .truncatedBody, .droppedMidBody, .htmlErrorPage, .closeWithoutResponse
             ]
         }
     }

@@ -95,7 +95,9 @@ public struct FixtureRouter: Sendable {
     func errorResponse(_ error: APIError) -> FixtureResponse {
         var fields: [(String, FixtureJSON)] = []
         if let code = error.code { fields.append(("code", .string(code))) }
-        if let code = error.code { fields.append(("doc_url", .string("https://stripe.com/docs/error-codes/\(code.replacingOccurrences(of: "_", with: "-"))"))) }
+        if let code = error.code {
+            fields.append(("doc_url", .string("https://stripe.com/docs/error-codes/\(code.replacingOccurrences(of: "_", with: "-"))")))
+        }
         fields.append(("message", .string(error.message)))
         if let param = error.param { fields.append(("param", .string(param))) }
         fields.append(("type", .string(error.type)))
@@ -112,14 +114,16 @@ public struct FixtureRouter: Sendable {
         if let key = presentedKey, !key.isEmpty {
             message = "Invalid API Key provided: \(Self.mask(key))"
         } else {
-            message = "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+            message =
+                "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
         }
         return errorResponse(APIError(status: 401, type: "invalid_request_error", message: message))
     }
 
     /// A 403 body like Stripe's for a restricted key lacking `permission`.
     public func forbiddenResponse(presentedKey: String, permission: String) -> FixtureResponse {
-        let message = "The provided key '\(Self.mask(presentedKey))' does not have the required permissions for this endpoint on account '\(generator.config.accountID)'. Having the '\(permission)' permission would allow this request to continue."
+        let message =
+            "The provided key '\(Self.mask(presentedKey))' does not have the required permissions for this endpoint on account '\(generator.config.accountID)'. Having the '\(permission)' permission would allow this request to continue."
         return errorResponse(APIError(status: 403, type: "invalid_request_error", message: message))
     }
 
@@ -162,7 +166,9 @@ public struct FixtureRouter: Sendable {
     }
 
     func notFound(_ path: String) -> APIError {
-        Self.invalid("Unrecognized request URL (GET: \(path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.", status: 404)
+        Self.invalid(
+            "Unrecognized request URL (GET: \(path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+            status: 404)
     }
 
     func account() -> FixtureJSON {
@@ -173,14 +179,15 @@ public struct FixtureRouter: Sendable {
             ("country", "US"),
             ("default_currency", .string(generator.config.currencies[0])),
             ("email", "billing@example.com"),
-            ("type", "standard"),
+            ("type", "standard")
         ])
     }
 
     func rendering(_ query: Query, listing: Bool) -> AccountGenerator.Rendering {
         let expand = query.all("expand[]")
-        return AccountGenerator.Rendering(expandDiscounts: expand.contains(listing ? "data.discounts" : "discounts"),
-                                          expandTiers: expand.contains(listing ? "data.tiers" : "tiers"))
+        return AccountGenerator.Rendering(
+            expandDiscounts: expand.contains(listing ? "data.discounts" : "discounts"),
+            expandTiers: expand.contains(listing ? "data.tiers" : "tiers"))
     }
 
     /// The index of a listed object, or Stripe's "No such ..." error.
@@ -251,8 +258,12 @@ public struct FixtureRouter: Sendable {
             return { !g.isDeletedCustomer($0) }
         case .subscriptions:
             let status = query["status"]
-            let allowed = ["active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"]
-            if let status, !allowed.contains(status) { throw Self.invalid("Invalid status: must be one of \(allowed.joined(separator: ", "))", param: "status") }
+            let allowed = [
+                "active", "all", "canceled", "ended", "incomplete", "incomplete_expired", "past_due", "paused", "trialing", "unpaid"
+            ]
+            if let status, !allowed.contains(status) {
+                throw Self.invalid("Invalid status: must be one of \(allowed.joined(separator: ", "))", param: "status")
+            }
             return { index in
                 let plan = g.subscriptionPlan(index)
                 switch status {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -117,8 +118,10 @@ public final class FixtureServer: Sendable {
     /// The bound port (valid after `start()`).
     public var port: UInt16 { state.withLock { $0.port } }
 
-    public init(generator: AccountGenerator = AccountGenerator(), configuration: Configuration = Configuration(),
-                responder: (@Sendable (String) -> FixtureResponse)? = nil) {
+    public init(
+        generator: AccountGenerator = AccountGenerator(), configuration: Configuration = Configuration(),
+        responder: (@Sendable (String) -> FixtureResponse)? = nil
+    ) {
         self.generator = generator
         self.responder = responder
         self.configuration = configuration
@@ -315,7 +318,8 @@ public final class FixtureServer: Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
-        let request = Request(method: String(requestLine[0]), target: String(requestLine[1]), version: String(requestLine[2]), headers: headers)
+        let request = Request(
+            method: String(requestLine[0]), target: String(requestLine[1]), version: String(requestLine[2]), headers: headers)
         // Discard any request body.
         if let length = request.header("Content-Length").flatMap({ Int($0) }), length > 0 {
             while buffer.count < length { guard receive(fd, &buffer) else { return nil } }
@@ -382,7 +386,8 @@ public final class FixtureServer: Sendable {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 
     // MARK: Handling
@@ -452,24 +457,27 @@ public final class FixtureServer: Sendable {
         case nil, .staleLastObject?:
             sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + response.body)
         case let .rateLimited(retryAfter)?:
-            var limited = router.errorResponse(.init(
-                status: 429, type: "invalid_request_error",
-                message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
-                code: "rate_limit"))
+            var limited = router.errorResponse(
+                .init(
+                    status: 429, type: "invalid_request_error",
+                    message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+                    code: "rate_limit"))
             if let retryAfter { limited.headers.append(("Retry-After", retryAfter)) }
             sendAll(fd, head(limited, number: number, contentLength: limited.body.count, keepAlive: keepAlive) + limited.body)
         case let .rateLimitedUntil(seconds)?:
-            var limited = router.errorResponse(.init(
-                status: 429, type: "invalid_request_error",
-                message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
-                code: "rate_limit"))
+            var limited = router.errorResponse(
+                .init(
+                    status: 429, type: "invalid_request_error",
+                    message: "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+                    code: "rate_limit"))
             let until = Int64(receivedAt.rounded(.up)) + Int64(seconds)
             limited.headers.append(("Retry-After", Self.httpDate(unixSeconds: until)))
             sendAll(fd, head(limited, number: number, contentLength: limited.body.count, keepAlive: keepAlive) + limited.body)
         case let .serverError(status)?:
-            let failed = router.errorResponse(.init(
-                status: status, type: "api_error",
-                message: "Something went wrong on Stripe's end. (Fixture fault \(status) on request \(number).)"))
+            let failed = router.errorResponse(
+                .init(
+                    status: status, type: "api_error",
+                    message: "Something went wrong on Stripe's end. (Fixture fault \(status) on request \(number).)"))
             sendAll(fd, head(failed, number: number, contentLength: failed.body.count, keepAlive: keepAlive) + failed.body)
         case let .slow(seconds)?:
             var waited = 0.0
@@ -497,7 +505,9 @@ public final class FixtureServer: Sendable {
         case .htmlErrorPage?:
             let html = FixtureResponse(
                 status: 502, headers: [("Content-Type", "text/html; charset=utf-8")],
-                body: Array("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n".utf8))
+                body: Array(
+                    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+                        .utf8))
             sendAll(fd, head(html, number: number, contentLength: html.body.count, keepAlive: keepAlive) + html.body)
         case .closeWithoutResponse?:
             disposition = .close

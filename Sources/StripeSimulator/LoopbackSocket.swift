@@ -1,4 +1,5 @@
 import ModuleErrors
+
 #if canImport(Glibc)
 import Glibc
 #endif

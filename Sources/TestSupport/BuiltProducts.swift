@@ -29,6 +29,9 @@ public enum BuiltProducts {
             let path = directory.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        throw TestSupportError(message: "the executable '\(name)' was not found next to the test bundle (looked in \(directories.map(\.path).joined(separator: ", "))); build it with `swift build --build-tests` (plain `swift test` builds it too)")
+        throw TestSupportError(
+            message:
+                "the executable '\(name)' was not found next to the test bundle (looked in \(directories.map(\.path).joined(separator: ", "))); build it with `swift build --build-tests` (plain `swift test` builds it too)"
+        )
     }
 }

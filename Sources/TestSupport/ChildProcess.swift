@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,8 +27,10 @@ public enum ChildProcess {
     /// Async for its callers, but it blocks the calling thread while the child runs: a version on
     /// swift-subprocess (awaiting the child on the cooperative pool) starved behind the suite's
     /// synchronous tests on two cores (children not seen to exit for 30 s and more), see the report.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           currentDirectory: String? = nil, timeout: Double) async throws -> Result {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        currentDirectory: String? = nil, timeout: Double
+    ) async throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,12 +57,16 @@ public enum ChildProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-            throw TestSupportError(message: "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; stderr:\n\(stderr.suffix(2000))")
+            throw TestSupportError(
+                message:
+                    "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")) did not finish within \(Int(timeout)) s; stderr:\n\(stderr.suffix(2000))"
+            )
         }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
-                      seconds: Date().timeIntervalSince(began))
+        return Result(
+            status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
+            seconds: Date().timeIntervalSince(began))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import StripeSimulator
+
 #if canImport(Glibc)
 import Glibc
 #endif

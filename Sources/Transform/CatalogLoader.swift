@@ -34,10 +34,13 @@ enum CatalogLoader {
         try scan(path: path, bytes: &bytes, reject: reject) { document, root, _ in
             guard let idValue = try document.member(root, "id"), let id = try document.string(idValue) else { return false }
             let duration = try document.member(root, "duration").flatMap { try document.string($0) }
-            let percent = try document.member(root, "percent_off").flatMap { $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil }
+            let percent = try document.member(root, "percent_off").flatMap {
+                $0.kind == .number ? ExactMath.parse(document.bytes($0)) : nil
+            }
             let amount = try document.member(root, "amount_off").flatMap { try document.int64($0) }
             let currency = try document.member(root, "currency").flatMap { try document.string($0) }
-            catalog.coupons[id] = TransformCatalog.Coupon(id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
+            catalog.coupons[id] = TransformCatalog.Coupon(
+                id: id, duration: duration, percentOff: percent, amountOff: amount, currency: currency?.lowercased())
             return true
         }
     }
@@ -47,8 +50,9 @@ enum CatalogLoader {
     static func loadPriceTiers(path: String, into catalog: TransformCatalog) throws {
         try forEachObject(in: path, containing: #""tiers":["#) { document, root in
             guard let id = try? document.member(root, "id").flatMap({ try document.string($0) }),
-                  let tiersValue = try? document.member(root, "tiers"), tiersValue.kind == .array,
-                  let tiers = try? MRRCalculator.tiers(document, tiersValue), !tiers.isEmpty else { return }
+                let tiersValue = try? document.member(root, "tiers"), tiersValue.kind == .array,
+                let tiers = try? MRRCalculator.tiers(document, tiersValue), !tiers.isEmpty
+            else { return }
             let volume = (try? document.member(root, "tiers_mode")).flatMap { $0 }.map { document.equals($0, "volume") } ?? false
             catalog.priceTiers[id] = (tiers, volume)
         }
@@ -62,9 +66,13 @@ enum CatalogLoader {
         try forEachObject(in: path, containing: #""discounts":[{"#) { document, root in
             guard let list = try? document.member(root, "discounts"), list.kind == .array else { return }
             try? document.forEachElement(list) { element in
-                guard element.kind == .object, let id = try document.member(element, "id").flatMap({ try document.string($0) }) else { return }
+                guard element.kind == .object, let id = try document.member(element, "id").flatMap({ try document.string($0) }) else {
+                    return
+                }
                 var couponValue = try document.member(element, "coupon")
-                if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"), source.kind == .object {
+                if couponValue == nil || couponValue?.kind == .null, let source = try document.member(element, "source"),
+                    source.kind == .object
+                {
                     couponValue = try document.member(source, "coupon")
                 }
                 guard let c = couponValue else { return }
@@ -80,8 +88,10 @@ enum CatalogLoader {
     /// Calls `body` with each line of `path` that contains `needle` and parses as a JSON object; other
     /// lines are skipped (the stream's own table maps and rejects them). The needle spares parsing
     /// the lines that cannot matter.
-    private static func forEachObject(in path: String, containing needle: String,
-                                      _ body: (JSONDocument, JSONValue) throws -> Void) throws {
+    private static func forEachObject(
+        in path: String, containing needle: String,
+        _ body: (JSONDocument, JSONValue) throws -> Void
+    ) throws {
         let reader = try ZstdLineReader(path: path)
         let needle = Array(needle.utf8)
         while let line = try reader.nextLine() {
@@ -125,8 +135,9 @@ enum CatalogLoader {
             guard let type = try document.member(root, "type") else { return false }
             guard document.equals(type, "customer.deleted") else { return true }
             guard let data = try document.member(root, "data"), data.kind == .object,
-                  let object = try document.member(data, "object"), object.kind == .object,
-                  let idValue = try document.member(object, "id"), let id = try document.string(idValue) else { return false }
+                let object = try document.member(data, "object"), object.kind == .object,
+                let idValue = try document.member(object, "id"), let id = try document.string(idValue)
+            else { return false }
             if catalog.deletedCustomers[id] == nil {
                 var compact: [UInt8] = []
                 try document.compact(object, into: &compact)
@@ -139,8 +150,10 @@ enum CatalogLoader {
 
     /// Calls `body` per valid line (the whole line is validated: grammar and duplicate keys); it
     /// returns false for an object it cannot use. Both kinds of unusable line are counted and rejected.
-    private static func scan(path: String, bytes: inout Int, reject: Reject,
-                             _ body: (JSONDocument, JSONValue, Int) throws -> Bool) throws -> Counts {
+    private static func scan(
+        path: String, bytes: inout Int, reject: Reject,
+        _ body: (JSONDocument, JSONValue, Int) throws -> Bool
+    ) throws -> Counts {
         var counts = Counts()
         let reader = try ZstdLineReader(path: path)
         while let line = try reader.nextLine() {
@@ -160,11 +173,19 @@ enum CatalogLoader {
                 if let v = try document.member(root, "id"), v.kind == .string { id = try document.string(v) }
                 if try !body(document, root, reader.lineNumber) {
                     counts.malformed += 1
-                    try reject(reader.lineNumber, id, RowReject(.missingField, "the object lacks a field the lookup needs (a string id; for a customer.deleted event, data.object.id)"))
+                    try reject(
+                        reader.lineNumber, id,
+                        RowReject(
+                            .missingField,
+                            "the object lacks a field the lookup needs (a string id; for a customer.deleted event, data.object.id)"))
                 }
             } catch let error as JSONError {
                 counts.malformed += 1
-                try reject(reader.lineNumber, id, RowReject(error.code == .typeMismatch || error.code == .numberOutOfRange ? .typeMismatch : .malformedJSON, "not valid JSON: \(error)"))
+                try reject(
+                    reader.lineNumber, id,
+                    RowReject(
+                        error.code == .typeMismatch || error.code == .numberOutOfRange ? .typeMismatch : .malformedJSON,
+                        "not valid JSON: \(error)"))
             }
         }
         return counts

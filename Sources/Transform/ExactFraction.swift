@@ -24,7 +24,8 @@ struct ExactFraction: Sendable {
 
     static func + (a: ExactFraction, b: ExactFraction) -> ExactFraction {
         if a.denominator == b.denominator { return ExactFraction(numerator: a.numerator + b.numerator, denominator: a.denominator) }
-        return ExactFraction(numerator: a.numerator * b.denominator + b.numerator * a.denominator, denominator: a.denominator * b.denominator)
+        return ExactFraction(
+            numerator: a.numerator * b.denominator + b.numerator * a.denominator, denominator: a.denominator * b.denominator)
     }
 
     static func - (a: ExactFraction, b: ExactFraction) -> ExactFraction {

@@ -68,9 +68,10 @@ struct FieldTrie {
             nodeCount.append(node.children.count)
             for (key, child) in node.children {
                 let bytes = Array(key.utf8)
-                edges.append(Edge(
-                    keyOffset: keyBytes.count, keyLength: bytes.count,
-                    child: child.children.isEmpty ? -1 : index[ObjectIdentifier(child)]!, slot: child.slot))
+                edges.append(
+                    Edge(
+                        keyOffset: keyBytes.count, keyLength: bytes.count,
+                        child: child.children.isEmpty ? -1 : index[ObjectIdentifier(child)]!, slot: child.slot))
                 keyBytes.append(contentsOf: bytes)
             }
         }

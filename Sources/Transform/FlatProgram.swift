@@ -47,7 +47,9 @@ final class FlatProgram {
                 args.append(contentsOf: children)
                 if case .derive(let d, _) = e {
                     derivations.append(d)
-                    nodes.append(FlatNode(op: .derive, index: Int32(derivations.count - 1), argStart: start, argCount: Int32(children.count), int: 0))
+                    nodes.append(
+                        FlatNode(op: .derive, index: Int32(derivations.count - 1), argStart: start, argCount: Int32(children.count), int: 0)
+                    )
                 } else {
                     nodes.append(FlatNode(op: .coalesce, index: 0, argStart: start, argCount: Int32(children.count), int: 0))
                 }

@@ -92,8 +92,10 @@ enum MRRCalculator {
 
     /// `amount` after one discount if it reduces MRR under the rule; nil when that cannot be told or
     /// it cannot be applied (an amount-off coupon in another currency).
-    static func apply(_ discount: Discount, to amount: ExactFraction, factor: (Int128, Int128)?, currency: String,
-                      rule: PipelineDefinition.MRRRule, snapshot: Int64) -> ExactFraction? {
+    static func apply(
+        _ discount: Discount, to amount: ExactFraction, factor: (Int128, Int128)?, currency: String,
+        rule: PipelineDefinition.MRRRule, snapshot: Int64
+    ) -> ExactFraction? {
         guard let reduces = reduces(discount, rule: rule, snapshot: snapshot) else { return nil }
         guard reduces else { return amount }
         let coupon = discount.coupon
@@ -122,12 +124,16 @@ enum MRRCalculator {
             guard tier.kind == .object else { return }
             let upTo = try document.member(tier, "up_to").flatMap { try document.int64($0) }
             func decimal(_ exact: StaticString, _ whole: StaticString) throws -> ExactFraction? {
-                if let v = try document.member(tier, exact), v.kind == .string, let d = ExactMath.parse(document.stringBytes(v)) { return ExactFraction(d) }
+                if let v = try document.member(tier, exact), v.kind == .string, let d = ExactMath.parse(document.stringBytes(v)) {
+                    return ExactFraction(d)
+                }
                 if let v = try document.member(tier, whole), let n = try document.int64(v) { return ExactFraction(Int128(n)) }
                 return nil
             }
-            result.append(Tier(upTo: upTo, unit: try decimal("unit_amount_decimal", "unit_amount") ?? .zero,
-                               flat: try decimal("flat_amount_decimal", "flat_amount") ?? .zero))
+            result.append(
+                Tier(
+                    upTo: upTo, unit: try decimal("unit_amount_decimal", "unit_amount") ?? .zero,
+                    flat: try decimal("flat_amount_decimal", "flat_amount") ?? .zero))
         }
         return result
     }
@@ -155,9 +161,11 @@ enum MRRCalculator {
     /// Final MRR per item (major units, 6 decimals): subscription-level discounts applied to the
     /// counted total and shared in proportion. `subscriptionDiscounts` nil means a coupon is unknown.
     /// nil for an item whose MRR cannot be known or does not fit the column (10^32 major units a month).
-    static func allocate(gross: [ExactFraction?], zero: [Bool], period: [(Int128, Int128)?], exponent: [Int],
-                         currency: [String], subscriptionDiscounts: [Discount]?,
-                         rule: PipelineDefinition.MRRRule, snapshot: Int64) -> [ExactDecimal?] {
+    static func allocate(
+        gross: [ExactFraction?], zero: [Bool], period: [(Int128, Int128)?], exponent: [Int],
+        currency: [String], subscriptionDiscounts: [Discount]?,
+        rule: PipelineDefinition.MRRRule, snapshot: Int64
+    ) -> [ExactDecimal?] {
         let zeroValue = ExactDecimal(units: 0, scale: resultScale)
         guard let discounts = subscriptionDiscounts else {
             return gross.indices.map { zero[$0] ? zeroValue : nil }
@@ -180,7 +188,8 @@ enum MRRCalculator {
             guard let g = gross[i], let net else { return nil }
             let share = total.signum == 0 || discounts.isEmpty ? g : g * net / total
             guard let mrr = share.rounded(scale: resultScale, dividingByPowerOfTen: exponent[i]),
-                  ExactMath.fits(mrr.units, digits: resultPrecision) else { return nil }
+                ExactMath.fits(mrr.units, digits: resultPrecision)
+            else { return nil }
             return mrr
         }
     }

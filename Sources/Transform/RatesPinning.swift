@@ -24,41 +24,50 @@ struct RatesPinning {
         let pinned = ((try? FileManager.default.contentsOfDirectory(atPath: pinnedDirectory)) ?? []).sorted()
         if !stage.options.refreshRates, let ecb = pinned.first(where: { $0.hasPrefix("ecb-") }) {
             let supplementary = pinned.first(where: { $0.hasPrefix("supplementary-") })
-            let table = try load(ecb: pinnedDirectory + "/" + ecb, ecbName: ecb, supplementary: supplementary.map { pinnedDirectory + "/" + $0 },
-                                 supplementaryName: supplementary, staleness: stage.pipeline.fx.maxStalenessDays)
-            return RatesPinning(table: table, sha256: table.sha256,
-                                description: "\(directoryName)/\(ecb)" + (supplementary.map { " + \(directoryName)/\($0)" } ?? ""), sources: [])
+            let table = try load(
+                ecb: pinnedDirectory + "/" + ecb, ecbName: ecb, supplementary: supplementary.map { pinnedDirectory + "/" + $0 },
+                supplementaryName: supplementary, staleness: stage.pipeline.fx.maxStalenessDays)
+            return RatesPinning(
+                table: table, sha256: table.sha256,
+                description: "\(directoryName)/\(ecb)" + (supplementary.map { " + \(directoryName)/\($0)" } ?? ""), sources: [])
         }
         let ecbPath: String
         if let explicit = stage.pipeline.fx.rates ?? stage.ratesPath {
             ecbPath = explicit
         } else {
             do { ecbPath = try RatesStore(directory: stage.paths.rates).current().path } catch {
-                throw TransformError(.rates, "no exchange rates: set fx.rates in \(stage.pipeline.path), or run `stripe-etl rates update`", cause: error)
+                throw TransformError(
+                    .rates, "no exchange rates: set fx.rates in \(stage.pipeline.path), or run `stripe-etl rates update`", cause: error)
             }
         }
         let supplementary = stage.pipeline.fx.supplementary
         let ecbName = "ecb-" + URL(fileURLWithPath: ecbPath).lastPathComponent
         let supplementaryName = supplementary.map { "supplementary-" + URL(fileURLWithPath: $0).lastPathComponent }
-        let table = try load(ecb: ecbPath, ecbName: ecbName, supplementary: supplementary, supplementaryName: supplementaryName,
-                             staleness: stage.pipeline.fx.maxStalenessDays)
+        let table = try load(
+            ecb: ecbPath, ecbName: ecbName, supplementary: supplementary, supplementaryName: supplementaryName,
+            staleness: stage.pipeline.fx.maxStalenessDays)
         var sources = [(ecbPath, ecbName)]
         if let supplementary, let supplementaryName { sources.append((supplementary, supplementaryName)) }
-        return RatesPinning(table: table, sha256: table.sha256,
-                            description: "\(directoryName)/\(ecbName)" + (supplementaryName.map { " + \(directoryName)/\($0)" } ?? ""),
-                            sources: sources)
+        return RatesPinning(
+            table: table, sha256: table.sha256,
+            description: "\(directoryName)/\(ecbName)" + (supplementaryName.map { " + \(directoryName)/\($0)" } ?? ""),
+            sources: sources)
     }
 
     /// Loads from bytes, naming the files by their pinned names so messages (and so rejects) do not
     /// depend on where the rates or the output live.
-    private static func load(ecb: String, ecbName: String, supplementary: String?, supplementaryName: String?, staleness: Int) throws -> RatesTable {
+    private static func load(ecb: String, ecbName: String, supplementary: String?, supplementaryName: String?, staleness: Int) throws
+        -> RatesTable
+    {
         do {
             let ecbBytes = Array(try Data(contentsOf: URL(fileURLWithPath: ecb)))
             let supplementaryBytes = try supplementary.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
-            return try RatesTable(ecbCSV: ecbBytes, ecbName: "\(directoryName)/\(ecbName)", supplementaryCSV: supplementaryBytes,
-                                  supplementaryName: "\(directoryName)/\(supplementaryName ?? "supplementary.csv")", maxStalenessDays: staleness)
+            return try RatesTable(
+                ecbCSV: ecbBytes, ecbName: "\(directoryName)/\(ecbName)", supplementaryCSV: supplementaryBytes,
+                supplementaryName: "\(directoryName)/\(supplementaryName ?? "supplementary.csv")", maxStalenessDays: staleness)
         } catch {
-            throw TransformError(.rates, "cannot load exchange rates from \(ecb)" + (supplementary.map { " and \($0)" } ?? ""), cause: error)
+            throw TransformError(
+                .rates, "cannot load exchange rates from \(ecb)" + (supplementary.map { " and \($0)" } ?? ""), cause: error)
         }
     }
 
@@ -71,7 +80,8 @@ struct RatesPinning {
         // goes first and comes back last, so a transform killed in between never leaves an ECB
         // copy without its supplementary one (a re-run would then reject every supplementary-only row).
         let keep = Set(sources.map(\.pinnedName))
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !keep.contains(old) || old.hasPrefix("ecb-") {
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where !keep.contains(old) || old.hasPrefix("ecb-") {
             try? FileManager.default.removeItem(atPath: directory + "/" + old)
         }
         AtomicFile.syncDirectory(of: directory + "/.")

@@ -40,7 +40,8 @@ enum RawUnitCount {
                 if matched.isEmpty {
                     m = 0
                 } else if let parent = matched.last, parent >= 0, parent < path.count, isObject.last == true,
-                          let key = lastKey, keyStart >= 0, equal(base, key, path[parent]) {
+                    let key = lastKey, keyStart >= 0, equal(base, key, path[parent])
+                {
                     m = parent + 1
                 }
                 if c == 0x7B && unitArrayDepth >= 0 && matched.count == unitArrayDepth + 1 { rows += 1 }

@@ -26,7 +26,8 @@ final class RejectsFile {
         temporaryPath = AtomicFile.temporaryPath(for: path)
         try AtomicFile.createParentDirectory(of: path)
         guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporaryPath) else {
+            let handle = FileHandle(forWritingAtPath: temporaryPath)
+        else {
             throw TransformError(.output, "cannot create \(temporaryPath)")
         }
         self.handle = handle

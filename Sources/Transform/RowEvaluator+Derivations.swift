@@ -81,7 +81,9 @@ extension RowEvaluator {
                 guard element.kind == .object else { return }
                 var isInclusive = false
                 if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
-                if let flag = try document.member(element, "inclusive"), flag.kind == .bool { isInclusive = try document.bool(flag) ?? false }
+                if let flag = try document.member(element, "inclusive"), flag.kind == .bool {
+                    isInclusive = try document.bool(flag) ?? false
+                }
                 if isInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) { inclusive += n }
             }
             return .int(amount - inclusive)
@@ -96,7 +98,10 @@ extension RowEvaluator {
                 guard element.kind == .object else { return }
                 if let type = try document.member(element, "type"), type.kind == .string {
                     let raw = document.stringBytes(type)
-                    if raw.count == excluded.count, excluded.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) { return }
+                    if raw.count == excluded.count, excluded.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
+                    {
+                        return
+                    }
                 }
                 guard let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
                 let (r, o) = total.addingReportingOverflow(n)
@@ -115,8 +120,12 @@ extension RowEvaluator {
                 guard element.kind == .object else { return }
                 var isInclusive = false
                 if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
-                if let flag = try document.member(element, "inclusive"), flag.kind == .bool { isInclusive = try document.bool(flag) ?? false }
-                guard isInclusive == wantInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
+                if let flag = try document.member(element, "inclusive"), flag.kind == .bool {
+                    isInclusive = try document.bool(flag) ?? false
+                }
+                guard isInclusive == wantInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) else {
+                    return
+                }
                 let (r, o) = total.addingReportingOverflow(n)
                 if o { throw ExactMath.overflow() }
                 total = r
@@ -131,8 +140,9 @@ extension RowEvaluator {
                 if let bytes = stringBytes(v), bytes.count > 2 { return source ? .text(textIndex("email")) : v }
             } else if key.hasPrefix("metadata.") {
                 if case .json(let metadata) = try eval(a[1]), metadata.kind == .object,
-                   let m = try document.member(metadata, key: Array(key.utf8.dropFirst("metadata.".count))),
-                   m.kind == .string, m.count > 2 {
+                    let m = try document.member(metadata, key: Array(key.utf8.dropFirst("metadata.".count))),
+                    m.kind == .string, m.count > 2
+                {
                     return source ? .text(textIndex(key)) : .json(m)
                 }
             }
@@ -159,7 +169,8 @@ extension RowEvaluator {
         case .when(let expected):
             guard case .json(let j) = try eval(a[0]), j.kind == .string else { return .null }
             let raw = document.stringBytes(j)
-            guard raw.count == expected.count, expected.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) else { return .null }
+            guard raw.count == expected.count, expected.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
+            else { return .null }
             return try eval(a[1])
         case .whole:
             guard let d = try decimalValue(try eval(a[0])) else { return .null }
@@ -185,8 +196,11 @@ extension RowEvaluator {
                 guard let amountValue = try document.member(element, "amount"), let amount = try document.int64(amountValue) else { return }
                 var id: String?
                 if let d = try document.member(element, "discount") {
-                    if d.kind == .string { id = try document.string(d) }
-                    else if d.kind == .object, let inner = try document.member(d, "id") { id = try document.string(inner) }
+                    if d.kind == .string {
+                        id = try document.string(d)
+                    } else if d.kind == .object, let inner = try document.member(d, "id") {
+                        id = try document.string(inner)
+                    }
                 }
                 guard let id, let coupon = catalog.discountCoupons[id] else { known = false; return }
                 if coupon.isPermanent == permanent { total += amount }
@@ -216,8 +230,11 @@ extension RowEvaluator {
         }
         var coupon: TransformCatalog.Coupon?
         if let c = couponValue {
-            if c.kind == .object { coupon = try CatalogLoader.coupon(document, c) }
-            else if c.kind == .string, let couponId = try document.string(c) { coupon = catalog.coupons[couponId] }
+            if c.kind == .object {
+                coupon = try CatalogLoader.coupon(document, c)
+            } else if c.kind == .string, let couponId = try document.string(c) {
+                coupon = catalog.coupons[couponId]
+            }
         }
         if coupon == nil, let id { coupon = catalog.discountCoupons[id] }
         if let id, let coupon { catalog.discountCoupons[id] = coupon }
@@ -241,7 +258,9 @@ extension RowEvaluator {
         if case .json(let list) = try eval(a[2]), list.kind == .array {
             try document.forEachElement(list) { item.append(try resolveDiscount($0)) }
         }
-        subscriptionCoupons = subscription.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
+        subscriptionCoupons = subscription.map { entry in
+            entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) }
+        }
         itemCoupons = item.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
 
         var w = JSONWriter(capacity: 128)
@@ -281,7 +300,8 @@ extension RowEvaluator {
         mrrCurrency[u] = info.code
         var pauseCollection = false
         if case .json(let pause) = try eval(a[11]), pause.kind == .object { pauseCollection = true }
-        let status = MRRCalculator.status(stripeStatus: stripeStatus, pauseCollection: pauseCollection, metered: usage == "metered", rule: settings.mrrRule)
+        let status = MRRCalculator.status(
+            stripeStatus: stripeStatus, pauseCollection: pauseCollection, metered: usage == "metered", rule: settings.mrrRule)
         mrrStatuses[u] = status
         if status != .counted {
             if status != .unknown {
@@ -291,12 +311,14 @@ extension RowEvaluator {
             return .null
         }
         guard let interval = try stringValue(try eval(a[2])),
-              let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1) else { return .null }
+            let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1)
+        else { return .null }
         var quantity = try intValue(try eval(a[4])) ?? 1
         // price.transform_quantity (plan.transform_usage): the billed quantity is quantity / divide_by,
         // rounded up or down.
         if case .json(let transform) = try eval(a[10]), transform.kind == .object,
-           let divideBy = try document.member(transform, "divide_by").flatMap({ try document.int64($0) }), divideBy > 0 {
+            let divideBy = try document.member(transform, "divide_by").flatMap({ try document.int64($0) }), divideBy > 0
+        {
             let up = try document.member(transform, "round").map { document.equals($0, "up") } ?? false
             let (q, r) = quantity.quotientAndRemainder(dividingBy: divideBy)
             quantity = up && r > 0 ? q + 1 : q
@@ -306,7 +328,10 @@ extension RowEvaluator {
             perPeriod = ExactFraction(unit) * ExactFraction(Int128(quantity))
         } else if case .json(let tiers) = try eval(a[6]), tiers.kind == .array {
             let mode = try stringValue(try eval(a[7])) ?? "graduated"
-            guard let amount = MRRCalculator.tieredAmount(try MRRCalculator.tiers(document, tiers), quantity: quantity, volume: mode == "volume") else { return .null }
+            guard
+                let amount = MRRCalculator.tieredAmount(
+                    try MRRCalculator.tiers(document, tiers), quantity: quantity, volume: mode == "volume")
+            else { return .null }
             perPeriod = amount
         } else if let priceId = try stringValue(try eval(a[12])), let priced = catalog.priceTiers[priceId] {
             // Tiers from the prices stream (a subscription list cannot expand its items' price tiers).
@@ -318,8 +343,11 @@ extension RowEvaluator {
         var monthly = MRRCalculator.monthly(perPeriod, factor)
         for discount in itemCoupons {
             guard let discount else { return .null }
-            guard let next = MRRCalculator.apply(discount, to: monthly, factor: factor, currency: info.code,
-                                                 rule: settings.mrrRule, snapshot: settings.snapshotSeconds) else { return .null }
+            guard
+                let next = MRRCalculator.apply(
+                    discount, to: monthly, factor: factor, currency: info.code,
+                    rule: settings.mrrRule, snapshot: settings.snapshotSeconds)
+            else { return .null }
             monthly = next
         }
         mrrGross[u] = monthly

@@ -125,8 +125,9 @@ final class RowEvaluator {
     private(set) var currencies: [CurrencyInfo] = []
     private var fxCache: [Int: FXRate] = [:]
     private(set) var fxReady = false
-    private var fx = FXRate(sourcePerEUR: ExactDecimal(units: 1, scale: 0), reportingPerEUR: ExactDecimal(units: 1, scale: 0),
-                            rate: ExactDecimal(units: 1, scale: 0), rateDay: 0)
+    private var fx = FXRate(
+        sourcePerEUR: ExactDecimal(units: 1, scale: 0), reportingPerEUR: ExactDecimal(units: 1, scale: 0),
+        rate: ExactDecimal(units: 1, scale: 0), rateDay: 0)
     private var fxSourceExponent = 0
     /// The current row's conversion outcome (valid when `fxReady`) and, when not converted, why.
     private(set) var fxOutcome = FXOutcome.converted
@@ -248,7 +249,8 @@ final class RowEvaluator {
         guard root.kind == .object else {
             unitsIn = 1
             unreadable = true
-            rejected.append(Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "the line is a JSON \(root.kind), not an object")))
+            rejected.append(
+                Rejected(objectId: nil, unitId: nil, reject: RowReject(.malformedJSON, "the line is a JSON \(root.kind), not an object")))
             return
         }
         mapObject(root)
@@ -265,7 +267,8 @@ final class RowEvaluator {
             return false
         }
         if let live = objectSlots[plan.livemodeSlot], live.kind == .bool,
-           (document.bytes(live).first == UInt8(ascii: "t")) != settings.livemode {
+            (document.bytes(live).first == UInt8(ascii: "t")) != settings.livemode
+        {
             return false
         }
         if hasMore() { return false }
@@ -349,15 +352,24 @@ final class RowEvaluator {
         if let live = objectSlots[plan.livemodeSlot], live.kind == .bool {
             let isLive = document.bytes(live).first == UInt8(ascii: "t")
             if isLive != settings.livemode {
-                parentReject = RowReject(.livemodeMismatch, "\(isLive ? "live" : "test")-mode object in a \(settings.livemode ? "live" : "test")-mode pipeline; extract with a \(settings.livemode ? "live" : "test") key or fix the pipeline's mode")
+                parentReject = RowReject(
+                    .livemodeMismatch,
+                    "\(isLive ? "live" : "test")-mode object in a \(settings.livemode ? "live" : "test")-mode pipeline; extract with a \(settings.livemode ? "live" : "test") key or fix the pipeline's mode"
+                )
             }
         }
         if hasMore(), let unit = plan.unit {
             let list = unit.dropLast().joined(separator: ".")
             var total = ""
             if let slot = plan.totalCountSlot, let v = objectSlots[slot], v.kind == .number,
-               let n = try? document.int64(v) { total = " of \(n)" }
-            documentCause = RowReject(.incompleteList, "\(list).has_more is true: the raw object holds only the first page of its \(list)\(total); its rows are not mapped partially. The extract completes child lists: re-extract the run")
+                let n = try? document.int64(v)
+            {
+                total = " of \(n)"
+            }
+            documentCause = RowReject(
+                .incompleteList,
+                "\(list).has_more is true: the raw object holds only the first page of its \(list)\(total); its rows are not mapped partially. The extract completes child lists: re-extract the run"
+            )
         }
         guard let arraySlot = plan.unitArraySlot else {
             unitsIn = 1
@@ -373,7 +385,11 @@ final class RowEvaluator {
             unitsIn = 1
             let path = (plan.unit ?? []).joined(separator: ".")
             let found = objectSlots[arraySlot].map { "a \($0.kind)" } ?? "nothing"
-            rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.parentInvalid, "\(plan.schema.sourceStream) object has \(found) at \(path); its rows cannot be read")))
+            rejected.append(
+                Rejected(
+                    objectId: objectId(), unitId: nil,
+                    reject: RowReject(.parentInvalid, "\(plan.schema.sourceStream) object has \(found) at \(path); its rows cannot be read")
+                ))
             return
         }
         if plan.mrrColumn != nil {
@@ -386,7 +402,12 @@ final class RowEvaluator {
                 unitsIn += 1
                 for i in 0..<plan.unitTrie.slotCount { unitSlots[i] = nil }
                 guard element.kind == .object else {
-                    rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object")))
+                    rejected.append(
+                        Rejected(
+                            objectId: objectId(), unitId: nil,
+                            reject: RowReject(
+                                .malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object"
+                            )))
                     return
                 }
                 try plan.unitTrie.extract(document, element, into: unitSlots)
@@ -454,7 +475,12 @@ final class RowEvaluator {
                 mrrStatuses.append(.unknown)
                 var ok = false
                 if element.kind != .object {
-                    rejected.append(Rejected(objectId: objectId(), unitId: nil, reject: RowReject(.malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object")))
+                    rejected.append(
+                        Rejected(
+                            objectId: objectId(), unitId: nil,
+                            reject: RowReject(
+                                .malformedJSON, "a row of \((plan.unit ?? []).joined(separator: "."))[] is a \(element.kind), not an object"
+                            )))
                 } else {
                     try plan.unitTrie.extract(document, element, into: unitSlots)
                     if let parentReject {
@@ -527,7 +553,8 @@ final class RowEvaluator {
     private func asReject(_ error: any Error) -> RowReject {
         if let r = error as? RowReject { return r }
         if let r = error as? RatesError {
-            return RowReject(r.code == .unknownCurrency ? .unknownCurrency : (r.code == .amountOutOfRange ? .outOfRange : .missingRate), r.message)
+            return RowReject(
+                r.code == .unknownCurrency ? .unknownCurrency : (r.code == .amountOutOfRange ? .outOfRange : .missingRate), r.message)
         }
         if let j = error as? JSONError {
             return RowReject(j.code == .typeMismatch || j.code == .numberOutOfRange ? .typeMismatch : .malformedJSON, j.message)
@@ -641,7 +668,10 @@ final class RowEvaluator {
         switch v {
         case .null: return nil
         case .json(let j) where j.kind == .string: raw = document.stringBytes(j)
-        case .text(let i): raw = plan.textStrings[i].utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        case .text(let i):
+            raw =
+                plan.textStrings[i].utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0) }
+                ?? UnsafeRawBufferPointer(start: nil, count: 0)
         default: throw RowReject(.typeMismatch, "currency: expected a string, found \(kindName(v))")
         }
         var key: UInt64 = 0
@@ -657,7 +687,10 @@ final class RowEvaluator {
         }
         let code = String(decoding: raw, as: UTF8.self).lowercased()
         guard let exponent = Currency.exponent(of: code) else {
-            throw RowReject(.unknownCurrency, "unknown currency '\(code)': Core's currency table has no exponent for it; add it to Sources/Core/Currency.swift if Stripe supports it")
+            throw RowReject(
+                .unknownCurrency,
+                "unknown currency '\(code)': Core's currency table has no exponent for it; add it to Sources/Core/Currency.swift if Stripe supports it"
+            )
         }
         let info = CurrencyInfo(code: code, exponent: exponent, serial: currencies.count)
         currencies.append(info)
@@ -671,7 +704,8 @@ final class RowEvaluator {
     private func recordAmount(evaluated: Bool) {
         guard let a = plan.amountColumn, let c = plan.currencyColumn else { return }
         guard let amount = try? intValue(evaluated ? values[a] : (try? eval(program.roots[a])) ?? .null),
-              let info = try? currency(evaluated ? values[c] : (try? eval(program.roots[c])) ?? .null) else { return }
+            let info = try? currency(evaluated ? values[c] : (try? eval(program.roots[c])) ?? .null)
+        else { return }
         pendingAmounts.append((info.serial, amount))
     }
 
@@ -723,7 +757,9 @@ final class RowEvaluator {
             let total = max(1, RawUnitCount.count(document.buffer, unit: unit))
             rejected.removeAll(keepingCapacity: true)
             rejected.append(Rejected(objectId: id, unitId: nil, reject: first))
-            let whole = RowReject(first.code, "\(name) is damaged, so all \(total) of its rows (counted in the raw bytes) are rejected with it: \(first.message)")
+            let whole = RowReject(
+                first.code,
+                "\(name) is damaged, so all \(total) of its rows (counted in the raw bytes) are rejected with it: \(first.message)")
             for _ in 1..<total { rejected.append(Rejected(objectId: id, unitId: nil, reject: whole)) }
             unitsIn = total
             return
@@ -731,7 +767,10 @@ final class RowEvaluator {
         // Readable: own rejects stay (unless a document-level cause replaces them); the other units
         // are named by their ids from a fresh walk of the unit array.
         let primary = cause ?? rejected[0].reject
-        let whole = cause ?? RowReject(primary.code, "\(name) is rejected whole (\(unitsIn) rows) because one of its rows was rejected: \(primary.message)")
+        let whole =
+            cause
+            ?? RowReject(
+                primary.code, "\(name) is rejected whole (\(unitsIn) rows) because one of its rows was rejected: \(primary.message)")
         if cause != nil { rejected.removeAll(keepingCapacity: true) }
         var owned: [String: Int] = [:]
         var ownedWithoutId = 0
@@ -740,7 +779,9 @@ final class RowEvaluator {
         if missing > 0, let slot = plan.unitArraySlot, let array = objectSlots[slot], array.kind == .array {
             try? document.forEachElement(array) { element in
                 var unitId: String?
-                if element.kind == .object, let v = try? document.member(element, "id"), v.kind == .string { unitId = try? document.string(v) }
+                if element.kind == .object, let v = try? document.member(element, "id"), v.kind == .string {
+                    unitId = try? document.string(v)
+                }
                 if let unitId, let n = owned[unitId], n > 0 {
                     owned[unitId] = n - 1
                 } else if unitId == nil, ownedWithoutId > 0 {
@@ -788,8 +829,9 @@ final class RowEvaluator {
                 (fxOutcome, fxFailure) = failure
                 return nil
             }
-            let rate = FXRate(sourcePerEUR: conversion.sourceRatePerEUR, reportingPerEUR: conversion.reportingRatePerEUR,
-                              rate: conversion.rate, rateDay: conversion.rateDay)
+            let rate = FXRate(
+                sourcePerEUR: conversion.sourceRatePerEUR, reportingPerEUR: conversion.reportingRatePerEUR,
+                rate: conversion.rate, rateDay: conversion.rateDay)
             fxCache[key] = rate
             fx = rate
             lastFXKey = key
@@ -804,11 +846,14 @@ final class RowEvaluator {
     /// source-per-EUR from the published rates, rounded once, half-even, to the reporting exponent.
     func convert(_ major: ExactDecimal, _ rate: FXRate) throws -> ExactDecimal {
         if rate.fast, let units = Int64(exactly: major.units),
-           let q = ExactMath.scaledQuotient(units, rate.multiplier, rate.divisor, shift: rate.baseShift + settings.reportingExponent - major.scale) {
+            let q = ExactMath.scaledQuotient(
+                units, rate.multiplier, rate.divisor, shift: rate.baseShift + settings.reportingExponent - major.scale)
+        {
             return ExactDecimal(units: Int128(q), scale: settings.reportingExponent)
         }
         if let product = try? ExactMath.multiply(major, rate.reportingPerEUR),
-           let result = try? ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent) {
+            let result = try? ExactMath.divide(product, rate.sourcePerEUR, scale: settings.reportingExponent)
+        {
             return result
         }
         // Beyond 128 bits (e.g. an MRR of 10^30): exact wide arithmetic, still rounded once.

@@ -93,8 +93,10 @@ final class SinglePassExtractor {
     private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 }
 
     /// Walks the object at `start` ('{') through `trie` node `node`; returns the index after its '}'.
-    private func walk(_ document: JSONDocument, _ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int,
-                      _ trie: borrowing Trie, _ node: Int, _ slots: UnsafeMutablePointer<JSONValue?>, isUnit: Bool) throws -> Int {
+    private func walk(
+        _ document: JSONDocument, _ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int,
+        _ trie: borrowing Trie, _ node: Int, _ slots: UnsafeMutablePointer<JSONValue?>, isUnit: Bool
+    ) throws -> Int {
         let first = trie.starts[node]
         let last = first &+ trie.counts[node]
         let lengthMask = trie.lengths[node]

@@ -29,7 +29,9 @@ extension TransformStage {
         func rejectLookup(_ stream: String) -> (Int, String?, RowReject) throws -> Void {
             { line, objectId, reject in
                 lookupRejects["rejects.lookup.\(stream).\(reject.code.rawValue)", default: 0] += 1
-                try context.rejects.add(table: nil, stream: stream, objectId: objectId, itemId: nil, line: line, code: reject.code.rawValue, reason: reject.message)
+                try context.rejects.add(
+                    table: nil, stream: stream, objectId: objectId, itemId: nil, line: line, code: reject.code.rawValue,
+                    reason: reject.message)
             }
         }
         var lookupObjects: [String: Int] = [:]
@@ -46,14 +48,16 @@ extension TransformStage {
         if let path = context.rawPath("prices") { try CatalogLoader.loadPriceTiers(path: path, into: catalog) }
         if let path = context.rawPath("invoices") { try CatalogLoader.loadInvoiceDiscounts(path: path, into: catalog) }
         if let path = context.rawPath("events") {
-            let counts = try CatalogLoader.loadDeletedCustomers(path: path, into: catalog, bytes: &inputBytes, reject: rejectLookup("events"))
+            let counts = try CatalogLoader.loadDeletedCustomers(
+                path: path, into: catalog, bytes: &inputBytes, reject: rejectLookup("events"))
             if counts.malformed > 0 { quality["lookup.events.unusable"] = String(counts.malformed) }
             lookupObjects["events"] = counts.objects
         }
         for (key, n) in lookupRejects { quality[key] = String(n) }
         for (stream, read) in lookupObjects {
             if let entry = context.raw.streams[stream], read != entry.objects {
-                throw Self.incompleteStream(stream, entry, read: read, rawDirectory: context.rawDirectory, manifest: context.rawManifestPath)
+                throw Self.incompleteStream(
+                    stream, entry, read: read, rawDirectory: context.rawDirectory, manifest: context.rawManifestPath)
             }
         }
         return (quality, lookupRejects.values.reduce(0, +))

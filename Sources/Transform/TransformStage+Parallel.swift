@@ -50,8 +50,9 @@ extension TransformStage {
             input.withUnsafeBytes { input in
                 var start = 0
                 for (i, end) in lineEnds.enumerated() {
-                    evaluator.map(line: UnsafeRawBufferPointer(rebasing: input[start..<end]),
-                                  override: overrides.isEmpty ? nil : overrides[i])
+                    evaluator.map(
+                        line: UnsafeRawBufferPointer(rebasing: input[start..<end]),
+                        override: overrides.isEmpty ? nil : overrides[i])
                     start = end
                     rowsIn += evaluator.unitsIn
                     rowsOut += evaluator.rowsOut
@@ -77,8 +78,10 @@ extension TransformStage {
     /// worker k mod n, and batches are written and their rejects recorded strictly in input order.
     /// At most 2n batches are in flight, so memory stays flat. Returns the stream's uncompressed
     /// bytes; the evaluators are back with the caller (their sums complete) when it returns.
-    func mapInParallel(path: String, evaluators: [RowEvaluator], table: String, stream: String,
-                               losers: [Int: RowReject], keys: inout UniqueKeys, writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws -> Int {
+    func mapInParallel(
+        path: String, evaluators: [RowEvaluator], table: String, stream: String,
+        losers: [Int: RowReject], keys: inout UniqueKeys, writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts
+    ) throws -> Int {
         let workers = OrderedWorkers<RowEvaluator, MapBatch>(states: evaluators) { evaluator, batch in
             batch.map(with: evaluator)
         }
@@ -99,14 +102,17 @@ extension TransformStage {
             counts.rowsRejected += batch.rejected.count
             for (line, r) in batch.rejected {
                 counts.byCode[r.reject.code.rawValue, default: 0] += 1
-                try rejects.add(table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line,
-                                code: r.reject.code.rawValue, reason: r.reject.message)
+                try rejects.add(
+                    table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line,
+                    code: r.reject.code.rawValue, reason: r.reject.message)
             }
             if !batch.out.isEmpty { try batch.out.withUnsafeBytes { try writer.write($0) } }
             var keysStart = 0
             for w in batch.written {
                 batch.withLine(w.index) { text in
-                    keys.add(line: batch.lineNumbers[w.index], document: w.key, lineHash: w.hash, rowKeys: batch.rowKeys[keysStart..<w.keysEnd], text: text)
+                    keys.add(
+                        line: batch.lineNumbers[w.index], document: w.key, lineHash: w.hash, rowKeys: batch.rowKeys[keysStart..<w.keysEnd],
+                        text: text)
                 }
                 keysStart = w.keysEnd
             }

@@ -30,7 +30,9 @@ extension TransformStage {
         var tableBytes = 0
         while true {
             let mark = try context.rejects.checkpoint()
-            evaluator = RowEvaluator(plan: plan, catalog: context.catalog, settings: context.settings, rates: context.rates, validateInput: options.validateInput)
+            evaluator = RowEvaluator(
+                plan: plan, catalog: context.catalog, settings: context.settings, rates: context.rates, validateInput: options.validateInput
+            )
             extraEvaluators = []
             counts = TableCounts()
             tableBytes = 0
@@ -39,10 +41,13 @@ extension TransformStage {
             let parallel = options.mappingThreads > 1 && schema.table != "customers" && evaluator.isDocumentIndependent
             if parallel, let path = context.rawPath(schema.sourceStream) {
                 extraEvaluators = (1..<options.mappingThreads).map { _ in
-                    RowEvaluator(plan: plan, catalog: context.catalog, settings: context.settings, rates: context.rates, validateInput: options.validateInput)
+                    RowEvaluator(
+                        plan: plan, catalog: context.catalog, settings: context.settings, rates: context.rates,
+                        validateInput: options.validateInput)
                 }
-                tableBytes = try mapInParallel(path: path, evaluators: [evaluator] + extraEvaluators, table: schema.table,
-                                               stream: schema.sourceStream, losers: losers, keys: &keys, writer: writer, rejects: context.rejects, counts: &counts)
+                tableBytes = try mapInParallel(
+                    path: path, evaluators: [evaluator] + extraEvaluators, table: schema.table,
+                    stream: schema.sourceStream, losers: losers, keys: &keys, writer: writer, rejects: context.rejects, counts: &counts)
             } else if let path = context.rawPath(schema.sourceStream) {
                 let reader = try ZstdLineReader(path: path)
                 var deletedSeen = Set<String>()
@@ -54,18 +59,25 @@ extension TransformStage {
                     // A deleted stub retrieved for the facts that name it, when a customer.deleted
                     // event of the run holds the customer as it was: the event's copy (with its
                     // name, email, ...) is mapped below instead, once.
-                    if isCustomers, !context.catalog.deletedCustomers.isEmpty, let id = Self.deletedStubId(line), context.catalog.deletedCustomers[id] != nil {
+                    if isCustomers, !context.catalog.deletedCustomers.isEmpty, let id = Self.deletedStubId(line),
+                        context.catalog.deletedCustomers[id] != nil
+                    {
                         continue
                     }
                     evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
-                    if isCustomers, !context.catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(), context.catalog.deletedCustomers[id] != nil {
+                    if isCustomers, !context.catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(),
+                        context.catalog.deletedCustomers[id] != nil
+                    {
                         deletedSeen.insert(id)
                     }
                     if let key = evaluator.documentKey {
-                        keys.add(line: reader.lineNumber, document: key, lineHash: evaluator.documentHash, rowKeys: evaluator.rowKeys[...], text: line)
+                        keys.add(
+                            line: reader.lineNumber, document: key, lineHash: evaluator.documentHash, rowKeys: evaluator.rowKeys[...],
+                            text: line)
                     }
-                    try collect(evaluator, table: schema.table, stream: schema.sourceStream, line: reader.lineNumber,
-                                writer: writer, rejects: context.rejects, counts: &counts)
+                    try collect(
+                        evaluator, table: schema.table, stream: schema.sourceStream, line: reader.lineNumber,
+                        writer: writer, rejects: context.rejects, counts: &counts)
                 }
                 if isCustomers {
                     for id in context.catalog.deletedCustomerOrder where !deletedSeen.contains(id) {
@@ -75,8 +87,9 @@ extension TransformStage {
                             evaluator.forceDeleted = true
                             evaluator.map(object: try document.root(), in: document)
                             evaluator.forceDeleted = false
-                            try collect(evaluator, table: schema.table, stream: "events", line: line,
-                                        writer: writer, rejects: context.rejects, counts: &counts)
+                            try collect(
+                                evaluator, table: schema.table, stream: "events", line: line,
+                                writer: writer, rejects: context.rejects, counts: &counts)
                         }
                     }
                 }
@@ -86,17 +99,24 @@ extension TransformStage {
             let found = keys.losers()
             if found.isEmpty { break }
             guard losers.isEmpty else {
-                throw TransformError(.invariant, "table \(schema.table): mapped again without the \(losers.count) documents that repeated a key, it still repeats \(found.count); this is a bug in the transform, nothing was published; please report it with the raw run")
+                throw TransformError(
+                    .invariant,
+                    "table \(schema.table): mapped again without the \(losers.count) documents that repeated a key, it still repeats \(found.count); this is a bug in the transform, nothing was published; please report it with the raw run"
+                )
             }
             losers = found
             try context.rejects.rollback(to: mark)
         }
         // The raw side, independent of mapping: every object the raw manifest lists was read.
         if let entry = context.raw.streams[schema.sourceStream], counts.lines != entry.objects {
-            throw Self.incompleteStream(schema.sourceStream, entry, read: counts.lines, rawDirectory: context.rawDirectory, manifest: context.rawManifestPath)
+            throw Self.incompleteStream(
+                schema.sourceStream, entry, read: counts.lines, rawDirectory: context.rawDirectory, manifest: context.rawManifestPath)
         }
         guard counts.rowsIn == counts.rowsOut + counts.rowsRejected else {
-            throw TransformError(.invariant, "table \(schema.table): rows in \(counts.rowsIn) != rows out \(counts.rowsOut) + rows rejected \(counts.rowsRejected); this is a bug in the transform, nothing was published; please report it with the raw run")
+            throw TransformError(
+                .invariant,
+                "table \(schema.table): rows in \(counts.rowsIn) != rows out \(counts.rowsOut) + rows rejected \(counts.rowsRejected); this is a bug in the transform, nothing was published; please report it with the raw run"
+            )
         }
         var quality: [String: String] = [:]
         for (code, n) in counts.byCode { quality["rejects.\(schema.table).\(code)"] = String(n) }
@@ -144,21 +164,26 @@ extension TransformStage {
     static func deletedStubId(_ line: UnsafeRawBufferPointer) -> String? {
         let document = JSONDocument(line)
         guard let root = try? document.root(validating: false), root.kind == .object,
-              let deleted = (try? document.member(root, "deleted")) ?? nil, (try? document.bool(deleted)) == true,
-              (try? document.member(root, "created")) ?? nil == nil,
-              let id = (try? document.member(root, "id")) ?? nil, id.kind == .string else { return nil }
+            let deleted = (try? document.member(root, "deleted")) ?? nil, (try? document.bool(deleted)) == true,
+            (try? document.member(root, "created")) ?? nil == nil,
+            let id = (try? document.member(root, "id")) ?? nil, id.kind == .string
+        else { return nil }
         return (try? document.string(id)) ?? nil
     }
 
-    private func collect(_ evaluator: RowEvaluator, table: String, stream: String, line: Int,
-                         writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts) throws {
+    private func collect(
+        _ evaluator: RowEvaluator, table: String, stream: String, line: Int,
+        writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts
+    ) throws {
         counts.rowsIn += evaluator.unitsIn
         counts.rowsOut += evaluator.rowsOut
         if !evaluator.rejected.isEmpty {
             counts.rowsRejected += evaluator.rejected.count
             for r in evaluator.rejected {
                 counts.byCode[r.reject.code.rawValue, default: 0] += 1
-                try rejects.add(table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line, code: r.reject.code.rawValue, reason: r.reject.message)
+                try rejects.add(
+                    table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line, code: r.reject.code.rawValue,
+                    reason: r.reject.message)
             }
         }
         if evaluator.out.count >= 1 << 20 {

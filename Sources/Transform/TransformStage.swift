@@ -48,8 +48,10 @@ public struct TransformStage {
     public let options: Options
     public let progress: (@Sendable (TransformProgress) -> Void)?
 
-    public init(pipeline: PipelineDefinition, paths: RunPaths, schemas: SchemaSet, ratesPath: String? = nil,
-                options: Options = Options(), progress: (@Sendable (TransformProgress) -> Void)? = nil) {
+    public init(
+        pipeline: PipelineDefinition, paths: RunPaths, schemas: SchemaSet, ratesPath: String? = nil,
+        options: Options = Options(), progress: (@Sendable (TransformProgress) -> Void)? = nil
+    ) {
         self.pipeline = pipeline
         self.paths = paths
         self.schemas = schemas
@@ -67,20 +69,27 @@ public struct TransformStage {
         let raw = try RawManifest.read(paths: paths, runId: runId)
         let rawManifestSha256 = try SHA256.hexOfFile(atPath: paths.rawManifest(runId))
         guard raw.runId == runId else {
-            throw TransformError(.input, "\(paths.rawManifest(runId)) names run \(raw.runId), not \(runId); the raw run directory was copied or renamed")
+            throw TransformError(
+                .input, "\(paths.rawManifest(runId)) names run \(raw.runId), not \(runId); the raw run directory was copied or renamed")
         }
         guard let snapshotDay = UTCDate.parseDay(String(raw.finishedAt.prefix(10))) else {
-            throw TransformError(.input, "\(paths.rawManifest(runId)): finished_at '\(raw.finishedAt)' does not start with a YYYY-MM-DD date")
+            throw TransformError(
+                .input, "\(paths.rawManifest(runId)): finished_at '\(raw.finishedAt)' does not start with a YYYY-MM-DD date")
         }
         for (stream, entry) in raw.streams where !FileManager.default.fileExists(atPath: rawDirectory + "/" + entry.file.file) {
-            throw TransformError(.input, "\(rawDirectory)/\(entry.file.file) (stream \(stream)) is listed in the raw manifest but missing; re-run extract for \(runId)")
+            throw TransformError(
+                .input,
+                "\(rawDirectory)/\(entry.file.file) (stream \(stream)) is listed in the raw manifest but missing; re-run extract for \(runId)"
+            )
         }
         let verifier = InputVerifier(entries: raw.streams.mapValues(\.file), directory: rawDirectory)
 
         let staging = paths.staging(runId)
         let reporting = pipeline.fx.reportingCurrency.lowercased()
         guard let reportingExponent = Currency.exponent(of: reporting) else {
-            throw TransformError(.rates, "fx.reporting_currency \(pipeline.fx.reportingCurrency) is not a currency Core knows; use an ISO code such as EUR or USD")
+            throw TransformError(
+                .rates,
+                "fx.reporting_currency \(pipeline.fx.reportingCurrency) is not a currency Core knows; use an ISO code such as EUR or USD")
         }
         let pinned = try RatesPinning.resolve(stage: self, runId: runId)
         let rates = pinned.table
@@ -110,8 +119,9 @@ public struct TransformStage {
 
         var statistics = TransformStatistics()
         let catalog = TransformCatalog()
-        let context = MappingContext(raw: raw, rawDirectory: rawDirectory, rawManifestPath: paths.rawManifest(runId),
-                                     catalog: catalog, settings: settings, rates: rates, rejects: rejects)
+        let context = MappingContext(
+            raw: raw, rawDirectory: rawDirectory, rawManifestPath: paths.rawManifest(runId),
+            catalog: catalog, settings: settings, rates: rates, rejects: rejects)
         let lookups = try loadLookups(context, inputBytes: &statistics.inputBytes)
         var quality = lookups.quality
         let lookupRejectCount = lookups.rejects
@@ -126,9 +136,11 @@ public struct TransformStage {
             let counts = mapped.counts
             tableRejects += counts.rowsRejected
             statistics.inputBytes += mapped.inputBytes
-            statistics.tables.append(.init(table: schema.table, stream: schema.sourceStream, inputBytes: mapped.inputBytes,
-                                           rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected,
-                                           seconds: Self.seconds(clock.now - tableStart)))
+            statistics.tables.append(
+                .init(
+                    table: schema.table, stream: schema.sourceStream, inputBytes: mapped.inputBytes,
+                    rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected,
+                    seconds: Self.seconds(clock.now - tableStart)))
             outputs.append((schema.table, mapped.temporary, mapped.final))
             tables[schema.table] = StagingManifest.Table(
                 file: FileEntry(file: "", bytes: 0, sha256: ""), schemaHash: schema.hash,
@@ -139,11 +151,15 @@ public struct TransformStage {
             if counts.rowsIn > 0, Double(lost) / Double(counts.rowsIn) > pipeline.transform.maxRejectRatio {
                 overRatio.append("\(schema.table): \(lost) of \(counts.rowsIn) rejected")
             }
-            progress?(TransformProgress(table: schema.table, rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected))
+            progress?(
+                TransformProgress(table: schema.table, rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected))
         }
         try rejects.close()
         guard rejects.count == tableRejects + lookupRejectCount else {
-            throw TransformError(.invariant, "\(rejects.temporaryPath) holds \(rejects.count) entries but the tables rejected \(tableRejects) rows and the lookups \(lookupRejectCount) lines; this is a bug in the transform, nothing was published; please report it with the raw run")
+            throw TransformError(
+                .invariant,
+                "\(rejects.temporaryPath) holds \(rejects.count) entries but the tables rejected \(tableRejects) rows and the lookups \(lookupRejectCount) lines; this is a bug in the transform, nothing was published; please report it with the raw run"
+            )
         }
         quality["rejects.top"] = rejects.topReasons(limit: 5)
         quality["fx.rates"] = pinned.description
@@ -152,7 +168,10 @@ public struct TransformStage {
         try verifier.wait()
         try AtomicFile.publish(rejects.temporaryPath, as: paths.stagingRejects(runId))
         if !overRatio.isEmpty {
-            throw TransformError(.tooManyRejects, "too many rejected rows (transform.max_reject_ratio is \(pipeline.transform.maxRejectRatio)): \(overRatio.joined(separator: "; ")); see \(paths.stagingRejects(runId)) for each reason, fix the input or raise the ratio")
+            throw TransformError(
+                .tooManyRejects,
+                "too many rejected rows (transform.max_reject_ratio is \(pipeline.transform.maxRejectRatio)): \(overRatio.joined(separator: "; ")); see \(paths.stagingRejects(runId)) for each reason, fix the input or raise the ratio"
+            )
         }
         for output in outputs {
             try AtomicFile.publish(output.temporary, as: output.final)
@@ -169,8 +188,13 @@ public struct TransformStage {
         return TransformReport(manifest: manifest, statistics: statistics)
     }
 
-    static func incompleteStream(_ stream: String, _ entry: RawManifest.Stream, read: Int, rawDirectory: String, manifest: String) -> TransformError {
-        TransformError(.input, "\(rawDirectory)/\(entry.file.file) (stream \(stream)) holds \(read) objects but \(manifest) lists \(entry.objects): the raw run is incomplete or damaged; re-extract it")
+    static func incompleteStream(_ stream: String, _ entry: RawManifest.Stream, read: Int, rawDirectory: String, manifest: String)
+        -> TransformError
+    {
+        TransformError(
+            .input,
+            "\(rawDirectory)/\(entry.file.file) (stream \(stream)) holds \(read) objects but \(manifest) lists \(entry.objects): the raw run is incomplete or damaged; re-extract it"
+        )
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -65,13 +65,19 @@ struct UniqueKeys {
         inserted.removeAll(keepingCapacity: true)
         for (k, rowKey) in rowKeys.enumerated() {
             if let owner = rowOwners[rowKey] {
-                if owner & 0xFFFF_FFFF == document.a & 0xFFFF_FFFF && owner != me { continue }  // a copy of this document
+                if owner & 0xFFFF_FFFF == document.a & 0xFFFF_FFFF && owner != me { continue } // a copy of this document
                 for key in inserted { rowOwners[key] = nil }
                 let id = Self.documentId(text).map { String(decoding: $0, as: UTF8.self) } ?? "?"
                 let row = rowId(text, index: k) ?? "?"
-                rowConflicts[line] = owner == me
-                    ? RowReject(.duplicateKey, "\(stream) \(id) holds row \(row) twice; a primary key appears once, so the document is rejected whole")
-                    : RowReject(.duplicateKey, "\(stream) \(id) holds row \(row), which the document on raw line \(owner >> 32) already holds; a primary key appears once (the document read first keeps it), so this one is rejected whole")
+                rowConflicts[line] =
+                    owner == me
+                    ? RowReject(
+                        .duplicateKey,
+                        "\(stream) \(id) holds row \(row) twice; a primary key appears once, so the document is rejected whole")
+                    : RowReject(
+                        .duplicateKey,
+                        "\(stream) \(id) holds row \(row), which the document on raw line \(owner >> 32) already holds; a primary key appears once (the document read first keeps it), so this one is rejected whole"
+                    )
                 return
             }
             rowOwners[rowKey] = me
@@ -89,9 +95,13 @@ struct UniqueKeys {
         for e in earlier where result[e.line] == nil {
             guard let kept = latest[e.key] else { continue }
             if kept.hash == e.occurrence.hash {
-                result[e.line] = RowReject(.duplicate, "\(stream) \(e.id) occurs again, identical, at raw line \(kept.line); the copies collapse into that one")
+                result[e.line] = RowReject(
+                    .duplicate, "\(stream) \(e.id) occurs again, identical, at raw line \(kept.line); the copies collapse into that one")
             } else {
-                result[e.line] = RowReject(.superseded, "\(stream) \(e.id) occurs again with different content at raw line \(kept.line); the copy read last (the later line) is kept and this older one is rejected")
+                result[e.line] = RowReject(
+                    .superseded,
+                    "\(stream) \(e.id) occurs again with different content at raw line \(kept.line); the copy read last (the later line) is kept and this older one is rejected"
+                )
             }
         }
         return result

@@ -1,6 +1,7 @@
 import CZstd
 import ModuleErrors
 import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,7 +52,8 @@ public final class ZstdFileReader {
             }
             if inPos == inEnd && eof {
                 if frameOpen {
-                    throw ZstdError(.truncated, "\(path) ends in the middle of a zstd frame (the file is truncated or its writer never finished)")
+                    throw ZstdError(
+                        .truncated, "\(path) ends in the middle of a zstd frame (the file is truncated or its writer never finished)")
                 }
                 if !sawAnyInput {
                     // An empty file is not a valid zstd stream either: a writer always emits a frame.

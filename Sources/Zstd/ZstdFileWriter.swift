@@ -1,9 +1,10 @@
 import CZstd
 import ModuleErrors
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import SystemPackage
 
 /// Streams bytes into a zstd-compressed file. `close()` ends the frame and flushes it; a writer
 /// dropped without `close()` leaves a file that readers report as truncated.
@@ -25,8 +26,9 @@ public final class ZstdFileWriter {
         self.stream = stream
         self.path = path
         do {
-            fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                         permissions: FilePermissions(rawValue: 0o644))
+            fd = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o644))
         } catch {
             ZSTD_freeCStream(stream)
             throw ZstdError(.io, "cannot create \(path): \(error)")

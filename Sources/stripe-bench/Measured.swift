@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,9 @@ struct Measurement {
 
 /// Runs a sibling executable (built next to this one) and measures it with wait4's rusage, so the
 /// figures are the child's alone.
-func runMeasured(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stderrPath: String? = nil) throws -> Measurement {
+func runMeasured(_ executable: String, _ arguments: [String], environment: [String: String] = [:], stderrPath: String? = nil) throws
+    -> Measurement
+{
     let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let path = directory.appendingPathComponent(executable).path
     guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -77,7 +80,9 @@ func stageSeconds(logPath: String) -> [(stage: String, seconds: Double)] {
     var out: [(stage: String, seconds: Double)] = []
     var last: Double?
     for line in text.split(separator: "\n") {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let t = time(object) else { continue }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let t = time(object) else {
+            continue
+        }
         if object["msg"] as? String == "run started" { last = t }
         if object["msg"] as? String == "stage finished", let stage = object["stage"] as? String, let start = last {
             out.append((stage, t - start))

@@ -22,7 +22,8 @@ struct StripeBenchCommand: ParsableCommand {
 struct ExtractBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
-        abstract: "Extract a generated account from a Stripe-like loopback server (latency, 429 rate limit) and compare with the request floor.")
+        abstract:
+            "Extract a generated account from a Stripe-like loopback server (latency, 429 rate limit) and compare with the request floor.")
 
     @Option var customers = 2_000
     @Option(help: "Invoices (default: 18 per customer).")
@@ -43,21 +44,25 @@ struct ExtractBench: ParsableCommand {
         let definition = try PipelineDefinition.load(path: pipeline)
         config.livemode = definition.mode == .live
         let key = definition.mode == .live ? "rk_live_benchmark0000" : "rk_test_benchmark0000"
-        let server = try FixtureServer.started(config, configuration: FixtureServer.Configuration(
-            apiKey: key, pretty: true, recordRequests: timeline, latencySeconds: latencyMs / 1000,
-            rateLimit: FixtureServer.RateLimit(requestsPerSecond: limit)))
+        let server = try FixtureServer.started(
+            config,
+            configuration: FixtureServer.Configuration(
+                apiKey: key, pretty: true, recordRequests: timeline, latencySeconds: latencyMs / 1000,
+                rateLimit: FixtureServer.RateLimit(requestsPerSecond: limit)))
         defer { server.stop() }
         let generator = server.generator
         let listings = StreamSpec.all.filter { definition.enabledStreams.contains($0.name) }.flatMap { spec in
-            spec.passes.compactMap { pass in FixtureStream(rawValue: spec.name).map { AccountGenerator.Listing(stream: $0, filters: pass) } }
+            spec.passes.compactMap { pass in FixtureStream(rawValue: spec.name).map { AccountGenerator.Listing(stream: $0, filters: pass) }
+            }
         }
         let floor = generator.requestFloor(listings: listings, limit: definition.extract.pageLimit)
         let floorSeconds = Double(floor) / limit
 
         let runId = "bench-extract-\(customers)"
         try? FileManager.default.removeItem(atPath: output + "/raw/" + runId)
-        let m = try runMeasured("stripe-extract", [pipeline, "--run-id", runId, "--output", output, "--api-base", server.baseURL, "--quiet"],
-                                environment: ["STRIPE_API_KEY": key])
+        let m = try runMeasured(
+            "stripe-extract", [pipeline, "--run-id", runId, "--output", output, "--api-base", server.baseURL, "--quiet"],
+            environment: ["STRIPE_API_KEY": key])
         guard m.status == 0 else { throw BenchError("stripe-extract exited with \(m.status)") }
         let paths = RunPaths(root: output)
         let manifest = try RawManifest.read(paths: paths, runId: runId)
@@ -72,7 +77,9 @@ struct ExtractBench: ParsableCommand {
             try ZstdLineReader(path: paths.rawFile(runId, stream: listing)).forEachLine { line in
                 line.withUnsafeBytes { bytes in
                     let document = JSONDocument(bytes)
-                    if let root = try? document.root(), let id = try? document.member(root, "id"), let text = try? document.string(id) { ids.append(text) }
+                    if let root = try? document.root(), let id = try? document.member(root, "id"), let text = try? document.string(id) {
+                        ids.append(text)
+                    }
                 }
             }
             let expected = generator.expectedIDs(stream)
@@ -82,9 +89,16 @@ struct ExtractBench: ParsableCommand {
             }
         }
         print("extract (\(pipeline), \(customers) customers, \(objects) objects, \(Int(latencyMs)) ms latency, \(Int(limit)) req/s limit)")
-        print(String(format: "  wall: %.1f s   floor: %d requests = %.1f s at the limit   wall/floor: %.2f", m.seconds, floor, floorSeconds, m.seconds / floorSeconds))
-        print(String(format: "  requests: %d   requests/floor: %.2f   429s: %d   peak RSS: %.1f MB   CPU: %.1f s   every object exactly once: %@",
-                     requests, Double(requests) / Double(floor), server.rateLimitedCount, m.peakRSSMegabytes, m.cpuSeconds, exact ? "yes" : "NO"))
+        print(
+            String(
+                format: "  wall: %.1f s   floor: %d requests = %.1f s at the limit   wall/floor: %.2f", m.seconds, floor, floorSeconds,
+                m.seconds / floorSeconds))
+        print(
+            String(
+                format:
+                    "  requests: %d   requests/floor: %.2f   429s: %d   peak RSS: %.1f MB   CPU: %.1f s   every object exactly once: %@",
+                requests, Double(requests) / Double(floor), server.rateLimitedCount, m.peakRSSMegabytes, m.cpuSeconds, exact ? "yes" : "NO")
+        )
         if timeline, let first = server.requests.first?.receivedAt {
             var perSecond: [Int: Int] = [:]
             var perPath: [String: Int] = [:]
@@ -103,7 +117,8 @@ struct ExtractBench: ParsableCommand {
 
 /// Writes a raw run straight from the generator (for transform and load benchmarks).
 struct GenerateRaw: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate-raw", abstract: "Write a generated raw run (no server) for transform/load benchmarks.")
+    static let configuration = CommandConfiguration(
+        commandName: "generate-raw", abstract: "Write a generated raw run (no server) for transform/load benchmarks.")
 
     @Option var invoices = 200_000
     @Option var customers = 5_000
@@ -116,8 +131,12 @@ struct GenerateRaw: ParsableCommand {
         try? FileManager.default.removeItem(atPath: output + "/raw/" + runId)
         let manifest = try RawRunWriter(generator: AccountGenerator(config)).write(outputRoot: output, runId: runId, pipeline: "bench")
         let invoicesFile = RunPaths(root: output).rawFile(runId, stream: "invoices")
-        print("raw run \(runId): \(manifest.streams.values.reduce(0) { $0 + $1.objects }) objects in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-        print("  invoices: \(manifest.streams["invoices"]?.objects ?? 0) objects, \(mb(manifest.streams["invoices"]?.uncompressedBytes ?? 0)) NDJSON, \(mb(fileSize(invoicesFile))) zstd at \(invoicesFile)")
+        print(
+            "raw run \(runId): \(manifest.streams.values.reduce(0) { $0 + $1.objects }) objects in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+        )
+        print(
+            "  invoices: \(manifest.streams["invoices"]?.objects ?? 0) objects, \(mb(manifest.streams["invoices"]?.uncompressedBytes ?? 0)) NDJSON, \(mb(fileSize(invoicesFile))) zstd at \(invoicesFile)"
+        )
     }
 }
 
@@ -125,7 +144,8 @@ struct GenerateRaw: ParsableCommand {
 struct TransformLoadBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transform-load",
-        abstract: "Time stripe-transform and stripe-load on a raw run (see generate-raw); compare with shared/bench/anchor-duckdb.sh on the same invoices file."
+        abstract:
+            "Time stripe-transform and stripe-load on a raw run (see generate-raw); compare with shared/bench/anchor-duckdb.sh on the same invoices file."
     )
 
     @Option var output = "output/bench"
@@ -160,12 +180,24 @@ struct TransformLoadBench: ParsableCommand {
         let allBytes = raw.streams.values.reduce(0) { $0 + $1.uncompressedBytes }
         let lines = staging.tables["invoice_lines"]?.rowsOut ?? 0
         let rows = staging.tables.values.reduce(0) { $0 + $1.rowsOut }
-        print("raw run \(runId): \(raw.streams["invoices"]?.objects ?? 0) invoices, \(mb(invoiceBytes)) invoices NDJSON (\(mb(allBytes)) all streams)")
-        print(String(format: "  transform: %.2f s  %.0f MB/s (all streams)  %.0f rows/s  peak RSS %.1f MB", transform.seconds,
-                     Double(allBytes) / 1_048_576 / transform.seconds, Double(rows) / transform.seconds, transform.peakRSSMegabytes))
-        print(String(format: "  load:      %.2f s  %.0f rows/s  peak RSS %.1f MB  (%@ written)", load.seconds,
-                     Double(rows) / load.seconds, load.peakRSSMegabytes, mb(directorySize(URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path))))
-        print(String(format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines, rows))
-        print("  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2")
+        print(
+            "raw run \(runId): \(raw.streams["invoices"]?.objects ?? 0) invoices, \(mb(invoiceBytes)) invoices NDJSON (\(mb(allBytes)) all streams)"
+        )
+        print(
+            String(
+                format: "  transform: %.2f s  %.0f MB/s (all streams)  %.0f rows/s  peak RSS %.1f MB", transform.seconds,
+                Double(allBytes) / 1_048_576 / transform.seconds, Double(rows) / transform.seconds, transform.peakRSSMegabytes))
+        print(
+            String(
+                format: "  load:      %.2f s  %.0f rows/s  peak RSS %.1f MB  (%@ written)", load.seconds,
+                Double(rows) / load.seconds, load.peakRSSMegabytes,
+                mb(directorySize(URL(fileURLWithPath: paths.warehouse).resolvingSymlinksInPath().path))))
+        print(
+            String(
+                format: "  transform + load: %.2f s for %d invoice lines (%d rows in all tables)", transform.seconds + load.seconds, lines,
+                rows))
+        print(
+            "  DuckDB anchor on the same invoices: bash ../shared/bench/anchor-duckdb.sh \(paths.rawFile(runId, stream: "invoices")) ECB.csv OUT 2"
+        )
     }
 }

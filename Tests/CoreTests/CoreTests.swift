@@ -2,8 +2,9 @@ import Core
 import Digest
 import Foundation
 import ModuleErrors
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,9 +17,11 @@ struct SHA256Tests {
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
         ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
-        ("The quick brown fox jumps over the lazy dog", "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592"),
+        (
+            "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+        ),
+        ("The quick brown fox jumps over the lazy dog", "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592")
     ])
     func knownVectors(input: String, digest: String) {
         #expect(SHA256.hex(input) == digest)
@@ -121,8 +124,10 @@ struct ExactDecimalTests {
         #expect(ExactDecimal(parsing: "-" + big)?.units == -Int128.max)
     }
 
-    @Test(arguments: ["", "-", "+", ".", "-.", "1.2.3", "1e5", "1,5", " 1", "1 ", "--1", "1-", "12a", "0x10",
-                      "170141183460469231731687303715884105728", "1.000000000000000000000000000000000000001"])
+    @Test(arguments: [
+        "", "-", "+", ".", "-.", "1.2.3", "1e5", "1,5", " 1", "1 ", "--1", "1-", "12a", "0x10",
+        "170141183460469231731687303715884105728", "1.000000000000000000000000000000000000001"
+    ])
     func parsingRejects(_ text: String) {
         #expect(ExactDecimal(parsing: text) == nil)
     }
@@ -144,7 +149,7 @@ struct ExactDecimalTests {
         ("0.125", 2, "0.12"), ("0.135", 2, "0.14"), ("0.145", 2, "0.14"), ("-0.125", 2, "-0.12"), ("-0.135", 2, "-0.14"),
         ("2.5", 0, "2"), ("3.5", 0, "4"), ("-2.5", 0, "-2"), ("-3.5", 0, "-4"), ("0.5", 0, "0"), ("1.5", 0, "2"),
         ("2.51", 0, "3"), ("2.4999", 0, "2"), ("-2.5001", 0, "-3"), ("1.005", 2, "1.00"), ("1.015", 2, "1.02"),
-        ("12.3", 3, "12.300"), ("-7", 2, "-7.00"), ("0.0049999", 2, "0.00"),
+        ("12.3", 3, "12.300"), ("-7", 2, "-7.00"), ("0.0049999", 2, "0.00")
     ])
     func rescalingRoundsHalfToEven(input: String, scale: Int, expected: String) {
         #expect(d(input).rescaled(to: scale).description == expected)
@@ -153,8 +158,8 @@ struct ExactDecimalTests {
     @Test func divisionRoundsHalfToEvenAtTheRequestedScale() {
         #expect(d("1").divided(by: d("3"), scale: 4).description == "0.3333")
         #expect(d("2").divided(by: d("3"), scale: 4).description == "0.6667")
-        #expect(d("1").divided(by: d("8"), scale: 2).description == "0.12")   // 0.125
-        #expect(d("3").divided(by: d("8"), scale: 2).description == "0.38")   // 0.375
+        #expect(d("1").divided(by: d("8"), scale: 2).description == "0.12") // 0.125
+        #expect(d("3").divided(by: d("8"), scale: 2).description == "0.38") // 0.375
         #expect(d("-1").divided(by: d("8"), scale: 2).description == "-0.12")
         #expect(d("1").divided(by: d("-8"), scale: 2).description == "-0.12")
         #expect(d("-3").divided(by: d("-8"), scale: 2).description == "0.38")
@@ -217,7 +222,8 @@ struct UTCDateTests {
             #expect(UTCDate.parseDay(UTCDate.dayString(days)) == days || c.year < 0 || c.year > 9999)
             if abs(days) < 1_000, let p = previous {
                 // Consecutive days: either the next day of the month, or the first of the next month.
-                let next = c.day == p.day + 1 && c.month == p.month && c.year == p.year
+                let next =
+                    c.day == p.day + 1 && c.month == p.month && c.year == p.year
                     || c.day == 1 && (c.month == p.month + 1 && c.year == p.year || c.month == 1 && p.month == 12 && c.year == p.year + 1)
                 #expect(next, "\(p) -> \(c)")
             }
@@ -230,8 +236,10 @@ struct UTCDateTests {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-        let seconds: [Int64] = [0, -1, 1, -86_399, -86_400, -86_401, 86_399, 86_400, 951_782_400, 951_868_799, -2_208_988_800,
-                                -631_152_000, 1_709_337_600, 1_748_736_000, 4_102_444_799, -11_644_473_600 + 12_345]
+        let seconds: [Int64] = [
+            0, -1, 1, -86_399, -86_400, -86_401, 86_399, 86_400, 951_782_400, 951_868_799, -2_208_988_800,
+            -631_152_000, 1_709_337_600, 1_748_736_000, 4_102_444_799, -11_644_473_600 + 12_345
+        ]
         for s in seconds {
             #expect(UTCDate.isoString(unixSeconds: s) == formatter.string(from: Date(timeIntervalSince1970: TimeInterval(s))), "\(s)")
         }
@@ -258,8 +266,10 @@ struct UTCDateTests {
         #expect(UTCDate.parseDay("2024-03-02") == UTCDate.daysFromCivil(year: 2024, month: 3, day: 2))
         #expect(UTCDate.parseDay("1969-07-20") == -165)
         #expect(UTCDate.parseDay("2024-02-29") != nil)
-        for bad in ["2023-02-29", "2100-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01", "24-01-01", "2024-01-1",
-                    "2024/01/01", "2024-01-01T00:00:00Z", "", "abcd-ef-gh", "2024-01-01-01"] {
+        for bad in [
+            "2023-02-29", "2100-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-1-01", "24-01-01", "2024-01-1",
+            "2024/01/01", "2024-01-01T00:00:00Z", "", "abcd-ef-gh", "2024-01-01-01"
+        ] {
             #expect(UTCDate.parseDay(bad) == nil, "\(bad)")
         }
     }
@@ -398,25 +408,33 @@ struct AtomicFileTests {
 // MARK: - TableSchema
 
 struct TableSchemaTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     /// A fresh copy each time: `[String: Any]` is not Sendable, so it cannot be a shared static constant.
-    static var valid: [String: Any] { [
-        "table": "things",
-        "description": "One row per thing.",
-        "source_stream": "invoices",
-        "primary_key": ["id"],
-        "partition": ["column": "thing_month", "by": "month", "source_column": "day"],
-        "columns": [
-            ["name": "id", "type": "string", "nullable": false, "description": "Id.", "source": "id"],
-            ["name": "day", "type": "date", "nullable": false, "description": "Day.", "source": "created", "unit": "day", "hints": [1, 2]],
-            ["name": "amount", "type": "decimal(18,3)", "nullable": true, "description": "Amount.", "source": "amount"],
-        ],
-    ] }
+    static var valid: [String: Any] {
+        [
+            "table": "things",
+            "description": "One row per thing.",
+            "source_stream": "invoices",
+            "primary_key": ["id"],
+            "partition": ["column": "thing_month", "by": "month", "source_column": "day"],
+            "columns": [
+                ["name": "id", "type": "string", "nullable": false, "description": "Id.", "source": "id"],
+                [
+                    "name": "day", "type": "date", "nullable": false, "description": "Day.", "source": "created", "unit": "day",
+                    "hints": [1, 2]
+                ],
+                ["name": "amount", "type": "decimal(18,3)", "nullable": true, "description": "Amount.", "source": "amount"]
+            ]
+        ]
+    }
 
     /// Writes `object` (or raw text) as `<directory>/<name>` and returns the schema error message.
-    func loadError(_ object: Any, name: String = "things.json",
-                   sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
+    func loadError(
+        _ object: Any, name: String = "things.json",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> String? {
         let directory = try TemporaryDirectory(prefix: "core-schema")
         let path = directory.appending(name)
         if let text = object as? String {
@@ -484,10 +502,13 @@ struct TableSchemaTests {
         #expect(try loadError(modified { $0["primary_key"] = ["nope"] })?.contains("primary key column 'nope' is not a column") == true)
         #expect(try loadError(modified { $0["primary_key"] = [] })?.contains("'primary_key' must be a non-empty array") == true)
         #expect(try loadError(modified { $0["partition"] = nil })?.contains("'partition' must be an object") == true)
-        #expect(try loadError(modified { $0["partition"] = ["column": "m", "by": "week", "source_column": "day"] })?
-            .contains("partition 'by' is 'week'; use day, month, year or snapshot") == true)
+        #expect(
+            try loadError(modified { $0["partition"] = ["column": "m", "by": "week", "source_column": "day"] })?
+                .contains("partition 'by' is 'week'; use day, month, year or snapshot") == true)
         #expect(try loadError(modified { $0["partition"] = ["column": "m", "by": "month"] })?.contains("needs 'source_column'") == true)
-        #expect(try loadError(modified { $0["partition"] = ["column": "m", "by": "day", "source_column": "missing"] })?.contains("needs 'source_column'") == true)
+        #expect(
+            try loadError(modified { $0["partition"] = ["column": "m", "by": "day", "source_column": "missing"] })?.contains(
+                "needs 'source_column'") == true)
     }
 
     @Test func snapshotPartitionNeedsNoSourceColumn() throws {
@@ -501,14 +522,17 @@ struct TableSchemaTests {
         #expect(partition.sourceColumn == nil)
     }
 
-    @Test(arguments: [("decimal(18,3)", ColumnType.decimal(precision: 18, scale: 3)), ("decimal(38, 0)", .decimal(precision: 38, scale: 0)),
-                      ("string", .string), ("int64", .int64), ("bool", .bool), ("timestamp", .timestamp), ("date", .date), ("json", .json)])
+    @Test(arguments: [
+        ("decimal(18,3)", ColumnType.decimal(precision: 18, scale: 3)), ("decimal(38, 0)", .decimal(precision: 38, scale: 0)),
+        ("string", .string), ("int64", .int64), ("bool", .bool), ("timestamp", .timestamp), ("date", .date), ("json", .json)
+    ])
     func columnTypesParse(text: String, type: ColumnType) throws {
         #expect(try ColumnType(parsing: text) == type)
         #expect(try ColumnType(parsing: type.description) == type)
     }
 
-    @Test(arguments: ["decimal(3,4)", "decimal(0,0)", "decimal(39,2)", "decimal(18)", "decimal(a,b)", "decimal(18,3", "Int64", "STRING", ""])
+    @Test(arguments: ["decimal(3,4)", "decimal(0,0)", "decimal(39,2)", "decimal(18)", "decimal(a,b)", "decimal(18,3", "Int64", "STRING", ""]
+    )
     func badColumnTypes(text: String) {
         #expect(throws: CoreError.self) { try ColumnType(parsing: text) }
     }

@@ -5,7 +5,8 @@ import Testing
 
 /// Strict parsing of pipelines/*.yaml: every error names the file, the line and the key.
 struct PipelineDefinitionTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     /// The CoreError a pipeline text fails with (recorded as an issue if it parses).
     func failure(_ text: String, path: String = "p.yaml", sourceLocation: SourceLocation = #_sourceLocation) -> CoreError? {
@@ -50,56 +51,58 @@ struct PipelineDefinitionTests {
     @Test func everyKeyIsRead() throws {
         let keyFile = try TemporaryFile(contents: "rk_test_abcdefghijklmnop\n")
         let text = """
-        name: custom
-        mode: live
-        output: /tmp/out-x
-        schemas: my-schemas
-        stripe:
-          api_base: http://127.0.0.1:9
-          api_version: 2024-06-20
-          key_file: \(keyFile.path)
-          account: acct_123
-          requests_per_second: 12.5
-          connect_timeout_seconds: 2
-          timeout_seconds: 3
-          max_retries: 0
-          max_backoff_seconds: 4
-          initial_backoff_seconds: 0.25
-        extract:
-          window_days: 30
-          start: 2020-02-29
-          page_limit: 50
-          streams:
-            events: {enabled: false}
-            coupons:
-              enabled: no
-        transform:
-          identity_key: metadata.user_id
-          max_reject_ratio: 0.5
-          mrr_rule: chartmogul
-        fx:
-          reporting_currency: usd
-          rates: rates/ecb.csv
-          max_staleness_days: 3
-          mrr_date: run_date
-          update_url: http://127.0.0.1:9/ecb.zip
-        load:
-          format: csv
-          row_group_rows: 1_000
-          zstd_level: 9
-          partitioning:
-            invoice_lines: day
-            credit_note_lines: year
-        demo:
-          customers: 12
-          seed: 7
-          years: 2
-        """
+            name: custom
+            mode: live
+            output: /tmp/out-x
+            schemas: my-schemas
+            stripe:
+              api_base: http://127.0.0.1:9
+              api_version: 2024-06-20
+              key_file: \(keyFile.path)
+              account: acct_123
+              requests_per_second: 12.5
+              connect_timeout_seconds: 2
+              timeout_seconds: 3
+              max_retries: 0
+              max_backoff_seconds: 4
+              initial_backoff_seconds: 0.25
+            extract:
+              window_days: 30
+              start: 2020-02-29
+              page_limit: 50
+              streams:
+                events: {enabled: false}
+                coupons:
+                  enabled: no
+            transform:
+              identity_key: metadata.user_id
+              max_reject_ratio: 0.5
+              mrr_rule: chartmogul
+            fx:
+              reporting_currency: usd
+              rates: rates/ecb.csv
+              max_staleness_days: 3
+              mrr_date: run_date
+              update_url: http://127.0.0.1:9/ecb.zip
+            load:
+              format: csv
+              row_group_rows: 1_000
+              zstd_level: 9
+              partitioning:
+                invoice_lines: day
+                credit_note_lines: year
+            demo:
+              customers: 12
+              seed: 7
+              years: 2
+            """
         let p = try PipelineDefinition.parse(text, path: "custom.yaml")
         #expect(p.name == "custom")
         #expect(p.transform.mrrRule == .chartmogul)
         #expect(PipelineDefinition(name: "d", path: "d.yaml", mode: .test).transform.mrrRule == .stripe)
-        #expect(throws: (any Error).self) { try PipelineDefinition.parse("name: x\nmode: test\ntransform:\n  mrr_rule: profitwell\n", path: "bad.yaml") }
+        #expect(throws: (any Error).self) {
+            try PipelineDefinition.parse("name: x\nmode: test\ntransform:\n  mrr_rule: profitwell\n", path: "bad.yaml")
+        }
         #expect(p.mode == .live)
         #expect(p.output == "/tmp/out-x")
         #expect(p.schemas == "my-schemas")
@@ -172,7 +175,8 @@ struct PipelineDefinitionTests {
         #expect(stream?.message.hasPrefix("p.yaml:5: unknown key 'extract.streams.charges'") == true, "\(String(describing: stream))")
 
         let setting = failure("mode: test\nextract:\n  streams:\n    invoices:\n      enable: true\n")
-        #expect(setting?.message.hasPrefix("p.yaml:5: unknown key 'extract.streams.invoices.enable'") == true, "\(String(describing: setting))")
+        #expect(
+            setting?.message.hasPrefix("p.yaml:5: unknown key 'extract.streams.invoices.enable'") == true, "\(String(describing: setting))")
     }
 
     @Test func unknownTableUnderPartitioning() {
@@ -211,19 +215,33 @@ struct PipelineDefinitionTests {
     }
 
     @Test func outOfRangeValuesAreRejected() {
-        #expect(failure("mode: test\nextract:\n  window_days: -1\n")?.message.hasPrefix("p.yaml:3: 'extract.window_days' must be 0") == true)
+        #expect(
+            failure("mode: test\nextract:\n  window_days: -1\n")?.message.hasPrefix("p.yaml:3: 'extract.window_days' must be 0") == true)
         #expect(failure("mode: test\nextract:\n  start: 2023-02-29\n")?.message == "p.yaml:3: 'extract.start' must be a date YYYY-MM-DD")
         #expect(failure("mode: test\nextract:\n  page_limit: 101\n")?.message == "p.yaml:3: 'extract.page_limit' must be between 1 and 100")
-        #expect(failure("mode: test\ntransform:\n  max_reject_ratio: 1.5\n")?.message == "p.yaml:3: 'transform.max_reject_ratio' must be between 0 and 1")
-        #expect(failure("mode: test\ntransform:\n  identity_key: metadata.\n")?.message == "p.yaml:3: 'transform.identity_key' must be email, id or metadata.<field>")
-        #expect(failure("mode: test\nfx:\n  reporting_currency: EU\n")?.message.hasPrefix("p.yaml:3: 'fx.reporting_currency' must be a 3-letter") == true)
+        #expect(
+            failure("mode: test\ntransform:\n  max_reject_ratio: 1.5\n")?.message
+                == "p.yaml:3: 'transform.max_reject_ratio' must be between 0 and 1")
+        #expect(
+            failure("mode: test\ntransform:\n  identity_key: metadata.\n")?.message
+                == "p.yaml:3: 'transform.identity_key' must be email, id or metadata.<field>")
+        #expect(
+            failure("mode: test\nfx:\n  reporting_currency: EU\n")?.message.hasPrefix(
+                "p.yaml:3: 'fx.reporting_currency' must be a 3-letter") == true)
         #expect(failure("mode: test\nfx:\n  mrr_date: today\n")?.message == "p.yaml:3: 'fx.mrr_date' must be created or run_date")
-        #expect(failure("mode: test\nload:\n  format: parquett\n")?.message == "p.yaml:3: 'load.format' must be parquet, ndjson, csv or delta")
+        #expect(
+            failure("mode: test\nload:\n  format: parquett\n")?.message == "p.yaml:3: 'load.format' must be parquet, ndjson, csv or delta")
         #expect(failure("mode: test\nload:\n  zstd_level: 0\n")?.message == "p.yaml:3: 'load.zstd_level' must be between 1 and 19")
         #expect(failure("mode: test\nstripe:\n  max_retries: 51\n")?.message == "p.yaml:3: 'stripe.max_retries' must be between 0 and 50")
-        #expect(failure("mode: test\nstripe:\n  timeout_seconds: 0\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be between 0.001 and 86400 seconds")
-        #expect(failure("mode: test\nstripe:\n  requests_per_second: 0\n")?.message.hasPrefix("p.yaml:3: 'stripe.requests_per_second' must be above 0") == true)
-        #expect(failure("mode: test\nstripe:\n  account: 123\n")?.message.hasPrefix("p.yaml:3: 'stripe.account' must be a connected account id") == true)
+        #expect(
+            failure("mode: test\nstripe:\n  timeout_seconds: 0\n")?.message
+                == "p.yaml:3: 'stripe.timeout_seconds' must be between 0.001 and 86400 seconds")
+        #expect(
+            failure("mode: test\nstripe:\n  requests_per_second: 0\n")?.message.hasPrefix(
+                "p.yaml:3: 'stripe.requests_per_second' must be above 0") == true)
+        #expect(
+            failure("mode: test\nstripe:\n  account: 123\n")?.message.hasPrefix("p.yaml:3: 'stripe.account' must be a connected account id")
+                == true)
     }
 
     /// Every numeric setting has a range (issue 11.10): values that crashed the extract (SIGILL) are
@@ -246,27 +264,36 @@ struct PipelineDefinitionTests {
             ("load", "version_grace_seconds", ["-1", "31536001", "200000000000000"], ["0", "31536000"], "between 0 and 31536000"),
             ("retention", "keep_runs", ["0", "100001", "200000000000000"], ["1", "100000"], "between 1 and 100000"),
             ("demo", "customers", ["0", "1000001", "200000000000000"], ["1", "1000000"], "between 1 and 1000000"),
-            ("demo", "years", ["0", "51"], ["1", "50"], "between 1 and 50"),
+            ("demo", "years", ["0", "51"], ["1", "50"], "between 1 and 50")
         ]
         for (section, key, bad, good, says) in cases {
             for value in bad {
                 let error = failure("mode: test\n\(section):\n  \(key): \(value)\n")
-                #expect(error?.message.hasPrefix("p.yaml:3: '\(section).\(key)' must be") == true, "\(key): \(value): \(error?.message ?? "accepted")")
+                #expect(
+                    error?.message.hasPrefix("p.yaml:3: '\(section).\(key)' must be") == true,
+                    "\(key): \(value): \(error?.message ?? "accepted")")
                 #expect(error?.message.contains(says) == true, "\(key): \(value): \(error?.message ?? "accepted")")
             }
             for value in good {
-                #expect(throws: Never.self, "\(key): \(value)") { try PipelineDefinition.parse("mode: test\n\(section):\n  \(key): \(value)\n", path: "p.yaml") }
+                #expect(throws: Never.self, "\(key): \(value)") {
+                    try PipelineDefinition.parse("mode: test\n\(section):\n  \(key): \(value)\n", path: "p.yaml")
+                }
             }
         }
         // Numbers too large for their type are not numbers at all.
-        #expect(failure("mode: test\nextract:\n  window_days: 99999999999999999999999\n")?.message == "p.yaml:3: 'extract.window_days' must be a whole number, not '99999999999999999999999'")
-        #expect(failure("mode: test\nstripe:\n  timeout_seconds: 1e400\n")?.message == "p.yaml:3: 'stripe.timeout_seconds' must be a number, not '1e400'")
+        #expect(
+            failure("mode: test\nextract:\n  window_days: 99999999999999999999999\n")?.message
+                == "p.yaml:3: 'extract.window_days' must be a whole number, not '99999999999999999999999'")
+        #expect(
+            failure("mode: test\nstripe:\n  timeout_seconds: 1e400\n")?.message
+                == "p.yaml:3: 'stripe.timeout_seconds' must be a number, not '1e400'")
     }
 
     @Test func warehouseSettings() throws {
         let defaults = try PipelineDefinition.parse("mode: test\n", path: "p.yaml")
         #expect(defaults.load.versionGraceSeconds == 3_600 && defaults.retention.keepRuns == 7 && defaults.load.format == .parquet)
-        let set = try PipelineDefinition.parse("mode: test\nload:\n  format: delta\n  version_grace_seconds: 60\nretention:\n  keep_runs: 3\n", path: "p.yaml")
+        let set = try PipelineDefinition.parse(
+            "mode: test\nload:\n  format: delta\n  version_grace_seconds: 60\nretention:\n  keep_runs: 3\n", path: "p.yaml")
         #expect(set.load.format == .delta && set.load.versionGraceSeconds == 60 && set.retention.keepRuns == 3)
         #expect(failure("mode: test\nretention:\n  keep: 3\n")?.message.contains("retention.keep") == true)
     }
@@ -295,7 +322,9 @@ struct PipelineDefinitionTests {
     @Test func missingKeyFileNamesTheFile() {
         let missing = "/nonexistent-\(UUID().uuidString)/stripe.key"
         let error = failure("mode: live\nstripe:\n  key_file: \(missing)\n")
-        #expect(error?.message.hasPrefix("p.yaml:3: 'stripe.key_file' names \(missing), which does not exist") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.hasPrefix("p.yaml:3: 'stripe.key_file' names \(missing), which does not exist") == true,
+            "\(String(describing: error))")
     }
 
     @Test func missingSupplementaryRatesFileNamesTheFile() {

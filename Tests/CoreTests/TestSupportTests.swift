@@ -3,6 +3,7 @@ import Foundation
 import StripeSimulator
 import Testing
 import Zstd
+
 @testable import TestSupport
 
 /// Tests of the test-support library itself: the account generator, the fixture server, the
@@ -206,7 +207,9 @@ import Zstd
     }
 
     /// Pages a list with `starting_after` until `has_more` is false; returns every object.
-    static func pageAll(_ server: FixtureServer, _ path: String, _ query: String = "", limit: Int = 7, timeout: Double = 30) throws -> [FixtureJSON] {
+    static func pageAll(_ server: FixtureServer, _ path: String, _ query: String = "", limit: Int = 7, timeout: Double = 30) throws
+        -> [FixtureJSON]
+    {
         var objects: [FixtureJSON] = []
         var cursor: String?
         for _ in 0..<10_000 {
@@ -264,7 +267,9 @@ import Zstd
 
         // Without status=all canceled subscriptions are hidden.
         let visible = Self.ids(try Self.pageAll(server, "/v1/subscriptions", limit: 100))
-        let canceled = g.expectedIndices(.subscriptions).filter { g.subscription($0)["status"] == "canceled" }.map { g.id(.subscriptions, $0) }
+        let canceled = g.expectedIndices(.subscriptions).filter { g.subscription($0)["status"] == "canceled" }.map {
+            g.id(.subscriptions, $0)
+        }
         #expect(!canceled.isEmpty)
         #expect(Set(visible) == Set(g.expectedIDs(.subscriptions)).subtracting(canceled))
         let onlyCanceled = Self.ids(try Self.pageAll(server, "/v1/subscriptions", "status=canceled", limit: 100))
@@ -285,7 +290,8 @@ import Zstd
         let older = Self.ids(try Self.pageAll(server, "/v1/invoices", "created[lt]=\(cut)", limit: 100))
         #expect(newer == g.expectedIDs(.invoices).filter { g.created(.invoices, g.index(.invoices, fromID: $0)!) >= cut })
         #expect(newer + older == g.expectedIDs(.invoices))
-        let gt = Self.ids(try Self.pageAll(server, "/v1/invoices", "created[gt]=\(cut)&created[lte]=\(g.created(.invoices, 60))", limit: 100))
+        let gt = Self.ids(
+            try Self.pageAll(server, "/v1/invoices", "created[gt]=\(cut)&created[lte]=\(g.created(.invoices, 60))", limit: 100))
         #expect(gt == (51...60).reversed().map { g.id(.invoices, $0) })
 
         // Events by type.
@@ -379,7 +385,8 @@ import Zstd
         try server.start()
         defer { server.stop() }
         // Two pipelined requests on one connection, the second asking to close.
-        let request = "GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.key)\r\n\r\n"
+        let request =
+            "GET /v1/account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.key)\r\n\r\n"
             + "GET /v1/coupons?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.key)\r\nConnection: close\r\n\r\n"
         let raw = try RawSocket.exchange(port: server.port, Array(request.utf8))
         let text = String(decoding: raw, as: UTF8.self)
@@ -443,7 +450,9 @@ import Zstd
         let objects = try Self.pageAll(server, "/v1/invoices", limit: 9, timeout: 1)
         // Listed without expand[]: discounts stay ids.
         let plain = AccountGenerator.Rendering(expandDiscounts: false, expandTiers: false)
-        #expect(objects.map { $0.compactBytes() } == generator.expectedIndices(.invoices).map { generator.object(.invoices, $0, rendering: plain).compactBytes() })
+        #expect(
+            objects.map { $0.compactBytes() }
+                == generator.expectedIndices(.invoices).map { generator.object(.invoices, $0, rendering: plain).compactBytes() })
         let faulted = server.requests.filter { $0.fault != nil }
         #expect(faulted.count >= 2)
         #expect(faulted.allSatisfy { $0.number % 3 == 0 && $0.fault == fault })
@@ -453,7 +462,7 @@ import Zstd
         let plan = FaultPlan([
             .init(.serverError(status: 503), .requestNumbers([2]), pathPrefix: "/v1/invoices"),
             .init(.rateLimited(retryAfter: "1"), .firstAttempts(2), pathPrefix: "/v1/customers"),
-            .init(.malformedJSON, .everyNthRequest(4)),
+            .init(.malformedJSON, .everyNthRequest(4))
         ])
         #expect(plan.fault(forRequest: 2, attempt: 1, path: "/v1/invoices") == .serverError(status: 503))
         #expect(plan.fault(forRequest: 2, attempt: 1, path: "/v1/prices") == nil)
@@ -574,8 +583,9 @@ enum RawSocket {
 
     @Test func reportsASignalAndTheEnvironmentAndDirectoryItWasGiven() async throws {
         let directory = try TemporaryDirectory()
-        let run = try await ChildProcess.run("/usr/bin/env", ["sh", "-c", "printf '%s %s' \"$CHILD_TEST\" \"$(pwd)\"; kill -9 $$"],
-                                             environment: ["CHILD_TEST": "given", "PATH": "/usr/bin:/bin"], currentDirectory: directory.path, timeout: 30)
+        let run = try await ChildProcess.run(
+            "/usr/bin/env", ["sh", "-c", "printf '%s %s' \"$CHILD_TEST\" \"$(pwd)\"; kill -9 $$"],
+            environment: ["CHILD_TEST": "given", "PATH": "/usr/bin:/bin"], currentDirectory: directory.path, timeout: 30)
         #expect(run.signalled && run.status == 9, "\(run)")
         #expect(run.stdout == "given " + URL(fileURLWithPath: directory.path).resolvingSymlinksInPath().path, "\(run)")
     }

@@ -1,8 +1,8 @@
 import Core
 import Foundation
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
 
 /// WideInt against Python's integers (an independent oracle): products, sums, differences and
 /// half-even quotients of values far beyond 128 bits.
@@ -19,32 +19,33 @@ import TestSupport
             let a = wide()
             var b = wide()
             if b.isZero { b = WideInt(3) }
-            lines.append("\(a) \(b) \(a * b) \(a + b) \(a - b) \(WideInt.divideHalfEven(a, b)) \(a < b) \(a.int128.map { String($0) } ?? "none")")
+            lines.append(
+                "\(a) \(b) \(a * b) \(a + b) \(a - b) \(WideInt.divideHalfEven(a, b)) \(a < b) \(a.int128.map { String($0) } ?? "none")")
         }
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let input = dir.appending("cases.txt")
         try lines.joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
         let script = #"""
-        import sys
-        from fractions import Fraction
-        bad = 0
-        for line in open(sys.argv[1]):
-            a, b, mul, add, sub, q, lt, i128 = line.split()
-            a, b = int(a), int(b)
-            f = Fraction(a, b)
-            fl = f.numerator // f.denominator
-            rest = f - fl
-            if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and fl % 2 == 1):
-                fl += 1
-            fits = -2**127 <= a < 2**127
-            ok = (int(mul) == a * b and int(add) == a + b and int(sub) == a - b and int(q) == fl
-                  and (lt == "true") == (a < b) and i128 == (str(a) if fits else "none"))
-            if not ok:
-                bad += 1
-                print("mismatch:", line.strip())
-        print("bad", bad)
-        """#
+            import sys
+            from fractions import Fraction
+            bad = 0
+            for line in open(sys.argv[1]):
+                a, b, mul, add, sub, q, lt, i128 = line.split()
+                a, b = int(a), int(b)
+                f = Fraction(a, b)
+                fl = f.numerator // f.denominator
+                rest = f - fl
+                if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and fl % 2 == 1):
+                    fl += 1
+                fits = -2**127 <= a < 2**127
+                ok = (int(mul) == a * b and int(add) == a + b and int(sub) == a - b and int(q) == fl
+                      and (lt == "true") == (a < b) and i128 == (str(a) if fits else "none"))
+                if not ok:
+                    bad += 1
+                    print("mismatch:", line.strip())
+            print("bad", bad)
+            """#
         let scriptPath = dir.appending("check.py")
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         let run = try await ChildProcess.run("/usr/bin/env", ["python3", scriptPath, input], timeout: 60)

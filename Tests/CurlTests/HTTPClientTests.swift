@@ -1,52 +1,52 @@
 import Curl
 import Foundation
 import ModuleErrors
-import Testing
 import TestSupport
+import Testing
 
 /// A small Python HTTP/1.1 peer (an independent implementation) for what our fixture server does not
 /// do: gzip bodies, TLS with a self-signed certificate, and counting connections.
 final class PythonPeer {
     static let script = #"""
-import gzip, http.server, json, socketserver, ssl, sys, time, threading
-connections = set()
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *args): pass
-    def send_body(self, body, extra=()):
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        for k, v in extra: self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def do_GET(self):
-        connections.add(self.client_address)
-        if self.path == "/gzip":
-            raw = json.dumps({"data": ["x" * 50] * 200}).encode()
-            self.send_body(gzip.compress(raw), [("Content-Encoding", "gzip")])
-        elif self.path.startswith("/slow"):
-            time.sleep(3)
-            self.send_body(b"{}")
-        elif self.path == "/headers":
-            self.send_body(json.dumps({k.lower(): v for k, v in self.headers.items()}).encode())
-        elif self.path == "/connections":
-            self.send_body(json.dumps({"count": len(connections)}).encode())
-        else:
-            self.send_body(b'{"ok":true}')
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-server = Server(("127.0.0.1", 0), Handler)
-if len(sys.argv) > 3:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(sys.argv[2], sys.argv[3])
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-import os
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-server.serve_forever()
-"""#
+        import gzip, http.server, json, socketserver, ssl, sys, time, threading
+        connections = set()
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def log_message(self, *args): pass
+            def send_body(self, body, extra=()):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                for k, v in extra: self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def do_GET(self):
+                connections.add(self.client_address)
+                if self.path == "/gzip":
+                    raw = json.dumps({"data": ["x" * 50] * 200}).encode()
+                    self.send_body(gzip.compress(raw), [("Content-Encoding", "gzip")])
+                elif self.path.startswith("/slow"):
+                    time.sleep(3)
+                    self.send_body(b"{}")
+                elif self.path == "/headers":
+                    self.send_body(json.dumps({k.lower(): v for k, v in self.headers.items()}).encode())
+                elif self.path == "/connections":
+                    self.send_body(json.dumps({"count": len(connections)}).encode())
+                else:
+                    self.send_body(b'{"ok":true}')
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+        server = Server(("127.0.0.1", 0), Handler)
+        if len(sys.argv) > 3:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(sys.argv[2], sys.argv[3])
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        import os
+        with open(sys.argv[1] + ".tmp", "w") as f:
+            f.write(str(server.server_address[1]))
+        os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+        server.serve_forever()
+        """#
 
     let process = Process()
     let port: Int
@@ -90,7 +90,8 @@ server.serve_forever()
         #expect((decoded?["data"] as? [String])?.count == 200)
         #expect(gz.downloadedBytes < gz.body.count, "the wire carried the compressed body")
 
-        let echoed = try client.get(url: "http://127.0.0.1:\(peer.port)/headers", headers: [("Stripe-Version", "2025-03-31.basil"), ("X-Test", "1")])
+        let echoed = try client.get(
+            url: "http://127.0.0.1:\(peer.port)/headers", headers: [("Stripe-Version", "2025-03-31.basil"), ("X-Test", "1")])
         let headers = try #require(try JSONSerialization.jsonObject(with: Data(echoed.body)) as? [String: String])
         #expect(headers["stripe-version"] == "2025-03-31.basil")
         #expect(headers["accept-encoding"]?.contains("gzip") == true)
@@ -142,10 +143,12 @@ server.serve_forever()
     @Test func selfSignedCertificateIsRefusedUnlessTrusted() async throws {
         let directory = try TemporaryDirectory(prefix: "curl-tls")
         let cert = directory.appending("cert.pem"), key = directory.appending("key.pem")
-        let openssl = try await ChildProcess.run("/usr/bin/env", [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ], timeout: 60)
+        let openssl = try await ChildProcess.run(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"
+            ], timeout: 60)
         try #require(openssl.status == 0, "openssl could not make a test certificate: \(openssl)")
         let peer = try PythonPeer(tls: (cert, key), directory: directory)
 

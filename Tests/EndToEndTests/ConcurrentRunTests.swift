@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,14 +10,14 @@ import Glibc
 struct ConcurrentRunTests {
     /// Holds flock(LOCK_EX) on argv[1] for argv[2] seconds, writing "pid N python-holder" into it.
     static let holder = #"""
-    import fcntl, os, sys, time
-    f = open(sys.argv[1], "a+")
-    fcntl.flock(f, fcntl.LOCK_EX)
-    f.truncate(0)
-    f.write("pid %d python-holder\n" % os.getpid())
-    f.flush()
-    time.sleep(float(sys.argv[2]))
-    """#
+        import fcntl, os, sys, time
+        f = open(sys.argv[1], "a+")
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.truncate(0)
+        f.write("pid %d python-holder\n" % os.getpid())
+        f.flush()
+        time.sleep(float(sys.argv[2]))
+        """#
 
     static func contents(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
@@ -63,8 +64,9 @@ struct ConcurrentRunTests {
         let lock = out + "/.lock"
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
 
-        let victim = try E2E.start(try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", "killed"],
-                                   logs: directory.appending("victim"))
+        let victim = try E2E.start(
+            try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", "killed"],
+            logs: directory.appending("victim"))
         defer {
             if victim.isRunning { kill(victim.processIdentifier, SIGKILL); victim.waitUntilExit() }
         }
@@ -95,11 +97,13 @@ struct EveryCommandTakesTheLockTests {
         let lock = out + "/.lock"
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
 
-        let python = try E2E.start("/usr/bin/env", ["python3", "-c", ConcurrentRunTests.holder, lock, "90"], logs: directory.appending("holder"))
+        let python = try E2E.start(
+            "/usr/bin/env", ["python3", "-c", ConcurrentRunTests.holder, lock, "90"], logs: directory.appending("holder"))
         defer {
             if python.isRunning { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
         }
-        try #require(E2E.waitFor(20) { ConcurrentRunTests.contents(lock).contains("python-holder") }, "the python holder never took the lock")
+        try #require(
+            E2E.waitFor(20) { ConcurrentRunTests.contents(lock).contains("python-holder") }, "the python holder never took the lock")
         let holderPid = ConcurrentRunTests.contents(lock).split(separator: " ").dropFirst().first.map(String.init) ?? "?"
 
         let commands: [(String, [String])] = [
@@ -110,7 +114,7 @@ struct EveryCommandTakesTheLockTests {
             ("stripe-etl", ["transform", pipeline, "--output", out, "--run-id", "r1"]),
             ("stripe-etl", ["load", pipeline, "--output", out, "--run-id", "r1"]),
             ("stripe-etl", ["run", pipeline, "--output", out]),
-            ("stripe-etl", ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:9/never-asked.csv"]),
+            ("stripe-etl", ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:9/never-asked.csv"])
         ]
         for (tool, arguments) in commands {
             let result = try await E2E.run(try E2E.executable(tool), arguments, timeout: 60)

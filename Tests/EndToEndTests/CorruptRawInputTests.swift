@@ -1,8 +1,8 @@
 import Core
 import Foundation
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
 import Zstd
 
 /// Issue 11's acceptance for the transform: for every corruption class of a raw file (its manifest
@@ -40,7 +40,8 @@ import Zstd
         case .damagedLine:
             // The invoice with the most lines: the ":" after its 2nd line's "id" turned into a bad byte.
             let texts = lines.map { String(decoding: $0, as: UTF8.self) }
-            let n = try #require(texts.indices.max { texts[$0].ranges(of: "{\"id\":\"il_").count < texts[$1].ranges(of: "{\"id\":\"il_").count })
+            let n = try #require(
+                texts.indices.max { texts[$0].ranges(of: "{\"id\":\"il_").count < texts[$1].ranges(of: "{\"id\":\"il_").count })
             let second = try #require(texts[n].ranges(of: "{\"id\":\"il_").dropFirst(1).first)
             lines[n][texts[n].utf8.distance(from: texts[n].utf8.startIndex, to: second.lowerBound) + 5] = 0xFF
             try recompress()
@@ -49,7 +50,8 @@ import Zstd
         var manifest = try RawManifest.read(paths: paths, runId: "c")
         manifest.streams["invoices"]?.file = try FileEntry.describe(path: file, relativeTo: paths.raw("c"))
         try ManifestCoding.write(manifest, to: paths.rawManifest("c"))
-        let pipeline = try TestPipelines.write("name: corrupt\nmode: test\ntransform:\n  max_reject_ratio: 1\n", to: directory.appending("corrupt.yaml"))
+        let pipeline = try TestPipelines.write(
+            "name: corrupt\nmode: test\ntransform:\n  max_reject_ratio: 1\n", to: directory.appending("corrupt.yaml"))
         return (pipeline, out)
     }
 

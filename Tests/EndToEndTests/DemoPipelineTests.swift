@@ -1,49 +1,49 @@
 import Core
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `stripe-etl run pipelines/demo.yaml`, as a user runs it, checked through DuckDB and the raw files.
 struct DemoPipelineTests {
     /// Reads the warehouse with DuckDB (hive partitioning) and the raw invoices with `zstd -dc`,
     /// and prints what it found as JSON. Independent of the project's own readers.
     static let inspector = #"""
-    import duckdb, glob, json, os, subprocess, sys
-    out, run, schemas = sys.argv[1], sys.argv[2], sys.argv[3]
-    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
-    report = {"counts": {}, "pk_duplicates": {}, "partition_values": {}}
-    for path in sorted(glob.glob(os.path.join(schemas, "*.json"))):
-        schema = json.load(open(path))
-        table = schema["table"]
-        if not glob.glob(f"{out}/warehouse/{table}/**/*.parquet", recursive=True):
-            report["counts"][table] = 0
-            continue
-        source = f"read_parquet('{out}/warehouse/{table}/**/*.parquet', hive_partitioning=true)"
-        report["counts"][table] = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
-        key = ", ".join(schema["primary_key"])
-        report["pk_duplicates"][table] = con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {source}").fetchone()[0]
-        column = schema["partition"]["column"]
-        report["partition_values"][table] = sorted(str(v[0]) for v in con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {source}").fetchall())
-    lines = f"read_parquet('{out}/warehouse/invoice_lines/**/*.parquet', hive_partitioning=true)"
-    report["invoice_line_sums"] = {c: int(s) for c, s in con.execute(f"SELECT currency, sum(amount) FROM {lines} GROUP BY 1").fetchall()}
-    report["invoice_month_mismatches"] = con.execute(
-        f"SELECT count(*) FROM {lines} WHERE CAST(document_month AS VARCHAR) <> strftime(document_date, '%Y-%m')").fetchone()[0]
-    raw = subprocess.run(["zstd", "-dc", f"{out}/raw/{run}/invoices.ndjson.zst"], check=True, capture_output=True).stdout
-    sums, raw_lines, incomplete = {}, 0, 0
-    for text in raw.splitlines():
-        if not text.strip():
-            continue
-        invoice = json.loads(text)
-        if invoice["lines"].get("has_more"):
-            incomplete += 1
-        for line in invoice["lines"]["data"]:
-            sums[invoice["currency"]] = sums.get(invoice["currency"], 0) + line["amount"]
-            raw_lines += 1
-    report["raw_invoice_line_sums"] = sums
-    report["raw_invoice_lines"] = raw_lines
-    report["raw_incomplete_line_lists"] = incomplete
-    print(json.dumps(report))
-    """#
+        import duckdb, glob, json, os, subprocess, sys
+        out, run, schemas = sys.argv[1], sys.argv[2], sys.argv[3]
+        con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
+        report = {"counts": {}, "pk_duplicates": {}, "partition_values": {}}
+        for path in sorted(glob.glob(os.path.join(schemas, "*.json"))):
+            schema = json.load(open(path))
+            table = schema["table"]
+            if not glob.glob(f"{out}/warehouse/{table}/**/*.parquet", recursive=True):
+                report["counts"][table] = 0
+                continue
+            source = f"read_parquet('{out}/warehouse/{table}/**/*.parquet', hive_partitioning=true)"
+            report["counts"][table] = con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+            key = ", ".join(schema["primary_key"])
+            report["pk_duplicates"][table] = con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {source}").fetchone()[0]
+            column = schema["partition"]["column"]
+            report["partition_values"][table] = sorted(str(v[0]) for v in con.execute(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM {source}").fetchall())
+        lines = f"read_parquet('{out}/warehouse/invoice_lines/**/*.parquet', hive_partitioning=true)"
+        report["invoice_line_sums"] = {c: int(s) for c, s in con.execute(f"SELECT currency, sum(amount) FROM {lines} GROUP BY 1").fetchall()}
+        report["invoice_month_mismatches"] = con.execute(
+            f"SELECT count(*) FROM {lines} WHERE CAST(document_month AS VARCHAR) <> strftime(document_date, '%Y-%m')").fetchone()[0]
+        raw = subprocess.run(["zstd", "-dc", f"{out}/raw/{run}/invoices.ndjson.zst"], check=True, capture_output=True).stdout
+        sums, raw_lines, incomplete = {}, 0, 0
+        for text in raw.splitlines():
+            if not text.strip():
+                continue
+            invoice = json.loads(text)
+            if invoice["lines"].get("has_more"):
+                incomplete += 1
+            for line in invoice["lines"]["data"]:
+                sums[invoice["currency"]] = sums.get(invoice["currency"], 0) + line["amount"]
+                raw_lines += 1
+        report["raw_invoice_line_sums"] = sums
+        report["raw_invoice_lines"] = raw_lines
+        report["raw_incomplete_line_lists"] = incomplete
+        print(json.dumps(report))
+        """#
 
     @Test(.timeLimit(.minutes(3)))
     func demoRunsEndToEndAndDuckDBReadsTheWarehouse() async throws {
@@ -64,7 +64,8 @@ struct DemoPipelineTests {
         // The MRR groups add up to the printed total.
         let summaryLines = summary.split(separator: "\n").map(String.init)
         if let start = summaryLines.firstIndex(where: { $0.contains("by mrr_status") }),
-           let end = summaryLines.firstIndex(where: { $0.contains("total in EUR:") }), start < end {
+            let end = summaryLines.firstIndex(where: { $0.contains("total in EUR:") }), start < end
+        {
             var groups = ExactDecimal(units: 0, scale: 3)
             for line in summaryLines[(start + 1)..<end] {
                 let fields = line.split(separator: " ")
@@ -101,7 +102,9 @@ struct DemoPipelineTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
         let counts = report["counts"] as? [String: Int] ?? [:]
         for (name, table) in staging.tables {
-            #expect(counts[name] == table.rowsOut, "DuckDB rows of \(name): \(String(describing: counts[name])), staging rows_out \(table.rowsOut)")
+            #expect(
+                counts[name] == table.rowsOut,
+                "DuckDB rows of \(name): \(String(describing: counts[name])), staging rows_out \(table.rowsOut)")
         }
         for (name, duplicates) in report["pk_duplicates"] as? [String: Int] ?? [:] {
             #expect(duplicates == 0, "\(name) has \(duplicates) duplicate primary keys")
@@ -126,7 +129,8 @@ struct DemoPipelineTests {
             let major = ExactDecimal(minorUnits: Int64(minor), exponent: exponent).description
             let row = summary.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
                 .first { $0.count >= 5 && $0[0] == "invoice_lines" && $0[1] == currency.uppercased() }
-            #expect(row?[2] == major && row?[3] == major, "reconciliation row for \(currency): \(String(describing: row)), expected \(major)")
+            #expect(
+                row?[2] == major && row?[3] == major, "reconciliation row for \(currency): \(String(describing: row)), expected \(major)")
         }
 
         // Re-running the same run id changes nothing and prints the same summary.

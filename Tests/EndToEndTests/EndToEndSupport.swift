@@ -2,6 +2,7 @@ import Foundation
 import StripeSimulator
 import TestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,8 +35,10 @@ enum E2E {
     }
 
     /// Starts `executable` with stdout/stderr going to files in `logs`; the caller waits.
-    static func start(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
-                      logs: String) throws -> Process {
+    static func start(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        logs: String
+    ) throws -> Process {
         _ = FileManager.default.createFile(atPath: logs + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: logs + ".err", contents: nil)
         let process = Process()
@@ -51,8 +54,10 @@ enum E2E {
     }
 
     /// Runs a program to completion from the package root (killed after `timeout` seconds).
-    static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
-                    timeout: Double = 120) async throws -> CommandResult {
+    static func run(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: Double = 120
+    ) async throws -> CommandResult {
         try await ChildProcess.run(executable, arguments, environment: environment(extra), currentDirectory: packageRoot, timeout: timeout)
     }
 
@@ -86,7 +91,8 @@ enum E2E {
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue
+            else { continue }
             if !excluded(relative) { files.append(relative) }
         }
         guard !files.isEmpty else { return [:] }
@@ -115,8 +121,9 @@ enum TestPipelines {
         for name in try FileManager.default.contentsOfDirectory(atPath: source) where name.hasSuffix(".json") {
             var text = try String(contentsOfFile: source + "/" + name, encoding: .utf8)
             if name == "invoice_lines.json" {
-                text = text.replacingOccurrences(of: #"{"name": "subscription_id", "type": "string", "nullable": true"#,
-                                                 with: #"{"name": "subscription_id", "type": "string", "nullable": false"#)
+                text = text.replacingOccurrences(
+                    of: #"{"name": "subscription_id", "type": "string", "nullable": true"#,
+                    with: #"{"name": "subscription_id", "type": "string", "nullable": false"#)
             }
             try text.write(toFile: schemas + "/" + name, atomically: true, encoding: .utf8)
         }

@@ -1,6 +1,6 @@
 import Core
-import Digest
 import Curl
+import Digest
 import Extract
 import Foundation
 import JSON
@@ -32,7 +32,7 @@ struct ErrorShapeTests {
             (ParquetError(.io, "cannot write t.parquet"), "parquet io: cannot write t.parquet"),
             (ParquetError(.compression, "zstd failed", cause: Cause()), "parquet compression: zstd failed (disk full)"),
             (JSONError(.trailingData, "unexpected 'x'", offset: 7), "JSON trailingData at byte 7: unexpected 'x'"),
-            (CurlError(.timeout, "GET /v1/invoices timed out", curlCode: 28), "GET /v1/invoices timed out"),
+            (CurlError(.timeout, "GET /v1/invoices timed out", curlCode: 28), "GET /v1/invoices timed out")
         ]
         for (error, expected) in cases {
             #expect("\(error)" == expected, "\(type(of: error))")
@@ -73,7 +73,8 @@ struct ErrorShapeTests {
         #expect(text { _ = try SHA256.hexOfFile(atPath: missing) } == "cannot open \(missing) to checksum it: \(reason)")
         #expect(text { _ = try SHA256.hexOfFile(atPath: "/") } == "cannot read / to checksum it: Is a directory")
         let schema = try ParquetSchema([ParquetColumn(name: "a", type: .int64, nullable: false)])
-        #expect(text { _ = try ParquetFileWriter(path: missing, schema: schema, options: ParquetWriterOptions(createdBy: "t")) }
+        #expect(
+            text { _ = try ParquetFileWriter(path: missing, schema: schema, options: ParquetWriterOptions(createdBy: "t")) }
                 == "parquet io: cannot create \(missing): \(reason)")
         #expect(text { _ = try RunLock(path: "/proc/\(getpid())/no-lock-here", owner: "t") }.hasPrefix("cannot open lock file /proc/"))
     }

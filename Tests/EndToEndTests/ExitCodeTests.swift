@@ -2,8 +2,8 @@ import Core
 import Foundation
 import Pipeline
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
 
 /// One exit code per failure class (Sources/Pipeline/Reporting/ExitStatus.swift, documented in the README).
 /// The key only ever travels in the environment (STRIPE_API_KEY), never in argv.
@@ -64,7 +64,8 @@ struct ExitCodeTests {
         #expect(none.status == 77, "\(none)")
         #expect(none.stderr.contains("no Stripe key: set STRIPE_API_KEY"))
 
-        let publishable = try await E2E.etl(["extract", api, "--output", directory.appending("out")], environment: ["STRIPE_API_KEY": "pk_test_abcdefghijklmnop"])
+        let publishable = try await E2E.etl(
+            ["extract", api, "--output", directory.appending("out")], environment: ["STRIPE_API_KEY": "pk_test_abcdefghijklmnop"])
         #expect(publishable.status == 77, "\(publishable)")
     }
 
@@ -76,8 +77,9 @@ struct ExitCodeTests {
         let api = try pipeline(TestPipelines.api(base: server.baseURL), "fixture.yaml")
 
         let wrong = "rk_test_e2eWrongKey00000002"
-        let refused = try await E2E.etl(["extract", api, "--output", directory.appending("out"), "--run-id", "wrong-key"],
-                                  environment: ["STRIPE_API_KEY": wrong])
+        let refused = try await E2E.etl(
+            ["extract", api, "--output", directory.appending("out"), "--run-id", "wrong-key"],
+            environment: ["STRIPE_API_KEY": wrong])
         #expect(refused.status == 77, "\(refused)")
         #expect(!refused.stderr.contains(wrong) && !refused.stdout.contains(wrong), "the key leaked into the output")
         #expect(server.requests.contains { $0.status == 401 }, "the server never refused a request")
@@ -85,13 +87,15 @@ struct ExitCodeTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appending("out/raw/wrong-key/_manifest.json")))
 
         // The right key, restricted without credit note access: refused with 403, also 77, naming it.
-        let restricted = FixtureServer(generator: AccountGenerator(config),
-                                       configuration: .init(apiKey: "rk_test_e2eRightKey00000001", restrictedPaths: ["/v1/credit_notes": "rak_credit_note_read"]))
+        let restricted = FixtureServer(
+            generator: AccountGenerator(config),
+            configuration: .init(apiKey: "rk_test_e2eRightKey00000001", restrictedPaths: ["/v1/credit_notes": "rak_credit_note_read"]))
         try restricted.start()
         defer { restricted.stop() }
         let restrictedApi = try pipeline(TestPipelines.api(base: restricted.baseURL), "restricted.yaml")
-        let forbidden = try await E2E.etl(["extract", restrictedApi, "--output", directory.appending("out"), "--run-id", "no-permission"],
-                                    environment: ["STRIPE_API_KEY": "rk_test_e2eRightKey00000001"])
+        let forbidden = try await E2E.etl(
+            ["extract", restrictedApi, "--output", directory.appending("out"), "--run-id", "no-permission"],
+            environment: ["STRIPE_API_KEY": "rk_test_e2eRightKey00000001"])
         #expect(forbidden.status == 77, "\(forbidden)")
         #expect(forbidden.stderr.contains("rak_credit_note_read"), "\(forbidden.stderr)")
         #expect(!forbidden.stderr.contains("e2eRightKey"))
@@ -100,15 +104,17 @@ struct ExitCodeTests {
     @Test func stripeUnreachableExits69() async throws {
         let port = try E2E.closedPort()
         let api = try pipeline(TestPipelines.api(base: "http://127.0.0.1:\(port)", maxRetries: 1), "closed.yaml")
-        let result = try await E2E.etl(["extract", api, "--output", directory.appending("out")],
-                                 environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 60)
+        let result = try await E2E.etl(
+            ["extract", api, "--output", directory.appending("out")],
+            environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 60)
         #expect(result.status == 69, "\(result)")
         #expect(result.stderr.contains("still failing after 2 attempts"), "\(result.stderr)")
         #expect(result.seconds < 30, "max_retries 1 with a tiny backoff must fail fast")
 
         // The same through `run`: it stops at the failed extract, nothing after it runs.
-        let run = try await E2E.etl(["run", api, "--output", directory.appending("out2"), "--run-id", "unreachable"],
-                              environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 60)
+        let run = try await E2E.etl(
+            ["run", api, "--output", directory.appending("out2"), "--run-id", "unreachable"],
+            environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 60)
         #expect(run.status == 69, "\(run)")
         #expect(!FileManager.default.fileExists(atPath: directory.appending("out2/staging/unreachable")))
     }
@@ -116,8 +122,9 @@ struct ExitCodeTests {
     @Test func malformedAPIBaseExits64BeforeAnyFile() async throws {
         let api = try pipeline(TestPipelines.api(base: "http://127.0.0.1:9"), "base.yaml")
         let out = directory.appending("out")
-        let result = try await E2E.etl(["extract", api, "--output", out, "--api-base", "htp:/nowhere"],
-                                 environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"])
+        let result = try await E2E.etl(
+            ["extract", api, "--output", out, "--api-base", "htp:/nowhere"],
+            environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("the api base 'htp:/nowhere'"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out + "/raw"))
@@ -150,7 +157,8 @@ struct ExitCodeTests {
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains("transform.max_reject_ratio"), "\(result.stderr)")
         #expect(result.stderr.contains("\(out)/staging/rejects/rejects.ndjson"))
-        #expect(!FileManager.default.fileExists(atPath: out + "/warehouse/_runs/rejects.json"), "nothing is loaded after a failed transform")
+        #expect(
+            !FileManager.default.fileExists(atPath: out + "/warehouse/_runs/rejects.json"), "nothing is loaded after a failed transform")
         let rejects = (try? String(contentsOfFile: out + "/staging/rejects/rejects.ndjson", encoding: .utf8)) ?? ""
         #expect(rejects.contains("missing required field"), "each rejected row has its reason")
 

@@ -2,8 +2,9 @@ import Core
 import Foundation
 import Load
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,10 +45,13 @@ struct IncrementalNightsTests {
     }
 
     /// `stripe-etl run` of `runId` into `out`; the server's requests during it.
-    func run(_ pipeline: String, out: String, runId: String, extra: [String] = [], server: FixtureServer) async throws -> (ChildProcess.Result, Int) {
+    func run(_ pipeline: String, out: String, runId: String, extra: [String] = [], server: FixtureServer) async throws -> (
+        ChildProcess.Result, Int
+    ) {
         let before = server.requestCount
-        let result = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"] + extra,
-                                 environment: ["STRIPE_API_KEY": Self.key], timeout: 120)
+        let result = try await E2E.etl(
+            ["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"] + extra,
+            environment: ["STRIPE_API_KEY": Self.key], timeout: 120)
         return (result, server.requestCount - before)
     }
 
@@ -77,7 +81,9 @@ struct IncrementalNightsTests {
     /// The published manifest of `runId` says which fact partitions were written and which carried
     /// over from `base`'s version; a carried file is the base's (same inode, same name), a written
     /// one is named after this run.
-    func expectOnlyChangedPartitionsRewritten(out: String, runId: String, base: String, totals: inout (rewritten: Int, carriedOver: Int)) throws {
+    func expectOnlyChangedPartitionsRewritten(out: String, runId: String, base: String, totals: inout (rewritten: Int, carriedOver: Int))
+        throws
+    {
         let versions = out + "/.warehouse-versions/"
         let manifest = try ManifestCoding.read(WarehouseManifest.self, from: versions + runId + "/_runs/\(runId).json", stage: "test")
         #expect(manifest.baseRun == base)
@@ -109,7 +115,9 @@ struct IncrementalNightsTests {
     }
 
     /// A full refresh of the same account state into a fresh directory, same run id; the files must match.
-    func expectEqualsFullRefresh(_ pipeline: String, out: String, runId: String, server: FixtureServer, scratch: TemporaryDirectory) async throws {
+    func expectEqualsFullRefresh(_ pipeline: String, out: String, runId: String, server: FixtureServer, scratch: TemporaryDirectory)
+        async throws
+    {
         let reference = scratch.appending("reference-\(runId)")
         let (result, _) = try await run(pipeline, out: reference, runId: runId, extra: ["--full-refresh"], server: server)
         try #require(result.status == 0, "reference full refresh of \(runId): \(result)")
@@ -122,7 +130,9 @@ struct IncrementalNightsTests {
                 let b = try await stagingLines(reference, runId, table)
                 let onlyMine = Set(a).subtracting(b)
                 let onlyTheirs = Set(b).subtracting(a)
-                Issue.record("night \(runId) table \(table): \(a.count) rows vs \(b.count) in the full refresh; only incremental: \(Array(onlyMine.prefix(2))); only full: \(Array(onlyTheirs.prefix(2))); same rows, other order: \(onlyMine.isEmpty && onlyTheirs.isEmpty && a != b)")
+                Issue.record(
+                    "night \(runId) table \(table): \(a.count) rows vs \(b.count) in the full refresh; only incremental: \(Array(onlyMine.prefix(2))); only full: \(Array(onlyTheirs.prefix(2))); same rows, other order: \(onlyMine.isEmpty && onlyTheirs.isEmpty && a != b)"
+                )
             }
         }
         #expect(mine == theirs, "night \(runId): the incremental warehouse differs from a full refresh")
@@ -134,28 +144,28 @@ struct IncrementalNightsTests {
     /// (deleted prices); the rows of `deletedCustomers` say deleted; what the lines of deleted
     /// customers bill.
     static let joinChecker = #"""
-    import json, sys
-    import duckdb
-    warehouse, manifest, deleted = sys.argv[1], json.load(open(sys.argv[2])), json.loads(sys.argv[3])
-    def t(name): return f"read_parquet('{warehouse}/{name}/*/*.parquet', hive_partitioning = true)"
-    def referenced(stream): return (manifest["streams"].get(stream, {}).get("referenced") or {})
-    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
-    problems = []
-    for fact in ["invoice_lines", "subscriptions", "credit_note_lines"]:
-        orphans = con.execute(f"SELECT DISTINCT customer_id FROM {t(fact)} WHERE customer_id IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM {t('customers')})").fetchall()
-        if orphans: problems.append(f"{fact}: customers without a row: {orphans[:5]}")
-    not_found = set(referenced("prices").get("not_found", []))
-    for fact in ["invoice_lines", "subscriptions"]:
-        orphans = {r[0] for r in con.execute(f"SELECT DISTINCT price_id FROM {t(fact)} WHERE price_id IS NOT NULL AND price_id NOT IN (SELECT price_id FROM {t('prices')})").fetchall()}
-        if orphans - not_found: problems.append(f"{fact}: prices without a row (not recorded as 404): {sorted(orphans - not_found)[:5]}")
-    flags = dict(con.execute(f"SELECT customer_id, deleted FROM {t('customers')}").fetchall())
-    for c in deleted:
-        if flags.get(c) is not True: problems.append(f"deleted customer {c}: row deleted = {flags.get(c)}")
-    lines, billed = con.execute(f"SELECT count(*), coalesce(sum(l.amount_excluding_tax_reporting - l.discount_amount_reporting), 0) FROM {t('invoice_lines')} l JOIN {t('customers')} c USING (customer_id) WHERE c.deleted AND l.invoice_status NOT IN ('draft', 'void')").fetchone()
-    stubs = con.execute(f"SELECT count(*) FROM {t('customers')} WHERE deleted AND created_at IS NULL").fetchone()[0]
-    print(json.dumps({"problems": problems, "deleted_customer_lines": lines, "deleted_customer_billed": str(billed), "stub_rows": stubs,
-                      "referenced_customers": referenced("customers").get("objects", 0), "prices_not_found": sorted(not_found)}))
-    """#
+        import json, sys
+        import duckdb
+        warehouse, manifest, deleted = sys.argv[1], json.load(open(sys.argv[2])), json.loads(sys.argv[3])
+        def t(name): return f"read_parquet('{warehouse}/{name}/*/*.parquet', hive_partitioning = true)"
+        def referenced(stream): return (manifest["streams"].get(stream, {}).get("referenced") or {})
+        con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
+        problems = []
+        for fact in ["invoice_lines", "subscriptions", "credit_note_lines"]:
+            orphans = con.execute(f"SELECT DISTINCT customer_id FROM {t(fact)} WHERE customer_id IS NOT NULL AND customer_id NOT IN (SELECT customer_id FROM {t('customers')})").fetchall()
+            if orphans: problems.append(f"{fact}: customers without a row: {orphans[:5]}")
+        not_found = set(referenced("prices").get("not_found", []))
+        for fact in ["invoice_lines", "subscriptions"]:
+            orphans = {r[0] for r in con.execute(f"SELECT DISTINCT price_id FROM {t(fact)} WHERE price_id IS NOT NULL AND price_id NOT IN (SELECT price_id FROM {t('prices')})").fetchall()}
+            if orphans - not_found: problems.append(f"{fact}: prices without a row (not recorded as 404): {sorted(orphans - not_found)[:5]}")
+        flags = dict(con.execute(f"SELECT customer_id, deleted FROM {t('customers')}").fetchall())
+        for c in deleted:
+            if flags.get(c) is not True: problems.append(f"deleted customer {c}: row deleted = {flags.get(c)}")
+        lines, billed = con.execute(f"SELECT count(*), coalesce(sum(l.amount_excluding_tax_reporting - l.discount_amount_reporting), 0) FROM {t('invoice_lines')} l JOIN {t('customers')} c USING (customer_id) WHERE c.deleted AND l.invoice_status NOT IN ('draft', 'void')").fetchone()
+        stubs = con.execute(f"SELECT count(*) FROM {t('customers')} WHERE deleted AND created_at IS NULL").fetchone()[0]
+        print(json.dumps({"problems": problems, "deleted_customer_lines": lines, "deleted_customer_billed": str(billed), "stub_rows": stubs,
+                          "referenced_customers": referenced("customers").get("objects", 0), "prices_not_found": sorted(not_found)}))
+        """#
 
     struct Joins: Decodable {
         var problems: [String]
@@ -172,7 +182,8 @@ struct IncrementalNightsTests {
         let deleted = String(decoding: try JSONEncoder().encode(deletedCustomers), as: UTF8.self)
         let result = try await E2E.python(Self.joinChecker, [warehouse, RunPaths(root: out).rawManifest(runId), deleted], timeout: 120)
         try #require(result.status == 0, "join check of \(runId): \(result)")
-        let joins = try JSONDecoder().decode(Joins.self, from: Data(result.stdout.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
+        let joins = try JSONDecoder().decode(
+            Joins.self, from: Data(result.stdout.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
         #expect(joins.problems.isEmpty, "night \(runId): \(joins.problems)")
         return joins
     }
@@ -190,8 +201,9 @@ struct IncrementalNightsTests {
         config.endTime = now - 2 * 86_400
         config.unlistedReferences = true
         let account = EvolvingAccount(generator: AccountGenerator(config))
-        let server = FixtureServer(generator: account.generator, configuration: .init(apiKey: Self.key, recordRequests: false),
-                                   responder: { account.respond(target: $0) })
+        let server = FixtureServer(
+            generator: account.generator, configuration: .init(apiKey: Self.key, recordRequests: false),
+            responder: { account.respond(target: $0) })
         try server.start()
         defer { server.stop() }
         let scratch = try TemporaryDirectory(prefix: "e2e-incremental-nights")
@@ -225,8 +237,9 @@ struct IncrementalNightsTests {
             case 3:
                 // SIGKILL once the run has made a few requests, then resume it.
                 let before = server.requestCount
-                let process = try E2E.start(try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"],
-                                            environment: ["STRIPE_API_KEY": Self.key], logs: scratch.appending("kill"))
+                let process = try E2E.start(
+                    try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"],
+                    environment: ["STRIPE_API_KEY": Self.key], logs: scratch.appending("kill"))
                 let reached = E2E.waitFor(60) { server.requestCount - before >= 4 || !process.isRunning }
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
@@ -263,13 +276,21 @@ struct IncrementalNightsTests {
                     let entry = manifest.streams[stream]?.referenced
                     return total + (entry?.fetched ?? 0)
                 }
-                let newlyNotFound = Set(manifest.streams.values.flatMap { $0.referenced?.notFound ?? [] }).intersection(changes.newlyUnlistedReferences).count
-                #expect(fetched + newlyNotFound == changes.newlyUnlistedReferences.count, "night \(night): \(fetched) retrieved + \(newlyNotFound) 404s for \(changes.newlyUnlistedReferences.sorted())")
+                let newlyNotFound = Set(manifest.streams.values.flatMap { $0.referenced?.notFound ?? [] }).intersection(
+                    changes.newlyUnlistedReferences
+                ).count
+                #expect(
+                    fetched + newlyNotFound == changes.newlyUnlistedReferences.count,
+                    "night \(night): \(fetched) retrieved + \(newlyNotFound) 404s for \(changes.newlyUnlistedReferences.sorted())")
                 let deleted = sync.streams.values.reduce(0) { $0 + $1.deleted }
                 #expect(deleted == changes.deleted.values.reduce(0) { $0 + $1.count })
                 // The summary says which fact partitions the night rewrote and which it carried over.
-                #expect(result.stdout.contains(" rewritten, ") && result.stdout.contains(" carried over"), "night \(night) summary: \(result.stdout)")
-                print("incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)")
+                #expect(
+                    result.stdout.contains(" rewritten, ") && result.stdout.contains(" carried over"),
+                    "night \(night) summary: \(result.stdout)")
+                print(
+                    "incremental night \(night): \(requests) requests, floor \(floor), changes \(changes.changed.mapValues(\.count)), deleted \(deleted)"
+                )
             }
             try await expectEqualsFullRefresh(pipeline, out: out, runId: runId, server: server, scratch: scratch)
             try expectOnlyChangedPartitionsRewritten(out: out, runId: runId, base: "night\(night - 1)", totals: &totals)
@@ -279,8 +300,12 @@ struct IncrementalNightsTests {
             #expect(!(changes.deleted[.customers] ?? []).isEmpty)
             // A deleted price that facts still name is a 404, recorded (the fixture's own count).
             let deletedNamedPrices = changes.newlyUnlistedReferences.filter { $0.hasPrefix(FixtureStream.prices.idPrefix) }
-            #expect(deletedNamedPrices.isSubset(of: Set(tonight.prices_not_found)), "night \(night): \(deletedNamedPrices) vs \(tonight.prices_not_found)")
-            if !deletedNamedPrices.isEmpty { print("night \(night): deleted prices named by facts, answered 404: \(deletedNamedPrices.sorted())") }
+            #expect(
+                deletedNamedPrices.isSubset(of: Set(tonight.prices_not_found)),
+                "night \(night): \(deletedNamedPrices) vs \(tonight.prices_not_found)")
+            if !deletedNamedPrices.isEmpty {
+                print("night \(night): deleted prices named by facts, answered 404: \(deletedNamedPrices.sorted())")
+            }
         }
 
         // The nights' changes touch a few months: the other partitions were carried over.

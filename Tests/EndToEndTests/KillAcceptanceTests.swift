@@ -1,8 +1,9 @@
 import Core
 import Foundation
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,7 +48,8 @@ import Glibc
             server = try FixtureServer.started(KillAcceptanceTests.account, configuration: .init(recordRequests: false))
             directory = try TemporaryDirectory(prefix: "e2e-kill-acceptance")
             key = server.configuration.apiKey
-            pipeline = try TestPipelines.write("""
+            pipeline = try TestPipelines.write(
+                """
                 name: kill-acceptance
                 mode: test
                 stripe:
@@ -68,7 +70,8 @@ import Glibc
                 """, to: directory.appending("kill.yaml"))
             reference = directory.appending("reference")
             let before = server.requestCount
-            let result = try await E2E.etl(["run", pipeline, "--output", reference, "--quiet"], environment: ["STRIPE_API_KEY": key], timeout: 120)
+            let result = try await E2E.etl(
+                ["run", pipeline, "--output", reference, "--quiet"], environment: ["STRIPE_API_KEY": key], timeout: 120)
             guard result.status == 0 else { throw EndToEndError("the uninterrupted run failed: \(result)") }
             requests = server.requestCount - before
             referenceRun = try Self.onlyRun(reference)
@@ -109,8 +112,13 @@ import Glibc
             // commands never write it) and holds times: IncrementalNightsTests covers it.
             for entry in try files(under: out) where entry != ".lock" && entry != "_pipeline_state.json" {
                 let name = entry.replacingOccurrences(of: run, with: "RUN")
-                if entry.hasSuffix("/") { result[name] = "directory" } else if entry == "warehouse" {
-                    result[name] = "-> " + (try FileManager.default.destinationOfSymbolicLink(atPath: out + "/warehouse")).replacingOccurrences(of: run, with: "RUN")
+                if entry.hasSuffix("/") {
+                    result[name] = "directory"
+                } else if entry == "warehouse" {
+                    result[name] =
+                        "-> "
+                        + (try FileManager.default.destinationOfSymbolicLink(atPath: out + "/warehouse")).replacingOccurrences(
+                            of: run, with: "RUN")
                 } else if entry.hasSuffix("_manifest.json") || entry.contains("/_runs/") || entry.hasSuffix("/.published.json") {
                     result[name] = "manifest"
                 } else {
@@ -133,9 +141,13 @@ import Glibc
         for (index, command) in Command.allCases.enumerated() {
             let commandStart = Date()
             try await killAndCompare(command, bench: bench, seed: Self.seed &+ UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
-            print("kill acceptance: \(command): \(Self.killsPerCommand) kills in \(String(format: "%.1f", Date().timeIntervalSince(commandStart))) s")
+            print(
+                "kill acceptance: \(command): \(Self.killsPerCommand) kills in \(String(format: "%.1f", Date().timeIntervalSince(commandStart))) s"
+            )
         }
-        print("kill acceptance: \(Self.killsPerCommand * Command.allCases.count) kills in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (seed \(Self.seed))")
+        print(
+            "kill acceptance: \(Self.killsPerCommand * Command.allCases.count) kills in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (seed \(Self.seed))"
+        )
     }
 
     func killAndCompare(_ command: Command, bench: Bench, seed: UInt64) async throws {
@@ -152,23 +164,28 @@ import Glibc
                 if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; break }
             }
             // The re-run without --run-id, then the rest of the pipeline.
-            let rest: [Command] = switch command {
-            case .extract: [.extract, .transform, .load]
-            case .transform: [.transform, .load]
-            case .load: [.load]
-            case .run: [.run]
-            }
+            let rest: [Command] =
+                switch command {
+                case .extract: [.extract, .transform, .load]
+                case .transform: [.transform, .load]
+                case .load: [.load]
+                case .run: [.run]
+                }
             for stage in rest {
-                if stage == .run, Self.newestRunIsPublished(out) { continue }  // nothing left to resume
-                let result = try await E2E.etl(stage.arguments + [bench.pipeline, "--output", out, "--quiet"], environment: ["STRIPE_API_KEY": bench.key], timeout: 120)
+                if stage == .run, Self.newestRunIsPublished(out) { continue } // nothing left to resume
+                let result = try await E2E.etl(
+                    stage.arguments + [bench.pipeline, "--output", out, "--quiet"], environment: ["STRIPE_API_KEY": bench.key], timeout: 120
+                )
                 try #require(result.status == 0, "\(command) round \(rounds): the re-run of \(stage) failed: \(result)")
             }
             let snapshot = try await Bench.snapshot(out)
             let missing = bench.referenceSnapshot.keys.filter { snapshot[$0] == nil }.sorted()
             let extra = snapshot.keys.filter { bench.referenceSnapshot[$0] == nil }.sorted()
-            let differing = snapshot.keys.filter { bench.referenceSnapshot[$0] != nil && bench.referenceSnapshot[$0] != snapshot[$0] }.sorted()
-            #expect(missing.isEmpty && extra.isEmpty && differing.isEmpty,
-                    "\(command) round \(rounds): missing \(missing), leftover \(extra), different \(differing)")
+            let differing = snapshot.keys.filter { bench.referenceSnapshot[$0] != nil && bench.referenceSnapshot[$0] != snapshot[$0] }
+                .sorted()
+            #expect(
+                missing.isEmpty && extra.isEmpty && differing.isEmpty,
+                "\(command) round \(rounds): missing \(missing), leftover \(extra), different \(differing)")
             try? FileManager.default.removeItem(atPath: out)
         }
         #expect(kills == Self.killsPerCommand)
@@ -185,14 +202,16 @@ import Glibc
     /// transform, its raw and staging runs for load.
     func prepare(_ out: String, for command: Command, bench: Bench) throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let stages: [String] = switch command {
-        case .extract, .run: []
-        case .transform: ["raw"]
-        case .load: ["raw", "staging"]
-        }
+        let stages: [String] =
+            switch command {
+            case .extract, .run: []
+            case .transform: ["raw"]
+            case .load: ["raw", "staging"]
+            }
         for stage in stages {
             try FileManager.default.createDirectory(atPath: out + "/" + stage, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: "\(bench.reference)/\(stage)/\(bench.referenceRun)", toPath: "\(out)/\(stage)/\(bench.referenceRun)")
+            try FileManager.default.copyItem(
+                atPath: "\(bench.reference)/\(stage)/\(bench.referenceRun)", toPath: "\(out)/\(stage)/\(bench.referenceRun)")
         }
     }
 
@@ -201,12 +220,13 @@ import Glibc
     func killOnce(_ command: Command, out: String, bench: Bench, random: inout SplitMix64) throws -> Bool {
         // Each attempt gets at most a sixth of the requests, so five resumed attempts never finish.
         let requestSlots = max(1, bench.requests / 6)
-        let slots: Int = switch command {
-        case .extract: requestSlots
-        case .transform: bench.stagingFiles
-        case .load: bench.warehouseFiles
-        case .run: requestSlots + bench.stagingFiles + bench.warehouseFiles
-        }
+        let slots: Int =
+            switch command {
+            case .extract: requestSlots
+            case .transform: bench.stagingFiles
+            case .load: bench.warehouseFiles
+            case .run: requestSlots + bench.stagingFiles + bench.warehouseFiles
+            }
         var n = random.below(slots) + 1
         let delay = UInt32(random.below(15_000))
         let requestsAtStart = bench.server.requestCount
@@ -229,8 +249,9 @@ import Glibc
         }
         bench.attempt += 1
         let tool = try E2E.executable("stripe-etl")
-        let process = try E2E.start(tool, command.arguments + [bench.pipeline, "--output", out, "--log-format", "json"],
-                                    environment: ["STRIPE_API_KEY": bench.key], logs: bench.directory.appending("attempt-\(bench.attempt)"))
+        let process = try E2E.start(
+            tool, command.arguments + [bench.pipeline, "--output", out, "--log-format", "json"],
+            environment: ["STRIPE_API_KEY": bench.key], logs: bench.directory.appending("attempt-\(bench.attempt)"))
         let fired = E2E.waitFor(60) { !process.isRunning || event() }
         if process.isRunning {
             if fired { usleep(delay) }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Pipeline
 import Testing
+
+@testable import Pipeline
 
 /// The bytes of one JSON log line: keys in order, strings escaped as RFC 8259 (and Python's
 /// `json.dumps(..., ensure_ascii=False)`) writes them.
@@ -20,15 +21,20 @@ struct LogLineTests {
     @Test func fieldsInOrderWithEveryControlCharacterQuoteAndNonASCII() throws {
         let controls = String(String.UnicodeScalarView((0..<0x20).map { Unicode.Scalar(UInt8($0)) }))
         let message = "say \"hi\" \\ to Zoë 😀\u{7F}\u{2028}/" + controls
-        let line = StderrLogHandler.jsonLine(ts: "2026-12-01T05:00:00.000Z", level: "info", logger: "stripe\tetl", message: message,
-                                                fields: [("run.id", "r\n1"), ("é\"key", "")])
+        let line = StderrLogHandler.jsonLine(
+            ts: "2026-12-01T05:00:00.000Z", level: "info", logger: "stripe\tetl", message: message,
+            fields: [("run.id", "r\n1"), ("é\"key", "")])
         let escapedMessage = "say \\\"hi\\\" \\\\ to Zoë 😀\u{7F}\u{2028}/" + Self.controlEscapes.joined()
-        let expected = "{\"ts\":\"2026-12-01T05:00:00.000Z\",\"level\":\"info\",\"logger\":\"stripe\\tetl\",\"msg\":\"\(escapedMessage)\","
+        let expected =
+            "{\"ts\":\"2026-12-01T05:00:00.000Z\",\"level\":\"info\",\"logger\":\"stripe\\tetl\",\"msg\":\"\(escapedMessage)\","
             + "\"run.id\":\"r\\n1\",\"é\\\"key\":\"\"}\n"
         #expect(Array(line.utf8) == Array(expected.utf8), "\(line)")
 
         // An independent reader gets every value back.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
-        #expect(object == ["ts": "2026-12-01T05:00:00.000Z", "level": "info", "logger": "stripe\tetl", "msg": message, "run.id": "r\n1", "é\"key": ""])
+        #expect(
+            object == [
+                "ts": "2026-12-01T05:00:00.000Z", "level": "info", "logger": "stripe\tetl", "msg": message, "run.id": "r\n1", "é\"key": ""
+            ])
     }
 }

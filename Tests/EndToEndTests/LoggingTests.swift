@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `--log-format json` gives JSON lines on stderr for schedulers; `--quiet` only warnings and errors.
 struct LoggingTests {
@@ -27,12 +27,16 @@ struct LoggingTests {
     func jsonLogFormatWritesOnlyJSONObjectsToStderr() async throws {
         let directory = try TemporaryDirectory(prefix: "e2e-logs")
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
-        let result = try await E2E.etl(["run", pipeline, "--output", directory.appending("out"), "--run-id", "json-run", "--log-format", "json"], timeout: 100)
+        let result = try await E2E.etl(
+            ["run", pipeline, "--output", directory.appending("out"), "--run-id", "json-run", "--log-format", "json"], timeout: 100)
         #expect(result.status == 0, "\(result)")
         let objects = Self.jsonLines(result)
         #expect(objects.count >= 5, "a run logs its stages: \(result.stderr)")
         #expect(objects.contains { $0["msg"] as? String == "run started" && $0["run.id"] as? String == "json-run" })
-        #expect(objects.filter { $0["msg"] as? String == "stage finished" }.compactMap { $0["stage"] as? String } == ["extract", "transform", "load"])
+        #expect(
+            objects.filter { $0["msg"] as? String == "stage finished" }.compactMap { $0["stage"] as? String } == [
+                "extract", "transform", "load"
+            ])
         #expect(objects.contains { ($0["level"] as? String) == "info" })
         // The summary goes to stdout, never into the log stream.
         #expect(result.stdout.contains("Run json-run complete."))
@@ -45,7 +49,9 @@ struct LoggingTests {
         #expect(result.status == 64, "\(result)")
         let objects = result.stderrLines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
         let error = objects.first { $0["level"] as? String == "error" }
-        #expect((error?["msg"] as? String)?.contains("\(bad):3: 'extract.window_days' must be a whole number, not 'soon'") == true, "\(result.stderr)")
+        #expect(
+            (error?["msg"] as? String)?.contains("\(bad):3: 'extract.window_days' must be a whole number, not 'soon'") == true,
+            "\(result.stderr)")
         #expect(error?["exit.code"] as? String == "64")
         // Every stderr line is JSON: no plain "error:" line in JSON mode.
         _ = Self.jsonLines(result)
@@ -67,7 +73,8 @@ struct LoggingTests {
         #expect(quiet.stdout.isEmpty, "--quiet prints no summary: \(quiet.stdout)")
 
         // Human format, quiet, same run id (already complete): silent.
-        let human = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "quiet-run", "--quiet", "--log-format", "human"], timeout: 60)
+        let human = try await E2E.etl(
+            ["run", pipeline, "--output", out, "--run-id", "quiet-run", "--quiet", "--log-format", "human"], timeout: 60)
         #expect(human.status == 0, "\(human)")
         #expect(human.stderr.isEmpty, "\(human.stderr)")
         // ... while without --quiet the same command does log and print.
@@ -77,7 +84,8 @@ struct LoggingTests {
         #expect(loud.stdout.contains("Run quiet-run complete."))
 
         // Errors still show under --quiet.
-        let failing = try await E2E.etl(["transform", pipeline, "--output", out, "--run-id", "nope", "--quiet", "--log-format", "json"], timeout: 30)
+        let failing = try await E2E.etl(
+            ["transform", pipeline, "--output", out, "--run-id", "nope", "--quiet", "--log-format", "json"], timeout: 30)
         #expect(failing.status == 74)
         #expect(failing.stderr.contains("\"level\":\"error\""), "\(failing.stderr)")
     }

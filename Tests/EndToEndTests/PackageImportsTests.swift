@@ -58,8 +58,10 @@ struct PackageImportsTests {
         for (name, target) in declared {
             let directory = root.appendingPathComponent(target.kind == "testTarget" ? "Tests" : "Sources").appendingPathComponent(name)
             let imported = try Self.imports(under: directory, known: known)
-            #expect(imported == target.modules,
-                    "\(name): imported but not declared \(imported.subtracting(target.modules).sorted()), declared but not imported \(target.modules.subtracting(imported).sorted())")
+            #expect(
+                imported == target.modules,
+                "\(name): imported but not declared \(imported.subtracting(target.modules).sorted()), declared but not imported \(target.modules.subtracting(imported).sorted())"
+            )
         }
     }
 }

@@ -1,6 +1,6 @@
 import Core
-import Digest
 import Curl
+import Digest
 import Extract
 import Foundation
 import JSON
@@ -10,11 +10,12 @@ import Parquet
 import Pipeline
 import Rates
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
 import Transform
 import Zlib
 import Zstd
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,29 +34,35 @@ struct RunReliabilityTests {
             (CoreError(.configuration, ""), .usage), (CoreError(.schema, ""), .usage), (CoreError(.incompleteRun, ""), .io),
             (CoreError(.io, ""), .io), (CoreError(.locked, ""), .locked),
             (ExtractError(.authentication, ""), .authentication), (ExtractError(.permission, ""), .authentication),
-            (ExtractError(.unavailable, ""), .unavailable), (ExtractError(.livemodeMismatch, ""), .dataRejected), (ExtractError(.io, ""), .io),
+            (ExtractError(.unavailable, ""), .unavailable), (ExtractError(.livemodeMismatch, ""), .dataRejected),
+            (ExtractError(.io, ""), .io),
             (ExtractError(.request, ""), .protocolError), (ExtractError(.malformedResponse, ""), .protocolError),
             (ExtractError(.paginationLoop, ""), .protocolError), (ExtractError(.configuration, ""), .usage),
             (TransformError(.input, ""), .io), (TransformError(.output, ""), .io), (TransformError(.tooManyRejects, ""), .dataRejected),
             (TransformError(.rates, ""), .usage), (TransformError(.rates, "", cause: RatesError(.invalidFile, "")), .usage),
             (TransformError(.rates, "", cause: RatesError(.io, "")), .io), (TransformError(.rates, "", cause: CoreError(.io, "")), .io),
-            (LoadError(.staging, ""), .io), (LoadError(.io, ""), .io), (LoadError(.badRow, ""), .dataRejected), (LoadError(.configuration, ""), .usage),
+            (LoadError(.staging, ""), .io), (LoadError(.io, ""), .io), (LoadError(.badRow, ""), .dataRejected),
+            (LoadError(.configuration, ""), .usage),
             (RatesError(.download, ""), .unavailable), (RatesError(.refused, ""), .dataRejected), (RatesError(.invalidFile, ""), .usage),
             (RatesError(.conflict, ""), .usage), (RatesError(.unknownCurrency, ""), .usage), (RatesError(.missingRate, ""), .usage),
             (RatesError(.staleRate, ""), .usage), (RatesError(.amountOutOfRange, ""), .dataRejected), (RatesError(.io, ""), .io),
             (TransformError(.invariant, ""), .failure),
-            (ZlibError(.corrupt, ""), .io), (ZlibError(.truncated, ""), .io), (ZlibError(.sizeMismatch, ""), .io), (ZlibError(.library, ""), .failure),
-            (ZstdError(.io, ""), .io), (ZstdError(.truncated, ""), .io), (ZstdError(.corrupt, ""), .io), (ZstdError(.library, ""), .failure),
+            (ZlibError(.corrupt, ""), .io), (ZlibError(.truncated, ""), .io), (ZlibError(.sizeMismatch, ""), .io),
+            (ZlibError(.library, ""), .failure),
+            (ZstdError(.io, ""), .io), (ZstdError(.truncated, ""), .io), (ZstdError(.corrupt, ""), .io),
+            (ZstdError(.library, ""), .failure),
             (JSONError(.unexpectedEnd, "", offset: 0), .io),
             (DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "")), .io),
             (ParquetError(.io, ""), .io), (ParquetError(.compression, ""), .io), (ParquetError(.invalidValue, ""), .failure),
-            (ParquetError(.invalidSchema, ""), .failure), (ParquetError(.incompleteRow, ""), .failure), (ParquetError(.closed, ""), .failure),
+            (ParquetError(.invalidSchema, ""), .failure), (ParquetError(.incompleteRow, ""), .failure),
+            (ParquetError(.closed, ""), .failure),
             (CurlError(.network, ""), .unavailable), (CurlError(.timeout, ""), .unavailable), (CurlError(.tls, ""), .unavailable),
             (CurlError(.usage, ""), .usage), (CurlError(.library, ""), .failure),
-            (LoopbackSocketError(.socket, ""), .unavailable), (LoopbackSocketError(.bind, ""), .unavailable), (LoopbackSocketError(.name, ""), .unavailable),
+            (LoopbackSocketError(.socket, ""), .unavailable), (LoopbackSocketError(.bind, ""), .unavailable),
+            (LoopbackSocketError(.name, ""), .unavailable),
             (POSIXError(.ENOSPC), .io), (CocoaError(.fileWriteOutOfSpace), .io),
             (NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC)), .io),
-            (StageFailure(.dataRejected, ""), .dataRejected), (Unknown(), .failure),
+            (StageFailure(.dataRejected, ""), .dataRejected), (Unknown(), .failure)
         ]
         for (error, expected) in cases {
             #expect(Pipeline.ExitStatus.of(error) == expected, "\(type(of: error)) \(error)")
@@ -78,7 +85,8 @@ struct RunReliabilityTests {
         let bytes = change([UInt8](try #require(FileManager.default.contents(atPath: path))))
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let manifestPath = "\(out)/raw/base/_manifest.json"
-        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
+        var manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
         var streams = try #require(manifest["streams"] as? [String: Any])
         var entry = try #require(streams[stream] as? [String: Any])
         entry["file"] = ["file": "\(stream).ndjson.zst", "bytes": bytes.count, "sha256": SHA256.hex(bytes)] as [String: Any]
@@ -95,7 +103,7 @@ struct RunReliabilityTests {
         let damages: [(String, ([UInt8]) -> [UInt8], String)] = [
             ("truncated", { Array($0.prefix($0.count / 2)) }, "truncated"),
             ("garbage", { _ in Array(String(repeating: "not zstd\n", count: 20).utf8) }, "not valid zstd"),
-            ("empty", { _ in [] }, "is empty"),
+            ("empty", { _ in [] }, "is empty")
         ]
         for (name, change, says) in damages {
             try? FileManager.default.removeItem(atPath: out + "/raw/base")
@@ -111,19 +119,29 @@ struct RunReliabilityTests {
         try? FileManager.default.removeItem(atPath: out + "/raw/base")
         try FileManager.default.copyItem(atPath: pristine, toPath: out + "/raw/base")
         let etl = try E2E.executable("stripe-etl")
-        let full = try await E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"", etl, "transform", pipeline, "--output", out, "--run-id", "base"], timeout: 60)
+        let full = try await E2E.run(
+            "/bin/bash",
+            ["-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"", etl, "transform", pipeline, "--output", out, "--run-id", "base"],
+            timeout: 60)
         #expect(full.status == 74, "\(full)")
         #expect(!FileManager.default.fileExists(atPath: out + "/staging/base/_manifest.json"), "a failed transform writes no manifest")
 
         // The same while writing a staging table: with two-line rates files, the first file above
         // 4 KiB is a table's.
         try? FileManager.default.removeItem(atPath: out + "/staging/base")
-        let ecb = try TestPipelines.write("Date,USD,JPY,GBP,KRW,\n2020-01-02,1.1193,121.75,0.84828,1300.6,\n", to: directory.appending("tiny-ecb.csv"))
-        let supplementary = try TestPipelines.write("date,currency,rate_per_eur\n2020-01-02,BHD,0.420857\n", to: directory.appending("tiny-bhd.csv"))
-        let tiny = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, supplementary: false)
-            .replacingOccurrences(of: "  max_staleness_days: 7", with: "  rates: \(ecb)\n  supplementary: \(supplementary)\n  max_staleness_days: 36500"),
+        let ecb = try TestPipelines.write(
+            "Date,USD,JPY,GBP,KRW,\n2020-01-02,1.1193,121.75,0.84828,1300.6,\n", to: directory.appending("tiny-ecb.csv"))
+        let supplementary = try TestPipelines.write(
+            "date,currency,rate_per_eur\n2020-01-02,BHD,0.420857\n", to: directory.appending("tiny-bhd.csv"))
+        let tiny = try TestPipelines.write(
+            TestPipelines.smallDemo(customers: 12, supplementary: false)
+                .replacingOccurrences(
+                    of: "  max_staleness_days: 7", with: "  rates: \(ecb)\n  supplementary: \(supplementary)\n  max_staleness_days: 36500"),
             to: directory.appending("tiny-rates.yaml"))
-        let tables = try await E2E.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"", etl, "transform", tiny, "--output", out, "--run-id", "base"], timeout: 60)
+        let tables = try await E2E.run(
+            "/bin/bash",
+            ["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"", etl, "transform", tiny, "--output", out, "--run-id", "base"],
+            timeout: 60)
         #expect(tables.status == 74, "\(tables)")
         #expect(tables.stderr.contains("cannot write") && tables.stderr.contains("/staging/base/.tmp-"), "\(tables.stderr)")
     }
@@ -137,7 +155,7 @@ struct RunReliabilityTests {
         let crashing: [(String, String, String)] = [
             ("extract", "window_days", "200000000000000"),
             ("stripe", "timeout_seconds", "1e300"),
-            ("stripe", "connect_timeout_seconds", "1e19"),
+            ("stripe", "connect_timeout_seconds", "1e19")
         ]
         for (section, key, value) in crashing {
             var lines = base.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -145,21 +163,27 @@ struct RunReliabilityTests {
             let at = try #require(lines.firstIndex(of: "\(section):"))
             lines.insert("  \(key): \(value)", at: at + 1)
             let path = try TestPipelines.write(lines.joined(separator: "\n"), to: directory.appending("\(key).yaml"))
-            for command in [["validate", path], ["extract", path, "--output", directory.appending("out")], ["run", path, "--output", directory.appending("out")]] {
+            for command in [
+                ["validate", path], ["extract", path, "--output", directory.appending("out")],
+                ["run", path, "--output", directory.appending("out")]
+            ] {
                 let result = try await E2E.etl(command, environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 30)
                 #expect(result.status == 64 && !result.signalled, "\(command[0]) \(key): \(result)")
                 #expect(result.stderr.contains("\(path):\(at + 2): '\(section).\(key)' must be"), "\(command[0]) \(key): \(result.stderr)")
             }
         }
         // The largest allowed values run (and fail for the closed port) without crashing.
-        let largest = base.replacingOccurrences(of: "  connect_timeout_seconds: 2", with: "  connect_timeout_seconds: 3600")
+        let largest =
+            base.replacingOccurrences(of: "  connect_timeout_seconds: 2", with: "  connect_timeout_seconds: 3600")
             .replacingOccurrences(of: "  timeout_seconds: 5", with: "  timeout_seconds: 86400")
             .replacingOccurrences(of: "  requests_per_second: 1000", with: "  requests_per_second: 10000")
             .replacingOccurrences(of: "  max_backoff_seconds: 0.02", with: "  max_backoff_seconds: 3600")
             .replacingOccurrences(of: "  window_days: 0", with: "  window_days: 36500\n  start: 1970-01-01")
             + "\nfx:\n  max_staleness_days: 36500\n  max_rate_change: 1000\nload:\n  row_group_rows: 10000000\n"
         let path = try TestPipelines.write(largest, to: directory.appending("largest.yaml"))
-        let result = try await E2E.etl(["extract", path, "--output", directory.appending("largest")], environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"], timeout: 30)
+        let result = try await E2E.etl(
+            ["extract", path, "--output", directory.appending("largest")], environment: ["STRIPE_API_KEY": "rk_test_e2eKey000000000003"],
+            timeout: 30)
         #expect(result.status == 69 && !result.signalled, "\(result)")
     }
 
@@ -169,17 +193,21 @@ struct RunReliabilityTests {
     func everyCommandRemovesLeftoversOfKilledRuns() async throws {
         let (pipeline, out) = try await completeRun("leftovers")
         func plant() async throws -> [String] {
-            let paths = [out + "/raw/base/.parts/invoices/0-0.ndjson.zst", out + "/raw/base/_state.json",
-                         out + "/raw/base/.parts/invoices/.tmp-0-1.ndjson.zst", out + "/raw/base/.tmp-invoices.ndjson.zst",
-                         out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst",
-                         out + "/.warehouse-versions/interrupted/invoice_lines/document_month=2024-01/part-00000.parquet",
-                         out + "/sql/.base-duckdb.tmp/ddl.sql"]
+            let paths = [
+                out + "/raw/base/.parts/invoices/0-0.ndjson.zst", out + "/raw/base/_state.json",
+                out + "/raw/base/.parts/invoices/.tmp-0-1.ndjson.zst", out + "/raw/base/.tmp-invoices.ndjson.zst",
+                out + "/staging/base/.tmp-invoice_lines.ndjson.zst", out + "/rates/.tmp-eurofxref-hist.csv.zst",
+                out + "/.warehouse-versions/interrupted/invoice_lines/document_month=2024-01/part-00000.parquet",
+                out + "/sql/.base-duckdb.tmp/ddl.sql"
+            ]
             for path in paths {
-                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try Data("left by a killed process".utf8).write(to: URL(fileURLWithPath: path))
             }
             try? FileManager.default.removeItem(atPath: out + "/.warehouse-link.tmp")
-            try FileManager.default.createSymbolicLink(atPath: out + "/.warehouse-link.tmp", withDestinationPath: ".warehouse-versions/interrupted")
+            try FileManager.default.createSymbolicLink(
+                atPath: out + "/.warehouse-link.tmp", withDestinationPath: ".warehouse-versions/interrupted")
             return paths + [out + "/.warehouse-versions/interrupted", out + "/.warehouse-link.tmp", out + "/sql/.base-duckdb.tmp"]
         }
         let commands: [[String]] = [
@@ -187,7 +215,7 @@ struct RunReliabilityTests {
             ["transform", pipeline, "--output", out],
             ["load", pipeline, "--output", out],
             ["run", pipeline, "--output", out, "--run-id", "base"],
-            ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"],
+            ["rates", "update", pipeline, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"]
         ]
         for command in commands {
             let planted = try await plant()
@@ -197,7 +225,8 @@ struct RunReliabilityTests {
                 var info = stat()
                 #expect(lstat(path, &info) != 0, "\(command[0]) left \(path)")
             }
-            #expect(FileManager.default.fileExists(atPath: out + "/warehouse/_runs/base.json"), "\(command[0]) removed the published version")
+            #expect(
+                FileManager.default.fileExists(atPath: out + "/warehouse/_runs/base.json"), "\(command[0]) removed the published version")
             #expect(!FileManager.default.fileExists(atPath: out + "/raw/base/.parts"), "\(command[0])")
         }
         #expect(FileManager.default.fileExists(atPath: out + "/raw/base/_manifest.json"))
@@ -209,7 +238,8 @@ struct RunReliabilityTests {
         // (exit 65); a re-run without --run-id resumes that run, transforms it again (never loading
         // the rejected staging), and once the configuration is fixed it completes the same run.
         let strict = try TestPipelines.strictSchemas(in: directory.path)
-        let broken = try TestPipelines.write(TestPipelines.smallDemo(customers: 12, extra: "schemas: \(strict)"), to: directory.appending("broken.yaml"))
+        let broken = try TestPipelines.write(
+            TestPipelines.smallDemo(customers: 12, extra: "schemas: \(strict)"), to: directory.appending("broken.yaml"))
         let out = directory.appending("resume")
         let first = try await E2E.etl(["run", broken, "--output", out], timeout: 100)
         #expect(first.status == 65, "\(first)")
@@ -217,7 +247,9 @@ struct RunReliabilityTests {
         try #require(runs.count == 1, "\(runs)")
         let again = try await E2E.etl(["run", broken, "--output", out], timeout: 100)
         #expect(again.status == 65, "\(again)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/raw") == runs, "the unfinished run is resumed, not a new one started")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: out + "/raw") == runs,
+            "the unfinished run is resumed, not a new one started")
         #expect(!FileManager.default.fileExists(atPath: out + "/warehouse"), "a rejected run is never loaded")
 
         let fixed = try TestPipelines.write(TestPipelines.smallDemo(customers: 12), to: directory.appending("fixed.yaml"))
@@ -235,22 +267,22 @@ struct RunReliabilityTests {
     /// Serves files from argv[1] on 127.0.0.1 (port written to argv[2]); a missing file is an HTTP
     /// 500; each request's path is appended to argv[3].
     static let ratesServer = #"""
-    import http.server, os, sys
-    root, portfile, log = sys.argv[1], sys.argv[2], sys.argv[3]
-    class H(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            with open(log, "a") as f: f.write(self.path + "\n")
-            p = os.path.join(root, self.path.lstrip("/"))
-            if not os.path.isfile(p):
-                self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers(); return
-            body = open(p, "rb").read()
-            self.send_response(200); self.send_header("Content-Type", "text/csv"); self.send_header("Content-Length", str(len(body))); self.end_headers()
-            self.wfile.write(body)
-        def log_message(self, *a): pass
-    s = http.server.HTTPServer(("127.0.0.1", 0), H)
-    open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
-    s.serve_forever()
-    """#
+        import http.server, os, sys
+        root, portfile, log = sys.argv[1], sys.argv[2], sys.argv[3]
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                with open(log, "a") as f: f.write(self.path + "\n")
+                p = os.path.join(root, self.path.lstrip("/"))
+                if not os.path.isfile(p):
+                    self.send_response(500); self.send_header("Content-Length", "0"); self.end_headers(); return
+                body = open(p, "rb").read()
+                self.send_response(200); self.send_header("Content-Type", "text/csv"); self.send_header("Content-Length", str(len(body))); self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer(("127.0.0.1", 0), H)
+        open(portfile + ".tmp", "w").write(str(s.server_address[1])); os.rename(portfile + ".tmp", portfile)
+        s.serve_forever()
+        """#
 
     @Test(.timeLimit(.minutes(4)))
     func fxRefreshDownloadsDueRatesAndAFailureWarnsAndGoesOn() async throws {
@@ -265,13 +297,15 @@ struct RunReliabilityTests {
         let portFile = directory.appending("rates-port")
         let log = directory.appending("rates-requests")
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let server = try E2E.start("/usr/bin/env", ["python3", "-c", Self.ratesServer, files, portFile, log], logs: directory.appending("rates-server"))
+        let server = try E2E.start(
+            "/usr/bin/env", ["python3", "-c", Self.ratesServer, files, portFile, log], logs: directory.appending("rates-server"))
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
         try #require(E2E.waitFor(20) { FileManager.default.fileExists(atPath: portFile) }, "the rates server never started")
         let base = "http://127.0.0.1:" + (try String(contentsOfFile: portFile, encoding: .utf8))
         func requests() -> [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
         func pipeline(_ name: String, url: String) throws -> String {
-            let text = TestPipelines.smallDemo(customers: 12).replacingOccurrences(of: "fx:\n", with: "fx:\n  refresh: daily\n  update_url: \(url)\n")
+            let text = TestPipelines.smallDemo(customers: 12).replacingOccurrences(
+                of: "fx:\n", with: "fx:\n  refresh: daily\n  update_url: \(url)\n")
             return try TestPipelines.write(text, to: directory.appending(name))
         }
 
@@ -280,7 +314,9 @@ struct RunReliabilityTests {
         let out = directory.appending("refresh")
         let warned = try await E2E.etl(["run", failing, "--output", out, "--log-format", "json"], timeout: 100)
         #expect(warned.status == 0, "\(warned)")
-        #expect(warned.stderr.contains("rates refresh failed; going on with the rates already there") && warned.stderr.contains("HTTP 500"), "\(warned.stderr)")
+        #expect(
+            warned.stderr.contains("rates refresh failed; going on with the rates already there") && warned.stderr.contains("HTTP 500"),
+            "\(warned.stderr)")
         #expect(requests() == ["/missing.csv"])
         #expect(!FileManager.default.fileExists(atPath: out + "/rates/eurofxref-hist.csv.zst"))
 
@@ -294,7 +330,8 @@ struct RunReliabilityTests {
         #expect(UTCDate.dayString(stored.ecbLastDay) == "2026-11-02")
         let runId = try #require(try FileManager.default.contentsOfDirectory(atPath: out + "/staging").sorted().last)
         let manifest = try String(contentsOfFile: out + "/staging/\(runId)/_manifest.json", encoding: .utf8)
-        let used = try RatesTable(ecbPath: out + "/rates/eurofxref-hist.csv.zst", supplementaryPath: E2E.packageRoot + "/pipelines/demo-supplementary-rates.csv")
+        let used = try RatesTable(
+            ecbPath: out + "/rates/eurofxref-hist.csv.zst", supplementaryPath: E2E.packageRoot + "/pipelines/demo-supplementary-rates.csv")
         #expect(manifest.contains("\"rates_sha256\" : \"\(used.sha256)\""), "the transform used the refreshed rates")
 
         // Within a day the store is fresh: no download.
@@ -306,9 +343,12 @@ struct RunReliabilityTests {
         let installed = try SHA256.hexOfFile(atPath: out + "/rates/eurofxref-hist.csv.zst")
         let unavailable = try await E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/missing.csv"], timeout: 60)
         #expect(unavailable.status == 69, "\(unavailable)")
-        #expect(unavailable.stderr.contains("rates source unavailable: downloading rates from \(base)/missing.csv returned HTTP 500"), "\(unavailable.stderr)")
+        #expect(
+            unavailable.stderr.contains("rates source unavailable: downloading rates from \(base)/missing.csv returned HTTP 500"),
+            "\(unavailable.stderr)")
         #expect(!unavailable.stderr.contains("Stripe"), "a rates download is not Stripe: \(unavailable.stderr)")
-        let closed = try await E2E.etl(["rates", "update", good, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"], timeout: 60)
+        let closed = try await E2E.etl(
+            ["rates", "update", good, "--output", out, "--url", "http://127.0.0.1:\(try E2E.closedPort())/h.csv"], timeout: 60)
         #expect(closed.status == 69, "\(closed)")
         let refused = try await E2E.etl(["rates", "update", good, "--output", out, "--url", base + "/newest-10.csv"], timeout: 60)
         #expect(refused.status == 65, "\(refused)")

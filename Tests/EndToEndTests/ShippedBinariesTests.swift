@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The shipped executables do not link the test-only module: Swift's mangled symbol names carry
 /// each module's name with its length ("11TestSupport"), so a binary that links TestSupport holds

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `stripe-etl validate PIPELINE`: exit 64 with one `error: <file>:<line>: ...` line naming the key.
 struct ValidateCommandTests {
@@ -9,7 +9,9 @@ struct ValidateCommandTests {
     init() throws { directory = try TemporaryDirectory(prefix: "e2e-validate") }
 
     /// Writes `text` as a pipeline, validates it, and checks it failed with exit 64 and one error line.
-    func rejected(_ text: String, name: String = "broken.yaml", sourceLocation: SourceLocation = #_sourceLocation) async throws -> (path: String, error: String) {
+    func rejected(_ text: String, name: String = "broken.yaml", sourceLocation: SourceLocation = #_sourceLocation) async throws -> (
+        path: String, error: String
+    ) {
         let path = try TestPipelines.write(text, to: directory.appending(name))
         let result = try await E2E.etl(["validate", path], timeout: 30)
         #expect(result.status == 64, "\(result)", sourceLocation: sourceLocation)
@@ -19,13 +21,14 @@ struct ValidateCommandTests {
     }
 
     @Test func unknownKeyNamesTheKeyAndItsLine() async throws {
-        let (path, error) = try await rejected("""
-        name: broken
-        mode: test
-        stripe:
-          api_version: 2025-03-31.basil
-          api_bse: http://127.0.0.1:9
-        """)
+        let (path, error) = try await rejected(
+            """
+            name: broken
+            mode: test
+            stripe:
+              api_version: 2025-03-31.basil
+              api_bse: http://127.0.0.1:9
+            """)
         #expect(error.hasPrefix("error: \(path):5: unknown key 'stripe.api_bse'; allowed here: api_base, api_version"), "\(error)")
 
         let (topPath, topError) = try await rejected("mode: test\nextrakt:\n  window_days: 1\n", name: "top.yaml")
@@ -33,12 +36,13 @@ struct ValidateCommandTests {
     }
 
     @Test func wrongTypeNamesTheKeyLineAndValue() async throws {
-        let (path, error) = try await rejected("""
-        mode: test
-        extract:
-          start: 2021-01-01
-          window_days: "abc"
-        """)
+        let (path, error) = try await rejected(
+            """
+            mode: test
+            extract:
+              start: 2021-01-01
+              window_days: "abc"
+            """)
         #expect(error == "error: \(path):4: 'extract.window_days' must be a whole number, not 'abc'")
 
         let (ratioPath, ratioError) = try await rejected("mode: test\ntransform:\n  max_reject_ratio: [0.1]\n", name: "ratio.yaml")
@@ -59,15 +63,19 @@ struct ValidateCommandTests {
     }
 
     @Test func unknownTableUnderPartitioning() async throws {
-        let (path, error) = try await rejected("""
-        mode: test
-        load:
-          format: parquet
-          partitioning:
-            invoice_lines: month
-            refunds: day
-        """)
-        #expect(error.hasPrefix("error: \(path):6: unknown key 'load.partitioning.refunds'; allowed here: customers, prices, subscriptions, invoice_lines, credit_note_lines"), "\(error)")
+        let (path, error) = try await rejected(
+            """
+            mode: test
+            load:
+              format: parquet
+              partitioning:
+                invoice_lines: month
+                refunds: day
+            """)
+        #expect(
+            error.hasPrefix(
+                "error: \(path):6: unknown key 'load.partitioning.refunds'; allowed here: customers, prices, subscriptions, invoice_lines, credit_note_lines"
+            ), "\(error)")
     }
 
     @Test func missingModeIsAnError() async throws {
@@ -92,12 +100,16 @@ struct ValidateCommandTests {
     func shippedPipelinesAreValid(pipeline: String, mode: String) async throws {
         let result = try await E2E.etl(["validate", pipeline], timeout: 30)
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdout.hasPrefix("\(pipeline): ok (\(mode) mode, streams: customers, products, prices, coupons, subscriptions, invoices, credit_notes, events; 5 schemas in schemas"), "\(result.stdout)")
+        #expect(
+            result.stdout.hasPrefix(
+                "\(pipeline): ok (\(mode) mode, streams: customers, products, prices, coupons, subscriptions, invoices, credit_notes, events; 5 schemas in schemas"
+            ), "\(result.stdout)")
         #expect(result.stderr.isEmpty)
     }
 
     @Test func aGoodCustomPipelineIsValid() async throws {
-        let path = try TestPipelines.write(TestPipelines.smallDemo(extra: "output: \(directory.appending("out"))"), to: directory.appending("good.yaml"))
+        let path = try TestPipelines.write(
+            TestPipelines.smallDemo(extra: "output: \(directory.appending("out"))"), to: directory.appending("good.yaml"))
         let result = try await E2E.etl(["validate", path], timeout: 30)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("ok (test mode"))

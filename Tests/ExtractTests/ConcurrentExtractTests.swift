@@ -1,12 +1,13 @@
 import Core
-@testable import Extract
 import Foundation
 import Logging
 import StripeSimulator
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Zstd
+
+@testable import Extract
 
 /// Issue 10: many requests in flight give the same bytes as one at a time, under wire faults and
 /// 429 storms; split ranges keep the request count near the account's floor.
@@ -16,7 +17,9 @@ import Zstd
     static let account = AccountConfig(seed: 10, customers: 80, invoices: 600, events: 120, years: 3)
     static let pageLimit = 10
 
-    static func harness(_ config: AccountConfig = account, inFlight: Int, server: FixtureServer.Configuration = .init()) throws -> ExtractHarness {
+    static func harness(_ config: AccountConfig = account, inFlight: Int, server: FixtureServer.Configuration = .init()) throws
+        -> ExtractHarness
+    {
         var harness = try ExtractHarness(config, configuration: server)
         harness.pipeline.extract.pageLimit = pageLimit
         harness.pipeline.extract.maxInFlight = inFlight
@@ -28,7 +31,9 @@ import Zstd
         var files: [String: [UInt8]] = [:]
         for stream in PipelineDefinition.knownStreams {
             var bytes: [UInt8] = []
-            try ZstdLineReader(path: harness.paths.rawFile(runId, stream: stream)).forEachLine { bytes.append(contentsOf: $0); bytes.append(10) }
+            try ZstdLineReader(path: harness.paths.rawFile(runId, stream: stream)).forEachLine {
+                bytes.append(contentsOf: $0); bytes.append(10)
+            }
             files[stream] = bytes
         }
         return files
@@ -36,7 +41,8 @@ import Zstd
 
     static func listings(_ pipeline: PipelineDefinition) -> [AccountGenerator.Listing] {
         StreamSpec.all.filter { pipeline.enabledStreams.contains($0.name) }.flatMap { spec in
-            spec.passes.compactMap { pass in FixtureStream(rawValue: spec.name).map { AccountGenerator.Listing(stream: $0, filters: pass) } }
+            spec.passes.compactMap { pass in FixtureStream(rawValue: spec.name).map { AccountGenerator.Listing(stream: $0, filters: pass) }
+            }
         }
     }
 
@@ -46,8 +52,10 @@ import Zstd
         try sequential.stage().run(runId: "one")
         #expect(sequential.server.peakConcurrentRequests == 1)
 
-        let faults: [FaultPlan.Fault] = [.serverError(status: 500), .rateLimited(retryAfter: "0"), .droppedMidBody, .malformedJSON,
-                                         .truncatedBody, .closeWithoutResponse, .htmlErrorPage, .serverError(status: 503)]
+        let faults: [FaultPlan.Fault] = [
+            .serverError(status: 500), .rateLimited(retryAfter: "0"), .droppedMidBody, .malformedJSON,
+            .truncatedBody, .closeWithoutResponse, .htmlErrorPage, .serverError(status: 503)
+        ]
         let fixed = faults.enumerated().map { FaultPlan.Rule($1, .pathRequestNumbers([4 + 3 * $0]), pathPrefix: "/v1/invoices") }
         let plan = FaultPlan(fixed + zip(faults, [5, 7, 11, 13, 17, 19, 23, 29]).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
         let concurrent = try Self.harness(inFlight: 8, server: .init(faultPlan: plan, latencySeconds: 0.002))
@@ -67,7 +75,8 @@ import Zstd
         }
         // And both are exactly the generated account.
         for stream in FixtureStream.allCases {
-            #expect(try concurrent.lines("many", stream.rawValue).sorted() == expectedLines(concurrent.server.generator, stream), "\(stream)")
+            #expect(
+                try concurrent.lines("many", stream.rawValue).sorted() == expectedLines(concurrent.server.generator, stream), "\(stream)")
         }
     }
 
@@ -79,9 +88,10 @@ import Zstd
         let harness = try Self.harness(inFlight: 4, server: .init(recordRequests: false))
         defer { harness.server.stop() }
         let recorder = Recorder()
-        let stage = ExtractStage(pipeline: harness.pipeline, paths: harness.paths, key: try harness.key(), apiBase: harness.server.baseURL,
-                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), progress: recorder,
-                                 now: { Date(timeIntervalSince1970: 1_748_736_000 + 3600) })
+        let stage = ExtractStage(
+            pipeline: harness.pipeline, paths: harness.paths, key: try harness.key(), apiBase: harness.server.baseURL,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), progress: recorder,
+            now: { Date(timeIntervalSince1970: 1_748_736_000 + 3600) })
         try stage.run(runId: "progress")
         let details = recorder.events.withLock { $0 }.compactMap(\.detail)
         let last = try #require(details.last)
@@ -91,7 +101,9 @@ import Zstd
         // Connection reuse: one keep-alive connection per worker, plus the account lookup's, plus
         // one per worker of the referenced pass (at most one per id it retrieves).
         let referenced = min(4, harness.server.generator.unlistedReferenceCount)
-        #expect(harness.server.connectionsAccepted <= 4 + 1 + referenced, "\(harness.server.connectionsAccepted) connections for \(harness.server.requestCount) requests")
+        #expect(
+            harness.server.connectionsAccepted <= 4 + 1 + referenced,
+            "\(harness.server.connectionsAccepted) connections for \(harness.server.requestCount) requests")
     }
 
     @Test(arguments: [Optional("1"), nil])
@@ -102,8 +114,11 @@ import Zstd
         try clean.stage().run(runId: "clean")
 
         // The server allows 40 requests a second; the pipeline's budget says 400.
-        var storm = try Self.harness(small, inFlight: 8, server: .init(recordRequests: false, latencySeconds: 0.002,
-                                                                rateLimit: FixtureServer.RateLimit(requestsPerSecond: 40, burst: 4, retryAfter: retryAfter)))
+        var storm = try Self.harness(
+            small, inFlight: 8,
+            server: .init(
+                recordRequests: false, latencySeconds: 0.002,
+                rateLimit: FixtureServer.RateLimit(requestsPerSecond: 40, burst: 4, retryAfter: retryAfter)))
         defer { storm.server.stop() }
         storm.pipeline.stripe.requestsPerSecond = 400
         storm.pipeline.stripe.maxRetries = 20
@@ -135,7 +150,9 @@ import Zstd
         #expect(Double(requests) <= Double(floor) * 1.3, "\(requests) requests for a floor of \(floor)")
         #expect((manifest.streams["invoices"]?.windows ?? 0) > 1)
         // A range is requested again only with a cursor: no unit's first page was asked twice.
-        let firstPages = harness.server.requests.filter { $0.path.hasPrefix("/v1/") && !$0.target.contains("starting_after") && $0.attempt == 1 }
+        let firstPages = harness.server.requests.filter {
+            $0.path.hasPrefix("/v1/") && !$0.target.contains("starting_after") && $0.attempt == 1
+        }
         #expect(Set(firstPages.map(\.target)).count == firstPages.count)
     }
 }

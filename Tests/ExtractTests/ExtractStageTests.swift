@@ -3,8 +3,8 @@ import Extract
 import Foundation
 import ModuleErrors
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
 import Zstd
 
 @Suite(.serialized) struct ExtractStageTests {
@@ -24,7 +24,8 @@ import Zstd
         }
         // Child lists are complete: the 250-line invoice and the 150-line credit note.
         let invoices = try harness.lines("r1", "invoices")
-        let big = try #require(invoices.first { $0.contains("\"id\":\"\(generator.id(.invoices, AccountGenerator.Special.manyLineInvoice))\"") })
+        let big = try #require(
+            invoices.first { $0.contains("\"id\":\"\(generator.id(.invoices, AccountGenerator.Special.manyLineInvoice))\"") })
         #expect(big.components(separatedBy: "\"object\":\"line_item\"").count - 1 == 250)
         #expect(!big.contains("\"has_more\":true"))
         let notes = try harness.lines("r1", "credit_notes")
@@ -73,7 +74,8 @@ import Zstd
         defer { clean.server.stop() }
         try clean.stage().run(runId: "clean")
         // First attempts only: with many requests in flight, a retry's server-wide number is anyone's.
-        let faulty = try ExtractHarness(Self.small, configuration: FixtureServer.Configuration(faultPlan: FaultPlan([FaultPlan.Rule(fault, .everyNthFirstAttempt(3))])))
+        let faulty = try ExtractHarness(
+            Self.small, configuration: FixtureServer.Configuration(faultPlan: FaultPlan([FaultPlan.Rule(fault, .everyNthFirstAttempt(3))])))
         defer { faulty.server.stop() }
         let manifest = try faulty.stage().run(runId: "faulty")
         #expect(faulty.server.requests.contains { $0.fault == fault }, "the fault never fired")
@@ -82,10 +84,12 @@ import Zstd
         }
         // libcurl itself retries a reused connection that dies before any response, so count on the server.
         #expect(faulty.server.requestCount > clean.server.requestCount)
-        #expect(manifest.streams.values.reduce(0) { $0 + $1.objects } == FixtureStream.allCases.reduce(0) { total, stream in
-            total + (0..<clean.server.generator.count(stream)).filter { clean.server.generator.isListed(stream, $0) }.count
-                + clean.server.generator.referencedLines(stream).count
-        })
+        #expect(
+            manifest.streams.values.reduce(0) { $0 + $1.objects }
+                == FixtureStream.allCases.reduce(0) { total, stream in
+                    total + (0..<clean.server.generator.count(stream)).filter { clean.server.generator.isListed(stream, $0) }.count
+                        + clean.server.generator.referencedLines(stream).count
+                })
     }
 
     @Test func windowedRunMatchesTheUnboundedRun() throws {
@@ -121,7 +125,8 @@ import Zstd
     }
 
     @Test func missingPermissionNamesIt() throws {
-        let harness = try ExtractHarness(Self.small, configuration: FixtureServer.Configuration(restrictedPaths: ["/v1/credit_notes": "rak_credit_note_read"]))
+        let harness = try ExtractHarness(
+            Self.small, configuration: FixtureServer.Configuration(restrictedPaths: ["/v1/credit_notes": "rak_credit_note_read"]))
         defer { harness.server.stop() }
         do {
             try harness.stage().run(runId: "r1")
@@ -177,7 +182,9 @@ import Zstd
             #expect(got.sorted() == expectedLines(generator, stream), "stream \(stream)")
             #expect(manifest.streams[stream.rawValue]?.objects == got.count)
         }
-        let lineCount = try harness.lines("acceptance", "invoices").reduce(0) { $0 + $1.components(separatedBy: "\"object\":\"line_item\"").count - 1 }
+        let lineCount = try harness.lines("acceptance", "invoices").reduce(0) {
+            $0 + $1.components(separatedBy: "\"object\":\"line_item\"").count - 1
+        }
         #expect(lineCount == (0..<generator.invoiceCount).reduce(0) { $0 + generator.invoiceLineCount($1) })
     }
 
@@ -215,7 +222,8 @@ import Zstd
         }
         #expect(manifest.streams["products"]?.referenced?.notFound == [generator.id(.products, try #require(generator.deletedProduct))])
         // The floor counts them: the run stays within its usual margin of it.
-        let floor = generator.requestFloor(listings: ConcurrentExtractTests.listings(harness.pipeline), limit: harness.pipeline.extract.pageLimit)
+        let floor = generator.requestFloor(
+            listings: ConcurrentExtractTests.listings(harness.pipeline), limit: harness.pipeline.extract.pageLimit)
         #expect(harness.server.requestCount >= floor)
     }
 
@@ -228,13 +236,16 @@ import Zstd
         let generator = AccountGenerator(config)
         let price = generator.id(.prices, try #require(generator.inlinePrice))
         let router = FixtureRouter(generator: generator)
-        let harness = try ExtractHarness(config, responder: { target in
-            if target.hasPrefix("/v1/prices/" + price) {
-                return FixtureResponse(status: 200, headers: [("Content-Type", "application/json")],
-                                       body: Array(#"{"id":"\#(price)","object":"price","deleted":true}"#.utf8))
-            }
-            return router.respond(target: target)
-        })
+        let harness = try ExtractHarness(
+            config,
+            responder: { target in
+                if target.hasPrefix("/v1/prices/" + price) {
+                    return FixtureResponse(
+                        status: 200, headers: [("Content-Type", "application/json")],
+                        body: Array(#"{"id":"\#(price)","object":"price","deleted":true}"#.utf8))
+                }
+                return router.respond(target: target)
+            })
         defer { harness.server.stop() }
         let manifest = try harness.stage().run(runId: "stub")
         #expect(manifest.streams["prices"]?.referenced == RawManifest.Referenced(objects: 0, fetched: 0, notFound: [price]))

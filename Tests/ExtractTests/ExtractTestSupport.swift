@@ -12,8 +12,10 @@ struct ExtractHarness {
     let directory: TemporaryDirectory
     var pipeline: PipelineDefinition
 
-    init(_ config: AccountConfig, configuration: FixtureServer.Configuration = FixtureServer.Configuration(), windowDays: Int = 0,
-         responder: (@Sendable (String) -> FixtureResponse)? = nil) throws {
+    init(
+        _ config: AccountConfig, configuration: FixtureServer.Configuration = FixtureServer.Configuration(), windowDays: Int = 0,
+        responder: (@Sendable (String) -> FixtureResponse)? = nil
+    ) throws {
         server = FixtureServer(generator: AccountGenerator(config), configuration: configuration, responder: responder)
         try server.start()
         directory = try TemporaryDirectory(prefix: "extract-test")
@@ -35,8 +37,9 @@ struct ExtractHarness {
     }
 
     func stage(key: APIKey? = nil, now: Date = Date(timeIntervalSince1970: 1_748_736_000 + 3600)) throws -> ExtractStage {
-        ExtractStage(pipeline: pipeline, paths: paths, key: try key ?? self.key(), apiBase: server.baseURL,
-                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { now })
+        ExtractStage(
+            pipeline: pipeline, paths: paths, key: try key ?? self.key(), apiBase: server.baseURL,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { now })
     }
 
     /// Decompressed lines of a stream file.

@@ -5,8 +5,8 @@ import Logging
 import ModuleErrors
 import StripeSimulator
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Zstd
 
 /// Issue 13: the incremental extract re-fetches what events name, never uses the payload, and
@@ -19,14 +19,18 @@ struct IncrementalExtractTests {
         config.endTime = now - 2 * 86_400
         let account = EvolvingAccount(generator: AccountGenerator(config))
         let gone = Mutex<Set<String>>([])
-        let server = FixtureServer(generator: account.generator, responder: { target in
-            let path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
-            if gone.withLock({ $0.contains(path) }) {
-                return FixtureResponse(status: 404, headers: [("Content-Type", "application/json")],
-                                       body: Array(#"{"error":{"code":"resource_missing","message":"No such invoice","type":"invalid_request_error"}}"#.utf8))
-            }
-            return account.respond(target: target)
-        })
+        let server = FixtureServer(
+            generator: account.generator,
+            responder: { target in
+                let path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+                if gone.withLock({ $0.contains(path) }) {
+                    return FixtureResponse(
+                        status: 404, headers: [("Content-Type", "application/json")],
+                        body: Array(
+                            #"{"error":{"code":"resource_missing","message":"No such invoice","type":"invalid_request_error"}}"#.utf8))
+                }
+                return account.respond(target: target)
+            })
         try server.start()
         defer { server.stop() }
         let directory = try TemporaryDirectory(prefix: "incremental-extract")
@@ -38,8 +42,9 @@ struct IncrementalExtractTests {
         let paths = RunPaths(root: directory.path)
         let key = try APIKey(server.configuration.apiKey, pipelineMode: .test, source: "test")
         func stage() -> ExtractStage {
-            ExtractStage(pipeline: pipeline, paths: paths, key: key, apiBase: server.baseURL,
-                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            ExtractStage(
+                pipeline: pipeline, paths: paths, key: key, apiBase: server.baseURL,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         func lines(_ runId: String, _ file: String) throws -> [String] {
             var out: [String] = []
@@ -53,7 +58,9 @@ struct IncrementalExtractTests {
 
         let changes = account.evolve(night: 2)
         // An invoice the events name as updated is gone by the time it is re-fetched.
-        let updatedInvoices = (changes.changed[.invoices] ?? []).filter { id in try! lines("a", "invoices.ndjson.zst").contains { $0.contains("\"id\":\"\(id)\"") } }
+        let updatedInvoices = (changes.changed[.invoices] ?? []).filter { id in
+            try! lines("a", "invoices.ndjson.zst").contains { $0.contains("\"id\":\"\(id)\"") }
+        }
         let vanished = try #require(updatedInvoices.sorted().first)
         gone.withLock { _ = $0.insert("/v1/invoices/" + vanished) }
         let changedAt = Int64(Date().timeIntervalSince1970)
@@ -75,7 +82,8 @@ struct IncrementalExtractTests {
         #expect(subscription.contains("\"has_more\":false"))
         let before = try #require(try lines("a", "subscriptions.ndjson.zst").first { $0.contains("\"id\":\"\(manyItems)\"") })
         #expect(before != subscription)
-        let event = try #require(try lines("b", "events.ndjson.zst").first { $0.contains("customer.subscription.updated") && $0.contains(manyItems) })
+        let event = try #require(
+            try lines("b", "events.ndjson.zst").first { $0.contains("customer.subscription.updated") && $0.contains(manyItems) })
         #expect(event.contains("\"api_version\":\"\(EvolvingAccount.eventAPIVersion)\""))
         #expect(event.components(separatedBy: "\"object\":\"subscription_item\"").count - 1 == 10)
 
@@ -102,8 +110,9 @@ struct IncrementalAccountTests {
         let paths = RunPaths(root: directory.path)
         let key = try APIKey(server.configuration.apiKey, pipelineMode: .test, source: "test")
         func stage() -> ExtractStage {
-            ExtractStage(pipeline: pipeline, paths: paths, key: key, apiBase: server.baseURL,
-                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            ExtractStage(
+                pipeline: pipeline, paths: paths, key: key, apiBase: server.baseURL,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
         let full = try stage().run(runId: "a", mode: .full(reason: "test"))
         let ours = try #require(full.accountId)

@@ -46,9 +46,10 @@ import Foundation
 import Logging
 import ModuleErrors
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
 import Zstd
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,8 +80,9 @@ import Glibc
         pipeline.extract.streams["credit_notes"]?.enabled = false
         let paths = RunPaths(root: directory.appending("output"))
         let logger = Logger(label: "localstripe-test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let stage = ExtractStage(pipeline: pipeline, paths: paths, key: try APIKey(Self.key, pipelineMode: .test, source: "test"),
-                                 apiBase: server.baseURL, logger: logger)
+        let stage = ExtractStage(
+            pipeline: pipeline, paths: paths, key: try APIKey(Self.key, pipelineMode: .test, source: "test"),
+            apiBase: server.baseURL, logger: logger)
         let manifest = try stage.run(runId: "localstripe")
 
         let streams = ["customers", "products", "coupons", "subscriptions", "invoices", "events"]
@@ -165,8 +167,9 @@ import Glibc
         pipeline.extract.windowDays = 30
         pipeline.extract.createdFilter = true
         pipeline.extract.start = "2024-01-01"
-        let windowed = ExtractStage(pipeline: pipeline, paths: paths, key: try APIKey(Self.key, pipelineMode: .test, source: "test"),
-                                    apiBase: server.baseURL, logger: logger)
+        let windowed = ExtractStage(
+            pipeline: pipeline, paths: paths, key: try APIKey(Self.key, pipelineMode: .test, source: "test"),
+            apiBase: server.baseURL, logger: logger)
         do {
             try windowed.run(runId: "windowed")
             Issue.record("localstripe accepted created[...] filters on customers; update the gap list at the top of this file")
@@ -196,7 +199,13 @@ import Glibc
         for byte in line {
             if byte == 10 || byte == 13 { return false }
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
             } else if byte == UInt8(ascii: "\"") {
                 inString = true
             } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
@@ -249,7 +258,9 @@ final class LocalstripeServer {
     /// Fails, never skips, when the command is missing: CI must run this test.
     static func start(log logPath: String, readyTimeout: Double = 30) throws -> LocalstripeServer {
         guard let executable = ExecutableLocator.onPath("localstripe") else {
-            throw LocatorError("the `localstripe` command is not on PATH; this integration test must run, not skip: install it with `bash .ci/setup` or `python3 -m pip install localstripe==1.15.10`")
+            throw LocatorError(
+                "the `localstripe` command is not on PATH; this integration test must run, not skip: install it with `bash .ci/setup` or `python3 -m pip install localstripe==1.15.10`"
+            )
         }
         var lastProblem = ""
         // A port found free can be taken by someone else before localstripe binds it: try again.
@@ -268,16 +279,20 @@ final class LocalstripeServer {
             let server = LocalstripeServer(process: process, port: port, logPath: logPath)
             let deadline = Date().addingTimeInterval(readyTimeout)
             while process.isRunning && Date() < deadline {
-                if let response = try? LoopbackHTTPClient.get(port: port, "/v1/customers?limit=1",
-                                                              headers: [("Authorization", "Bearer \(LocalstripeTests.key)")], timeout: 2),
-                   response.status == 200 {
+                if let response = try? LoopbackHTTPClient.get(
+                    port: port, "/v1/customers?limit=1",
+                    headers: [("Authorization", "Bearer \(LocalstripeTests.key)")], timeout: 2),
+                    response.status == 200
+                {
                     return server
                 }
                 usleep(100_000)
             }
             let running = process.isRunning
             server.stop()
-            lastProblem = running ? "it did not answer on port \(port) within \(Int(readyTimeout)) s" : "it exited with status \(process.terminationStatus)"
+            lastProblem =
+                running
+                ? "it did not answer on port \(port) within \(Int(readyTimeout)) s" : "it exited with status \(process.terminationStatus)"
             if running { break }
         }
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -289,7 +304,9 @@ final class LocalstripeServer {
         guard let script = Bundle.module.url(forResource: "seed_localstripe", withExtension: "py", subdirectory: "Fixtures") else {
             throw LocatorError("Fixtures/seed_localstripe.py is missing from the ExtractTests resources")
         }
-        guard let python = ExecutableLocator.onPath("python3") else { throw LocatorError("python3 is not on PATH (localstripe needs it anyway)") }
+        guard let python = ExecutableLocator.onPath("python3") else {
+            throw LocatorError("python3 is not on PATH (localstripe needs it anyway)")
+        }
         let result = try await ChildProcess.run(python, [script.path, "--base", baseURL], timeout: 240)
         guard result.status == 0 else {
             throw LocatorError("seeding localstripe failed (exit \(result.status)): \(result.stderr.suffix(2_000))")
@@ -297,7 +314,8 @@ final class LocalstripeServer {
         do {
             return try JSONDecoder().decode(LocalstripeSeed.self, from: Data(result.stdout.utf8))
         } catch {
-            throw LocatorError("the seed script printed something other than its JSON summary: \(error); output: \(result.stdout.prefix(500))")
+            throw LocatorError(
+                "the seed script printed something other than its JSON summary: \(error); output: \(result.stdout.prefix(500))")
         }
     }
 

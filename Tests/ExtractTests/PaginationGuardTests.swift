@@ -1,12 +1,13 @@
 import Core
-@testable import Extract
 import Foundation
 import Logging
 import ModuleErrors
 import Pipeline
 import StripeSimulator
-import Testing
 import TestSupport
+import Testing
+
+@testable import Extract
 
 /// Issue 11 items 1 and 13: a list restarted part-way is stopped, however far back it jumps;
 /// `Retry-After` is honoured as an HTTP date.
@@ -40,11 +41,14 @@ import TestSupport
     @Test func extractErrorClassesMapToTheirDocumentedExitCodes() throws {
         let harness = try ExtractHarness(Self.account)
         defer { harness.server.stop() }
-        let client = try StripeClient(settings: StripeClient.Settings(pipeline: harness.pipeline), key: harness.key(),
-                                      budget: RequestBudget(requestsPerSecond: 100), logger: .init(label: "test"))
+        let client = try StripeClient(
+            settings: StripeClient.Settings(pipeline: harness.pipeline), key: harness.key(),
+            budget: RequestBudget(requestsPerSecond: 100), logger: .init(label: "test"))
         // Stripe's 404 for an unknown parent of a child list, its 400 for an unknown starting_after.
-        for (path, query, status) in [("/v1/invoices/in_unknown/lines", [("starting_after", "il_unknown")], 404),
-                                      ("/v1/customers", [("starting_after", "cus_unknown")], 400)] {
+        for (path, query, status) in [
+            ("/v1/invoices/in_unknown/lines", [("starting_after", "il_unknown")], 404),
+            ("/v1/customers", [("starting_after", "cus_unknown")], 400)
+        ] {
             do {
                 _ = try client.get(path: path, query: query, context: "stream customers")
                 Issue.record("expected Stripe's \(status)")
@@ -104,7 +108,9 @@ import TestSupport
         let plan = FaultPlan([FaultPlan.Rule(.rateLimitedUntil(secondsFromNow: 2), .pathRequestNumbers([1]), pathPrefix: "/v1/customers")])
         var harness = try ExtractHarness(Self.account, configuration: FixtureServer.Configuration(faultPlan: plan))
         defer { harness.server.stop() }
-        for name in harness.pipeline.extract.streams.keys where name != "customers" { harness.pipeline.extract.streams[name]?.enabled = false }
+        for name in harness.pipeline.extract.streams.keys where name != "customers" {
+            harness.pipeline.extract.streams[name]?.enabled = false
+        }
         try harness.stage().run(runId: "r1")
         let customers = harness.server.requests.filter { $0.path == "/v1/customers" }
         let limited = try #require(customers.first)

@@ -1,5 +1,6 @@
-@testable import Extract
 import Testing
+
+@testable import Extract
 
 @Suite struct PaginationTests {
     @Test func windowsCoverTheRangeWithoutGapsOrOverlap() {

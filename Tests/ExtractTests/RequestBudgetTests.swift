@@ -1,8 +1,9 @@
 import Core
-@testable import Extract
 import Foundation
 import Synchronization
 import Testing
+
+@testable import Extract
 
 /// A clock the budget's sleeps advance, so rates are checked exactly and instantly.
 final class FakeClock: Sendable {
@@ -20,7 +21,7 @@ final class FakeClock: Sendable {
         let clock = FakeClock()
         let budget = Self.budget(50, clock: clock)
         #expect(budget.burst == 5)
-        clock.advance(10)  // idle for long: the bucket holds the burst, not 10 seconds' worth
+        clock.advance(10) // idle for long: the bucket holds the burst, not 10 seconds' worth
         let start = clock.now
         var sent: [Double] = []
         for _ in 0..<200 {

@@ -15,7 +15,9 @@ import Testing
               "list":\t[\r\n]
             }
             """
-        #expect(try compacted(pretty) == #"{"zeta":1.50,"alpha":[1E+2,-0.0,100],"s":"a \u00e9 \/ \" \\ \ud83d\ude00 é","dup":1,"dup":2,"empty":{},"list":[]}"#)
+        #expect(
+            try compacted(pretty)
+                == #"{"zeta":1.50,"alpha":[1E+2,-0.0,100],"s":"a \u00e9 \/ \" \\ \ud83d\ude00 é","dup":1,"dup":2,"empty":{},"list":[]}"#)
     }
 
     @Test func keepsWhitespaceInsideStrings() throws {
@@ -27,7 +29,8 @@ import Testing
     @Test func writesEachDataElementAsOneLineMatchingJSONSerialization() throws {
         var r = SeededRandom(state: 2024)
         let elements = (0..<50).map { _ in randomJSON(&r) }
-        let page = "{\n  \"object\": \"list\",\n  \"data\": [\n" + elements.joined(separator: ",\n")
+        let page =
+            "{\n  \"object\": \"list\",\n  \"data\": [\n" + elements.joined(separator: ",\n")
             + "\n  ],\n  \"has_more\": false\n}\n"
         var out: [UInt8] = []
         try withDocument(page) { doc in
@@ -60,7 +63,13 @@ import Testing
         for b in bytes {
             if inString {
                 out.append(b)
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
             } else if b == UInt8(ascii: "\"") {
                 inString = true
                 out.append(b)
@@ -104,7 +113,10 @@ import Testing
             }
         }
         #expect(replaced)
-        #expect(String(decoding: out, as: UTF8.self) == #"{"id":"in_1","lines":{"object":"list","data":[{"id":"il_1"},{"id":"il_2"},{"id":"il_3"}],"has_more":false,"total_count":3,"url":"/v1/invoices/in_1/lines"},"total":300}"#)
+        #expect(
+            String(decoding: out, as: UTF8.self)
+                == #"{"id":"in_1","lines":{"object":"list","data":[{"id":"il_1"},{"id":"il_2"},{"id":"il_3"}],"has_more":false,"total_count":3,"url":"/v1/invoices/in_1/lines"},"total":300}"#
+        )
 
         var untouched: [UInt8] = []
         let missing = try Array(invoice.utf8).withUnsafeBytes { text in

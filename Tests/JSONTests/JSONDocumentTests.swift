@@ -43,7 +43,9 @@ import Testing
     }
 
     @Test func accessorsRejectTheWrongType() throws {
-        try withDocument(#"{"s": "12", "n": 12, "f": 1.5, "e": 1e2, "big": 9223372036854775808, "neg": -9223372036854775809, "min": -9223372036854775808}"#) { doc in
+        try withDocument(
+            #"{"s": "12", "n": 12, "f": 1.5, "e": 1e2, "big": 9223372036854775808, "neg": -9223372036854775809, "min": -9223372036854775808}"#
+        ) { doc in
             let root = try doc.root()
             func value(_ key: StaticString) throws -> JSONValue { try #require(try doc.member(root, key)) }
             #expect(jsonError { _ = try doc.int64(try value("s")) }?.code == .typeMismatch)
@@ -75,7 +77,7 @@ import Testing
             let root = try doc.root()
             func int(_ v: JSONValue?) throws -> Int64? { try v.flatMap { try doc.int64($0) } }
             #expect(try int(try doc.member(root, "a\"b")) == 1)
-            #expect(try int(try doc.member(root, "id")) == 2)  // the escaped spelling comes first
+            #expect(try int(try doc.member(root, "id")) == 2) // the escaped spelling comes first
             #expect(try int(try doc.member(root, key: Array("café".utf8))) == 3)
             #expect(try int(try doc.member(root, key: Array("😀".utf8))) == 4)
             #expect(try int(try doc.member(root, "")) == 6)

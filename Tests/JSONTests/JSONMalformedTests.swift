@@ -62,10 +62,10 @@ import Testing
         Case("NaN", .unexpectedCharacter, 0),
         Case(bytes: [0x22, 0xFF, 0x22], .invalidUTF8, 1),
         Case(bytes: [0x22, 0xC3, 0x22], .invalidUTF8, 2),
-        Case(bytes: [0x22, 0xED, 0xA0, 0x80, 0x22], .invalidUTF8, 2),  // UTF-8 encoded surrogate
-        Case(bytes: [0x22, 0xC0, 0xAF, 0x22], .invalidUTF8, 1),  // overlong
+        Case(bytes: [0x22, 0xED, 0xA0, 0x80, 0x22], .invalidUTF8, 2), // UTF-8 encoded surrogate
+        Case(bytes: [0x22, 0xC0, 0xAF, 0x22], .invalidUTF8, 1), // overlong
         Case(bytes: [0x22, 0xE2, 0x82], .unexpectedEnd, 3),
-        Case(bytes: [0x5B, 0x31, 0x00, 0x5D], .unexpectedCharacter, 2),
+        Case(bytes: [0x5B, 0x31, 0x00, 0x5D], .unexpectedCharacter, 2)
     ]
 
     @Test(arguments: cases)
@@ -86,7 +86,8 @@ import Testing
     /// A body cut at any byte throws (in both modes), never crashes, and points inside the text.
     @Test func everyTruncationThrows() throws {
         var r = SeededRandom(state: 7)
-        let page = "{\"object\": \"list\", \"data\": [" + (0..<6).map { _ in randomJSON(&r) }.joined(separator: ", ")
+        let page =
+            "{\"object\": \"list\", \"data\": [" + (0..<6).map { _ in randomJSON(&r) }.joined(separator: ", ")
             + "], \"has_more\": true, \"url\": \"/v1/invoices\", \"n\": -12.5e3, \"ok\": true}"
         let bytes = Array(page.utf8)
         try withDocument(bytes) { doc in _ = try doc.root() }

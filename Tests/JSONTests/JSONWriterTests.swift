@@ -16,7 +16,9 @@ import Testing
         w.endObject()
         w.newline()
         w.beginArray(); w.endArray()
-        #expect(String(decoding: w.bytes, as: UTF8.self) == "{\"id\":\"in_1\",\"n\":-42,\"ok\":true,\"no\":false,\"none\":null,\"list\":[0,{},[]],\"raw\":{\"x\":1.50}}\n[]")
+        #expect(
+            String(decoding: w.bytes, as: UTF8.self)
+                == "{\"id\":\"in_1\",\"n\":-42,\"ok\":true,\"no\":false,\"none\":null,\"list\":[0,{},[]],\"raw\":{\"x\":1.50}}\n[]")
         w.reset()
         #expect(w.bytes.isEmpty)
         w.int64(Int64.min)
@@ -24,8 +26,10 @@ import Testing
     }
 
     @Test func escapesStringsSoAnIndependentReaderGetsThemBack() throws {
-        let tricky = ["", "plain", "quote \" backslash \\ slash /", "ctl \u{0}\u{1}\u{8}\u{C}\n\r\t\u{1F}\u{7F}",
-                      "caf\u{E9} \u{20AC} \u{1F600} \u{65E5}\u{672C}", String(repeating: "x", count: 1000)]
+        let tricky = [
+            "", "plain", "quote \" backslash \\ slash /", "ctl \u{0}\u{1}\u{8}\u{C}\n\r\t\u{1F}\u{7F}",
+            "caf\u{E9} \u{20AC} \u{1F600} \u{65E5}\u{672C}", String(repeating: "x", count: 1000)
+        ]
         let numbers: [Int64] = [0, 1, -1, 9, 10, 99, 100, 1234567890, Int64.max, Int64.min]
         var w = JSONWriter()
         w.beginObject()

@@ -118,8 +118,10 @@ func randomJSON(_ r: inout SeededRandom, depth: Int = 0, indent: String = "") ->
     switch pick {
     case 0: return ["true", "false", "null"][r.below(3)]
     case 1:
-        let numbers = ["0", "-0", "12", "-12", "1.5", "-0.25", "1e3", "2E-2", "1.25e+2", "9007199254740991",
-                       "-9223372036854775808", "9223372036854775807", "3.14159", "100.000"]
+        let numbers = [
+            "0", "-0", "12", "-12", "1.5", "-0.25", "1e3", "2E-2", "1.25e+2", "9007199254740991",
+            "-9223372036854775808", "9223372036854775807", "3.14159", "100.000"
+        ]
         return numbers[r.below(numbers.count)]
     case 2, 3, 4: return randomStringLiteral(&r)
     case 5, 6:
@@ -129,8 +131,9 @@ func randomJSON(_ r: inout SeededRandom, depth: Int = 0, indent: String = "") ->
         var parts: [String] = []
         for k in 0..<n {
             // Unique keys: readers disagree on which duplicate wins.
-            parts.append(inner + "\"k\(k)" + randomStringLiteral(&r).dropFirst() + (r.below(2) == 0 ? ": " : " :\t")
-                + randomJSON(&r, depth: depth + 1, indent: inner))
+            parts.append(
+                inner + "\"k\(k)" + randomStringLiteral(&r).dropFirst() + (r.below(2) == 0 ? ": " : " :\t")
+                    + randomJSON(&r, depth: depth + 1, indent: inner))
         }
         return "{\n" + parts.joined(separator: ",\n") + "\n" + indent + "}"
     default:
@@ -143,9 +146,11 @@ func randomJSON(_ r: inout SeededRandom, depth: Int = 0, indent: String = "") ->
 }
 
 func randomStringLiteral(_ r: inout SeededRandom) -> String {
-    let pieces = ["a", "id", "Z", " ", "caf\u{E9}", "\u{20AC}", "\u{1F600}", "\\\"", "\\\\", "\\/", "\\n", "\\t",
-                  "\\r", "\\b", "\\f", "\\u0041", "\\u00e9", "\\u20AC", "\\ud83d\\ude00", "\\u0000", "\\u001f",
-                  "x", "\u{65E5}\u{672C}"]
+    let pieces = [
+        "a", "id", "Z", " ", "caf\u{E9}", "\u{20AC}", "\u{1F600}", "\\\"", "\\\\", "\\/", "\\n", "\\t",
+        "\\r", "\\b", "\\f", "\\u0041", "\\u00e9", "\\u20AC", "\\ud83d\\ude00", "\\u0000", "\\u001f",
+        "x", "\u{65E5}\u{672C}"
+    ]
     var s = "\""
     for _ in 0..<r.below(6) { s += pieces[r.below(pieces.count)] }
     return s + "\""

@@ -3,8 +3,10 @@ import Digest
 import Foundation
 import ModuleErrors
 import TestSupport
-@testable import Load
 import Testing
+
+@testable import Load
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,8 +89,10 @@ import Glibc
 
     /// A whole load of run2 creates 16 to 27 entries (seen on a loaded machine); each killed attempt
     /// starts over (its leftovers are removed), so every point but the last finds the load running.
-    static let killPoints: [KillPoint] = [.atStart, .afterNewEntries(1), .afterNewEntries(8), .afterNewEntries(3),
-                                          .afterNewEntries(10), .afterNewEntries(5), .afterRunMarker]
+    static let killPoints: [KillPoint] = [
+        .atStart, .afterNewEntries(1), .afterNewEntries(8), .afterNewEntries(3),
+        .afterNewEntries(10), .afterNewEntries(5), .afterRunMarker
+    ]
 
     /// Every file and directory under the fixture's `.warehouse-versions/` (relative paths).
     static func versionFiles(_ fixture: LoadFixture) -> Set<String> {

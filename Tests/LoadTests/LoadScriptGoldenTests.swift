@@ -1,8 +1,9 @@
 import Core
 import Foundation
 import TestSupport
-@testable import Load
 import Testing
+
+@testable import Load
 
 /// The BigQuery and Snowflake scripts cannot run here (no servers): they are checked against
 /// golden files (Tests/LoadTests/Golden/<dialect>/, output root shown as /OUTPUT) and for the
@@ -14,7 +15,8 @@ import Testing
 
     static func writeScripts(_ fixture: LoadFixture) throws -> [WarehouseDDL.Dialect: LoadScriptWriter.Written] {
         let schemas = try LoadFixture.schemas()
-        try fixture.writeStagingRun("20250601T020000Z", rows: ["invoice_lines": 40, "credit_note_lines": 0, "customers": 5, "prices": 3, "subscriptions": 4])
+        try fixture.writeStagingRun(
+            "20250601T020000Z", rows: ["invoice_lines": 40, "credit_note_lines": 0, "customers": 5, "prices": 3, "subscriptions": 4])
         _ = try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: "20250601T020000Z", now: 0)
         var written: [WarehouseDDL.Dialect: LoadScriptWriter.Written] = [:]
         for dialect in WarehouseDDL.Dialect.allCases {
@@ -29,7 +31,9 @@ import Testing
         defer { fixture.remove() }
         let written = try #require(try Self.writeScripts(fixture)[dialect])
         let root = try #require(URL(fileURLWithPath: fixture.root).resolvingSymlinksInPath().path as String?)
-        let names = try FileManager.default.contentsOfDirectory(atPath: written.directory).filter { $0.hasSuffix(".sql") || $0.hasSuffix(".sh") || $0.hasSuffix(".json") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: written.directory).filter {
+            $0.hasSuffix(".sql") || $0.hasSuffix(".sh") || $0.hasSuffix(".json")
+        }.sorted()
         #expect(names.contains("ddl.sql"))
         let golden = Self.goldenRoot + "/" + dialect.rawValue
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
@@ -37,7 +41,8 @@ import Testing
             try FileManager.default.createDirectory(atPath: golden, withIntermediateDirectories: true)
         }
         for name in names {
-            let actual = try String(contentsOfFile: written.directory + "/" + name, encoding: .utf8).replacingOccurrences(of: root, with: "/OUTPUT")
+            let actual = try String(contentsOfFile: written.directory + "/" + name, encoding: .utf8).replacingOccurrences(
+                of: root, with: "/OUTPUT")
             if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
                 try actual.write(toFile: golden + "/" + name, atomically: true, encoding: .utf8)
             }
@@ -58,9 +63,17 @@ import Testing
         #expect(puts.count == files.count)
         for partition in files {
             let directory = (partition.file.file as NSString).deletingLastPathComponent
-            #expect(puts.contains { $0.hasPrefix("PUT 'file://\(written.run.versionPath)/\(partition.file.file)' '@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/\(directory)/'") })
+            #expect(
+                puts.contains {
+                    $0.hasPrefix(
+                        "PUT 'file://\(written.run.versionPath)/\(partition.file.file)' '@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/\(directory)/'"
+                    )
+                })
             let value = partition.value == TableLoader.nullPartition ? "NULL" : "'\(partition.value)'"
-            #expect(script.contains(", \(value) FROM '@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/\(directory)/') FILE_FORMAT = (TYPE = PARQUET) FORCE = TRUE;"))
+            #expect(
+                script.contains(
+                    ", \(value) FROM '@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/\(directory)/') FILE_FORMAT = (TYPE = PARQUET) FORCE = TRUE;"
+                ))
         }
         #expect(script.contains("BEGIN;\nDELETE FROM customers;\n"))
         #expect(script.contains("DELETE FROM customers_history WHERE snapshot_date = '2025-06-01';"))
@@ -86,7 +99,9 @@ import Testing
         let bq = try String(contentsOfFile: bigquery.load, encoding: .utf8)
         #expect(bq.contains("\"$BUCKET/20250601T020000Z~2/\"") && !bq.contains("\"$BUCKET/20250601T020000Z/"), "\(bq)")
         let sf = try String(contentsOfFile: snowflake.load, encoding: .utf8)
-        #expect(sf.contains("@\(WarehouseSQL.snowflakeStage)/20250601T020000Z~2/") && !sf.contains("@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/"))
+        #expect(
+            sf.contains("@\(WarehouseSQL.snowflakeStage)/20250601T020000Z~2/")
+                && !sf.contains("@\(WarehouseSQL.snowflakeStage)/20250601T020000Z/"))
     }
 
     @Test func bigQueryKeepsDecimalsExactAndReplaces() throws {
@@ -100,7 +115,9 @@ import Testing
         #expect(script.contains("{document_month:STRING}"))
         #expect(script.contains("{snapshot_date:DATE}"))
         #expect(script.contains("\"$DATASET.customers_history\\$20250601\""))
-        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: written.directory + "/invoice_lines.schema.json"))) as? [[String: String]]
+        let schema =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: written.directory + "/invoice_lines.schema.json")))
+            as? [[String: String]]
         #expect(schema?.first { $0["name"] == "fx_rate" }?["type"] == "BIGNUMERIC")
         #expect(schema?.first { $0["name"] == "amount_major" }?["type"] == "NUMERIC")
         #expect(schema?.last?["name"] == "document_month")

@@ -1,8 +1,9 @@
 import Core
 import Foundation
-@testable import Load
 import ModuleErrors
 import Testing
+
+@testable import Load
 
 @Suite struct LoadStageTests {
     /// A hand-edited invoice line: escapes, unicode, a negative amount, a null partition-free column.
@@ -23,8 +24,9 @@ import Testing
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
-        try fixture.writeStagingRun("run1", rows: ["invoice_lines": 5_000, "customers": 700, "prices": 0],
-                                    extraLines: ["invoice_lines": [try Self.specialInvoiceLine()]])
+        try fixture.writeStagingRun(
+            "run1", rows: ["invoice_lines": 5_000, "customers": 700, "prices": 0],
+            extraLines: ["invoice_lines": [try Self.specialInvoiceLine()]])
         let result = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000)).run(runId: "run1")
         #expect(!result.alreadyPublished)
         #expect(FileManager.default.fileExists(atPath: fixture.paths.warehouseManifest("run1")))
@@ -50,18 +52,22 @@ import Testing
             "SELECT count(*) FROM ((\(stagingSelect(invoiceSchema, path: fixture.paths.stagingFile("run1", table: "invoice_lines")))) EXCEPT ALL (\(warehouseSelect(invoiceSchema, from: tree))))",
             "SELECT count(*) FROM ((\(warehouseSelect(customerSchema, from: customerTree))) EXCEPT ALL (\(stagingSelect(customerSchema, path: fixture.paths.stagingFile("run1", table: "customers")))))",
             "SELECT description, amount_major::VARCHAR, fx_rate::VARCHAR FROM \(tree) WHERE line_id = 'il_special'",
-            "SELECT DISTINCT snapshot_date::VARCHAR FROM \(customerTree)",
+            "SELECT DISTINCT snapshot_date::VARCHAR FROM \(customerTree)"
         ])
         #expect(results[0] == lines.partitions.map { [$0.value, String($0.rows)] })
         #expect(results[1] == [["0"]])
         #expect(results[2] == [["0"]])
         #expect(results[3] == [["0"]])
-        #expect(results[4] == [["Quote \" backslash \\ slash / tab\t newline\n café 🧾", "-9999999999999.999", "123456789012345678.123456789012"]])
+        #expect(
+            results[4] == [
+                ["Quote \" backslash \\ slash / tab\t newline\n café 🧾", "-9999999999999.999", "123456789012345678.123456789012"]
+            ])
         #expect(results[5] == [["2025-06-01"]])
 
         // pyarrow: the codec is zstd, and the table and schema hash are in the footer.
         let file = warehouse + "/" + lines.partitions[0].file.file
-        let info = try await runPython("""
+        let info = try await runPython(
+            """
             import sys, json, pyarrow.parquet as pq
             md = pq.ParquetFile(sys.argv[1]).metadata
             print(json.dumps([sorted({md.row_group(g).column(c).compression for g in range(md.num_row_groups) for c in range(md.num_columns)}),
@@ -127,7 +133,7 @@ import Testing
         let counts = try await duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet')",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
-            "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
+            "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1"
         ])
         #expect(counts[0] == [["100"]])
         #expect(counts[1] == [["2025-06-02", "50"]])
@@ -202,8 +208,9 @@ import Testing
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
-        try fixture.writeStagingRun("run1", rows: ["invoice_lines": 2_000, "customers": 40],
-                                    extraLines: ["invoice_lines": [try Self.specialInvoiceLine()]])
+        try fixture.writeStagingRun(
+            "run1", rows: ["invoice_lines": 2_000, "customers": 40],
+            extraLines: ["invoice_lines": [try Self.specialInvoiceLine()]])
         let result = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(format: format)).run(runId: "run1")
         let lines = try #require(result.manifest.tables["invoice_lines"])
         let extension_ = format == .csv ? "csv.zst" : "ndjson.zst"
@@ -227,14 +234,15 @@ import Testing
                 case .json: return "CAST(CAST(\(name) AS JSON) AS VARCHAR) AS \(name)"
                 }
             }
-            published = "SELECT \(casts.joined(separator: ", ")) FROM read_csv('\(glob)', header=true, all_varchar=true, quote='\"', escape='\"', hive_partitioning=false)"
+            published =
+                "SELECT \(casts.joined(separator: ", ")) FROM read_csv('\(glob)', header=true, all_varchar=true, quote='\"', escape='\"', hive_partitioning=false)"
         } else {
             published = stagingSelect(schema, path: glob)
         }
         let results = try await duckdbQuery([
             "SELECT count(*) FROM ((\(published)) EXCEPT ALL (\(staging)))",
             "SELECT count(*) FROM ((\(staging)) EXCEPT ALL (\(published)))",
-            "SELECT count(*) FROM (\(published))",
+            "SELECT count(*) FROM (\(published))"
         ])
         #expect(results[0] == [["0"]])
         #expect(results[1] == [["0"]])
@@ -251,7 +259,9 @@ import Testing
             .split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
             .components(separatedBy: ";\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         for table in schemas.tables {
-            statements.append("INSERT INTO \(table.table) SELECT * FROM read_parquet('\(fixture.paths.warehouse)/\(table.table)/*/*.parquet', hive_partitioning=true)")
+            statements.append(
+                "INSERT INTO \(table.table) SELECT * FROM read_parquet('\(fixture.paths.warehouse)/\(table.table)/*/*.parquet', hive_partitioning=true)"
+            )
         }
         let queries = statements + schemas.tables.map { "SELECT count(*) FROM \($0.table)" }
         let results = try await duckdbQuery(queries)
@@ -266,9 +276,12 @@ import Testing
         }
         let invoiceLines = try #require(schemas.table("invoice_lines"))
         let bigQueryDDL = try WarehouseDDL.createTable(invoiceLines, dialect: .bigquery)
-        #expect(bigQueryDDL.contains("fx_rate BIGNUMERIC(30, 12)") && !bigQueryDDL.contains("fx_rate BIGNUMERIC(30, 12) NOT NULL"), "fx_rate is null when the row has no rate (fx_status)")
+        #expect(
+            bigQueryDDL.contains("fx_rate BIGNUMERIC(30, 12)") && !bigQueryDDL.contains("fx_rate BIGNUMERIC(30, 12) NOT NULL"),
+            "fx_rate is null when the row has no rate (fx_status)")
         #expect(try WarehouseDDL.createTable(invoiceLines, dialect: .snowflake).contains("document_month VARCHAR NOT NULL"))
-        let bigQuery = try JSONSerialization.jsonObject(with: Data(try WarehouseDDL.bigQueryJSONSchema(invoiceLines).utf8)) as? [[String: String]]
+        let bigQuery =
+            try JSONSerialization.jsonObject(with: Data(try WarehouseDDL.bigQueryJSONSchema(invoiceLines).utf8)) as? [[String: String]]
         #expect(bigQuery?.count == invoiceLines.columns.count + 1)
         #expect(bigQuery?.first { $0["name"] == "amount_major" }?["type"] == "NUMERIC")
     }

@@ -2,11 +2,13 @@ import Core
 import Foundation
 import ModuleErrors
 import TestSupport
+
 @testable import Load
 
 /// A throwaway output root holding staging runs built from the real schemas/.
 struct LoadFixture {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static func schemas() throws -> SchemaSet { try SchemaSet.load(directory: repositoryRoot + "/schemas") }
 
     let root: String
@@ -21,7 +23,9 @@ struct LoadFixture {
 
     /// Writes staging/<runId>/ with synthetic rows for `rows` (table -> count), manifest last.
     @discardableResult
-    func writeStagingRun(_ runId: String, rows: [String: Int], snapshotDate: String = "2025-06-01", extraLines: [String: [String]] = [:]) throws -> StagingManifest {
+    func writeStagingRun(_ runId: String, rows: [String: Int], snapshotDate: String = "2025-06-01", extraLines: [String: [String]] = [:])
+        throws -> StagingManifest
+    {
         let schemas = try Self.schemas()
         let directory = paths.staging(runId)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -67,14 +71,14 @@ struct PythonFailure: Error, CustomStringConvertible {
 /// Runs DuckDB queries in python3 and returns each query's rows as strings (NULL as nil).
 func duckdbQuery(_ queries: [String]) async throws -> [[[String?]]] {
     let script = """
-    import sys, json, duckdb
-    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
-    out = []
-    for q in json.loads(sys.argv[1]):
-        rows = con.execute(q).fetchall() if q.lstrip().upper().startswith(("SELECT", "WITH", "FROM", "DESCRIBE")) else (con.execute(q) and [])
-        out.append([[None if v is None else str(v) for v in r] for r in rows])
-    sys.stdout.write(json.dumps(out))
-    """
+        import sys, json, duckdb
+        con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
+        out = []
+        for q in json.loads(sys.argv[1]):
+            rows = con.execute(q).fetchall() if q.lstrip().upper().startswith(("SELECT", "WITH", "FROM", "DESCRIBE")) else (con.execute(q) and [])
+            out.append([[None if v is None else str(v) for v in r] for r in rows])
+        sys.stdout.write(json.dumps(out))
+        """
     let data = try await runPython(script, [String(decoding: try JSONSerialization.data(withJSONObject: queries), as: UTF8.self)])
     return try JSONDecoder().decode([[[String?]]].self, from: data)
 }
@@ -105,7 +109,8 @@ func stagingSelect(_ table: TableSchema, path: String) -> String {
         case .json: columns.append("\(name): 'JSON'"); casts.append("CAST(\(name) AS VARCHAR) AS \(name)")
         }
     }
-    return "SELECT \(casts.joined(separator: ", ")) FROM read_json('\(path)', format='newline_delimited', columns={\(columns.joined(separator: ", "))})"
+    return
+        "SELECT \(casts.joined(separator: ", ")) FROM read_json('\(path)', format='newline_delimited', columns={\(columns.joined(separator: ", "))})"
 }
 
 /// SQL selecting the same columns from warehouse files (json as text, partition column dropped).

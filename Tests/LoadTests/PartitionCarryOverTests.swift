@@ -1,8 +1,10 @@
 import Core
 import Foundation
 import TestSupport
-@testable import Load
 import Testing
+
+@testable import Load
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,17 +45,27 @@ import Glibc
         }
         let month = busyMonth
         let rows = ["invoice_lines": 0, "customers": 20]
-        try fixture.writeStagingRun("night1", rows: rows, snapshotDate: "2025-06-01", extraLines: ["invoice_lines": try lines(monthly + [
-            (id: "il_draft", date: "1969-12-20", amount: "10.000", like: 1_000),
-            (id: "il_changed", date: month + "-15", amount: "20.000", like: 1_001),
-        ])])
+        try fixture.writeStagingRun(
+            "night1", rows: rows, snapshotDate: "2025-06-01",
+            extraLines: [
+                "invoice_lines": try lines(
+                    monthly + [
+                        (id: "il_draft", date: "1969-12-20", amount: "10.000", like: 1_000),
+                        (id: "il_changed", date: month + "-15", amount: "20.000", like: 1_001)
+                    ])
+            ])
         // First in the file this time: every other line moves down (its line number is not its content).
         // Night 3 changes nothing.
         for (night, date) in [("night2", "2025-06-02"), ("night3", "2025-06-03")] {
-            try fixture.writeStagingRun(night, rows: rows, snapshotDate: date, extraLines: ["invoice_lines": try lines([
-                (id: "il_draft", date: "2031-02-03", amount: "10.000", like: 1_000),
-                (id: "il_changed", date: month + "-15", amount: "25.000", like: 1_001),
-            ] + monthly)])
+            try fixture.writeStagingRun(
+                night, rows: rows, snapshotDate: date,
+                extraLines: [
+                    "invoice_lines": try lines(
+                        [
+                            (id: "il_draft", date: "2031-02-03", amount: "10.000", like: 1_000),
+                            (id: "il_changed", date: month + "-15", amount: "25.000", like: 1_001)
+                        ] + monthly)
+                ])
         }
         return month
     }
@@ -76,7 +88,9 @@ import Glibc
     }
 
     /// A full load of `runId`'s staging into a fresh root (nothing published before).
-    static func fullLoad(of fixture: LoadFixture, runId: String, options: LoadOptions = LoadOptions()) throws -> (LoadFixture, LoadStage.Result) {
+    static func fullLoad(of fixture: LoadFixture, runId: String, options: LoadOptions = LoadOptions()) throws -> (
+        LoadFixture, LoadStage.Result
+    ) {
         let reference = try LoadFixture()
         try FileManager.default.createDirectory(atPath: reference.paths.stagingRoot, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixture.paths.staging(runId), toPath: reference.paths.staging(runId))
@@ -118,7 +132,10 @@ import Glibc
             }
         }
         // Dimension tables: the new snapshot, written.
-        #expect(second.manifest.tables["customers"]?.partitions.map(\.file.file) == ["customers/snapshot_date=2025-06-02/part-night2-00000.parquet"])
+        #expect(
+            second.manifest.tables["customers"]?.partitions.map(\.file.file) == [
+                "customers/snapshot_date=2025-06-02/part-night2-00000.parquet"
+            ])
 
         // Byte for byte (and partition for partition) what a full load of night2's staging writes.
         let (reference, full) = try Self.fullLoad(of: fixture, runId: "night2")
@@ -134,7 +151,9 @@ import Glibc
 
         // Removing the base's version never breaks the carried files of the kept one.
         try FileManager.default.removeItem(atPath: fixture.root + "/.warehouse-versions/night1")
-        #expect(try Self.partitionFiles(new, table: "invoice_lines") == Self.partitionFiles(reference.root + "/.warehouse-versions/night2", table: "invoice_lines"))
+        #expect(
+            try Self.partitionFiles(new, table: "invoice_lines")
+                == Self.partitionFiles(reference.root + "/.warehouse-versions/night2", table: "invoice_lines"))
     }
 
     @Test func anotherSchemaHashOrLoadSettingRewritesEveryPartition() throws {
@@ -144,14 +163,19 @@ import Glibc
         let schemas = try LoadFixture.schemas()
         _ = try LoadStage(paths: fixture.paths, schemas: schemas).run(runId: "night1", now: 1_000)
         // Another zstd level: the same rows, other bytes: nothing is carried over.
-        let otherLevel = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(zstdLevel: 5)).run(runId: "night2", now: 2_000)
+        let otherLevel = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(zstdLevel: 5)).run(
+            runId: "night2", now: 2_000)
         #expect(otherLevel.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
-        #expect(otherLevel.manifest.tables["invoice_lines"]?.partitions.allSatisfy { $0.file.file.hasSuffix("part-night2-00000.parquet") } == true)
+        #expect(
+            otherLevel.manifest.tables["invoice_lines"]?.partitions.allSatisfy { $0.file.file.hasSuffix("part-night2-00000.parquet") }
+                == true)
         // Another row group size, likewise.
-        let otherGroups = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night1", now: 3_000)
+        let otherGroups = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5))
+            .run(runId: "night1", now: 3_000)
         #expect(otherGroups.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
         // The same settings again: carried over (the check above is not vacuous)...
-        let same = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night2", now: 4_000)
+        let same = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(
+            runId: "night2", now: 4_000)
         let carried = try #require(same.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver)
         #expect(carried > 10)
         // ...unless the published run was loaded with another schema hash.
@@ -160,26 +184,33 @@ import Glibc
         var manifest = try ManifestCoding.read(WarehouseManifest.self, from: manifestPath, stage: "test")
         manifest.tables["invoice_lines"]?.schemaHash = String(repeating: "0", count: 64)
         try ManifestCoding.write(manifest, to: manifestPath)
-        let otherSchema = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night1", now: 5_000)
+        let otherSchema = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5))
+            .run(runId: "night1", now: 5_000)
         #expect(otherSchema.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
         // Another tool version, likewise.
-        let again = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night2", now: 6_000)
+        let again = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(
+            runId: "night2", now: 6_000)
         #expect((again.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver ?? 0) > 10)
-        let againPath = fixture.root + "/" + (try FileManager.default.destinationOfSymbolicLink(atPath: fixture.paths.warehouse)) + "/_runs/night2.json"
+        let againPath =
+            fixture.root + "/" + (try FileManager.default.destinationOfSymbolicLink(atPath: fixture.paths.warehouse)) + "/_runs/night2.json"
         manifest = try ManifestCoding.read(WarehouseManifest.self, from: againPath, stage: "test")
         manifest.toolVersion = "0.0.1"
         try ManifestCoding.write(manifest, to: againPath)
-        let otherTool = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night1", now: 7_000)
+        let otherTool = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(
+            runId: "night1", now: 7_000)
         #expect(otherTool.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
         // Another build of the same version (an encoder fixed without a version bump), likewise.
-        let sameBuild = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night2", now: 8_000)
+        let sameBuild = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(
+            runId: "night2", now: 8_000)
         #expect((sameBuild.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver ?? 0) > 10)
         #expect(sameBuild.manifest.toolBuild == ToolInfo.executableSha256 && sameBuild.manifest.toolBuild?.count == 64)
-        let buildPath = fixture.root + "/" + (try FileManager.default.destinationOfSymbolicLink(atPath: fixture.paths.warehouse)) + "/_runs/night2.json"
+        let buildPath =
+            fixture.root + "/" + (try FileManager.default.destinationOfSymbolicLink(atPath: fixture.paths.warehouse)) + "/_runs/night2.json"
         manifest = try ManifestCoding.read(WarehouseManifest.self, from: buildPath, stage: "test")
         manifest.toolBuild = String(repeating: "0", count: 64)
         try ManifestCoding.write(manifest, to: buildPath)
-        let otherBuild = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(runId: "night1", now: 9_000)
+        let otherBuild = try LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(rowGroupRows: 1_000, zstdLevel: 5)).run(
+            runId: "night1", now: 9_000)
         #expect(otherBuild.manifest.tables["invoice_lines"]?.partitionChanges?.carriedOver == 0)
     }
 
@@ -196,7 +227,8 @@ import Glibc
             #expect(lines.partitionChanges?.removed == ["1969-12"])
             let (reference, _) = try Self.fullLoad(of: fixture, runId: "night2", options: LoadOptions(format: format))
             defer { reference.remove() }
-            #expect(try Self.partitionFiles(fixture.root + "/.warehouse-versions/night2", table: "invoice_lines")
+            #expect(
+                try Self.partitionFiles(fixture.root + "/.warehouse-versions/night2", table: "invoice_lines")
                     == Self.partitionFiles(reference.root + "/.warehouse-versions/night2", table: "invoice_lines"), "\(format)")
         }
     }
@@ -225,8 +257,12 @@ import Glibc
             if let remove = action["remove"] as? [String: Any] { removed.append(try #require(remove["path"] as? String)) }
             if let add = action["add"] as? [String: Any] { added.append(try #require(add["path"] as? String)) }
         }
-        #expect(removed.sorted() == ["document_month=1969-12/part-night1-v0-00000.parquet", "document_month=\(month)/part-night1-v0-00000.parquet"].sorted())
-        #expect(added.sorted() == ["document_month=2031-02/part-night2-v1-00000.parquet", "document_month=\(month)/part-night2-v1-00000.parquet"].sorted())
+        #expect(
+            removed.sorted()
+                == ["document_month=1969-12/part-night1-v0-00000.parquet", "document_month=\(month)/part-night1-v0-00000.parquet"].sorted())
+        #expect(
+            added.sorted()
+                == ["document_month=2031-02/part-night2-v1-00000.parquet", "document_month=\(month)/part-night2-v1-00000.parquet"].sorted())
 
         // A night that changes no fact row: a commit without a remove or an add for invoice_lines.
         let third = try stage.run(runId: "night3", now: 3_000)
@@ -241,11 +277,14 @@ import Glibc
         let schema = try #require(schemas.table("invoice_lines"))
         var checks: [[String: Any]] = []
         for (version, run) in [(0, "night1"), (1, "night2"), (2, "night2")] {
-            checks.append(["name": "v\(version)", "delta": fixture.root + "/delta/invoice_lines", "version": version,
-                           "plain": plain.root + "/.warehouse-versions/\(run)/invoice_lines", "columns": schema.columns.map(\.name),
-                           "partition": schema.partition.column])
+            checks.append([
+                "name": "v\(version)", "delta": fixture.root + "/delta/invoice_lines", "version": version,
+                "plain": plain.root + "/.warehouse-versions/\(run)/invoice_lines", "columns": schema.columns.map(\.name),
+                "partition": schema.partition.column
+            ])
         }
-        let output = try await runPython(DeltaLoadTests.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
+        let output = try await runPython(
+            DeltaLoadTests.compare, [String(decoding: try JSONSerialization.data(withJSONObject: ["checks": checks]), as: UTF8.self)])
         let results = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
         for name in ["v0", "v1", "v2"] {
             let result = try #require(results[name])

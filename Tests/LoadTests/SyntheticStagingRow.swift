@@ -49,7 +49,10 @@ struct SyntheticStagingRow {
         if name.hasSuffix("_id") || name == "invoice_number" {
             let prefix = String(name.prefix(2))
             // The primary key is unique per row, as in real staging output.
-            let key = name == schema.primaryKey.first ? UInt64(row) : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
+            let key =
+                name == schema.primaryKey.first
+                ? UInt64(row)
+                : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
             return "\(prefix)_\(String(key, radix: 36))\(String(key &* 2_654_435_761 % 1_000_003, radix: 36))"
         }
         if name.contains("currency") { return currencies[Int(r % UInt64(currencies.count))] }
@@ -88,7 +91,9 @@ struct SyntheticStagingRow {
                 let value = micros(row, index)
                 let seconds = value / 1_000_000
                 let fraction = String(value % 1_000_000)
-                json += "\"" + String(UTCDate.isoString(unixSeconds: seconds).dropLast()) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z\""
+                json +=
+                    "\"" + String(UTCDate.isoString(unixSeconds: seconds).dropLast()) + "."
+                    + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z\""
             case .date: json += "\"" + UTCDate.dayString(Int(days(row, index))) + "\""
             case .json: json += #"{"k":"\#(mix(row, index) % 50)"}"#
             }

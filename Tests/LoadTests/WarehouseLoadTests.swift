@@ -2,8 +2,9 @@ import Core
 import Foundation
 import StripeSimulator
 import TestSupport
-@testable import Load
 import Testing
+
+@testable import Load
 
 /// The load scripts against real databases: a PostgreSQL server (started by .ci/setup) and
 /// DuckDB, driven exactly as the README says (`stripe-load sql`, `psql -f`, DuckDB's Python API).
@@ -62,21 +63,28 @@ import Testing
         for name in night1.streams.keys {
             let path = paths.rawFile("night2", stream: name)
             let lines = try await ZstdLineCount.count(path)
-            streams[name] = RawManifest.Stream(file: try FileEntry.describe(path: path, relativeTo: paths.raw("night2")),
-                                               objects: lines.lines, requests: 0, uncompressedBytes: lines.bytes, windows: 1)
+            streams[name] = RawManifest.Stream(
+                file: try FileEntry.describe(path: path, relativeTo: paths.raw("night2")),
+                objects: lines.lines, requests: 0, uncompressedBytes: lines.bytes, windows: 1)
         }
         let finished = "2025-06-02T02:00:00Z"
-        let manifest = RawManifest(runId: "night2", pipeline: night1.pipeline, stripeApiVersion: night1.stripeApiVersion,
-                                   accountId: night1.accountId, livemode: night1.livemode, startedAt: finished, finishedAt: finished,
-                                   apiBase: night1.apiBase, streams: streams)
+        let manifest = RawManifest(
+            runId: "night2", pipeline: night1.pipeline, stripeApiVersion: night1.stripeApiVersion,
+            accountId: night1.accountId, livemode: night1.livemode, startedAt: finished, finishedAt: finished,
+            apiBase: night1.apiBase, streams: streams)
         try ManifestCoding.write(manifest, to: paths.rawManifest("night2"))
         return try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
     }
 
     @Test(.enabled("no PostgreSQL server: run .ci/setup") { required ? true : await postgresReachable() }, .timeLimit(.minutes(6)))
     func nightOneNightTwoAndNightTwoAgainLeaveEveryTableEqualToThePublishedRun() async throws {
-        let server = try #require(Self.postgresURL, "CI=true but no PostgreSQL URL in \(Self.postgresURLFile) or STRIPE_WAREHOUSE_PG_URL: .ci/setup starts the server and writes it")
-        try #require(await Self.postgresReachable(), "CI=true but the PostgreSQL server at \(server) does not answer: .ci/setup starts it (see its server.log)")
+        let server = try #require(
+            Self.postgresURL,
+            "CI=true but no PostgreSQL URL in \(Self.postgresURLFile) or STRIPE_WAREHOUSE_PG_URL: .ci/setup starts the server and writes it"
+        )
+        try #require(
+            await Self.postgresReachable(),
+            "CI=true but the PostgreSQL server at \(server) does not answer: .ci/setup starts it (see its server.log)")
         let database = "stripe_wh_\(UInt32.random(in: 0...UInt32.max))"
         _ = try await Self.psql(server, ["-c", "CREATE DATABASE \(database)"])
         let outcome: Result<Void, any Error>
@@ -89,7 +97,8 @@ import Testing
     /// comparing every table with the published run after each step.
     static func loadNights(server: String, database: String) async throws {
         // The same server, the test's own database (the URL's last path component).
-        let url = try #require(server.range(of: "/", options: .backwards)).lowerBound.utf16Offset(in: server) > "postgresql://".utf16.count
+        let url =
+            try #require(server.range(of: "/", options: .backwards)).lowerBound.utf16Offset(in: server) > "postgresql://".utf16.count
             ? String(server[..<server.range(of: "/", options: .backwards)!.lowerBound]) + "/" + database : server + "/" + database
 
         let fixture = try LoadFixture()
@@ -114,11 +123,14 @@ import Testing
         for night in ["night1", "night2", "night2", "night1"] {
             _ = try await Self.run(load, [pipeline, "--run-id", night])
             // The README's commands: generate the scripts, apply DDL then load.
-            let postgres = try await Self.run(load, ["sql", pipeline, "--run-id", night, "--dialect", "postgres"]).stdout.split(separator: "\n").map(String.init)
+            let postgres = try await Self.run(load, ["sql", pipeline, "--run-id", night, "--dialect", "postgres"]).stdout.split(
+                separator: "\n"
+            ).map(String.init)
             #expect(postgres.count == 2)
             _ = try await Self.psql(url, ["-f", postgres[0]])
             _ = try await Self.psql(url, ["-f", postgres[1]])
-            let duck = try await Self.run(load, ["sql", pipeline, "--run-id", night, "--dialect", "duckdb"]).stdout.split(separator: "\n").map(String.init)
+            let duck = try await Self.run(load, ["sql", pipeline, "--run-id", night, "--dialect", "duckdb"]).stdout.split(separator: "\n")
+                .map(String.init)
             _ = try await runPython(WarehouseLoadScripts.duckdbApply, [duckdbFile] + duck)
 
             let run = try PublishedRun.resolve(paths: fixture.paths, runId: night)
@@ -126,28 +138,45 @@ import Testing
             let targets = try run.targets(schemas)
             let spec: [String: Any] = [
                 "schemas": schemas.directory, "version": run.versionPath, "postgres": url, "duckdb": duckdbFile,
-                "targets": targets.map { ["name": $0.name, "table": $0.schema.table, "partition_column": $0.partitionColumn,
-                                          "partition_by": $0.partitionBy.rawValue, "history": $0.isHistory, "primary_key": $0.primaryKey] as [String: Any] },
+                "targets": targets.map {
+                    [
+                        "name": $0.name, "table": $0.schema.table, "partition_column": $0.partitionColumn,
+                        "partition_by": $0.partitionBy.rawValue, "history": $0.isHistory, "primary_key": $0.primaryKey
+                    ] as [String: Any]
+                }
             ]
-            let output = try await runPython(WarehouseLoadScripts.compare, [String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)])
+            let output = try await runPython(
+                WarehouseLoadScripts.compare, [String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)])
             let report = try #require(try JSONSerialization.jsonObject(with: output) as? [String: [String: Any]])
             #expect(report.count == 8, "five tables and three history tables")
             for (table, entry) in report.sorted(by: { $0.key < $1.key }) {
                 let expected = entry["expected"] as? Int ?? -1
                 #expect(entry["expected_dups"] as? Int == 0, "\(night) \(table): the published files repeat a primary key")
                 for warehouse in ["postgres", "duckdb"] {
-                    #expect(entry[warehouse] as? Int == expected, "\(night) \(table) in \(warehouse): \(entry[warehouse] ?? "nil") rows, the run has \(expected)")
+                    #expect(
+                        entry[warehouse] as? Int == expected,
+                        "\(night) \(table) in \(warehouse): \(entry[warehouse] ?? "nil") rows, the run has \(expected)")
                     #expect(entry[warehouse + "_dups"] as? Int == 0, "\(night) \(table) in \(warehouse): duplicated keys")
-                    #expect((entry[warehouse + "_diff"] as? [String])?.isEmpty == true, "\(night) \(table) in \(warehouse) differs: \(entry[warehouse + "_diff"] ?? "")")
+                    #expect(
+                        (entry[warehouse + "_diff"] as? [String])?.isEmpty == true,
+                        "\(night) \(table) in \(warehouse) differs: \(entry[warehouse + "_diff"] ?? "")")
                 }
             }
             #expect((report["invoice_lines"]?["expected"] as? Int ?? 0) > 100)
             customersPerStep.append(report["customers"]?["expected"] as? Int ?? -1)
-            draftMonths.append(try await Self.psql(url, ["-At", "-c", "SELECT string_agg(DISTINCT document_month, ',') FROM invoice_lines WHERE invoice_id IN (\(drafts.map { "'\($0)'" }.joined(separator: ",")))"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            draftMonths.append(
+                try await Self.psql(
+                    url,
+                    [
+                        "-At", "-c",
+                        "SELECT string_agg(DISTINCT document_month, ',') FROM invoice_lines WHERE invoice_id IN (\(drafts.map { "'\($0)'" }.joined(separator: ",")))"
+                    ]
+                ).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         let deleted = (changes["deleted_customers"] as? [String])?.count ?? 0
         #expect(deleted > 0)
-        #expect(customersPerStep == [customersPerStep[0], customersPerStep[0] - deleted, customersPerStep[0] - deleted, customersPerStep[0]])
+        #expect(
+            customersPerStep == [customersPerStep[0], customersPerStep[0] - deleted, customersPerStep[0] - deleted, customersPerStep[0]])
         // Night 2 really moved the finalized drafts' lines to June (same line ids, another partition).
         #expect(draftMonths[1] == "2025-06" && draftMonths[2] == "2025-06")
         #expect(!draftMonths[0].isEmpty && draftMonths[0] != "2025-06" && draftMonths[3] == draftMonths[0])
@@ -158,7 +187,9 @@ import Testing
 enum ZstdLineCount {
     static func count(_ path: String) async throws -> (lines: Int, bytes: Int) {
         let result = try await ChildProcess.run("/usr/bin/env", ["sh", "-c", "zstd -dcq -- \"$0\" | wc -lc", path], timeout: 60)
-        let numbers = result.stdout.split(separator: " ", omittingEmptySubsequences: true).compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let numbers = result.stdout.split(separator: " ", omittingEmptySubsequences: true).compactMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         guard result.status == 0, numbers.count == 2 else { throw TestSupportError(message: "cannot count \(path): \(result)") }
         return (numbers[0], numbers[1])
     }

@@ -1,8 +1,9 @@
 import Core
 import Foundation
 import TestSupport
-@testable import Load
 import Testing
+
+@testable import Load
 
 /// The published tree as readers see it: per-version paths, grace period, re-loading an older
 /// run, partition naming, empty tables, and what each reader makes of the columns.
@@ -23,7 +24,7 @@ import Testing
         let counts = try await duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet')",
             "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1",
-            "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1",
+            "SELECT snapshot_date::VARCHAR, count(*) FROM read_parquet('\(fixture.paths.warehouse)/_history/customers/*/*.parquet', hive_partitioning=true) GROUP BY 1 ORDER BY 1"
         ])
         #expect(counts[0] == [["300"]])
         #expect(counts[1] == [["2025-06-01", "30"]])
@@ -44,13 +45,14 @@ import Testing
         }
         let stage = LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(versionGraceSeconds: 5_000, keepRuns: 1))
         func versions() throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").filter { !$0.hasPrefix(".") }.sorted()
+            try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").filter { !$0.hasPrefix(".") }
+                .sorted()
         }
         _ = try stage.run(runId: "run1", now: 0)
         _ = try stage.run(runId: "run2", now: 10_000)
-        #expect(try versions() == ["run1", "run2"])  // run1 superseded just now: in its grace period
+        #expect(try versions() == ["run1", "run2"]) // run1 superseded just now: in its grace period
         _ = try stage.run(runId: "run3", now: 20_000)
-        #expect(try versions() == ["run2", "run3"])  // run1 superseded 10,000 s ago: gone
+        #expect(try versions() == ["run2", "run3"]) // run1 superseded 10,000 s ago: gone
         let keepThree = LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(versionGraceSeconds: 0, keepRuns: 3))
         _ = try keepThree.run(runId: "run4", now: 90_000)
         #expect(try versions() == ["run2", "run3", "run4"])
@@ -70,7 +72,8 @@ import Testing
         let stage = LoadStage(paths: fixture.paths, schemas: schemas, options: LoadOptions(versionGraceSeconds: 0, keepRuns: 2))
         func present() -> [String] {
             ["run1", "run2", "run3", "run4", "unpublished"].filter {
-                FileManager.default.fileExists(atPath: fixture.paths.raw($0)) || FileManager.default.fileExists(atPath: fixture.paths.staging($0))
+                FileManager.default.fileExists(atPath: fixture.paths.raw($0))
+                    || FileManager.default.fileExists(atPath: fixture.paths.staging($0))
             }
         }
         for (n, run) in ["run1", "run2", "run3"].enumerated() { _ = try stage.run(runId: run, now: Int64(n * 100)) }
@@ -80,7 +83,9 @@ import Testing
         #expect(present() == ["run2", "run3", "run4", "unpublished"])
         _ = try stage.run(runId: "run4", now: 400)
         #expect(present() == ["run2", "run4", "unpublished"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").filter { !$0.hasPrefix(".") }.sorted() == ["run2~2", "run4"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: fixture.root + "/.warehouse-versions").filter { !$0.hasPrefix(".") }
+                .sorted() == ["run2~2", "run4"])
     }
 
     /// Readers resolve `warehouse` once (the README's `readlink -f`) and query that version while
@@ -91,7 +96,8 @@ import Testing
         let schemas = try LoadFixture.schemas()
         var expected: [[Int]] = []
         for run in 1...4 {
-            try fixture.writeStagingRun("run\(run)", rows: ["invoice_lines": 1_000 * run, "customers": 100 + run], snapshotDate: "2025-06-0\(run)")
+            try fixture.writeStagingRun(
+                "run\(run)", rows: ["invoice_lines": 1_000 * run, "customers": 100 + run], snapshotDate: "2025-06-0\(run)")
             expected.append([1_000 * run, 100 + run])
         }
         let stage = LoadStage(paths: fixture.paths, schemas: schemas)
@@ -172,7 +178,7 @@ import Testing
         #expect(!ddl.contains("document_month"))
         let types = try await duckdbQuery([
             "SELECT typeof(document_day), count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1",
-            "SELECT typeof(credit_note_year), count(*) FROM read_parquet('\(fixture.paths.warehouse)/credit_note_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1",
+            "SELECT typeof(credit_note_year), count(*) FROM read_parquet('\(fixture.paths.warehouse)/credit_note_lines/*/*.parquet', hive_partitioning=true) GROUP BY 1"
         ])
         #expect(types[0] == [["DATE", "400"]])
         #expect(types[1].map { $0[1] } == ["300"])
@@ -192,7 +198,7 @@ import Testing
         let described = try await duckdbQuery([
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=true)",
             "SELECT count(*) FROM read_parquet('\(fixture.paths.warehouse)/credit_note_lines/*/*.parquet', hive_partitioning=true)",
-            "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=false))",
+            "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('\(fixture.paths.warehouse)/invoice_lines/*/*.parquet', hive_partitioning=false))"
         ])
         #expect(described[0] == [["0"]])
         #expect(described[1] == [["0"]])
@@ -210,7 +216,8 @@ import Testing
         let customers = try #require(schemas.table("customers"))
         let jsonColumns = customers.columns.filter { $0.type == .json }.map(\.name)
         #expect(!jsonColumns.isEmpty)
-        let report = try await runPython("""
+        let report = try await runPython(
+            """
             import sys, json, glob, pyarrow.parquet as pq, polars as pl, duckdb
             files = glob.glob(sys.argv[1] + "/customers/*/*.parquet")
             columns = json.loads(sys.argv[2])

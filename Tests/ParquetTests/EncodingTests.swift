@@ -1,6 +1,7 @@
 import Foundation
-@testable import Parquet
 import Testing
+
+@testable import Parquet
 
 @Suite struct EncodingTests {
     private func rle(_ values: [UInt32], bitWidth: Int) -> [UInt8] {
@@ -52,17 +53,20 @@ import Testing
         }
         struct Outer: ThriftStruct {
             func encodeFields(to encoder: inout ThriftCompactEncoder) {
-                encoder.field(1, i32: 3)                // delta 1, i32: 0x15, zigzag(3) = 6
-                encoder.field(4, string: "ab")           // delta 3, binary: 0x38
-                encoder.field(5, struct: Inner())        // delta 1, struct: 0x1C ... stop
-                encoder.field(6, bool: true)             // delta 1, true: 0x11
-                encoder.field(40, i64: 150)              // long delta: type 0x06, zigzag(40) = 80, zigzag(150) = 300
+                encoder.field(1, i32: 3) // delta 1, i32: 0x15, zigzag(3) = 6
+                encoder.field(4, string: "ab") // delta 3, binary: 0x38
+                encoder.field(5, struct: Inner()) // delta 1, struct: 0x1C ... stop
+                encoder.field(6, bool: true) // delta 1, true: 0x11
+                encoder.field(40, i64: 150) // long delta: type 0x06, zigzag(40) = 80, zigzag(150) = 300
                 encoder.field(41, i32List: Array(repeating: 0, count: 15)) // delta 1, list: 0x19, 0xF5 + varint 15
             }
         }
         let bytes = ThriftCompactEncoder.encode(Outer())
-        let expected: [UInt8] = [0x15, 0x06, 0x38, 0x02, 0x61, 0x62, 0x1C, 0x15, 0x01, 0x00, 0x11, 0x06, 0x50, 0xAC, 0x02,
-                                 0x19, 0xF5, 0x0F] + Array(repeating: 0, count: 15) + [0x00]
+        let expected: [UInt8] =
+            [
+                0x15, 0x06, 0x38, 0x02, 0x61, 0x62, 0x1C, 0x15, 0x01, 0x00, 0x11, 0x06, 0x50, 0xAC, 0x02,
+                0x19, 0xF5, 0x0F
+            ] + Array(repeating: 0, count: 15) + [0x00]
         #expect(bytes == expected)
     }
 
@@ -81,7 +85,9 @@ import Testing
         #expect(lookup("a") == "existing 0")
         #expect(lookup("") == "existing 1")
         #expect(lookup("b", maxEntries: 2) == "full")
-        let tooBig = [UInt8](repeating: 1, count: 999_999).withUnsafeBytes { dictionary.indexOrInsert($0, maxBytes: 1_000_000, maxEntries: 10) }
+        let tooBig = [UInt8](repeating: 1, count: 999_999).withUnsafeBytes {
+            dictionary.indexOrInsert($0, maxBytes: 1_000_000, maxEntries: 10)
+        }
         if case .full = tooBig {} else { Issue.record("a value past maxBytes was inserted") }
         #expect(dictionary.plainBytes == [1, 0, 0, 0, 0x61, 0, 0, 0, 0])
         for index in 0..<5_000 { _ = lookup("value \(index)", maxEntries: .max) }

@@ -6,21 +6,25 @@ import Testing
         ("12.34", 2, "1234"), ("-0.50", 2, "-50"), ("1200", 0, "1200"), ("7", 3, "7000"), ("-0", 2, "0"),
         ("+3.1", 2, "310"), ("00012.30", 2, "1230"), (".5", 1, "5"),
         ("99999999999999999999999999999999999999", 0, "99999999999999999999999999999999999999"),
-        ("-9999999999999999999999999999.9999999999", 10, "-99999999999999999999999999999999999999"),
+        ("-9999999999999999999999999999.9999999999", 10, "-99999999999999999999999999999999999999")
     ])
     func parsesToTheUnscaledValue(text: String, scale: Int, unscaled: String) throws {
         #expect(try ParquetDecimal(parsing: text, scale: scale).description == unscaled)
     }
 
-    @Test(arguments: [("1.234", 2), ("abc", 2), ("", 0), ("-", 0), ("1.2.3", 3), ("1e5", 0),
-                      ("999999999999999999999999999999999999999", 0), ("9999999999999999999999999999999999999", 2)])
+    @Test(arguments: [
+        ("1.234", 2), ("abc", 2), ("", 0), ("-", 0), ("1.2.3", 3), ("1e5", 0),
+        ("999999999999999999999999999999999999999", 0), ("9999999999999999999999999999999999999", 2)
+    ])
     func rejectsWhatItCannotRepresentExactly(text: String, scale: Int) {
         #expect(throws: ParquetError.self) { try ParquetDecimal(parsing: text, scale: scale) }
     }
 
     @Test func ordersAndFormatsSignedValues() throws {
-        let values = try ["-99999999999999999999999999999999999999", "-18446744073709551616", "-1", "0", "1",
-                          "18446744073709551615", "99999999999999999999999999999999999999"].map { try ParquetDecimal(parsing: $0, scale: 0) }
+        let values = try [
+            "-99999999999999999999999999999999999999", "-18446744073709551616", "-1", "0", "1",
+            "18446744073709551615", "99999999999999999999999999999999999999"
+        ].map { try ParquetDecimal(parsing: $0, scale: 0) }
         #expect(values == values.sorted())
         #expect(values[1].int64Value == nil)
         #expect(values[2].int64Value == -1)

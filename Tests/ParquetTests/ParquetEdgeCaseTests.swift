@@ -25,11 +25,12 @@ import Testing
         defer { directory.remove() }
         let schema = try ParquetSchema([
             ParquetColumn(name: "n", type: .int64, nullable: false),
-            ParquetColumn(name: "s", type: .string, nullable: true),
+            ParquetColumn(name: "s", type: .string, nullable: true)
         ])
         let rows: [[ParquetValue]] = (0..<rowCount).map { [.int64(Int64($0)), $0 % 5 == 0 ? .null : .string("k\($0 % 11)")] }
-        let path = try writeParquet(directory.path("groups.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000, pageValues: 300))
+        let path = try writeParquet(
+            directory.path("groups.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000, pageValues: 300))
         let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.meta.row_group_rows == groups)
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
@@ -42,8 +43,9 @@ import Testing
         let base = try ParquetFileWriterTests.allTypesSchema()
         let schema = try ParquetSchema(base.columns.map { ParquetColumn(name: $0.name, type: $0.type, nullable: true) })
         let rows: [[ParquetValue]] = Array(repeating: Array(repeating: .null, count: schema.columns.count), count: 2_500)
-        let path = try writeParquet(directory.path("nulls.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000, pageValues: 400))
+        let path = try writeParquet(
+            directory.path("nulls.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000, pageValues: 400))
         let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.rows == ParquetReaders.expectedCells(rows, schema))
         for column in arrow.meta.columns {
@@ -58,19 +60,23 @@ import Testing
         defer { directory.remove() }
         let schema = try ParquetSchema([
             ParquetColumn(name: "text", type: .string, nullable: true),
-            ParquetColumn(name: "doc", type: .json, nullable: false),
+            ParquetColumn(name: "doc", type: .json, nullable: false)
         ])
         let megabyte = String(repeating: "Ωmega-€-", count: 1_048_576 / 11 + 1)
         let longASCII = String((0..<1_100_000).map { Character(UnicodeScalar(UInt8(33 + $0 % 90))) })
         let rows: [[ParquetValue]] = [
             [.string("日本語のテキスト"), .string(#"{"emoji":"🙂"}"#)],
-            [.string(megabyte), .string(#"{"k":""# + longASCII.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\\", with: "/") + #""}"#)],
+            [
+                .string(megabyte),
+                .string(#"{"k":""# + longASCII.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\\", with: "/") + #""}"#)
+            ],
             [.null, .string("[]")],
             [.string("e\u{301} vs é, \u{0}nul, tab\tline\nbreak"), .string("{}")],
-            [.string(longASCII), .string("1")],
+            [.string(longASCII), .string("1")]
         ]
-        let path = try writeParquet(directory.path("unicode.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 2))
+        let path = try writeParquet(
+            directory.path("unicode.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 2))
         #expect(megabyte.utf8.count > 1_048_576)
         #expect(try await ParquetReaders.pyarrow(path).rows == ParquetReaders.expectedCells(rows, schema))
         #expect(try await ParquetReaders.duckdb(path).rows == ParquetReaders.expectedCells(rows, schema))
@@ -87,8 +93,9 @@ import Testing
         let schema = try ParquetSchema([ParquetColumn(name: "currency", type: .string, nullable: true)])
         let currencies = ["usd", "eur", "gbp", "jpy", "krw", "bhd"]
         let rows: [[ParquetValue]] = (0..<50_000).map { $0 % 13 == 0 ? [.null] : [.string(currencies[($0 * 7 + $0 / 100) % 6])] }
-        let path = try writeParquet(directory.path("dict.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", pageValues: 8_000))
+        let path = try writeParquet(
+            directory.path("dict.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", pageValues: 8_000))
         let arrow = try await ParquetReaders.pyarrow(path)
         let chunk = try #require(arrow.meta.columns.first?.row_groups.first)
         #expect(chunk.has_dictionary_page)
@@ -105,16 +112,18 @@ import Testing
         defer { directory.remove() }
         let schema = try ParquetSchema([
             ParquetColumn(name: "key", type: .string, nullable: true),
-            ParquetColumn(name: "n", type: .int64, nullable: false),
+            ParquetColumn(name: "n", type: .int64, nullable: false)
         ])
         // 250 distinct values fit the 200-entry dictionary only partly: early pages are
         // dictionary-encoded, later ones PLAIN; the next row group starts PLAIN.
         let rows: [[ParquetValue]] = (0..<3_000).map { index -> [ParquetValue] in
             [index % 17 == 0 ? .null : .string("key-\(index % 250)-" + String(repeating: "x", count: index % 9)), .int64(Int64(index))]
         }
-        let path = try writeParquet(directory.path("fallback.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 2_000, pageValues: 100, dictionaryMaxEntries: 200,
-                                                                 dictionaryMaxDistinctRatio: 1))
+        let path = try writeParquet(
+            directory.path("fallback.parquet"), schema, rows,
+            options: ParquetWriterOptions(
+                createdBy: "t", rowGroupRows: 2_000, pageValues: 100, dictionaryMaxEntries: 200,
+                dictionaryMaxDistinctRatio: 1))
         let arrow = try await ParquetReaders.pyarrow(path)
         let chunks = arrow.meta.columns[0].row_groups
         #expect(chunks[0].has_dictionary_page)
@@ -131,7 +140,8 @@ import Testing
         let schema = try ParquetSchema([ParquetColumn(name: "id", type: .string, nullable: false)])
         let path = directory.path("million.parquet")
         // The distinct-ratio shortcut is off so the 1 MB dictionary really fills up and overflows.
-        let writer = try ParquetFileWriter(path: path, schema: schema, options: ParquetWriterOptions(createdBy: "t", dictionaryMaxDistinctRatio: 1))
+        let writer = try ParquetFileWriter(
+            path: path, schema: schema, options: ParquetWriterOptions(createdBy: "t", dictionaryMaxDistinctRatio: 1))
         var text: [UInt8] = Array("in_0000000".utf8)
         for index in 0..<1_000_000 {
             var rest = index
@@ -151,10 +161,12 @@ import Testing
         #expect(Set(first.encodings).isSuperset(of: ["PLAIN", "RLE_DICTIONARY"]))
         #expect(meta.columns[0].row_groups.dropFirst().allSatisfy { !$0.has_dictionary_page })
         // Every value, checked by the reader against the formula that generated it.
-        let duck = try await ParquetReaders.duckdb(path, includeRows: false, queries: [
-            "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM t",
-            "SELECT count(*) FROM t WHERE id <> 'in_' || lpad(file_row_number::VARCHAR, 7, '0')",
-        ])
+        let duck = try await ParquetReaders.duckdb(
+            path, includeRows: false,
+            queries: [
+                "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM t",
+                "SELECT count(*) FROM t WHERE id <> 'in_' || lpad(file_row_number::VARCHAR, 7, '0')"
+            ])
         #expect(duck.scalars?[0] == ["i:1000000", "i:1000000", "s:in_0000000", "s:in_0999999"])
         #expect(duck.scalars?[1] == ["i:0"])
     }
@@ -164,13 +176,14 @@ import Testing
         defer { directory.remove() }
         let schema = try ParquetSchema([
             ParquetColumn(name: "invoice", type: .string, nullable: false),
-            ParquetColumn(name: "status", type: .string, nullable: false),
+            ParquetColumn(name: "status", type: .string, nullable: false)
         ])
         // invoice repeats 3 times (33% distinct): PLAIN; status has 4 values: dictionary.
         let statuses = ["draft", "open", "paid", "void"]
         let rows: [[ParquetValue]] = (0..<30_000).map { [.string("in_\($0 / 3)"), .string(statuses[$0 % 4])] }
-        let path = try writeParquet(directory.path("ratio.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 10_000, pageValues: 4_000))
+        let path = try writeParquet(
+            directory.path("ratio.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 10_000, pageValues: 4_000))
         let arrow = try await ParquetReaders.pyarrow(path)
         #expect(arrow.meta.columns[0].row_groups.allSatisfy { !$0.has_dictionary_page && !$0.encodings.contains("RLE_DICTIONARY") })
         #expect(arrow.meta.columns[1].row_groups.allSatisfy { $0.has_dictionary_page && $0.encodings.contains("RLE_DICTIONARY") })
@@ -186,7 +199,8 @@ import Testing
         var columns: [ParquetColumn] = []
         var texts: [[String]] = []
         for (precision, scale) in [(1, 0), (9, 2), (18, 2), (18, 0), (19, 4), (28, 10), (38, 0), (38, 2), (38, 38)] {
-            columns.append(ParquetColumn(name: "d\(precision)_\(scale)", type: .decimal(precision: precision, scale: scale), nullable: true))
+            columns.append(
+                ParquetColumn(name: "d\(precision)_\(scale)", type: .decimal(precision: precision, scale: scale), nullable: true))
             let nines = String(repeating: "9", count: precision - scale)
             let fraction = scale > 0 ? "." + String(repeating: "9", count: scale) : ""
             let smallest = scale > 0 ? "0." + String(repeating: "0", count: scale - 1) + "1" : "1"
@@ -194,12 +208,13 @@ import Testing
             texts.append([maximum, "-" + maximum, smallest, "-" + smallest, scale > 0 ? "0." + String(repeating: "0", count: scale) : "0"])
         }
         let schema = try ParquetSchema(columns)
-        let rows: [[ParquetValue]] = try (0..<5).map { row in
-            try columns.indices.map { column in
-                guard case .decimal(_, let scale) = columns[column].type else { return .null }
-                return .decimal(try ParquetDecimal(parsing: texts[column][row], scale: scale))
-            }
-        } + [Array(repeating: .null, count: columns.count)]
+        let rows: [[ParquetValue]] =
+            try (0..<5).map { row in
+                try columns.indices.map { column in
+                    guard case .decimal(_, let scale) = columns[column].type else { return .null }
+                    return .decimal(try ParquetDecimal(parsing: texts[column][row], scale: scale))
+                }
+            } + [Array(repeating: .null, count: columns.count)]
         let path = try writeParquet(directory.path("decimals.parquet"), schema, rows)
         let expected = ParquetReaders.expectedCells(rows, schema)
         // The formatted text must be the text we parsed (the expectation is not circular).
@@ -229,9 +244,11 @@ import Testing
             }
             #expect(chunk.null_count == 1)
         }
-        let numeric = try await ParquetReaders.duckdb(path, includeRows: false, queries: [
-            "SELECT count(*) FROM t WHERE \"d38_38\" > 0.5 OR \"d38_38\" < -0.5",
-        ])
+        let numeric = try await ParquetReaders.duckdb(
+            path, includeRows: false,
+            queries: [
+                "SELECT count(*) FROM t WHERE \"d38_38\" > 0.5 OR \"d38_38\" < -0.5"
+            ])
         #expect(numeric.scalars?[0] == ["i:2"])
     }
 
@@ -242,15 +259,18 @@ import Testing
             ParquetColumn(name: "flag", type: .bool, nullable: false),
             ParquetColumn(name: "maybe", type: .bool, nullable: true),
             ParquetColumn(name: "day", type: .date, nullable: false),
-            ParquetColumn(name: "at", type: .timestampMicros, nullable: false),
+            ParquetColumn(name: "at", type: .timestampMicros, nullable: false)
         ])
         let rows: [[ParquetValue]] = (0..<1_001).map { index in
             let day = Int32(index - 500) * 37
-            return [.bool(index % 3 == 0), index % 4 == 0 ? .null : .bool(index % 2 == 0), .date(day),
-                    .int64(Int64(day) * 86_400_000_000 + Int64(index))]
+            return [
+                .bool(index % 3 == 0), index % 4 == 0 ? .null : .bool(index % 2 == 0), .date(day),
+                .int64(Int64(day) * 86_400_000_000 + Int64(index))
+            ]
         }
-        let path = try writeParquet(directory.path("bools.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", pageValues: 64))
+        let path = try writeParquet(
+            directory.path("bools.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", pageValues: 64))
         let expected = ParquetReaders.expectedCells(rows, schema)
         #expect(try await ParquetReaders.pyarrow(path).rows == expected)
         let duck = try await ParquetReaders.duckdb(path, queries: ["SELECT min(day)::VARCHAR, max(day)::VARCHAR FROM t"])

@@ -13,7 +13,7 @@ import Testing
             ParquetColumn(name: "paid", type: .bool, nullable: true),
             ParquetColumn(name: "created", type: .timestampMicros, nullable: false),
             ParquetColumn(name: "day", type: .date, nullable: true),
-            ParquetColumn(name: "metadata", type: .json, nullable: true),
+            ParquetColumn(name: "metadata", type: .json, nullable: true)
         ])
     }
 
@@ -21,16 +21,27 @@ import Testing
         let hugePositive = try ParquetDecimal(parsing: "99999999999999999999999999999999.999999", scale: 6)
         let hugeNegative = try ParquetDecimal(parsing: "-99999999999999999999999999999999.999999", scale: 6)
         return [
-            [.string("il_1"), .string("first"), .int64(1), .decimal(try ParquetDecimal(parsing: "12.34", scale: 2)),
-             .decimal(hugePositive), .bool(true), .int64(1_717_200_000_123_456), .date(19_875), .string(#"{"a":1}"#)],
-            [.string("il_2"), .null, .int64(-5), .decimal(try ParquetDecimal(parsing: "-0.01", scale: 2)),
-             .decimal(hugeNegative), .bool(false), .int64(-1), .date(-1), .string("[]")],
-            [.string("il_3"), .string("ünïcødé ✓ 🧾"), .null, .decimal(ParquetDecimal(Int64(999_999_999_999_999_999))),
-             .null, .null, .int64(0), .date(-719_162), .null],
-            [.string("il_4"), .string(""), .int64(Int64.max), .decimal(ParquetDecimal(Int64(-999_999_999_999_999_999))),
-             .decimal(try ParquetDecimal(parsing: "0", scale: 6)), .bool(true), .int64(-62_135_596_800_000_000), .null, .string("null")],
-            [.string("il_1"), .string("first"), .int64(Int64.min), .decimal(ParquetDecimal(0)),
-             .decimal(try ParquetDecimal(parsing: "-0.000001", scale: 6)), .bool(false), .int64(253_402_300_799_999_999), .date(2_932_896), .string(#"{"a":1}"#)],
+            [
+                .string("il_1"), .string("first"), .int64(1), .decimal(try ParquetDecimal(parsing: "12.34", scale: 2)),
+                .decimal(hugePositive), .bool(true), .int64(1_717_200_000_123_456), .date(19_875), .string(#"{"a":1}"#)
+            ],
+            [
+                .string("il_2"), .null, .int64(-5), .decimal(try ParquetDecimal(parsing: "-0.01", scale: 2)),
+                .decimal(hugeNegative), .bool(false), .int64(-1), .date(-1), .string("[]")
+            ],
+            [
+                .string("il_3"), .string("ünïcødé ✓ 🧾"), .null, .decimal(ParquetDecimal(Int64(999_999_999_999_999_999))),
+                .null, .null, .int64(0), .date(-719_162), .null
+            ],
+            [
+                .string("il_4"), .string(""), .int64(Int64.max), .decimal(ParquetDecimal(Int64(-999_999_999_999_999_999))),
+                .decimal(try ParquetDecimal(parsing: "0", scale: 6)), .bool(true), .int64(-62_135_596_800_000_000), .null, .string("null")
+            ],
+            [
+                .string("il_1"), .string("first"), .int64(Int64.min), .decimal(ParquetDecimal(0)),
+                .decimal(try ParquetDecimal(parsing: "-0.000001", scale: 6)), .bool(false), .int64(253_402_300_799_999_999),
+                .date(2_932_896), .string(#"{"a":1}"#)
+            ]
         ]
     }
 
@@ -48,24 +59,36 @@ import Testing
 
         let duck = try await ParquetReaders.duckdb(path)
         #expect(duck.rows == expected)
-        #expect(duck.types == ["VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(18,2)", "DECIMAL(38,6)", "BOOLEAN",
-                               "TIMESTAMP WITH TIME ZONE", "DATE", "JSON"])
+        #expect(
+            duck.types == [
+                "VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(18,2)", "DECIMAL(38,6)", "BOOLEAN",
+                "TIMESTAMP WITH TIME ZONE", "DATE", "JSON"
+            ])
     }
 
     @Test func pyarrowReportsPhysicalLogicalAndConvertedTypes() async throws {
         let directory = try ParquetTestDirectory()
         defer { directory.remove() }
-        let path = try writeParquet(directory.path("types.parquet"), try Self.allTypesSchema(), try Self.allTypesRows(),
-                                    options: ParquetWriterOptions(createdBy: "stripe-warehouse test 1.0"))
+        let path = try writeParquet(
+            directory.path("types.parquet"), try Self.allTypesSchema(), try Self.allTypesRows(),
+            options: ParquetWriterOptions(createdBy: "stripe-warehouse test 1.0"))
         let meta = try await ParquetReaders.pyarrow(path, includeRows: false).meta
         #expect(meta.created_by == "stripe-warehouse test 1.0")
-        #expect(meta.columns.map(\.physical_type) == ["BYTE_ARRAY", "BYTE_ARRAY", "INT64", "INT64", "FIXED_LEN_BYTE_ARRAY",
-                                                       "BOOLEAN", "INT64", "INT32", "BYTE_ARRAY"])
-        #expect(meta.columns.map(\.logical_type) == ["String", "String", "None", "Decimal(precision=18, scale=2)",
-                                                      "Decimal(precision=38, scale=6)", "None",
-                                                      "Timestamp(isAdjustedToUTC=true, timeUnit=microseconds, is_from_converted_type=false, force_set_converted_type=false)",
-                                                      "Date", "JSON"])
-        #expect(meta.columns.map(\.converted_type) == ["UTF8", "UTF8", "NONE", "DECIMAL", "DECIMAL", "NONE", "TIMESTAMP_MICROS", "DATE", "JSON"])
+        #expect(
+            meta.columns.map(\.physical_type) == [
+                "BYTE_ARRAY", "BYTE_ARRAY", "INT64", "INT64", "FIXED_LEN_BYTE_ARRAY",
+                "BOOLEAN", "INT64", "INT32", "BYTE_ARRAY"
+            ])
+        #expect(
+            meta.columns.map(\.logical_type) == [
+                "String", "String", "None", "Decimal(precision=18, scale=2)",
+                "Decimal(precision=38, scale=6)", "None",
+                "Timestamp(isAdjustedToUTC=true, timeUnit=microseconds, is_from_converted_type=false, force_set_converted_type=false)",
+                "Date", "JSON"
+            ])
+        #expect(
+            meta.columns.map(\.converted_type) == ["UTF8", "UTF8", "NONE", "DECIMAL", "DECIMAL", "NONE", "TIMESTAMP_MICROS", "DATE", "JSON"]
+        )
         #expect(meta.columns.map(\.max_definition_level) == [0, 1, 1, 0, 1, 1, 0, 1, 1])
         #expect(meta.arrow_types[6] == "timestamp[us, tz=UTC]")
         #expect(meta.arrow_types[4] == "decimal128(38, 6)")
@@ -111,14 +134,17 @@ import Testing
         defer { directory.remove() }
         let schema = try ParquetSchema([ParquetColumn(name: "n", type: .int64, nullable: false)])
         let rows: [[ParquetValue]] = (0..<10_000).map { [.int64(Int64($0))] }
-        let path = try writeParquet(directory.path("prune.parquet"), schema, rows,
-                                    options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000))
+        let path = try writeParquet(
+            directory.path("prune.parquet"), schema, rows,
+            options: ParquetWriterOptions(createdBy: "t", rowGroupRows: 1_000))
         // DuckDB's parquet_metadata exposes the statistics it will prune with.
-        let duck = try await ParquetReaders.duckdb(path, includeRows: false, queries: [
-            "SELECT count(*), min(stats_min::BIGINT), max(stats_max::BIGINT), sum(stats_null_count) FROM parquet_metadata('\(path)')",
-            "SELECT stats_min, stats_max FROM parquet_metadata('\(path)') WHERE row_group_id = 3",
-            "SELECT count(*) FROM t WHERE n BETWEEN 3500 AND 3509",
-        ])
+        let duck = try await ParquetReaders.duckdb(
+            path, includeRows: false,
+            queries: [
+                "SELECT count(*), min(stats_min::BIGINT), max(stats_max::BIGINT), sum(stats_null_count) FROM parquet_metadata('\(path)')",
+                "SELECT stats_min, stats_max FROM parquet_metadata('\(path)') WHERE row_group_id = 3",
+                "SELECT count(*) FROM t WHERE n BETWEEN 3500 AND 3509"
+            ])
         #expect(duck.scalars?[0] == ["i:10", "i:0", "i:9999", "i:0"])
         #expect(duck.scalars?[1] == ["s:3000", "s:3999"])
         #expect(duck.scalars?[2] == ["i:10"])
@@ -146,9 +172,11 @@ import Testing
         let schema = try ParquetSchema([
             ParquetColumn(name: "s", type: .string, nullable: true),
             ParquetColumn(name: "n", type: .int64, nullable: false),
-            ParquetColumn(name: "d", type: .date, nullable: false),
+            ParquetColumn(name: "d", type: .date, nullable: false)
         ])
-        let rows: [[ParquetValue]] = (0..<100).map { [$0 % 3 == 0 ? .null : .string("v\($0 % 7)"), .int64(Int64($0)), .date(Int32($0) - 50)] }
+        let rows: [[ParquetValue]] = (0..<100).map {
+            [$0 % 3 == 0 ? .null : .string("v\($0 % 7)"), .int64(Int64($0)), .date(Int32($0) - 50)]
+        }
         let byRow = try writeParquet(directory.path("row.parquet"), schema, rows)
 
         let typedPath = directory.path("typed.parquet")
@@ -168,7 +196,7 @@ import Testing
         defer { directory.remove() }
         let schema = try ParquetSchema([
             ParquetColumn(name: "s", type: .string, nullable: false),
-            ParquetColumn(name: "d", type: .decimal(precision: 4, scale: 2), nullable: true),
+            ParquetColumn(name: "d", type: .decimal(precision: 4, scale: 2), nullable: true)
         ])
         let options = ParquetWriterOptions(createdBy: "t")
 
@@ -192,8 +220,12 @@ import Testing
         #expect(throws: ParquetError.self) { try unfinished.close() }
 
         #expect(throws: ParquetError.self) {
-            try ParquetSchema([ParquetColumn(name: "a", type: .int64, nullable: true), ParquetColumn(name: "a", type: .bool, nullable: true)])
+            try ParquetSchema([
+                ParquetColumn(name: "a", type: .int64, nullable: true), ParquetColumn(name: "a", type: .bool, nullable: true)
+            ])
         }
-        #expect(throws: ParquetError.self) { try ParquetSchema([ParquetColumn(name: "a", type: .decimal(precision: 39, scale: 0), nullable: true)]) }
+        #expect(throws: ParquetError.self) {
+            try ParquetSchema([ParquetColumn(name: "a", type: .decimal(precision: 39, scale: 0), nullable: true)])
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Parquet
+import TestSupport
 
 /// Runs the independent readers (pyarrow, DuckDB) on a file we wrote and returns what they saw.
 ///
@@ -55,7 +55,8 @@ enum ParquetReaders {
     /// `t` (a view of the file with a `file_row_number` column).
     static func duckdb(_ path: String, includeRows: Bool = true, queries: [String] = []) async throws -> DuckDBResult {
         let queriesJSON = String(decoding: try JSONSerialization.data(withJSONObject: queries), as: UTF8.self)
-        return try JSONDecoder().decode(DuckDBResult.self, from: try await python(duckdbScript, [path, includeRows ? "rows" : "meta", queriesJSON]))
+        return try JSONDecoder().decode(
+            DuckDBResult.self, from: try await python(duckdbScript, [path, includeRows ? "rows" : "meta", queriesJSON]))
     }
 
     /// The tagged cells a reader should report for `rows` written with `schema`.
@@ -90,83 +91,85 @@ enum ParquetReaders {
     }
 
     private static let cellFunction = """
-    import decimal, datetime
-    def cell(v):
-        if v is None: return None
-        if isinstance(v, bool): return "b:" + ("true" if v else "false")
-        if isinstance(v, int): return "i:%d" % v
-        if isinstance(v, bytes): return "s:" + v.decode("utf-8")
-        if isinstance(v, (datetime.datetime, datetime.date)): return "s:" + v.isoformat()
-        return "s:" + str(v)
-    """
+        import decimal, datetime
+        def cell(v):
+            if v is None: return None
+            if isinstance(v, bool): return "b:" + ("true" if v else "false")
+            if isinstance(v, int): return "i:%d" % v
+            if isinstance(v, bytes): return "s:" + v.decode("utf-8")
+            if isinstance(v, (datetime.datetime, datetime.date)): return "s:" + v.isoformat()
+            return "s:" + str(v)
+        """
 
-    private static let pyarrowScript = cellFunction + """
+    private static let pyarrowScript =
+        cellFunction + """
 
-    import sys, json
-    import pyarrow as pa, pyarrow.parquet as pq
-    path, mode = sys.argv[1], sys.argv[2]
-    f = pq.ParquetFile(path)
-    md = f.metadata
-    out = {"meta": {
-        "num_rows": md.num_rows, "num_row_groups": md.num_row_groups, "created_by": md.created_by,
-        "format_version": str(md.format_version),
-        "row_group_rows": [md.row_group(g).num_rows for g in range(md.num_row_groups)],
-        "arrow_types": [str(t) for t in f.schema_arrow.types],
-        "key_value": {k.decode(): v.decode() for k, v in (md.metadata or {}).items()},
-        "columns": []}}
-    for i in range(md.num_columns):
-        c = md.schema.column(i)
-        info = {"name": c.name, "physical_type": c.physical_type, "logical_type": str(c.logical_type),
-                "converted_type": c.converted_type, "max_definition_level": c.max_definition_level, "row_groups": []}
-        for g in range(md.num_row_groups):
-            cc = md.row_group(g).column(i)
-            s = cc.statistics
-            mm = bool(s is not None and s.has_min_max)
-            info["row_groups"].append({"compression": cc.compression, "encodings": list(cc.encodings),
-                "num_values": cc.num_values, "has_dictionary_page": cc.has_dictionary_page,
-                "null_count": (s.null_count if s is not None and s.has_null_count else None),
-                "has_min_max": mm, "min": cell(s.min) if mm else None, "max": cell(s.max) if mm else None})
-        out["meta"]["columns"].append(info)
-    if mode == "rows":
-        table = f.read()
-        cols = []
-        for i in range(table.num_columns):
-            col = table.column(i)
-            t = col.type
-            if isinstance(t, pa.ExtensionType):
-                col = pa.chunked_array([c.storage for c in col.chunks], type=t.storage_type)
-                t = t.storage_type
-            if pa.types.is_timestamp(t): col = col.cast(pa.int64())
-            elif pa.types.is_date32(t): col = col.cast(pa.int32())
-            cols.append([cell(v) for v in col.to_pylist()])
-        out["rows"] = [list(r) for r in zip(*cols)] if cols else []
-    sys.stdout.write(json.dumps(out))
-    """
+            import sys, json
+            import pyarrow as pa, pyarrow.parquet as pq
+            path, mode = sys.argv[1], sys.argv[2]
+            f = pq.ParquetFile(path)
+            md = f.metadata
+            out = {"meta": {
+                "num_rows": md.num_rows, "num_row_groups": md.num_row_groups, "created_by": md.created_by,
+                "format_version": str(md.format_version),
+                "row_group_rows": [md.row_group(g).num_rows for g in range(md.num_row_groups)],
+                "arrow_types": [str(t) for t in f.schema_arrow.types],
+                "key_value": {k.decode(): v.decode() for k, v in (md.metadata or {}).items()},
+                "columns": []}}
+            for i in range(md.num_columns):
+                c = md.schema.column(i)
+                info = {"name": c.name, "physical_type": c.physical_type, "logical_type": str(c.logical_type),
+                        "converted_type": c.converted_type, "max_definition_level": c.max_definition_level, "row_groups": []}
+                for g in range(md.num_row_groups):
+                    cc = md.row_group(g).column(i)
+                    s = cc.statistics
+                    mm = bool(s is not None and s.has_min_max)
+                    info["row_groups"].append({"compression": cc.compression, "encodings": list(cc.encodings),
+                        "num_values": cc.num_values, "has_dictionary_page": cc.has_dictionary_page,
+                        "null_count": (s.null_count if s is not None and s.has_null_count else None),
+                        "has_min_max": mm, "min": cell(s.min) if mm else None, "max": cell(s.max) if mm else None})
+                out["meta"]["columns"].append(info)
+            if mode == "rows":
+                table = f.read()
+                cols = []
+                for i in range(table.num_columns):
+                    col = table.column(i)
+                    t = col.type
+                    if isinstance(t, pa.ExtensionType):
+                        col = pa.chunked_array([c.storage for c in col.chunks], type=t.storage_type)
+                        t = t.storage_type
+                    if pa.types.is_timestamp(t): col = col.cast(pa.int64())
+                    elif pa.types.is_date32(t): col = col.cast(pa.int32())
+                    cols.append([cell(v) for v in col.to_pylist()])
+                out["rows"] = [list(r) for r in zip(*cols)] if cols else []
+            sys.stdout.write(json.dumps(out))
+            """
 
-    private static let duckdbScript = cellFunction + """
+    private static let duckdbScript =
+        cellFunction + """
 
-    import sys, json, duckdb
-    path, mode, queries = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
-    con.execute("CREATE VIEW t AS SELECT * FROM read_parquet(?, file_row_number=true)".replace("?", "'" + path.replace("'", "''") + "'"))
-    desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
-    out = {"types": [d[1] for d in desc]}
-    if mode == "rows":
-        exprs = []
-        for name, typ, *_ in desc:
-            q = '"' + name.replace('"', '""') + '"'
-            if typ.startswith("TIMESTAMP"): exprs.append("epoch_us(%s)" % q)
-            elif typ == "DATE": exprs.append("(%s - DATE '1970-01-01')" % q)
-            elif typ.startswith("DECIMAL") or typ == "JSON": exprs.append("CAST(%s AS VARCHAR)" % q)
-            else: exprs.append(q)
-        if exprs:
-            sql = "SELECT " + ", ".join(exprs) + " FROM t ORDER BY file_row_number"
-            out["rows"] = [[cell(v) for v in r] for r in con.execute(sql).fetchall()]
-        else:
-            out["rows"] = []
-    out["scalars"] = [[cell(v) for v in con.execute(q).fetchone()] for q in queries]
-    sys.stdout.write(json.dumps(out))
-    """
+            import sys, json, duckdb
+            path, mode, queries = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+            con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
+            con.execute("CREATE VIEW t AS SELECT * FROM read_parquet(?, file_row_number=true)".replace("?", "'" + path.replace("'", "''") + "'"))
+            desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
+            out = {"types": [d[1] for d in desc]}
+            if mode == "rows":
+                exprs = []
+                for name, typ, *_ in desc:
+                    q = '"' + name.replace('"', '""') + '"'
+                    if typ.startswith("TIMESTAMP"): exprs.append("epoch_us(%s)" % q)
+                    elif typ == "DATE": exprs.append("(%s - DATE '1970-01-01')" % q)
+                    elif typ.startswith("DECIMAL") or typ == "JSON": exprs.append("CAST(%s AS VARCHAR)" % q)
+                    else: exprs.append(q)
+                if exprs:
+                    sql = "SELECT " + ", ".join(exprs) + " FROM t ORDER BY file_row_number"
+                    out["rows"] = [[cell(v) for v in r] for r in con.execute(sql).fetchall()]
+                else:
+                    out["rows"] = []
+            out["scalars"] = [[cell(v) for v in con.execute(q).fetchone()] for q in queries]
+            sys.stdout.write(json.dumps(out))
+            """
 }
 
 /// A fresh directory under the system temporary directory, removed by `remove()`.
@@ -185,7 +188,10 @@ struct ParquetTestDirectory {
 
 /// Writes `rows` to `path` with the row API and returns the path.
 @discardableResult
-func writeParquet(_ path: String, _ schema: ParquetSchema, _ rows: [[ParquetValue]], options: ParquetWriterOptions = ParquetWriterOptions(createdBy: "parquet-tests")) throws -> String {
+func writeParquet(
+    _ path: String, _ schema: ParquetSchema, _ rows: [[ParquetValue]],
+    options: ParquetWriterOptions = ParquetWriterOptions(createdBy: "parquet-tests")
+) throws -> String {
     let writer = try ParquetFileWriter(path: path, schema: schema, options: options)
     for row in rows { try writer.append(row) }
     try writer.close()

@@ -1,7 +1,8 @@
+import Core
 import Foundation
 import StripeSimulator
 import Testing
-import Core
+
 @testable import Rates
 
 /// Issue 4's acceptance: 10,000 generated documents across 12 currencies and 10 years, converted into
@@ -79,7 +80,8 @@ import Core
                 documents.append((currency, day, minor, reporting))
             }
         }
-        let input = documents.map { "\($0.currency) \(UTCDate.dayString($0.day)) \($0.minor) \($0.reporting)" }.joined(separator: "\n") + "\n"
+        let input =
+            documents.map { "\($0.currency) \(UTCDate.dayString($0.day)) \($0.minor) \($0.reporting)" }.joined(separator: "\n") + "\n"
         let documentsPath = directory + "/documents.txt"
         #expect(FileManager.default.createFile(atPath: documentsPath, contents: Data(input.utf8)))
 
@@ -92,7 +94,8 @@ import Core
         for (document, oracle) in zip(documents, expected) {
             let actual: String
             do {
-                let c = try converter.convert(minorUnits: document.minor, currency: document.currency, on: document.day, to: document.reporting)
+                let c = try converter.convert(
+                    minorUnits: document.minor, currency: document.currency, on: document.day, to: document.reporting)
                 actual = "\(c.amount) \(c.unrounded) \(c.rate) \(UTCDate.dayString(c.rateDay))"
             } catch {
                 actual = "ERROR"

@@ -1,8 +1,9 @@
-import Foundation
+import Core
 import Digest
+import Foundation
 import ModuleErrors
 import Testing
-import Core
+
 @testable import Rates
 
 /// Strict validation of ECB and supplementary files: every rejection names the file and the line.
@@ -32,7 +33,7 @@ import Core
 
     @Test func truncatedFileNamesFileAndLine() throws {
         let good = Self.header + "2024-03-01,1.0813,162.82,0.85588,\n2024-02-29,1.0826,162.53,0.85655,\n"
-        let cut = String(good.dropLast(12))  // "...,162.53" without the rest of the row
+        let cut = String(good.dropLast(12)) // "...,162.53" without the rest of the row
         let error = try rejection(cut)
         #expect(error.code == .invalidFile)
         #expect(error.message.hasPrefix("ecb.csv line 3: has 3 fields but the header has 5"))
@@ -61,8 +62,12 @@ import Core
         #expect(try rejection("Date,USD\n2024-03-01,0\n").message.contains("not a positive decimal"))
         #expect(try rejection("Date,USD\n2024-03-01,1e3\n").message.contains("not a positive decimal"))
         #expect(try rejection("Date,USD\n2024-03-01,\n").message.contains("not a positive decimal"))
-        #expect(try rejection("Date,USD\n2024-03-01,1.1\n\n2024-02-29,1.2\n").message == "ecb.csv line 3: is empty (a row per business day expected)")
-        #expect(try rejection("Date,USD\n2024-03-01,1.1\n2024-02-29,1.2\n2024-03-01,1.1\n").message == "ecb.csv line 4: repeats date 2024-03-01 of line 2")
+        #expect(
+            try rejection("Date,USD\n2024-03-01,1.1\n\n2024-02-29,1.2\n").message
+                == "ecb.csv line 3: is empty (a row per business day expected)")
+        #expect(
+            try rejection("Date,USD\n2024-03-01,1.1\n2024-02-29,1.2\n2024-03-01,1.1\n").message
+                == "ecb.csv line 4: repeats date 2024-03-01 of line 2")
     }
 
     @Test func zstdAndZipInputsAreDecoded() async throws {
@@ -76,7 +81,7 @@ import Core
         let zst = directory + "/rates.csv.zst"
         let plainPath = directory + "/rates.csv"
         #expect(FileManager.default.createFile(atPath: plainPath, contents: Data(csv)))
-        try await Shell.run("zstd", ["-q", "-f", plainPath, "-o", zst])  // the zstd CLI, not our own writer
+        try await Shell.run("zstd", ["-q", "-f", plainPath, "-o", zst]) // the zstd CLI, not our own writer
         #expect(try RatesTable(ecbPath: zst).ecbSha256 == plain.ecbSha256)
         let zstBytes = [UInt8](try #require(FileManager.default.contents(atPath: zst)))
         #expect(try RatesTable(ecbCSV: zstBytes).ecbSha256 == plain.ecbSha256)
@@ -103,15 +108,17 @@ import Core
         let supplementary = try Fixture.path("supplementary.csv")
         let table = try RatesTable(ecbPath: ecb, supplementaryPath: supplementary)
         #expect(table.currencies.contains("BHD"))
-        #expect(table.currencies.contains("AED"))  // lowercase "aed" in the file
+        #expect(table.currencies.contains("AED")) // lowercase "aed" in the file
         #expect(try table.rate(of: "aed", on: Fixture.day("2024-03-03")).ratePerEUR.description == "3.97107")
         // The combined hash, recomputed independently with python's hashlib.
-        let expected = try await Python.run("""
+        let expected = try await Python.run(
+            """
             import hashlib, sys
             e = hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest()
             s = hashlib.sha256(open(sys.argv[2], 'rb').read()).hexdigest()
             print(hashlib.sha256(f"{e}  ecb\\n{s}  supplementary\\n".encode()).hexdigest())
-            """, arguments: [ecb, supplementary]).trimmingCharacters(in: .whitespacesAndNewlines)
+            """, arguments: [ecb, supplementary]
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(table.sha256 == expected)
         #expect(table.sha256 != table.ecbSha256)
     }
@@ -119,10 +126,15 @@ import Core
     @Test func conflictWithECBIsAnError() throws {
         let path = try Fixture.path("supplementary-conflict.csv")
         let error = try #require(throws: RatesError.self) {
-            try RatesTable(ecbCSV: Fixture.bytes("ecb-small.csv"), ecbName: "ecb-small.csv", supplementaryCSV: Fixture.bytes("supplementary-conflict.csv"), supplementaryName: path)
+            try RatesTable(
+                ecbCSV: Fixture.bytes("ecb-small.csv"), ecbName: "ecb-small.csv",
+                supplementaryCSV: Fixture.bytes("supplementary-conflict.csv"), supplementaryName: path)
         }
         #expect(error.code == .conflict)
-        #expect(error.message == "\(path) line 3: USD on 2024-03-01 is 1.09 per EUR but ecb-small.csv line 4 publishes 1.0813; supplementary rates cannot override ECB: remove or correct the line")
+        #expect(
+            error.message
+                == "\(path) line 3: USD on 2024-03-01 is 1.09 per EUR but ecb-small.csv line 4 publishes 1.0813; supplementary rates cannot override ECB: remove or correct the line"
+        )
     }
 
     @Test func identicalRateIsAccepted() throws {
@@ -137,12 +149,18 @@ import Core
                 try RatesTable(ecbCSV: ecb, supplementaryCSV: Array(text.utf8), supplementaryName: "extra.csv")
             }.message
         }
-        #expect(try rejection("date,currency,rate\n") == "extra.csv line 1: expected the header 'date,currency,rate_per_eur', found 'date,currency,rate'")
+        #expect(
+            try rejection("date,currency,rate\n")
+                == "extra.csv line 1: expected the header 'date,currency,rate_per_eur', found 'date,currency,rate'")
         #expect(try rejection("") == "extra.csv is empty: expected the header 'date,currency,rate_per_eur'")
         #expect(try rejection("date,currency,rate_per_eur\n2024-03-01,BHD\n").hasPrefix("extra.csv line 2: has 2 fields, expected 3"))
-        #expect(try rejection("date,currency,rate_per_eur\n2024-03-01,BHD,abc\n") == "extra.csv line 2: rate_per_eur 'abc' is not a positive decimal")
+        #expect(
+            try rejection("date,currency,rate_per_eur\n2024-03-01,BHD,abc\n")
+                == "extra.csv line 2: rate_per_eur 'abc' is not a positive decimal")
         #expect(try rejection("date,currency,rate_per_eur\n2024-03-01,EUR,1\n").contains("EUR is always 1"))
         #expect(try rejection("date,currency,rate_per_eur\n2024-3-1,BHD,0.4\n").contains("is not a date"))
-        #expect(try rejection("date,currency,rate_per_eur\n2024-03-01,BHD,0.4\n2024-03-01,bhd,0.4\n") == "extra.csv line 3: repeats BHD on 2024-03-01 of line 2")
+        #expect(
+            try rejection("date,currency,rate_per_eur\n2024-03-01,BHD,0.4\n2024-03-01,bhd,0.4\n")
+                == "extra.csv line 3: repeats BHD on 2024-03-01 of line 2")
     }
 }

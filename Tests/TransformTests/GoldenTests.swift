@@ -2,6 +2,7 @@ import Core
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Transform
 
 /// Golden tests: hand-written raw fixtures (Fixtures/golden/*.ndjson, both API shapes) against the

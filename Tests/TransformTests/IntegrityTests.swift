@@ -3,6 +3,7 @@ import Foundation
 import ModuleErrors
 import TestSupport
 import Testing
+
 @testable import Transform
 
 /// Issue 11's transform items, each reproduced on a small hand-built raw run and checked with an
@@ -17,14 +18,16 @@ import Testing
         let lines = (0..<count).map { n in
             #"{"id":"cnli_\#(id)_\#(n)","object":"credit_note_line_item","amount":\#(100 + n),"description":"credit \#(n)","discount_amount":0,"discount_amounts":[],"invoice_line_item":null,"livemode":false,"metadata":{},"quantity":1,"type":"custom_line_item","unit_amount":\#(100 + n),"taxes":[]}"#
         }
-        return #"{"id":"\#(id)","object":"credit_note","amount":1,"created":1741262400,"currency":"usd","customer":"cus_A","invoice":"in_1","lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":\#(count)},"livemode":false,"number":"CN-\#(id)","reason":"duplicate","status":"issued"}"#
+        return
+            #"{"id":"\#(id)","object":"credit_note","amount":1,"created":1741262400,"currency":"usd","customer":"cus_A","invoice":"in_1","lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":\#(count)},"livemode":false,"number":"CN-\#(id)","reason":"duplicate","status":"issued"}"#
     }
 
     static func subscription(_ id: String, items count: Int) -> String {
         let items = (0..<count).map { n in
             #"{"id":"si_\#(id)_\#(n)","object":"subscription_item","created":1740996000,"discounts":[],"metadata":{},"price":{"id":"price_\#(n)","object":"price","active":true,"billing_scheme":"per_unit","created":1741003200,"currency":"usd","livemode":false,"metadata":{},"nickname":null,"product":"prod_1","recurring":{"interval":"month","interval_count":1,"meter":null,"usage_type":"licensed"},"tax_behavior":"unspecified","tiers_mode":null,"type":"recurring","unit_amount":\#(1000 + n),"unit_amount_decimal":"\#(1000 + n)"},"subscription":"\#(id)","tax_rates":[],"quantity":1,"current_period_start":1740996000,"current_period_end":1743674400}"#
         }
-        return #"{"id":"\#(id)","object":"subscription","cancel_at":null,"cancel_at_period_end":false,"canceled_at":null,"created":1740996000,"currency":"usd","customer":"cus_A","discounts":[],"ended_at":null,"items":{"object":"list","data":[\#(items.joined(separator: ","))],"has_more":false,"total_count":\#(count)},"livemode":false,"metadata":{},"pause_collection":null,"start_date":1740996000,"status":"active","trial_end":null,"trial_start":null}"#
+        return
+            #"{"id":"\#(id)","object":"subscription","cancel_at":null,"cancel_at_period_end":false,"canceled_at":null,"created":1740996000,"currency":"usd","customer":"cus_A","discounts":[],"ended_at":null,"items":{"object":"list","data":[\#(items.joined(separator: ","))],"has_more":false,"total_count":\#(count)},"livemode":false,"metadata":{},"pause_collection":null,"start_date":1740996000,"status":"active","trial_end":null,"trial_start":null}"#
     }
 
     static func customer(_ id: String, name: String) -> String {
@@ -63,55 +66,62 @@ import Testing
     }
 
     static let script = #"""
-    import json, subprocess, sys, duckdb
-    staging = sys.argv[1]
-    tables = {"customers": ("customer_id", None, "name"), "prices": ("price_id", None, "nickname"),
-              "subscriptions": ("subscription_item_id", "subscription_id", "status"),
-              "invoice_lines": ("line_id", "invoice_id", "invoice_status"),
-              "credit_note_lines": ("credit_note_line_id", "credit_note_id", "description")}
-    con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
-    rejects = [json.loads(l) for l in open(f"{staging}/rejects.ndjson", encoding="utf-8") if l.strip()]
-    out = {"lookup_rejects": [r for r in rejects if r["table"] is None]}
-    for t, (pk, parent, col) in tables.items():
-        path = f"{staging}/{t}.ndjson.zst"
-        subprocess.run(["zstd", "-tq", path], check=True)
-        empty = not subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout.strip()
-        entry = {"rows": 0, "distinct_pk": 0, "staged_by_parent": {}, "values": {}}
-        if not empty:
-            columns = ", ".join(f"'{c}': 'VARCHAR'" for c in dict.fromkeys([pk, parent or pk, col]))
-            src = f"read_json('{path}', format='newline_delimited', compression='zstd', columns={{{columns}}})"
-            entry["rows"], entry["distinct_pk"] = con.execute(f"SELECT count(*), count(DISTINCT {pk}) FROM {src}").fetchone()
-            entry["staged_by_parent"] = dict(con.execute(f"SELECT {parent or pk}, count(*) FROM {src} GROUP BY 1").fetchall())
-            entry["values"] = {k: {col: v} for k, v in con.execute(f"SELECT {pk}, {col} FROM {src}").fetchall()}
-        mine = [r for r in rejects if r["table"] == t]
-        entry["rejects"] = len(mine)
-        by_object, by_code = {}, {}
-        for r in mine:
-            by_object[r["object_id"] or ""] = by_object.get(r["object_id"] or "", 0) + 1
-            by_code[r["code"]] = by_code.get(r["code"], 0) + 1
-        entry["rejects_by_object"], entry["rejects_by_code"] = by_object, by_code
-        out[t] = entry
-    print(json.dumps(out, sort_keys=True))
-    """#
+        import json, subprocess, sys, duckdb
+        staging = sys.argv[1]
+        tables = {"customers": ("customer_id", None, "name"), "prices": ("price_id", None, "nickname"),
+                  "subscriptions": ("subscription_item_id", "subscription_id", "status"),
+                  "invoice_lines": ("line_id", "invoice_id", "invoice_status"),
+                  "credit_note_lines": ("credit_note_line_id", "credit_note_id", "description")}
+        con = duckdb.connect(); con.execute("SET enable_progress_bar = false")  # a progress bar would go to stdout
+        rejects = [json.loads(l) for l in open(f"{staging}/rejects.ndjson", encoding="utf-8") if l.strip()]
+        out = {"lookup_rejects": [r for r in rejects if r["table"] is None]}
+        for t, (pk, parent, col) in tables.items():
+            path = f"{staging}/{t}.ndjson.zst"
+            subprocess.run(["zstd", "-tq", path], check=True)
+            empty = not subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout.strip()
+            entry = {"rows": 0, "distinct_pk": 0, "staged_by_parent": {}, "values": {}}
+            if not empty:
+                columns = ", ".join(f"'{c}': 'VARCHAR'" for c in dict.fromkeys([pk, parent or pk, col]))
+                src = f"read_json('{path}', format='newline_delimited', compression='zstd', columns={{{columns}}})"
+                entry["rows"], entry["distinct_pk"] = con.execute(f"SELECT count(*), count(DISTINCT {pk}) FROM {src}").fetchone()
+                entry["staged_by_parent"] = dict(con.execute(f"SELECT {parent or pk}, count(*) FROM {src} GROUP BY 1").fetchall())
+                entry["values"] = {k: {col: v} for k, v in con.execute(f"SELECT {pk}, {col} FROM {src}").fetchall()}
+            mine = [r for r in rejects if r["table"] == t]
+            entry["rejects"] = len(mine)
+            by_object, by_code = {}, {}
+            for r in mine:
+                by_object[r["object_id"] or ""] = by_object.get(r["object_id"] or "", 0) + 1
+                by_code[r["code"]] = by_code.get(r["code"], 0) + 1
+            entry["rejects_by_object"], entry["rejects_by_code"] = by_object, by_code
+            out[t] = entry
+        print(json.dumps(out, sort_keys=True))
+        """#
 
     /// Transforms `streams` as run "r" and reads the output back independently. Every table must
     /// reconcile in the manifest AND in the files: rows in = rows out + rejected, the staging file
     /// holds rows out rows, rejects.ndjson rows-rejected entries, and no primary key twice.
-    static func run(_ dir: TemporaryDirectory, _ streams: [String: [String]], bytes: [String: [[UInt8]]] = [:],
-                    pipeline: PipelineDefinition = TransformFixtures.pipeline(),
-                    options: TransformStage.Options = TransformStage.Options()) async throws -> Outcome {
+    static func run(
+        _ dir: TemporaryDirectory, _ streams: [String: [String]], bytes: [String: [[UInt8]]] = [:],
+        pipeline: PipelineDefinition = TransformFixtures.pipeline(),
+        options: TransformStage.Options = TransformStage.Options()
+    ) async throws -> Outcome {
         var all = streams.mapValues { $0.map(Self.bytes) }.merging(bytes) { $1 }
         for stream in GoldenTests.streams where all[stream] == nil { all[stream] = [] }
         if all["customers"]!.isEmpty { all["customers"] = [Self.bytes(customer("cus_A", name: "Ada"))] }
-        if all["products"]!.isEmpty { all["products"] = [Self.bytes(#"{"id":"prod_1","object":"product","name":"Pro","active":true,"livemode":false}"#)] }
+        if all["products"]!.isEmpty {
+            all["products"] = [Self.bytes(#"{"id":"prod_1","object":"product","name":"Pro","active":true,"livemode":false}"#)]
+        }
         try TransformFixtures.writeRawRun(root: dir.path, runId: "r", bytes: all, finishedAt: "2025-03-10T00:00:00Z")
         var p = pipeline
         p.fx.rates = try TransformFixtures.fixturePath("ecb-sample.csv")
         p.fx.supplementary = try TransformFixtures.fixturePath("supplementary-sample.csv")
-        let manifest = try TransformStage(pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options).run(runId: "r").manifest
+        let manifest = try TransformStage(
+            pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options
+        ).run(runId: "r").manifest
         let scriptPath = dir.appending("integrity.py")
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        let result = try await ChildProcess.run("/usr/bin/env", ["python3", scriptPath, RunPaths(root: dir.path).staging("r")], timeout: 120)
+        let result = try await ChildProcess.run(
+            "/usr/bin/env", ["python3", scriptPath, RunPaths(root: dir.path).staging("r")], timeout: 120)
         try #require(result.status == 0, "python3 + duckdb check failed (pip install duckdb; zstd CLI needed): \(result.stderr)")
         let check = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let outcome = Outcome(manifest: manifest, check: check)
@@ -119,7 +129,9 @@ import Testing
             let t = try #require(manifest.tables[table])
             #expect(t.rowsIn == t.rowsOut + t.rowsRejected, "\(table): manifest")
             #expect(outcome.rows(table) == t.rowsOut, "\(table): DuckDB reads \(outcome.rows(table)) rows, manifest says \(t.rowsOut)")
-            #expect(outcome.rejects(table) == t.rowsRejected, "\(table): rejects.ndjson has \(outcome.rejects(table)), manifest says \(t.rowsRejected)")
+            #expect(
+                outcome.rejects(table) == t.rowsRejected,
+                "\(table): rejects.ndjson has \(outcome.rejects(table)), manifest says \(t.rowsRejected)")
             #expect(outcome.distinctKeys(table) == outcome.rows(table), "\(table): a primary key appears twice")
         }
         return outcome
@@ -135,9 +147,12 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let stub = { (id: String) in #"{"id":"\#(id)","object":"customer","deleted":true}"# }
-        let event = #"{"id":"evt_9","object":"event","created":1740900000,"type":"customer.deleted","data":{"object":"# + Self.customer("cus_C", name: "Cy") + "}}"
-        let o = try await Self.run(dir, ["customers": [Self.customer("cus_A", name: "Ada"), stub("cus_B"), stub("cus_C")], "events": [event]],
-                             pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
+        let event =
+            #"{"id":"evt_9","object":"event","created":1740900000,"type":"customer.deleted","data":{"object":"#
+            + Self.customer("cus_C", name: "Cy") + "}}"
+        let o = try await Self.run(
+            dir, ["customers": [Self.customer("cus_A", name: "Ada"), stub("cus_B"), stub("cus_C")], "events": [event]],
+            pipeline: TransformFixtures.pipeline(maxRejectRatio: 0))
         #expect(o.rows("customers") == 3)
         #expect(o.rejects("customers") == 0)
         let rows = try TransformFixtures.stagingLines(root: dir.path, runId: "r", table: "customers").map(TransformFixtures.parse)
@@ -196,8 +211,14 @@ import Testing
     @Test func duplicatedCustomerWithDifferentContentKeepsOneRow() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let o = try await Self.run(dir, ["customers": [Self.customer("cus_A", name: "Old Name"), Self.customer("cus_B", name: "B"),
-                                                 Self.customer("cus_A", name: "New Name")]])
+        let o = try await Self.run(
+            dir,
+            [
+                "customers": [
+                    Self.customer("cus_A", name: "Old Name"), Self.customer("cus_B", name: "B"),
+                    Self.customer("cus_A", name: "New Name")
+                ]
+            ])
         #expect(o.rows("customers") == 2)
         #expect(o.value("customers", key: "cus_A", column: "name") == "New Name")
         #expect(o.codes("customers") == ["superseded": 1])
@@ -209,7 +230,8 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let a = StageTests.invoice("in_a", lines: 4)
-        let o = try await Self.run(dir, ["invoices": [a] + (0..<40).map { StageTests.invoice("in_\($0)", lines: 30) } + [a]], options: options)
+        let o = try await Self.run(
+            dir, ["invoices": [a] + (0..<40).map { StageTests.invoice("in_\($0)", lines: 30) } + [a]], options: options)
         #expect(o.staged("invoice_lines", parent: "in_a") == 4)
         #expect(o.codes("invoice_lines") == ["duplicate": 4])
     }
@@ -221,8 +243,12 @@ import Testing
         let b = StageTests.invoice("in_b", lines: 3).replacingOccurrences(of: "il_in_b_1", with: "il_in_a_1")
         let c = StageTests.invoice("in_c", lines: 3).replacingOccurrences(of: "il_in_c_2", with: "il_in_c_0")
         let y = Self.subscription("sub_y", items: 2).replacingOccurrences(of: "si_sub_y_0", with: "si_sub_x_1")
-        let o = try await Self.run(dir, ["invoices": [StageTests.invoice("in_a", lines: 2), b, c, StageTests.invoice("in_d", lines: 1)],
-                                   "subscriptions": [Self.subscription("sub_x", items: 2), y]])
+        let o = try await Self.run(
+            dir,
+            [
+                "invoices": [StageTests.invoice("in_a", lines: 2), b, c, StageTests.invoice("in_d", lines: 1)],
+                "subscriptions": [Self.subscription("sub_x", items: 2), y]
+            ])
         #expect(o.staged("invoice_lines", parent: "in_a") == 2)
         #expect(o.staged("invoice_lines", parent: "in_b") == 0)
         #expect(o.rejected("invoice_lines", object: "in_b") == 3)
@@ -302,11 +328,13 @@ import Testing
         func cut(_ document: String, _ total: Int) -> String {
             document.replacingOccurrences(of: #""has_more":false,"total_count":10"#, with: #""has_more":true,"total_count":\#(total)"#)
         }
-        let o = try await Self.run(dir, [
-            "invoices": [cut(StageTests.invoice("in_cut", lines: 10), 25), StageTests.invoice("in_ok", lines: 1)],
-            "credit_notes": [cut(Self.creditNote("cn_cut", lines: 10), 12)],
-            "subscriptions": [cut(Self.subscription("sub_cut", items: 10), 11)],
-        ])
+        let o = try await Self.run(
+            dir,
+            [
+                "invoices": [cut(StageTests.invoice("in_cut", lines: 10), 25), StageTests.invoice("in_ok", lines: 1)],
+                "credit_notes": [cut(Self.creditNote("cn_cut", lines: 10), 12)],
+                "subscriptions": [cut(Self.subscription("sub_cut", items: 10), 11)]
+            ])
         for (table, parent) in [("invoice_lines", "in_cut"), ("credit_note_lines", "cn_cut"), ("subscriptions", "sub_cut")] {
             #expect(o.staged(table, parent: parent) == 0, "\(table)")
             #expect(o.rejected(table, object: parent) == 10, "\(table): the lines present are counted")
@@ -345,15 +373,22 @@ import Testing
     @Test func malformedProductCouponAndEventLinesAreRejects() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let o = try await Self.run(dir, [
-            "products": [#"{"id":"prod_1","object":"product","name":"Pro"}"#, #"{"id":"prod_2","name":"#, #"{"object":"product","name":"no id"}"#],
-            "coupons": [#"{"id":"co_1","duration":"forever","percent_off":10,"percent_off":20}"#],
-            "events": [#"{"id":"evt_1","type":"customer.deleted","data":{"object":{"object":"customer"}}}"#, "[1,2]"],
-        ])
+        let o = try await Self.run(
+            dir,
+            [
+                "products": [
+                    #"{"id":"prod_1","object":"product","name":"Pro"}"#, #"{"id":"prod_2","name":"#, #"{"object":"product","name":"no id"}"#
+                ],
+                "coupons": [#"{"id":"co_1","duration":"forever","percent_off":10,"percent_off":20}"#],
+                "events": [#"{"id":"evt_1","type":"customer.deleted","data":{"object":{"object":"customer"}}}"#, "[1,2]"]
+            ])
         let lookups = o.lookupRejects
         #expect(lookups.count == 5)
         #expect(lookups.filter { $0["stream"] as? String == "products" }.map { $0["line"] as? Int } == [2, 3])
-        #expect(lookups.contains { $0["stream"] as? String == "coupons" && ($0["reason"] as? String ?? "").contains("duplicate key \"percent_off\"") })
+        #expect(
+            lookups.contains {
+                $0["stream"] as? String == "coupons" && ($0["reason"] as? String ?? "").contains("duplicate key \"percent_off\"")
+            })
         #expect(lookups.filter { $0["stream"] as? String == "events" }.count == 2)
         #expect(lookups.allSatisfy { !($0["reason"] as? String ?? "").isEmpty && $0["table"] is NSNull })
         #expect(o.manifest.quality["lookup.products.unusable"] == "2")
@@ -368,11 +403,18 @@ import Testing
         var options = TransformStage.Options()
         options.validateInput = validateInput
         // A mapped key twice at the top level, inside a line, and a customer's email twice.
-        let twiceCurrency = StageTests.invoice("in_dup", lines: 3).replacingOccurrences(of: #""currency":"usd","customer""#, with: #""currency":"usd","currency":"eur","customer""#)
-        let twiceAmount = StageTests.invoice("in_dup2", lines: 4).replacingOccurrences(of: #""amount":150,"#, with: #""amount":150,"amount":9999,"#)
-        let customer = Self.customer("cus_D", name: "D").replacingOccurrences(of: #""name":"D""#, with: #""name":"D","email":"x@example.com""#)
-        let o = try await Self.run(dir, ["invoices": [twiceCurrency, StageTests.invoice("in_ok", lines: 1), twiceAmount],
-                                   "customers": [Self.customer("cus_A", name: "A"), customer]], options: options)
+        let twiceCurrency = StageTests.invoice("in_dup", lines: 3).replacingOccurrences(
+            of: #""currency":"usd","customer""#, with: #""currency":"usd","currency":"eur","customer""#)
+        let twiceAmount = StageTests.invoice("in_dup2", lines: 4).replacingOccurrences(
+            of: #""amount":150,"#, with: #""amount":150,"amount":9999,"#)
+        let customer = Self.customer("cus_D", name: "D").replacingOccurrences(
+            of: #""name":"D""#, with: #""name":"D","email":"x@example.com""#)
+        let o = try await Self.run(
+            dir,
+            [
+                "invoices": [twiceCurrency, StageTests.invoice("in_ok", lines: 1), twiceAmount],
+                "customers": [Self.customer("cus_A", name: "A"), customer]
+            ], options: options)
         #expect(o.staged("invoice_lines", parent: "in_dup") == 0)
         #expect(o.rejected("invoice_lines", object: "in_dup") == 3)
         #expect(o.staged("invoice_lines", parent: "in_dup2") == 0)

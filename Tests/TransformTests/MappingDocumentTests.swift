@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Testing
+
 @testable import Transform
 
 @Suite struct MappingDocumentTests {
@@ -11,7 +12,10 @@ import Testing
             try generated.write(toFile: path, atomically: true, encoding: .utf8)
         }
         let current = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        #expect(current == generated, "schemas/MAPPING.md is out of date with schemas/*.json; regenerate it with `stripe-etl schemas doc > schemas/MAPPING.md` or `UPDATE_MAPPING=1 swift test --filter MappingDocumentTests`")
+        #expect(
+            current == generated,
+            "schemas/MAPPING.md is out of date with schemas/*.json; regenerate it with `stripe-etl schemas doc > schemas/MAPPING.md` or `UPDATE_MAPPING=1 swift test --filter MappingDocumentTests`"
+        )
     }
 
     @Test func documentNamesEveryColumnAndSource() throws {

@@ -3,6 +3,7 @@ import Foundation
 import StripeSimulator
 import TestSupport
 import Testing
+
 @testable import Transform
 
 /// Property-style: for generated raw runs (several seeds and sizes, some lines damaged), every table
@@ -21,7 +22,7 @@ import Testing
         Case(seed: 1, customers: 30, invoices: 20, damageEvery: 0),
         Case(seed: 2, customers: 55, invoices: 45, damageEvery: 7),
         Case(seed: 3, customers: 12, invoices: 8, damageEvery: 3),
-        Case(seed: 4, customers: 80, invoices: 60, damageEvery: 11),
+        Case(seed: 4, customers: 80, invoices: 60, damageEvery: 11)
     ]
 
     @Test(arguments: cases)
@@ -34,7 +35,10 @@ import Testing
         let rendering = AccountGenerator.Rendering(expandDiscounts: c.seed % 2 == 1)
         var streams: [String: [String]] = [:]
         var expectedUnits: [String: Int] = [:]
-        let unitTable: [FixtureStream: String] = [.customers: "customers", .prices: "prices", .subscriptions: "subscriptions", .invoices: "invoice_lines", .creditNotes: "credit_note_lines"]
+        let unitTable: [FixtureStream: String] = [
+            .customers: "customers", .prices: "prices", .subscriptions: "subscriptions", .invoices: "invoice_lines",
+            .creditNotes: "credit_note_lines"
+        ]
         for stream in FixtureStream.allCases {
             var lines: [String] = []
             for (n, index) in generator.expectedIndices(stream).enumerated() {
@@ -68,7 +72,8 @@ import Testing
         expectedUnits["customers", default: 0] += generator.deletedCustomerCount
         try TransformFixtures.writeRawRun(root: dir.path, runId: "p", streams: streams, finishedAt: "2025-06-01T00:00:00Z")
         let pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
-        let manifest = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "p").manifest
+        let manifest = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas())
+            .run(runId: "p").manifest
         let rejects = try TransformFixtures.rejects(root: dir.path, runId: "p")
         for table in SchemaSet.tableOrder {
             let t = try #require(manifest.tables[table])
@@ -82,7 +87,10 @@ import Testing
         // A document is mapped whole or rejected whole: no document has rows on both sides.
         for table in ["invoice_lines", "credit_note_lines", "subscriptions"] {
             let parent = table == "invoice_lines" ? "invoice_id" : table == "credit_note_lines" ? "credit_note_id" : "subscription_id"
-            let staged = Set(try TransformFixtures.stagingLines(root: dir.path, runId: "p", table: table).map { try TransformFixtures.parse($0)[parent] as? String ?? "" })
+            let staged = Set(
+                try TransformFixtures.stagingLines(root: dir.path, runId: "p", table: table).map {
+                    try TransformFixtures.parse($0)[parent] as? String ?? ""
+                })
             for reject in rejects where reject["table"] as? String == table {
                 if let id = reject["object_id"] as? String { #expect(!staged.contains(id), "\(table): \(id) is half loaded") }
             }

@@ -5,29 +5,36 @@ import StripeSimulator
 import TestSupport
 import Testing
 import Zstd
+
 @testable import Transform
 
 @Suite struct StageTests {
     /// A basil-shaped invoice with `count` lines built in code (large line counts stay out of the fixtures).
     static func invoiceLine(_ invoice: String, _ n: Int, currency: String, amount: Int) -> String {
-        let kind = n % 3 == 2
+        let kind =
+            n % 3 == 2
             ? #"{"invoice_item_details":{"invoice_item":"ii_\#(n)","proration":false,"proration_details":{"credited_items":null},"subscription":null},"subscription_item_details":null,"type":"invoice_item_details"}"#
             : #"{"invoice_item_details":null,"subscription_item_details":{"invoice_item":null,"proration":\#(n % 3 == 1),"proration_details":{"credited_items":null},"subscription":"sub_9","subscription_item":"si_9_\#(n % 2)"},"type":"subscription_item_details"}"#
-        return #"{"id":"il_\#(invoice)_\#(n)","object":"line_item","amount":\#(amount),"currency":"\#(currency)","description":"line \#(n)","discount_amounts":[],"livemode":false,"parent":\#(kind),"period":{"end":1741255200,"start":1741168800},"pricing":{"price_details":{"price":"price_m","product":"prod_1"},"type":"price_details","unit_amount_decimal":"\#(amount)"},"quantity":1,"taxes":[]}"#
+        return
+            #"{"id":"il_\#(invoice)_\#(n)","object":"line_item","amount":\#(amount),"currency":"\#(currency)","description":"line \#(n)","discount_amounts":[],"livemode":false,"parent":\#(kind),"period":{"end":1741255200,"start":1741168800},"pricing":{"price_details":{"price":"price_m","product":"prod_1"},"type":"price_details","unit_amount_decimal":"\#(amount)"},"quantity":1,"taxes":[]}"#
     }
 
     static func invoice(_ id: String, lines count: Int, currency: String = "usd") -> String {
         let lines = (0..<count).map { invoiceLine(id, $0, currency: currency, amount: 100 * $0 - 50) }
-        return #"{"id":"\#(id)","object":"invoice","created":1741165200,"currency":"\#(currency)","customer":"cus_A","livemode":false,"lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":\#(count)},"number":"N-\#(id)","status":"paid","status_transitions":{"finalized_at":1741168800}}"#
+        return
+            #"{"id":"\#(id)","object":"invoice","created":1741165200,"currency":"\#(currency)","customer":"cus_A","livemode":false,"lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":\#(count)},"number":"N-\#(id)","status":"paid","status_transitions":{"finalized_at":1741168800}}"#
     }
 
-    func runFixtureRates(_ dir: TemporaryDirectory, streams: [String: [String]], pipeline: PipelineDefinition = TransformFixtures.pipeline(),
-                         options: TransformStage.Options = TransformStage.Options(), runId: String = "r") throws -> TransformReport {
+    func runFixtureRates(
+        _ dir: TemporaryDirectory, streams: [String: [String]], pipeline: PipelineDefinition = TransformFixtures.pipeline(),
+        options: TransformStage.Options = TransformStage.Options(), runId: String = "r"
+    ) throws -> TransformReport {
         try TransformFixtures.writeRawRun(root: dir.path, runId: runId, streams: streams, finishedAt: "2025-03-10T00:00:00Z")
         var p = pipeline
         if p.fx.rates == nil { p.fx.rates = try TransformFixtures.fixturePath("ecb-sample.csv") }
         if p.fx.supplementary == nil { p.fx.supplementary = try TransformFixtures.fixturePath("supplementary-sample.csv") }
-        return try TransformStage(pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options).run(runId: runId)
+        return try TransformStage(pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options)
+            .run(runId: runId)
     }
 
     @Test func invoicesWithZeroOneElevenAnd250Lines() throws {
@@ -50,7 +57,8 @@ import Zstd
         let big = rows.filter { ($0["invoice_id"] as? String) == "in_250" }
         #expect(big.filter { ($0["line_type"] as? String) == "invoice_item" }.count == 83)
         #expect(big.filter { ($0["proration"] as? Bool) == true }.count == 83)
-        #expect(report.manifest.quality["invoice_lines.amount_sum.usd.staged"] == report.manifest.quality["invoice_lines.amount_sum.usd.raw"])
+        #expect(
+            report.manifest.quality["invoice_lines.amount_sum.usd.staged"] == report.manifest.quality["invoice_lines.amount_sum.usd.raw"])
     }
 
     @Test func everySchemaColumnIsProducedAndNothingElse() throws {
@@ -85,7 +93,8 @@ import Zstd
         for dir in [a, b] {
             try TransformFixtures.generateRawRun(root: dir.path, runId: "d", config: config)
             let pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
-            _ = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "d")
+            _ = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(
+                runId: "d")
         }
         // Running a second time over the same run id must also give the same bytes.
         let pipeline = try TransformFixtures.generatedPipeline(directory: a.path)
@@ -102,17 +111,21 @@ import Zstd
     @Test func mappingThreadsAndSinglePassDoNotChangeBytes() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        try TransformFixtures.generateRawRun(root: dir.path, runId: "p", config: AccountConfig(seed: 3, customers: 60, invoices: 700, events: 20))
+        try TransformFixtures.generateRawRun(
+            root: dir.path, runId: "p", config: AccountConfig(seed: 3, customers: 60, invoices: 700, events: 20))
         let pipeline = try TransformFixtures.generatedPipeline(directory: dir.path)
         var outputs: [[Data]] = []
         for (threads, validate) in [(1, true), (1, false), (2, false), (3, false)] {
             var options = TransformStage.Options()
             options.mappingThreads = threads
             options.validateInput = validate
-            _ = try TransformStage(pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options).run(runId: "p")
-            outputs.append(try (SchemaSet.tableOrder.map { "\($0).ndjson.zst" } + ["rejects.ndjson"]).map {
-                try Data(contentsOf: URL(fileURLWithPath: RunPaths(root: dir.path).staging("p") + "/" + $0))
-            })
+            _ = try TransformStage(
+                pipeline: pipeline, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas(), options: options
+            ).run(runId: "p")
+            outputs.append(
+                try (SchemaSet.tableOrder.map { "\($0).ndjson.zst" } + ["rejects.ndjson"]).map {
+                    try Data(contentsOf: URL(fileURLWithPath: RunPaths(root: dir.path).staging("p") + "/" + $0))
+                })
         }
         let invoices = try Data(contentsOf: URL(fileURLWithPath: RunPaths(root: dir.path).rawFile("p", stream: "invoices")))
         #expect(invoices.count > 0)
@@ -131,7 +144,8 @@ import Zstd
         let before = try TransformFixtures.stagingLines(root: dir.path, runId: "r", table: "invoice_lines")
         // Newer rates: USD 2.0 per EUR on the same days.
         let newer = dir.appending("newer.csv")
-        try "Date,USD,JPY,GBP,KRW,\n2025-03-07,2.0000,160.00,0.83000,1500.00,\n2025-03-03,2.0000,160.00,0.83000,1500.00,\n".write(toFile: newer, atomically: true, encoding: .utf8)
+        try "Date,USD,JPY,GBP,KRW,\n2025-03-07,2.0000,160.00,0.83000,1500.00,\n2025-03-03,2.0000,160.00,0.83000,1500.00,\n".write(
+            toFile: newer, atomically: true, encoding: .utf8)
         var pipeline = TransformFixtures.pipeline()
         pipeline.fx.rates = newer
         let again = try runFixtureRates(dir, streams: streams, pipeline: pipeline)
@@ -179,10 +193,15 @@ import Zstd
     @Test func livePipelineRejectsTestObjects() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let report = try runFixtureRates(dir, streams: ["invoices": [Self.invoice("in_1", lines: 2)]], pipeline: TransformFixtures.pipeline(mode: .live))
+        let report = try runFixtureRates(
+            dir, streams: ["invoices": [Self.invoice("in_1", lines: 2)]], pipeline: TransformFixtures.pipeline(mode: .live))
         #expect(report.manifest.tables["invoice_lines"]?.rowsRejected == 2)
         let rejects = try TransformFixtures.rejects(root: dir.path, runId: "r")
-        #expect(rejects.allSatisfy { ($0["code"] as? String) == "livemode_mismatch" && ($0["reason"] as? String)?.contains("test-mode object in a live-mode pipeline") == true })
+        #expect(
+            rejects.allSatisfy {
+                ($0["code"] as? String) == "livemode_mismatch"
+                    && ($0["reason"] as? String)?.contains("test-mode object in a live-mode pipeline") == true
+            })
     }
 
     @Test func identityKeyFromMetadataAndMRRAtRunDate() throws {
@@ -204,7 +223,8 @@ import Zstd
         let table = try RatesTable(ecbPath: try RatesStore.shippedSnapshotPath())
         var generator = SplitMix64(seed: 5, tag: 1, index: 0)
         let currencies = ["usd", "jpy", "gbp", "krw", "eur", "chf", "sek"]
-        let settings = MappingSettings(identityKey: "email", livemode: false, reportingCurrency: "usd", reportingExponent: 2, mrrDate: .created, runDay: 0)
+        let settings = MappingSettings(
+            identityKey: "email", livemode: false, reportingCurrency: "usd", reportingExponent: 2, mrrDate: .created, runDay: 0)
         let plan = try TablePlan(schema: try #require(try TransformFixtures.schemas().table("invoice_lines")), settings: settings)
         let evaluator = RowEvaluator(plan: plan, catalog: TransformCatalog(), settings: settings, rates: table)
         for _ in 0..<2_000 {
@@ -213,8 +233,10 @@ import Zstd
             let minor = Int64(generator.below(2_000_000_000)) - 1_000_000_000
             let theirs = try table.convert(minorUnits: minor, currency: currency, on: day, to: "usd")
             let rate = try table.convert(minorUnits: 0, currency: currency, on: day, to: "usd")
-            let mine = try evaluator.convert(ExactDecimal(minorUnits: minor, exponent: Currency.exponent(of: currency)!),
-                                             .init(sourcePerEUR: rate.sourceRatePerEUR, reportingPerEUR: rate.reportingRatePerEUR, rate: rate.rate, rateDay: rate.rateDay))
+            let mine = try evaluator.convert(
+                ExactDecimal(minorUnits: minor, exponent: Currency.exponent(of: currency)!),
+                .init(
+                    sourcePerEUR: rate.sourceRatePerEUR, reportingPerEUR: rate.reportingRatePerEUR, rate: rate.rate, rateDay: rate.rateDay))
             #expect(mine == theirs.amount, "\(minor) \(currency) on \(UTCDate.dayString(day))")
         }
     }

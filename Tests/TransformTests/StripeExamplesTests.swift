@@ -2,6 +2,7 @@ import Core
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Transform
 
 /// Stripe's own published example objects (../shared/stripe-openapi/fixtures3.json, API 2026-07-29
@@ -9,7 +10,8 @@ import Testing
 @Suite struct StripeExamplesTests {
     /// `shared/` lies beside the checkout (CI lays a copy there too): found from this file's path.
     static let fixturesPath: String = {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/stripe-openapi/fixtures3.json").path
     }()
 
@@ -18,7 +20,9 @@ import Testing
         guard FileManager.default.fileExists(atPath: fixturesPath) else { return nil }
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixturesPath))) as! [String: Any]
         let resources = root["resources"] as! [String: Any]
-        func line(_ object: Any) throws -> String { String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self) }
+        func line(_ object: Any) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
         var second = resources["subscription"] as! [String: Any]
         second["id"] = "sub_from_item_example"
         second["items"] = ["object": "list", "data": [resources["subscription_item"]!], "has_more": false]
@@ -40,7 +44,7 @@ import Testing
             "coupons": [try line(resources["coupon"]!)],
             "subscriptions": [try line(resources["subscription"]!), try line(second)],
             "invoices": [try line(invoice)],
-            "credit_notes": [try line(creditNote)],
+            "credit_notes": [try line(creditNote)]
         ]
     }
 
@@ -55,7 +59,8 @@ import Testing
         var p = TransformFixtures.pipeline(maxRejectRatio: 0)
         p.fx.rates = try TransformFixtures.fixturePath("ecb-sample.csv")
         p.fx.supplementary = try TransformFixtures.fixturePath("supplementary-sample.csv")
-        let report = try TransformStage(pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(runId: "x")
+        let report = try TransformStage(pipeline: p, paths: RunPaths(root: dir.path), schemas: try TransformFixtures.schemas()).run(
+            runId: "x")
         for (table, counts) in report.manifest.tables {
             #expect(counts.rowsRejected == 0, "\(table): \(counts.rowsRejected) rejected")
         }
@@ -73,10 +78,12 @@ import Testing
             #expect(line["amount_excluding_tax"] as? Int == 1000)
             #expect(line["quantity"] as? Int == 1)
         }
-        let credits = try TransformFixtures.stagingLines(root: dir.path, runId: "x", table: "credit_note_lines").map(TransformFixtures.parse)
+        let credits = try TransformFixtures.stagingLines(root: dir.path, runId: "x", table: "credit_note_lines").map(
+            TransformFixtures.parse)
         #expect(credits.count == 3)
         #expect(credits.allSatisfy { $0["tax_amount"] as? Int == 0 && $0["discount_amount_temporary"] as? Int == 0 })
-        let subscriptions = try TransformFixtures.stagingLines(root: dir.path, runId: "x", table: "subscriptions").map(TransformFixtures.parse)
+        let subscriptions = try TransformFixtures.stagingLines(root: dir.path, runId: "x", table: "subscriptions").map(
+            TransformFixtures.parse)
         #expect(subscriptions.count == 2)
     }
 
@@ -88,11 +95,18 @@ import Testing
         }
         // il_both has a billing-credit pre-tax credit (300) beside a discount one (200, also in discount_amounts elsewhere).
         let credited = line("il_both", quantity: "4", decimal: #""4""#, type: "subscription_item_details")
-            .replacingOccurrences(of: #""pretax_credit_amounts":null"#, with: #""pretax_credit_amounts":[{"amount":300,"credit_balance_transaction":"cbtxn_1","type":"credit_balance_transaction"},{"amount":200,"discount":"di_1","type":"discount"}]"#)
-        let lines = [line("il_half", quantity: "null", decimal: #""2.5""#, type: "subscription_item_details"),
-                     line("il_whole", quantity: "null", decimal: #""3""#, type: "invoice_item_details"),
-                     credited]
-        let invoice = #"{"id":"in_q","object":"invoice","created":1741165200,"currency":"usd","customer":"cus_A","livemode":false,"lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":3},"number":"N-q","status":"paid","status_transitions":{"finalized_at":1741168800}}"#
+            .replacingOccurrences(
+                of: #""pretax_credit_amounts":null"#,
+                with:
+                    #""pretax_credit_amounts":[{"amount":300,"credit_balance_transaction":"cbtxn_1","type":"credit_balance_transaction"},{"amount":200,"discount":"di_1","type":"discount"}]"#
+            )
+        let lines = [
+            line("il_half", quantity: "null", decimal: #""2.5""#, type: "subscription_item_details"),
+            line("il_whole", quantity: "null", decimal: #""3""#, type: "invoice_item_details"),
+            credited
+        ]
+        let invoice =
+            #"{"id":"in_q","object":"invoice","created":1741165200,"currency":"usd","customer":"cus_A","livemode":false,"lines":{"object":"list","data":[\#(lines.joined(separator: ","))],"has_more":false,"total_count":3},"number":"N-q","status":"paid","status_transitions":{"finalized_at":1741168800}}"#
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         try TransformFixtures.writeRawRun(root: dir.path, runId: "q", streams: ["invoices": [invoice]], finishedAt: "2025-03-10T00:00:00Z")
@@ -117,6 +131,9 @@ import Testing
         #expect(rows["il_whole"]?["proration"] as? Bool == false)
         #expect(rows["il_both"]?["pretax_credit_amount"] as? Int == 300)
         #expect(rows["il_half"]?["pretax_credit_amount"] as? Int == 0)
-        #expect(rows.values.allSatisfy { $0["tax_amount"] as? Int == 0 && $0["discount_amount"] as? Int == 0 && $0["amount_excluding_tax"] as? Int == 1250 })
+        #expect(
+            rows.values.allSatisfy {
+                $0["tax_amount"] as? Int == 0 && $0["discount_amount"] as? Int == 0 && $0["amount_excluding_tax"] as? Int == 1250
+            })
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 import ModuleErrors
 import Rates
 import StripeSimulator
-import Zstd
 import TestSupport
+import Zstd
+
 @testable import Transform
 
 /// Shared helpers: the repository's schemas, a pipeline, a small ECB rates file, raw runs.
@@ -25,8 +26,10 @@ enum TransformFixtures {
         return url.path
     }
 
-    static func pipeline(mode: PipelineDefinition.Mode = .test, identityKey: String = "email", mrrDate: PipelineDefinition.MRRDate = .created,
-                         maxRejectRatio: Double = 1.0, reporting: String = "EUR") -> PipelineDefinition {
+    static func pipeline(
+        mode: PipelineDefinition.Mode = .test, identityKey: String = "email", mrrDate: PipelineDefinition.MRRDate = .created,
+        maxRejectRatio: Double = 1.0, reporting: String = "EUR"
+    ) -> PipelineDefinition {
         var pipeline = PipelineDefinition(name: "transform-test", path: "transform-test.yaml", mode: mode)
         pipeline.transform.identityKey = identityKey
         pipeline.transform.maxRejectRatio = maxRejectRatio
@@ -37,14 +40,19 @@ enum TransformFixtures {
     }
 
     /// Writes raw/<runId>/ from NDJSON lines per stream (as-is, so malformed lines can be tested).
-    static func writeRawRun(root: String, runId: String, streams: [String: [String]], livemode: Bool = false,
-                            finishedAt: String = "2025-06-01T00:00:00Z") throws {
-        try writeRawRun(root: root, runId: runId, bytes: streams.mapValues { $0.map { Array($0.utf8) } }, livemode: livemode, finishedAt: finishedAt)
+    static func writeRawRun(
+        root: String, runId: String, streams: [String: [String]], livemode: Bool = false,
+        finishedAt: String = "2025-06-01T00:00:00Z"
+    ) throws {
+        try writeRawRun(
+            root: root, runId: runId, bytes: streams.mapValues { $0.map { Array($0.utf8) } }, livemode: livemode, finishedAt: finishedAt)
     }
 
     /// Writes raw/<runId>/ from lines given as bytes (e.g. with invalid UTF-8 that a String would repair).
-    static func writeRawRun(root: String, runId: String, bytes streams: [String: [[UInt8]]], livemode: Bool = false,
-                            finishedAt: String = "2025-06-01T00:00:00Z") throws {
+    static func writeRawRun(
+        root: String, runId: String, bytes streams: [String: [[UInt8]]], livemode: Bool = false,
+        finishedAt: String = "2025-06-01T00:00:00Z"
+    ) throws {
         let paths = RunPaths(root: root)
         try AtomicFile.createDirectory(paths.raw(runId))
         var entries: [String: RawManifest.Stream] = [:]
@@ -57,11 +65,13 @@ enum TransformFixtures {
                 bytes += line.count + 1
             }
             try writer.close()
-            entries[stream] = RawManifest.Stream(file: try FileEntry.describe(path: path, relativeTo: paths.raw(runId)),
-                                                 objects: lines.count, requests: 0, uncompressedBytes: bytes, windows: 1)
+            entries[stream] = RawManifest.Stream(
+                file: try FileEntry.describe(path: path, relativeTo: paths.raw(runId)),
+                objects: lines.count, requests: 0, uncompressedBytes: bytes, windows: 1)
         }
-        let manifest = RawManifest(runId: runId, pipeline: "transform-test", stripeApiVersion: "2025-03-31.basil", accountId: nil,
-                                   livemode: livemode, startedAt: finishedAt, finishedAt: finishedAt, apiBase: "fixture", streams: entries)
+        let manifest = RawManifest(
+            runId: runId, pipeline: "transform-test", stripeApiVersion: "2025-03-31.basil", accountId: nil,
+            livemode: livemode, startedAt: finishedAt, finishedAt: finishedAt, apiBase: "fixture", streams: entries)
         try ManifestCoding.write(manifest, to: paths.rawManifest(runId))
     }
 
@@ -95,9 +105,11 @@ extension TransformFixtures {
 
     /// Generates a raw run with the fixture generator; returns the generator.
     @discardableResult
-    static func generateRawRun(root: String, runId: String, config: AccountConfig, expandDiscounts: Bool = true) throws -> AccountGenerator {
+    static func generateRawRun(root: String, runId: String, config: AccountConfig, expandDiscounts: Bool = true) throws -> AccountGenerator
+    {
         let generator = AccountGenerator(config)
-        let writer = RawRunWriter(generator: generator, rendering: AccountGenerator.Rendering(expandDiscounts: expandDiscounts), compressionLevel: 1)
+        let writer = RawRunWriter(
+            generator: generator, rendering: AccountGenerator.Rendering(expandDiscounts: expandDiscounts), compressionLevel: 1)
         try writer.write(outputRoot: root, runId: runId)
         return generator
     }

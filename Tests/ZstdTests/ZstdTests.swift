@@ -1,7 +1,8 @@
 import Foundation
 import ModuleErrors
-import Testing
 import TestSupport
+import Testing
+
 @testable import Zstd
 
 @Suite struct ZstdTests {

@@ -1,10 +1,11 @@
+import Benchmark
+import JSON
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Benchmark
-import JSON
 
 /// Throughput of the byte-level JSON scanner on synthetic Stripe-invoice-like NDJSON (~6 KB per
 /// invoice): validating, skipping, and reading the fields a transform mapping reads (~35 per invoice,
@@ -30,8 +31,9 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
             let seconds = threadCPUSeconds() - before
             blackHole(sum)
-            benchmark.measurement(.custom("MB per CPU-s", polarity: .prefersLarger, useScalingFactor: false),
-                                  Int((megabytes / max(seconds, 1e-9)).rounded()))
+            benchmark.measurement(
+                .custom("MB per CPU-s", polarity: .prefersLarger, useScalingFactor: false),
+                Int((megabytes / max(seconds, 1e-9)).rounded()))
             if sum != 0, sum != expected {
                 benchmark.error("\(name): checksum \(sum) differs from the indexed extraction's \(String(describing: expected))")
             }
@@ -138,16 +140,16 @@ enum SyntheticInvoices {
         "attempted", "billing_reason", "collection_method", "created", "currency", "customer", "customer_email",
         "customer_name", "description", "discount", "due_date", "ending_balance", "hosted_invoice_url", "lines",
         "livemode", "metadata", "number", "paid", "period_end", "period_start", "starting_balance", "status",
-        "subscription", "subtotal", "tax", "total", "total_excluding_tax", "status_transitions",
+        "subscription", "subtotal", "tax", "total", "total_excluding_tax", "status_transitions"
     ]
     static let lineListIndex = 20
     static let lineFields = [
         "id", "object", "amount", "amount_excluding_tax", "currency", "description", "discountable", "livemode",
-        "period", "price", "proration", "quantity", "subscription", "subscription_item", "type",
+        "period", "price", "proration", "quantity", "subscription", "subscription_item", "type"
     ]
     static let linePriceIndex = 9
     static let priceFields = [
-        "id", "active", "billing_scheme", "created", "currency", "product", "type", "unit_amount", "unit_amount_decimal",
+        "id", "active", "billing_scheme", "created", "currency", "product", "type", "unit_amount", "unit_amount_decimal"
     ]
 
     /// Deterministic invoice-like NDJSON of about `megabytes` MB (~6 KB per invoice).
@@ -187,8 +189,10 @@ enum SyntheticInvoices {
             w.key("custom_fields"); w.null()
             w.key("customer"); w.string("cus_Q\(n % 5000)AbCdEfGh")
             w.key("customer_address"); w.beginObject()
-            for (k, v) in [("city", "Berlin"), ("country", "DE"), ("line1", "Stra\u{DF}e 1"), ("line2", ""),
-                           ("postal_code", "10115"), ("state", "")] {
+            for (k, v) in [
+                ("city", "Berlin"), ("country", "DE"), ("line1", "Stra\u{DF}e 1"), ("line2", ""),
+                ("postal_code", "10115"), ("state", "")
+            ] {
                 w.key(k); w.string(v)
             }
             w.endObject()
@@ -207,8 +211,10 @@ enum SyntheticInvoices {
             w.key("due_date"); w.null()
             w.key("ending_balance"); w.int64(0)
             w.key("footer"); w.null()
-            w.key("hosted_invoice_url"); w.string("https://invoice.stripe.com/i/acct_1Nv0FGQ9RKHgCVdK/test_YWNjdF8xTnYwRkdROVJLSGdDVmRLLF9QRk\(n)")
-            w.key("invoice_pdf"); w.string("https://pay.stripe.com/invoice/acct_1Nv0FGQ9RKHgCVdK/test_YWNjdF8xTnYwRkdROVJLSGdDVmRLLF9Q\(n)/pdf?s=ap")
+            w.key("hosted_invoice_url");
+            w.string("https://invoice.stripe.com/i/acct_1Nv0FGQ9RKHgCVdK/test_YWNjdF8xTnYwRkdROVJLSGdDVmRLLF9QRk\(n)")
+            w.key("invoice_pdf");
+            w.string("https://pay.stripe.com/invoice/acct_1Nv0FGQ9RKHgCVdK/test_YWNjdF8xTnYwRkdROVJLSGdDVmRLLF9Q\(n)/pdf?s=ap")
             w.key("lines"); w.beginObject()
             w.key("object"); w.string("list")
             w.key("data"); w.beginArray()

@@ -28,9 +28,12 @@ let benchmarks: @Sendable () -> Void = {
         let generator = SyntheticInvoiceLine(schema: schema)
         let start = ContinuousClock.now
         benchmark.startMeasurement()
-        let writer = try ParquetFileWriter(path: path, schema: try ParquetSchema(schema.columns.map {
-            ParquetColumn(name: $0.name, type: $0.type.parquetType, nullable: $0.nullable)
-        }), options: options)
+        let writer = try ParquetFileWriter(
+            path: path,
+            schema: try ParquetSchema(
+                schema.columns.map {
+                    ParquetColumn(name: $0.name, type: $0.type.parquetType, nullable: $0.nullable)
+                }), options: options)
         for row in 0..<rows {
             try generator.write(row: row, to: writer)
             try writer.endRow()
@@ -43,7 +46,8 @@ let benchmarks: @Sendable () -> Void = {
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         benchmark.measurement(fileKilobytes, bytes / 1024)
     } setup: {
-        let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../schemas").standardized.path
+        let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../schemas").standardized
+            .path
         guard let schema = try SchemaSet.load(directory: schemas).table("invoice_lines") else {
             throw BenchmarkSetupError("\(schemas) has no invoice_lines schema")
         }
@@ -107,7 +111,10 @@ struct SyntheticInvoiceLine {
         if name.hasSuffix("_id") || name == "invoice_number" {
             let prefix = String(name.prefix(2))
             // The primary key is unique per row, as in real staging output.
-            let key = name == schema.primaryKey.first ? UInt64(row) : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
+            let key =
+                name == schema.primaryKey.first
+                ? UInt64(row)
+                : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
             return "\(prefix)_\(String(key, radix: 36))\(String(key &* 2_654_435_761 % 1_000_003, radix: 36))"
         }
         if name.contains("currency") { return currencies[Int(r % UInt64(currencies.count))] }

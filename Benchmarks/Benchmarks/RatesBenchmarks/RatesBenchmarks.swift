@@ -22,7 +22,8 @@ let benchmarks: @Sendable () -> Void = {
         for i in benchmark.scaledIterations {
             let n = first + i
             if n % currencies.count == 0 { day = table.ecbLastDay - (n / currencies.count) % 3650 }
-            let conversion = try converter.convert(minorUnits: Int64(1000 + n % 100_000), currency: currencies[n % currencies.count], on: day, to: "EUR")
+            let conversion = try converter.convert(
+                minorUnits: Int64(1000 + n % 100_000), currency: currencies[n % currencies.count], on: day, to: "EUR")
             sum.units &+= conversion.unrounded.units
         }
         benchmark.stopMeasurement()

@@ -50,7 +50,8 @@ enum TransformFixture {
         pipeline.transform.maxRejectRatio = 1
         pipeline.fx.supplementary = repository + "/pipelines/demo-supplementary-rates.csv"
         pipeline.fx.maxStalenessDays = 36_500
-        return TransformStage(pipeline: pipeline, paths: RunPaths(root: root), schemas: try SchemaSet.load(directory: repository + "/schemas"),
-                              ratesPath: try RatesStore.shippedSnapshotPath())
+        return TransformStage(
+            pipeline: pipeline, paths: RunPaths(root: root), schemas: try SchemaSet.load(directory: repository + "/schemas"),
+            ratesPath: try RatesStore.shippedSnapshotPath())
     }
 }

@@ -11,7 +11,7 @@ import Darwin
 struct ByteArrayDictionary {
     /// PLAIN-encoded entries: the dictionary page body.
     private(set) var plainBytes: [UInt8] = []
-    private var offsets: [Int] = []     // start of each entry's payload in plainBytes
+    private var offsets: [Int] = [] // start of each entry's payload in plainBytes
     private var lengths: [Int32] = []
     private var hashes: [UInt64] = []
     private var slots: [Int32] = Array(repeating: -1, count: 1024)

@@ -13,7 +13,8 @@ enum RLEBitPackedHybridEncoder {
         maxValue == 0 ? 0 : 64 - maxValue.leadingZeroBitCount
     }
 
-    static func encode<T: FixedWidthInteger & UnsignedInteger>(_ values: UnsafeBufferPointer<T>, bitWidth: Int, into output: inout [UInt8]) {
+    static func encode<T: FixedWidthInteger & UnsignedInteger>(_ values: UnsafeBufferPointer<T>, bitWidth: Int, into output: inout [UInt8])
+    {
         precondition((0...32).contains(bitWidth), "bit width \(bitWidth) out of range")
         let count = values.count
         var index = 0

@@ -110,7 +110,7 @@ struct ThriftCompactEncoder {
         enclosingFieldIDs.append(lastFieldID)
         lastFieldID = 0
         value.encodeFields(to: &self)
-        bytes.append(0)  // stop field
+        bytes.append(0) // stop field
         lastFieldID = enclosingFieldIDs.removeLast()
     }
 

@@ -158,7 +158,8 @@ final class ColumnChunkWriter {
     private func flushPage() throws {
         guard pageValueCount > 0 else { return }
         if dictionaryMode && pages.isEmpty && dictionary.count > 0
-            && Double(dictionary.count) > options.dictionaryMaxDistinctRatio * Double(dictionaryIndices.count) {
+            && Double(dictionary.count) > options.dictionaryMaxDistinctRatio * Double(dictionaryIndices.count)
+        {
             // Mostly distinct from the start: rewrite this page PLAIN and stay PLAIN.
             for index in dictionaryIndices { dictionary.withEntry(Int(index)) { PlainEncoder.append(byteArray: $0, to: &plainValues) } }
             dictionaryIndices.removeAll(keepingCapacity: true)
@@ -247,8 +248,10 @@ final class ColumnChunkWriter {
         if dictionary.count > 0 {
             var dictionaryPage: [UInt8] = []
             let header = DictionaryPageHeader(numValues: Int32(dictionary.count), encoding: .plain, isSorted: false)
-            try appendPage(type: .dictionaryPage, encoding: .plain, body: dictionary.plainBytes, to: &dictionaryPage) { uncompressed, compressed in
-                PageHeader(type: .dictionaryPage, uncompressedPageSize: uncompressed, compressedPageSize: compressed, dictionaryPageHeader: header)
+            try appendPage(type: .dictionaryPage, encoding: .plain, body: dictionary.plainBytes, to: &dictionaryPage) {
+                uncompressed, compressed in
+                PageHeader(
+                    type: .dictionaryPage, uncompressedPageSize: uncompressed, compressedPageSize: compressed, dictionaryPageHeader: header)
             }
             try output.write(dictionaryPage)
             dictionaryPageOffset = startOffset

@@ -1,11 +1,11 @@
 import ModuleErrors
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import SystemPackage
 
 /// An append-only file, tracking the current offset.
 final class FileOutput {
@@ -16,8 +16,9 @@ final class FileOutput {
     init(path: String) throws {
         self.path = path
         do {
-            descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
-                                                 permissions: FilePermissions(rawValue: 0o644))
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec],
+                permissions: FilePermissions(rawValue: 0o644))
         } catch {
             throw ParquetError(.io, "cannot create \(path): \(error)")
         }

@@ -79,7 +79,8 @@ public final class ParquetFileWriter {
             guard case .decimal(let precision, _) = writer.type else { throw mismatch(writer, "a decimal") }
             guard value.fits(precision: precision) else {
                 failed = true
-                throw ParquetError(.invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more than \(precision) digits")
+                throw ParquetError(
+                    .invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more than \(precision) digits")
             }
             if writer.physicalType == .int64 {
                 // fits(precision <= 18) guarantees an Int64.
@@ -94,10 +95,13 @@ public final class ParquetFileWriter {
     /// have at most `precision` digits.
     public func write(_ column: Int, unscaledDecimal value: Int64) throws {
         try withColumn(column) { writer in
-            guard writer.physicalType == .int64, let limit = writer.decimalLimit else { return try self.write(column, decimal: ParquetDecimal(value)) }
+            guard writer.physicalType == .int64, let limit = writer.decimalLimit else {
+                return try self.write(column, decimal: ParquetDecimal(value))
+            }
             guard value < limit && value > -limit else {
                 failed = true
-                throw ParquetError(.invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more digits than \(writer.type) allows")
+                throw ParquetError(
+                    .invalidValue, "column '\(writer.column.name)': unscaled value \(value) has more digits than \(writer.type) allows")
             }
             try run { try writer.write(int64: value) }
         }
@@ -227,14 +231,15 @@ public final class ParquetFileWriter {
             compressed += chunk.metaData.totalCompressedSize
             chunks.append(chunk)
         }
-        rowGroups.append(RowGroup(
-            columns: chunks,
-            totalByteSize: uncompressed,
-            numRows: Int64(rowsInGroup),
-            fileOffset: startOffset,
-            totalCompressedSize: compressed,
-            ordinal: Int16(truncatingIfNeeded: rowGroups.count)
-        ))
+        rowGroups.append(
+            RowGroup(
+                columns: chunks,
+                totalByteSize: uncompressed,
+                numRows: Int64(rowsInGroup),
+                fileOffset: startOffset,
+                totalCompressedSize: compressed,
+                ordinal: Int16(truncatingIfNeeded: rowGroups.count)
+            ))
         rowsInGroup = 0
     }
 

@@ -1,16 +1,16 @@
 import Core
 import Curl
+import Extract
 import Foundation
 import JSON
+import Load
 import ModuleErrors
 import Parquet
-import Zlib
-import Zstd
-import Extract
-import Load
 import Rates
 import StripeSimulator
 import Transform
+import Zlib
+import Zstd
 
 /// The process exit codes, one per failure class (documented in the README).
 public enum ExitStatus: Int32, CaseIterable, Sendable {

@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 public import Logging
 import Synchronization
 
@@ -21,7 +21,9 @@ public final class LogProgress: ProgressReporter, Sendable {
             return due
         }
         guard due else { return }
-        var metadata: Logger.Metadata = ["stage": .string(event.stage), "item": .string(event.item), "count": .stringConvertible(event.count)]
+        var metadata: Logger.Metadata = [
+            "stage": .string(event.stage), "item": .string(event.item), "count": .stringConvertible(event.count)
+        ]
         if event.pages > 0 { metadata["pages"] = .stringConvertible(event.pages) }
         if let total = event.total { metadata["total"] = .stringConvertible(total) }
         if let detail = event.detail { metadata["detail"] = .string(detail) }

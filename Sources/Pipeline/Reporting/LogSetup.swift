@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 public import Logging
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,8 +37,10 @@ public struct StderrLogHandler: LogHandler {
         let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
         let keys = merged.keys.sorted()
         if json {
-            writeStderr(Self.jsonLine(ts: isoNow(), level: event.level.rawValue, logger: label, message: event.message.description,
-                                      fields: keys.map { ($0, "\(merged[$0]!)") }))
+            writeStderr(
+                Self.jsonLine(
+                    ts: isoNow(), level: event.level.rawValue, logger: label, message: event.message.description,
+                    fields: keys.map { ($0, "\(merged[$0]!)") }))
         } else {
             let fields = keys.map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
             let time = String(isoNow().dropFirst(11).prefix(8))
@@ -67,6 +70,7 @@ func isoNow() -> String {
     var t = time_t(ts.tv_sec)
     var parts = tm()
     gmtime_r(&t, &parts)
-    return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                  parts.tm_hour, parts.tm_min, parts.tm_sec, Int(ts.tv_nsec / 1_000_000))
+    return String(
+        format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+        parts.tm_hour, parts.tm_min, parts.tm_sec, Int(ts.tv_nsec / 1_000_000))
 }

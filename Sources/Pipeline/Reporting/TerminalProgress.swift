@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 import Logging
 import Synchronization
 
@@ -31,7 +31,8 @@ public final class TerminalProgress: ProgressReporter, Sendable {
             state.lastDraw = now
             let elapsed = max(now - start, 0.001)
             let rate = Double(event.count) / elapsed
-            var text = "\(event.stage) \(event.item.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.count) \(event.stage == "extract" ? "objects" : "rows")"
+            var text =
+                "\(event.stage) \(event.item.padding(toLength: 17, withPad: " ", startingAt: 0)) \(event.count) \(event.stage == "extract" ? "objects" : "rows")"
             if event.pages > 0 { text += "  \(event.pages) \(event.stage == "extract" ? "pages" : "files")" }
             text += String(format: "  %.0f/s", rate)
             if let total = event.total, total > 0, !event.finished, rate > 0 {

@@ -1,6 +1,6 @@
-public import Foundation
 import Core
 import Extract
+public import Foundation
 import JSON
 import Load
 import Logging
@@ -16,8 +16,10 @@ public struct PipelineRunner {
 
     /// Runs (or resumes) every stage. A stage whose manifest exists is kept unless `redo` is set
     /// (extract is never redone: a finished raw run is the record of what Stripe returned).
-    public func run(runId given: String?, apiBase: String?, redo: Bool = false, fullRefresh: Bool = false,
-                    now: @Sendable () -> Date = { Date() }) throws -> RunSummary {
+    public func run(
+        runId given: String?, apiBase: String?, redo: Bool = false, fullRefresh: Bool = false,
+        now: @Sendable () -> Date = { Date() }
+    ) throws -> RunSummary {
         let lock = try context.lockOutput("stripe-etl run")
         defer { withExtendedLifetime(lock) {} }
         let paths = context.paths
@@ -28,7 +30,12 @@ public struct PipelineRunner {
 
         let mode = try chooseMode(runId: runId, fullRefresh: fullRefresh, now: Int64(now().timeIntervalSince1970))
         let raw = try Stages.extract(context, runId: runId, apiBase: apiBase, mode: mode)
-        logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "extract", "objects": .stringConvertible(raw.streams.values.reduce(0) { $0 + $1.objects })])
+        logger.info(
+            "stage finished",
+            metadata: [
+                "run.id": .string(runId), "stage": "extract",
+                "objects": .stringConvertible(raw.streams.values.reduce(0) { $0 + $1.objects })
+            ])
 
         // A finished transform is kept only if it passes today's reject check: a run that failed it
         // (exit 65) is transformed again when resumed, so a fixed configuration takes effect and
@@ -48,7 +55,12 @@ public struct PipelineRunner {
             RatesRefresh.refreshIfDue(context)
             staging = try Stages.transform(context, runId: runId).manifest
         }
-        logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "transform", "rows": .stringConvertible(staging.tables.values.reduce(0) { $0 + $1.rowsOut })])
+        logger.info(
+            "stage finished",
+            metadata: [
+                "run.id": .string(runId), "stage": "transform",
+                "rows": .stringConvertible(staging.tables.values.reduce(0) { $0 + $1.rowsOut })
+            ])
 
         let loaded = try Stages.load(context, runId: runId)
         logger.info("stage finished", metadata: ["run.id": .string(runId), "stage": "load", "manifest": .string(loaded.manifestPath)])
@@ -86,11 +98,12 @@ public struct PipelineRunner {
         guard let sync = raw.sync else { return }
         let previous = try PipelineState.load(context.paths)
         let full = sync.mode == "full"
-        let state = PipelineState(baseRun: runId, eventsCursor: sync.eventsCursor, eventsAtCursor: sync.eventsAtCursor,
-                                  lastFullRun: full ? runId : previous?.lastFullRun ?? runId,
-                                  // When the full run read the account (its events cursor: the extract's start less
-                                  // the lag), not when it was published: a re-published old run keeps its age.
-                                  lastFullRefreshAt: full ? min(sync.eventsCursor, now) : previous?.lastFullRefreshAt ?? now)
+        let state = PipelineState(
+            baseRun: runId, eventsCursor: sync.eventsCursor, eventsAtCursor: sync.eventsAtCursor,
+            lastFullRun: full ? runId : previous?.lastFullRun ?? runId,
+            // When the full run read the account (its events cursor: the extract's start less
+            // the lag), not when it was published: a re-published old run keeps its age.
+            lastFullRefreshAt: full ? min(sync.eventsCursor, now) : previous?.lastFullRefreshAt ?? now)
         try state.save(context.paths)
     }
 }

@@ -13,7 +13,9 @@ public enum RatesRefresh {
     /// Downloads the ECB history from `url` (default `fx.update_url`) into the store at `paths`,
     /// checked against the rates it replaces unless `force`. Throws `RatesError`: `.download`
     /// (exit 69) when the source fails, `.refused` (exit 65) when its data is implausible.
-    public static func download(_ pipeline: PipelineDefinition, paths: RunPaths, url: String? = nil, force: Bool = false) throws -> RatesStore.UpdateResult {
+    public static func download(_ pipeline: PipelineDefinition, paths: RunPaths, url: String? = nil, force: Bool = false) throws
+        -> RatesStore.UpdateResult
+    {
         var configuration = HTTPClientConfiguration()
         configuration.userAgent = "\(ToolInfo.name)/\(ToolInfo.version) (+libcurl)"
         configuration.connectTimeoutSeconds = 10
@@ -22,7 +24,8 @@ public enum RatesRefresh {
         do { client = try HTTPClient(configuration: configuration) } catch {
             throw RatesError(.download, "cannot start an HTTP client to download rates", cause: error)
         }
-        return try RatesStore(paths: paths).update(from: url ?? pipeline.fx.updateURL, maxChange: force ? nil : pipeline.fx.maxRateChange) { url in
+        return try RatesStore(paths: paths).update(from: url ?? pipeline.fx.updateURL, maxChange: force ? nil : pipeline.fx.maxRateChange) {
+            url in
             let response = try client.get(url: url)
             return (response.status, response.body)
         }
@@ -42,20 +45,27 @@ public enum RatesRefresh {
         }
         let store = RatesStore(paths: context.paths)
         if let attributes = try? FileManager.default.attributesOfItem(atPath: store.storePath),
-           let modified = attributes[.modificationDate] as? Date, now.timeIntervalSince(modified) < maxAge {
+            let modified = attributes[.modificationDate] as? Date, now.timeIntervalSince(modified) < maxAge
+        {
             logger.debug("rates store is fresh", metadata: ["path": .string(store.storePath)])
             return false
         }
         do {
             let result = try download(pipeline, paths: context.paths)
-            logger.info("rates refreshed", metadata: ["path": .string(result.path), "rates.last_day": .string(UTCDate.dayString(result.lastDay)),
-                                                      "rates.sha256": .string(result.sha256)])
+            logger.info(
+                "rates refreshed",
+                metadata: [
+                    "path": .string(result.path), "rates.last_day": .string(UTCDate.dayString(result.lastDay)),
+                    "rates.sha256": .string(result.sha256)
+                ])
             return true
         } catch {
-            logger.warning("rates refresh failed; going on with the rates already there", metadata: [
-                "error": .string("\(error)"), "rates.store": .string(store.storePath),
-                "fix": "check fx.update_url and the network, or run `stripe-etl rates update` by hand",
-            ])
+            logger.warning(
+                "rates refresh failed; going on with the rates already there",
+                metadata: [
+                    "error": .string("\(error)"), "rates.store": .string(store.storePath),
+                    "fix": "check fx.update_url and the network, or run `stripe-etl rates update` by hand"
+                ])
             return false
         }
     }

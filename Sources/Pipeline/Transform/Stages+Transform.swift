@@ -1,5 +1,5 @@
-import Foundation
 public import Core
+import Foundation
 public import Transform
 
 extension Stages {
@@ -26,7 +26,10 @@ extension Stages {
             let lost = table.rowsRejected - duplicates
             let ratio = Double(lost) / Double(table.rowsIn)
             if ratio > context.pipeline.transform.maxRejectRatio {
-                throw StageFailure(.dataRejected, "transform \(runId): table \(name) rejected \(lost) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason")
+                throw StageFailure(
+                    .dataRejected,
+                    "transform \(runId): table \(name) rejected \(lost) of \(table.rowsIn) rows (\(String(format: "%.2f", ratio * 100))%), above transform.max_reject_ratio \(context.pipeline.transform.maxRejectRatio); see \(context.paths.stagingRejects(runId)) for each row's reason"
+                )
             }
         }
     }
