@@ -41,6 +41,7 @@ let package = Package(
                 .product(name: "Core", package: "stripe-warehouse"),
                 .product(name: "Load", package: "stripe-warehouse"),
                 .product(name: "Parquet", package: "stripe-warehouse"),
+                .product(name: "StripeSimulator", package: "stripe-warehouse"),
                 .product(name: "Zstd", package: "stripe-warehouse")
             ],
             path: "Benchmarks/ParquetBenchmarks",

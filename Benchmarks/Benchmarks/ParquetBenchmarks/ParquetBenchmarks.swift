@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Load
 import Parquet
+import StripeSimulator
 import Zstd
 
 /// The Parquet writer on invoice-line-shaped rows (schemas/invoice_lines.json): 100,000 synthetic
@@ -25,7 +26,7 @@ let benchmarks: @Sendable () -> Void = {
         let defaults = LoadOptions()
         var options = ParquetWriterOptions(createdBy: ToolInfo.createdBy, compressor: try ZstdPages(level: defaults.zstdLevel))
         options.rowGroupRows = defaults.rowGroupRows
-        let generator = SyntheticInvoiceLine(schema: schema)
+        let generator = SyntheticRows(schema: schema)
         let start = ContinuousClock.now
         benchmark.startMeasurement()
         let writer = try ParquetFileWriter(
@@ -84,70 +85,18 @@ extension ColumnType {
     }
 }
 
-/// Deterministic invoice-line-like values for any schema (the load tests' synthetic staging rows):
-/// ids unique per row, a few hundred customers, a handful of currencies, amounts over orders of
-/// magnitude, dates over three years, some nulls in nullable columns.
-struct SyntheticInvoiceLine {
-    let schema: TableSchema
-    private let currencies = ["usd", "eur", "gbp", "jpy", "krw", "bhd"]
-    private let words = ["draft", "open", "paid", "void", "subscription", "invoiceitem", "Pro plan", "Seats", "Usage"]
-
-    init(schema: TableSchema) { self.schema = schema }
-
-    private func mix(_ row: Int, _ column: Int) -> UInt64 {
-        var x = UInt64(row) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(column) &* 0xBF58_476D_1CE4_E5B9
-        x ^= x >> 31
-        x = x &* 0x94D0_49BB_1331_11EB
-        return x ^ (x >> 29)
-    }
-
-    private func isNull(_ row: Int, _ column: Int) -> Bool {
-        schema.columns[column].nullable && mix(row, column) % 10 == 0
-    }
-
-    private func text(_ row: Int, _ column: Int) -> String {
-        let name = schema.columns[column].name
-        let r = mix(row, column)
-        if name.hasSuffix("_id") || name == "invoice_number" {
-            let prefix = String(name.prefix(2))
-            // The primary key is unique per row, as in real staging output.
-            let key =
-                name == schema.primaryKey.first
-                ? UInt64(row)
-                : (name == "customer_id" ? r % 700 : (name == "invoice_id" || name == "invoice_number" ? UInt64(row / 3) : r % 5_000))
-            return "\(prefix)_\(String(key, radix: 36))\(String(key &* 2_654_435_761 % 1_000_003, radix: 36))"
-        }
-        if name.contains("currency") { return currencies[Int(r % UInt64(currencies.count))] }
-        if name == "description" { return "\(words[Int(r % 9)]) × \(r % 40 + 1) (at \(r % 9_000 / 100).00 / month)" }
-        return words[Int(r % UInt64(words.count))]
-    }
-
-    private func days(_ row: Int, _ column: Int) -> Int32 { Int32(19_000 + (row / 50) % 1_100) }
-
-    private func micros(_ row: Int, _ column: Int) -> Int64 {
-        Int64(days(row, column)) * 86_400_000_000 + Int64(mix(row, column) % 86_400_000_000)
-    }
-
-    private func unscaled(_ row: Int, _ column: Int, precision: Int) -> Int64 {
-        let magnitude = Int64(mix(row, column) % 10_000_000)
-        let value = mix(row, column) % 17 == 0 ? -magnitude : magnitude
-        return precision >= 18 ? value : value % 100_000
-    }
-
+extension SyntheticRows {
+    /// Row `row` as typed values, as the load writes them.
     func write(row: Int, to writer: ParquetFileWriter) throws {
-        for (index, column) in schema.columns.enumerated() {
-            if isNull(row, index) {
-                try writer.writeNull(index)
-                continue
-            }
-            switch column.type {
-            case .string: try writer.write(index, string: text(row, index))
-            case .int64: try writer.write(index, int64: Int64(mix(row, index) % 100_000))
-            case .decimal(let precision, _): try writer.write(index, decimal: ParquetDecimal(unscaled(row, index, precision: precision)))
-            case .bool: try writer.write(index, bool: mix(row, index) % 3 == 0)
-            case .timestamp: try writer.write(index, int64: micros(row, index))
-            case .date: try writer.write(index, date: days(row, index))
-            case .json: try writer.write(index, string: #"{"k":"\#(mix(row, index) % 50)"}"#)
+        for index in schema.columns.indices {
+            switch value(row: row, column: index) {
+            case .null: try writer.writeNull(index)
+            case .string(let text), .json(let text): try writer.write(index, string: text)
+            case .int64(let value): try writer.write(index, int64: value)
+            case .decimal(let unscaled, _): try writer.write(index, decimal: ParquetDecimal(unscaled))
+            case .bool(let value): try writer.write(index, bool: value)
+            case .timestampMicros(let value): try writer.write(index, int64: value)
+            case .date(let days): try writer.write(index, date: days)
             }
         }
     }
