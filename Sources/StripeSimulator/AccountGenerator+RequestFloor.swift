@@ -84,12 +84,20 @@ extension AccountGenerator {
     /// The lines the referenced pass appends to `stream`'s file (sorted by id): Stripe's deleted
     /// stub for a customer, the object for the inline price; nothing for a 404.
     public func referencedLines(_ stream: FixtureStream) -> [[UInt8]] {
-        (unlistedReferences()[stream] ?? []).compactMap { id -> [UInt8]? in
+        referencedIDs(stream).compactMap { id -> [UInt8]? in
             guard let index = index(stream, fromID: id) else { return nil }
             if stream == .customers {
                 return FixtureJSON.object([("id", .string(id)), ("object", "customer"), ("deleted", true)]).compactBytes()
             }
-            return isRetrievable(stream, index) ? completeLine(stream, index) : nil
+            return completeLine(stream, index)
+        }
+    }
+
+    /// The ids of `referencedLines(stream)`: the unlisted references that answer (not 404), sorted.
+    public func referencedIDs(_ stream: FixtureStream) -> [String] {
+        (unlistedReferences()[stream] ?? []).filter { id in
+            guard let index = index(stream, fromID: id) else { return false }
+            return stream == .customers || isRetrievable(stream, index)
         }
     }
 
