@@ -6,6 +6,25 @@ import Glibc
 #endif
 
 extension RowEvaluator {
+    /// The sum of the `amount` of the entries of a tax array that are (`inclusive`) or are not
+    /// tax-inclusive: `taxes[]` say so by `tax_behavior`, `tax_amounts[]` by `inclusive`.
+    private func taxTotal(_ array: JSONValue, inclusive wanted: Bool) throws -> Int64 {
+        var total: Int64 = 0
+        try document.forEachElement(array) { element in
+            guard element.kind == .object else { return }
+            var isInclusive = false
+            if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
+            if let flag = try document.member(element, "inclusive"), flag.kind == .bool {
+                isInclusive = try document.bool(flag) ?? false
+            }
+            guard isInclusive == wanted, let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
+            let (r, o) = total.addingReportingOverflow(n)
+            if o { throw ExactMath.overflow() }
+            total = r
+        }
+        return total
+    }
+
     func derive(_ derivationIndex: Int, _ a: FlatArgs) throws -> Value {
         switch program.derivations[derivationIndex] {
         case .major:
@@ -76,17 +95,9 @@ extension RowEvaluator {
                 if taxes.isNull { return .int(amount) }
                 throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
             }
-            var inclusive: Int64 = 0
-            try document.forEachElement(array) { element in
-                guard element.kind == .object else { return }
-                var isInclusive = false
-                if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
-                if let flag = try document.member(element, "inclusive"), flag.kind == .bool {
-                    isInclusive = try document.bool(flag) ?? false
-                }
-                if isInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) { inclusive += n }
-            }
-            return .int(amount - inclusive)
+            let (net, overflow) = amount.subtractingReportingOverflow(try taxTotal(array, inclusive: true))
+            if overflow { throw ExactMath.overflow() }
+            return .int(net)
         case .sumExceptType(let excluded):
             let v = try eval(a[0])
             guard case .json(let array) = v, array.kind == .array else {
@@ -115,22 +126,7 @@ extension RowEvaluator {
                 if taxes.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
             }
-            var total: Int64 = 0
-            try document.forEachElement(array) { element in
-                guard element.kind == .object else { return }
-                var isInclusive = false
-                if let behavior = try document.member(element, "tax_behavior") { isInclusive = document.equals(behavior, "inclusive") }
-                if let flag = try document.member(element, "inclusive"), flag.kind == .bool {
-                    isInclusive = try document.bool(flag) ?? false
-                }
-                guard isInclusive == wantInclusive, let m = try document.member(element, "amount"), let n = try document.int64(m) else {
-                    return
-                }
-                let (r, o) = total.addingReportingOverflow(n)
-                if o { throw ExactMath.overflow() }
-                total = r
-            }
-            return .int(total)
+            return .int(try taxTotal(array, inclusive: wantInclusive))
         case .identityKey, .identityKeySource:
             let source: Bool
             if case .identityKeySource = program.derivations[derivationIndex] { source = true } else { source = false }

@@ -285,6 +285,22 @@ import Testing
         #expect(unreadable <= 89)
     }
 
+    /// Inclusive taxes whose sum leaves 64 bits: the document is rejected as out of range (this
+    /// derivation used to add them unchecked, a trap that took the whole transform down).
+    @Test func inclusiveTaxesBeyond64BitsRejectTheDocumentInsteadOfCrashing() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let huge = #"{"amount":9000000000000000000,"tax_behavior":"inclusive","taxable_amount":1,"type":"tax_rate_details"}"#
+        let invoice = StageTests.invoice("in_tax", lines: 2).replacingOccurrences(
+            of: #""taxes":[]"#, with: #""taxes":[\#(huge),\#(huge)]"#, options: [], range: nil)
+        let o = try await Self.run(dir, ["invoices": [invoice, StageTests.invoice("in_ok", lines: 2)]])
+        #expect(o.staged("invoice_lines", parent: "in_tax") == 0)
+        #expect(o.rejected("invoice_lines", object: "in_tax") == 2)
+        #expect(o.staged("invoice_lines", parent: "in_ok") == 2)
+        let reasons = try TransformFixtures.rejects(root: dir.path, runId: "r").compactMap { $0["reason"] as? String }
+        #expect(reasons.contains { $0.contains("too large") }, "\(reasons)")
+    }
+
     @Test func invoiceWithABadValueInLine11IsRejectedWhole() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
