@@ -80,7 +80,12 @@ let package = Package(
         .target(name: "Extract", dependencies: ["Core", "Curl", "JSON", logging, "ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
         .target(
             name: "Transform", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Rates", "Zstd"], swiftSettings: swift6Settings),
-        .target(name: "Load", dependencies: ["Core", "Digest", "JSON", "ModuleErrors", "Parquet", "Zstd"], swiftSettings: swift6Settings),
+        .target(
+            name: "Load",
+            dependencies: [
+                "Core", "Digest", "JSON", "ModuleErrors", "Parquet", .product(name: "SystemPackage", package: "swift-system"), "Zstd"
+            ],
+            swiftSettings: swift6Settings),
         .target(
             name: "Pipeline",
             dependencies: [

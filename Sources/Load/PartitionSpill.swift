@@ -1,20 +1,15 @@
-import Core
-import Digest
+import Foundation
 import ModuleErrors
+import SystemPackage
 import Zstd
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// The decoded records of one partition between the two passes of a Parquet load, in input order.
+/// The records of one partition between the two passes of a load, in input order.
 ///
-/// Records arrive as zstd-compressed chunks (compressed by the decoding threads). Chunks stay in
-/// memory while the load's budget allows; `moveToDisk()` appends the ones held to a scratch file
-/// (`[UInt32 compressed size][UInt32 raw size][frame]` each), so memory stays flat however large
-/// the table. Reading returns the file's chunks first, then the ones still in memory.
+/// Records arrive as zstd-compressed chunks of length-prefixed records (`[UInt32 length][record]`,
+/// compressed by the decoding threads). Chunks stay in memory while the load's budget allows;
+/// `moveToDisk()` appends the ones held to a scratch file (`[UInt32 compressed size][UInt32 raw
+/// size][frame]` each), so memory stays flat however large the table. Reading returns the file's
+/// chunks first, then the ones still in memory.
 final class PartitionSpill {
     struct Chunk: Sendable {
         var compressed: [UInt8]
@@ -24,16 +19,14 @@ final class PartitionSpill {
     let path: String
     private var held: [Chunk] = []
     private(set) var heldBytes = 0
-    private var descriptor: Int32 = -1
+    private var file: FileDescriptor?
     private(set) var rows = 0
-    /// SHA-256 of the partition's records in order (`hash(_:)`), for carrying over an unchanged partition.
-    private var hasher: SHA256? = SHA256()
 
     init(path: String) {
         self.path = path
     }
 
-    deinit { if descriptor >= 0 { _ = close(descriptor) } }
+    deinit { try? file?.close() }
 
     func append(_ chunk: Chunk, rows: Int) {
         held.append(chunk)
@@ -41,66 +34,72 @@ final class PartitionSpill {
         self.rows += rows
     }
 
-    /// Adds records, uncompressed and in input order, to the partition's rows hash. The hash is of
-    /// the records' bytes alone, so it does not depend on how the input was cut into blocks.
-    func hash(_ records: UnsafeRawBufferPointer) {
-        hasher?.update(records)
-    }
-
     /// Writes the chunks held in memory to the scratch file and drops them.
     func moveToDisk() throws {
-        if descriptor < 0 {
-            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else { throw LoadError(.io, "cannot create scratch file \(path): \(String(cString: strerror(errno)))") }
+        let file: FileDescriptor
+        if let open = self.file {
+            file = open
+        } else {
+            do {
+                file = try FileDescriptor.open(
+                    FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite])
+            } catch {
+                throw LoadError(.io, "cannot create scratch file \(path): \(error)")
+            }
+            self.file = file
         }
         for chunk in held {
             var header: [UInt8] = []
             withUnsafeBytes(of: UInt32(chunk.compressed.count).littleEndian) { header.append(contentsOf: $0) }
             withUnsafeBytes(of: UInt32(chunk.rawSize).littleEndian) { header.append(contentsOf: $0) }
-            try header.withUnsafeBytes { try writeAll($0) }
-            try chunk.compressed.withUnsafeBytes { try writeAll($0) }
+            do {
+                // writeAll retries interrupted and partial writes.
+                _ = try file.writeAll(header)
+                _ = try file.writeAll(chunk.compressed)
+            } catch {
+                throw LoadError(.io, "cannot write scratch file \(path): \(error)")
+            }
         }
         held.removeAll()
         heldBytes = 0
     }
 
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        try writeScratch(descriptor, bytes, path: path)
-    }
-
-    /// The partition's records for pass 2 (on any thread): the scratch file is closed for writing
-    /// and the chunks still held move to the returned value.
+    /// The partition's records for the second pass (on any thread): the scratch file is closed for
+    /// writing and the chunks still held move to the returned value.
     func sealed() -> Sealed {
-        let onDisk = descriptor >= 0
-        if onDisk {
-            _ = close(descriptor)
-            descriptor = -1
+        let onDisk = file != nil
+        try? file?.close()
+        file = nil
+        defer {
+            held.removeAll()
+            heldBytes = 0
         }
-        defer { held.removeAll(); heldBytes = 0 }
-        let digest = hasher.take()?.hexDigest() ?? SHA256().hexDigest()
-        return Sealed(path: path, onDisk: onDisk, held: held, rowsSha256: digest)
+        return Sealed(path: path, onDisk: onDisk, held: held)
     }
 
-    /// A partition's records once pass 1 is done: the scratch file's chunks (if any), then the
-    /// ones that stayed in memory.
+    /// A partition's records once the first pass is done: the scratch file's chunks (if any), then
+    /// the ones that stayed in memory.
     struct Sealed: Sendable {
         let path: String
         let onDisk: Bool
         let held: [Chunk]
-        /// SHA-256 of every record in order (see `PartitionSpill.hash(_:)`).
-        let rowsSha256: String
 
         /// Drops the records without reading them (the partition's file is carried over).
         func discard() {
-            if onDisk { _ = unlink(path) }
+            if onDisk { try? FileManager.default.removeItem(atPath: path) }
         }
 
-        /// Calls `body` with every record (see `TypedRowCodec`), in order, then removes the scratch file.
+        /// Calls `body` with every record, in order, then removes the scratch file.
         func forEachRecord(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
             if onDisk {
-                let input = open(path, O_RDONLY | O_CLOEXEC)
-                guard input >= 0 else { throw LoadError(.io, "cannot open scratch file \(path): \(String(cString: strerror(errno)))") }
-                defer { _ = close(input); _ = unlink(path) }
+                let input: FileDescriptor
+                do { input = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) } catch {
+                    throw LoadError(.io, "cannot open scratch file \(path): \(error)")
+                }
+                defer {
+                    try? input.close()
+                    try? FileManager.default.removeItem(atPath: path)
+                }
                 var header = [UInt8](repeating: 0, count: 8)
                 var frame: [UInt8] = []
                 while try readExactly(input, &header, count: 8) {
@@ -140,18 +139,19 @@ final class PartitionSpill {
         }
 
         /// Reads exactly `count` bytes into `buffer`; false at a clean end of file before any byte.
-        private func readExactly(_ fd: Int32, _ buffer: inout [UInt8], count: Int) throws -> Bool {
+        private func readExactly(_ file: FileDescriptor, _ buffer: inout [UInt8], count: Int) throws -> Bool {
             var done = 0
-            try buffer.withUnsafeMutableBytes { out in
-                while done < count {
-                    let result = read(fd, out.baseAddress! + done, count - done)
-                    if result < 0 {
-                        if errno == EINTR { continue }
-                        throw LoadError(.io, "cannot read scratch file \(path): \(String(cString: strerror(errno)))")
+            do {
+                try buffer.withUnsafeMutableBytes { out in
+                    while done < count {
+                        // Retries interrupted reads; a short read is followed by another.
+                        let read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: out[done..<count]))
+                        if read == 0 { break }
+                        done += read
                     }
-                    if result == 0 { break }
-                    done += result
                 }
+            } catch {
+                throw LoadError(.io, "cannot read scratch file \(path): \(error)")
             }
             if done == 0 { return false }
             guard done == count else { throw LoadError(.io, "scratch file \(path) is truncated") }

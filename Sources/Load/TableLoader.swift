@@ -1,15 +1,16 @@
 import Core
 import Foundation
-import JSON
 import ModuleErrors
-import Zstd
 
-/// Writes one staging table as Hive-style partition files under a table directory.
+/// Writes one staging table as Hive-style partition files under a table directory, in any format.
 ///
-/// Snapshot (dimension) tables are one partition and stream straight through. Fact tables are
-/// first split into one scratch file per partition (keeping input order), then each partition
-/// is written on its own, so only one output file is open at a time whatever the partition count.
-struct TableLoader {
+/// Pass 1 (`StagingPartitioner`) splits the staging file by partition value into one scratch
+/// spill per partition, in input order, and hashes each partition's rows; a snapshot (dimension)
+/// table is one partition. Pass 2 writes each partition's file from its spill with the format's
+/// writer (`PartitionRecordFormat`), or carries the published run's file over when the rows are
+/// the same (`PartitionReuse`). Partitions are independent files, so they are spread over the
+/// cores, and each file's bytes depend only on its rows.
+struct TableLoader: Sendable {
     struct Partition: Sendable {
         var value: String
         var rows: Int
@@ -36,17 +37,28 @@ struct TableLoader {
     let runId: String
     /// Files of the base published run that unchanged partitions carry over (fact tables).
     var reuse: PartitionReuse? = nil
+    /// Staging bytes per decoding block (see `StagingBlockReader`).
+    var blockBytes = StagingBlockReader.defaultBlockBytes
+
+    /// Most blocks decoded or partitions written at once; each holds a block or a row group in memory.
+    static var workerCount: Int { max(1, min(WorkerPool.cores, 4)) }
 
     /// Loads `stagingFile` into `tableDirectory` (which must not exist yet) and returns the partitions written.
     func load(stagingFile: String, into tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
-        if options.format == .parquet || options.format == .delta {
-            return try ParquetTableLoader(loader: self).load(
-                stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
+        switch options.format {
+        case .parquet, .delta:
+            return try load(
+                ParquetRecordFormat(table: table, options: options), stagingFile: stagingFile, tableDirectory: tableDirectory,
+                scratchDirectory: scratchDirectory)
+        case .ndjson:
+            return try load(
+                NDJSONRecordFormat(level: options.zstdLevel), stagingFile: stagingFile, tableDirectory: tableDirectory,
+                scratchDirectory: scratchDirectory)
+        case .csv:
+            return try load(
+                CSVRecordFormat(table: table, level: options.zstdLevel), stagingFile: stagingFile, tableDirectory: tableDirectory,
+                scratchDirectory: scratchDirectory)
         }
-        if partitioning.by == .snapshot {
-            return [try writeSnapshot(stagingFile: stagingFile, tableDirectory: tableDirectory)]
-        }
-        return try writeFacts(stagingFile: stagingFile, tableDirectory: tableDirectory, scratchDirectory: scratchDirectory)
     }
 
     var fileName: String { TableLoader.fileName(runId: runId, fileExtension: options.fileExtension) }
@@ -59,113 +71,44 @@ struct TableLoader {
 
     func partitionPath(_ value: String) -> String { "\(partitioning.column)=\(value)/\(fileName)" }
 
-    private func writeSnapshot(stagingFile: String, tableDirectory: String) throws -> Partition {
-        let relative = partitionPath(snapshotDate)
+    private func load<Format: PartitionRecordFormat>(
+        _ format: Format, stagingFile: String, tableDirectory: String, scratchDirectory: String
+    ) throws -> [Partition] {
+        var partitioner = try StagingPartitioner(
+            table: table, partitioning: partitioning, snapshotDate: snapshotDate, format: format, stagingFile: stagingFile)
+        partitioner.blockBytes = blockBytes
+        let partitions = try partitioner.split(scratchDirectory: scratchDirectory)
+        // Pass 2: one file per partition, partitions spread over the cores; a partition whose
+        // rows are the base run's carries the base's file over instead.
+        return try WorkerPool.map(partitions.count, workers: TableLoader.workerCount) { [self] index in
+            let partition = partitions[index]
+            if let reuse, let rowsSha256 = partition.rowsSha256,
+                let candidate = reuse.candidate(partition.value, rowsSha256: rowsSha256, rows: partition.rows)
+            {
+                partition.records.discard()
+                return try carryOver(candidate, value: partition.value, tableDirectory: tableDirectory, baseRun: reuse.baseRun)
+            }
+            return try write(partition, format: format, stagingFile: stagingFile, tableDirectory: tableDirectory)
+        }
+    }
+
+    private func write<Format: PartitionRecordFormat>(
+        _ partition: StagingPartitioner<Format>.Partition, format: Format, stagingFile: String, tableDirectory: String
+    ) throws -> Partition {
+        let relative = partitionPath(partition.value)
         let path = tableDirectory + "/" + relative
         try AtomicFile.createParentDirectory(of: path)
-        let writer = try PartitionFileWriters.make(format: options.format, path: path, table: table, options: options)
-        var decoder = StagingRowDecoder(table: table, file: stagingFile)
-        let reader = try openStaging(stagingFile)
+        let writer = try format.makeWriter(path: path, stagingFile: stagingFile)
         var rows = 0
-        while let line = try nextLine(reader) {
-            if line.isEmpty { continue }
-            try decoder.parse(line, lineNumber: reader.lineNumber)
-            try writer.write(&decoder, line: line)
+        try partition.records.forEachRecord { record in
+            try writer.write(record: record)
             rows += 1
         }
         try writer.close()
-        return Partition(value: snapshotDate, rows: rows, relativePath: relative)
-    }
-
-    private func writeFacts(stagingFile: String, tableDirectory: String, scratchDirectory: String) throws -> [Partition] {
-        guard let source = partitioning.sourceColumn, let sourceIndex = table.index(ofColumn: source) else {
-            throw LoadError(
-                .configuration, "table \(table.table): partition by \(partitioning.by.rawValue) needs a source column in the schema")
+        let checksum: FileEntry
+        do { checksum = try FileEntry.describe(path: path, relativeTo: "") } catch {
+            throw LoadError(.io, "cannot checksum \(path)", cause: error)
         }
-        // Pass 1: split by partition value.
-        let keys = JSONKeySet([table.columns[sourceIndex].name])
-        var found: [JSONValue?] = []
-        var spills: [String: SpillFileWriter] = [:]
-        try AtomicFile.createDirectory(scratchDirectory)
-        let reader = try openStaging(stagingFile)
-        while let line = try nextLine(reader) {
-            if line.isEmpty { continue }
-            let document = JSONDocument(line)
-            let value: String
-            do {
-                let root = try document.root(validating: false)
-                try document.members(root, keys, into: &found)
-            } catch {
-                throw LoadError(.badRow, "\(stagingFile) line \(reader.lineNumber): not a JSON object row", cause: error)
-            }
-            guard let cell = found[0] else {
-                throw LoadError(.badRow, "\(stagingFile) line \(reader.lineNumber): partition column '\(source)' is missing")
-            }
-            if cell.kind == .null {
-                value = TableLoader.nullPartition
-            } else {
-                guard cell.kind == .string, let cut = StagingTime.partitionValue(document.stringBytes(cell), by: partitioning.by) else {
-                    throw LoadError(
-                        .badRow, "\(stagingFile) line \(reader.lineNumber): partition column '\(source)' is not a date or timestamp")
-                }
-                value = cut
-            }
-            let spill: SpillFileWriter
-            if let existing = spills[value] {
-                spill = existing
-            } else {
-                spill = try SpillFileWriter(path: scratchDirectory + "/\(table.table)-\(spills.count).lines")
-                spills[value] = spill
-            }
-            try spill.append(line: line)
-        }
-        if spills.isEmpty {
-            // An empty fact table still gets a directory and a schema-only file, so globs and
-            // Spark find the table; the null partition holds no rows.
-            spills[TableLoader.nullPartition] = try SpillFileWriter(path: scratchDirectory + "/\(table.table)-empty.lines")
-        }
-        for spill in spills.values { try spill.finish() }
-
-        // Pass 2: one file per partition, in partition order; an unchanged one is carried over.
-        var partitions: [Partition] = []
-        for value in spills.keys.sorted() {
-            guard let spill = spills[value] else { continue }
-            let rowsSha256 = spill.rowsSha256()
-            if let reuse, let candidate = reuse.candidate(value, rowsSha256: rowsSha256, rows: spill.lines) {
-                try? FileManager.default.removeItem(atPath: spill.path)
-                partitions.append(try carryOver(candidate, value: value, tableDirectory: tableDirectory, baseRun: reuse.baseRun))
-                continue
-            }
-            let relative = partitionPath(value)
-            let path = tableDirectory + "/" + relative
-            try AtomicFile.createParentDirectory(of: path)
-            let writer = try PartitionFileWriters.make(format: options.format, path: path, table: table, options: options)
-            var decoder = StagingRowDecoder(table: table, file: stagingFile + " (partition \(value))")
-            let lines = try SpillFileReader(path: spill.path)
-            var rows = 0
-            while let line = try lines.nextLine() {
-                rows += 1
-                try decoder.parse(line, lineNumber: rows)
-                try writer.write(&decoder, line: line)
-            }
-            try writer.close()
-            try? FileManager.default.removeItem(atPath: spill.path)
-            partitions.append(Partition(value: value, rows: rows, relativePath: relative, rowsSha256: rowsSha256))
-        }
-        return partitions
-    }
-
-    func openStaging(_ path: String) throws -> ZstdLineReader {
-        do { return try ZstdLineReader(path: path) } catch {
-            throw LoadError(.staging, "cannot open staging file \(path)", cause: error)
-        }
-    }
-
-    func nextLine(_ reader: ZstdLineReader) throws -> UnsafeRawBufferPointer? {
-        do { return try reader.nextLine() } catch {
-            throw LoadError(
-                .staging, "\(reader.path) line \(reader.lineNumber + 1): cannot read (truncated or corrupt); re-run transform for this run",
-                cause: error)
-        }
+        return Partition(value: partition.value, rows: rows, relativePath: relative, checksum: checksum, rowsSha256: partition.rowsSha256)
     }
 }

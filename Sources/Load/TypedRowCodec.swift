@@ -49,8 +49,8 @@ struct TypedRowCodec {
 
     /// Appends the record of the row `decoder` has just parsed; throws `LoadError(.badRow)` naming
     /// the file, line and column when a value does not follow its column's encoding.
-    func encode(_ decoder: inout StagingRowDecoder, into output: RecordBuffer) throws {
-        append(UInt32(truncatingIfNeeded: decoder.lineNumber), to: output)
+    func encode(_ decoder: inout StagingRowDecoder, into output: inout RecordBuffer) throws {
+        append(UInt32(truncatingIfNeeded: decoder.lineNumber), to: &output)
         for column in 0..<kinds.count {
             let kind = kinds[column]
             if decoder.isNull(column) {
@@ -58,7 +58,7 @@ struct TypedRowCodec {
                     output.append(UInt8(0))
                 } else if case .json = kind {
                     // A JSON null in a required json column is the document "null", not a missing value.
-                    appendBytes(decoder.raw(column), to: output)
+                    appendBytes(decoder.raw(column), to: &output)
                 } else {
                     throw decoder.failure(column, "null in a non-nullable column")
                 }
@@ -69,49 +69,54 @@ struct TypedRowCodec {
             case .string:
                 let text = try decoder.rawString(column)
                 if text.isEmpty || memchr(text.baseAddress!, 0x5C, text.count) == nil {
-                    appendBytes(text, to: output)
+                    appendBytes(text, to: &output)
                 } else {
-                    try decoder.withString(column) { appendBytes($0, to: output) }
+                    try decoder.withString(column) { appendBytes($0, to: &output) }
                 }
             case .json:
-                appendBytes(decoder.raw(column), to: output)
+                appendBytes(decoder.raw(column), to: &output)
             case .int64:
-                append(try decoder.int64(column), to: output)
+                append(try decoder.int64(column), to: &output)
             case .timestamp:
-                append(try decoder.timestampMicros(column), to: output)
+                append(try decoder.timestampMicros(column), to: &output)
             case .smallDecimal(let scale, let limit):
                 let value = try decoder.decimal(column, scale: scale)
                 guard let unscaled = value.int64Value, unscaled < limit, unscaled > -limit else {
                     throw decoder.failure(column, "'\(value.formatted(scale: scale))' has more digits than the column's precision")
                 }
-                append(unscaled, to: output)
+                append(unscaled, to: &output)
             case .largeDecimal(let scale, let precision):
                 let value = try decoder.decimal(column, scale: scale)
                 guard value.fits(precision: precision) else {
                     throw decoder.failure(column, "'\(value.formatted(scale: scale))' has more than \(precision) digits")
                 }
-                append(value.high, to: output)
-                append(value.low, to: output)
+                append(value.high, to: &output)
+                append(value.low, to: &output)
             case .bool:
                 output.append(UInt8(try decoder.bool(column) ? 1 : 0))
             case .date:
-                append(try decoder.days(column), to: output)
+                append(try decoder.days(column), to: &output)
             }
         }
     }
 
     @inline(__always)
-    private func append<T: FixedWidthInteger>(_ value: T, to output: RecordBuffer) {
+    private func append<T: FixedWidthInteger>(_ value: T, to output: inout RecordBuffer) {
         output.append(value)
     }
 
     @inline(__always)
-    private func appendBytes(_ bytes: UnsafeRawBufferPointer, to output: RecordBuffer) {
+    private func appendBytes(_ bytes: UnsafeRawBufferPointer, to output: inout RecordBuffer) {
         output.append(UInt32(truncatingIfNeeded: bytes.count))
         output.append(bytes)
     }
 
     // MARK: Decode (pass 2)
+
+    /// The staging line number a record came from (for messages).
+    static func lineNumber(of record: UnsafeRawBufferPointer) -> Int {
+        record.count >= 4 ? Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 0, as: UInt32.self))) : 0
+    }
 
     /// Writes one record's values as one row; returns the staging line number (for messages).
     @discardableResult
@@ -170,57 +175,5 @@ private struct RecordReader {
         let value = UnsafeRawBufferPointer(start: base + offset, count: length)
         offset += length
         return value
-    }
-}
-
-/// A growable byte buffer for records: unaligned little-endian stores without Array's per-append
-/// overhead. Not thread-safe; one per block.
-final class RecordBuffer {
-    @exclusivity(unchecked) private(set) var base: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private(set) var count = 0
-    @exclusivity(unchecked) private var capacity: Int
-
-    init(capacity: Int = 1 << 16) {
-        self.capacity = max(capacity, 64)
-        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
-    }
-
-    deinit { base.deallocate() }
-
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
-
-    @inline(__always)
-    func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
-    }
-
-    private func grow(to needed: Int) {
-        var bigger = capacity * 2
-        while bigger < needed { bigger *= 2 }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 16)
-        fresh.copyMemory(from: base, byteCount: count)
-        base.deallocate()
-        base = fresh
-        capacity = bigger
-    }
-
-    @inline(__always)
-    func append<T: FixedWidthInteger>(_ value: T) {
-        reserve(MemoryLayout<T>.size)
-        (base + count).storeBytes(of: value.littleEndian, as: T.self)
-        count += MemoryLayout<T>.size
-    }
-
-    @inline(__always)
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count > 0 else { return }
-        reserve(bytes.count)
-        (base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        count += bytes.count
-    }
-
-    /// Overwrites 4 bytes at `offset` (a record's length, once known).
-    func store(_ value: UInt32, at offset: Int) {
-        (base + offset).storeBytes(of: value.littleEndian, as: UInt32.self)
     }
 }
