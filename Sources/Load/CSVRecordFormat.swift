@@ -66,6 +66,8 @@ struct CSVRecordFormat: PartitionRecordFormat {
         withUnsafeBytes(of: UInt8(10)) { body($0) }
     }
 
+    var hashInputNeedsLine: Bool { true }
+
     var recordsSnapshotRowsHash: Bool { false }
 
     func makeWriter(path: String, stagingFile: String) throws -> any PartitionFileWriter {

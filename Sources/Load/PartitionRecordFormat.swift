@@ -18,6 +18,11 @@ protocol PartitionRecordFormat: Sendable {
     /// same bytes in every load, wherever they sit in the staging file).
     func hashInput(record: UnsafeRawBufferPointer, line: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void)
 
+    /// Whether `hashInput` reads the staging line (not only the record). When it does not, a
+    /// block decoded before its turn to be hashed leaves its compressed records for the hashing
+    /// instead of a copy of its hash input (see `PartitionRowsHashes`).
+    var hashInputNeedsLine: Bool { get }
+
     /// Whether a snapshot (dimension) table's partition records its rows hash in the manifest too.
     /// Snapshots are never carried over, so this only keeps each format's manifests as they have
     /// been since rows hashes came in: Parquet and Delta record it, NDJSON and CSV do not.
@@ -53,6 +58,8 @@ struct ParquetRecordFormat: PartitionRecordFormat {
         body(values)
     }
 
+    var hashInputNeedsLine: Bool { false }
+
     var recordsSnapshotRowsHash: Bool { true }
 
     func makeWriter(path: String, stagingFile: String) throws -> any PartitionFileWriter {
@@ -74,6 +81,8 @@ struct NDJSONRecordFormat: PartitionRecordFormat {
     func hashInput(record: UnsafeRawBufferPointer, line: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         body(record)
     }
+
+    var hashInputNeedsLine: Bool { false }
 
     var recordsSnapshotRowsHash: Bool { false }
 

@@ -64,6 +64,29 @@ final class PartitionSpill {
         heldBytes = 0
     }
 
+    /// Calls `body` with every record of `chunk`, in order (`path` names the data in messages).
+    static func forEachRecord(of chunk: Chunk, path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try chunk.compressed.withUnsafeBytes { try forEachRecord(compressed: $0, rawSize: chunk.rawSize, path: path, body) }
+    }
+
+    private static func forEachRecord(
+        compressed: UnsafeRawBufferPointer, rawSize: Int, path: String, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let raw: [UInt8]
+        do { raw = try ZstdDecompression.decompress(compressed, decompressedSize: rawSize) } catch {
+            throw LoadError(.io, "scratch data of \(path) is corrupt", cause: error)
+        }
+        try raw.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 4 <= raw.count {
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                guard offset + 4 + length <= raw.count else { throw LoadError(.io, "scratch data of \(path) ends inside a record") }
+                try body(UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<(offset + 4 + length)]))
+                offset += 4 + length
+            }
+        }
+    }
+
     /// The partition's records for the second pass (on any thread): the scratch file is closed for
     /// writing and the chunks still held move to the returned value.
     func sealed() -> Sealed {
@@ -123,19 +146,7 @@ final class PartitionSpill {
         }
 
         private func records(of compressed: UnsafeRawBufferPointer, rawSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-            let raw: [UInt8]
-            do { raw = try ZstdDecompression.decompress(compressed, decompressedSize: rawSize) } catch {
-                throw LoadError(.io, "scratch data of \(path) is corrupt", cause: error)
-            }
-            try raw.withUnsafeBytes { raw in
-                var offset = 0
-                while offset + 4 <= raw.count {
-                    let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                    guard offset + 4 + length <= raw.count else { throw LoadError(.io, "scratch data of \(path) ends inside a record") }
-                    try body(UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<(offset + 4 + length)]))
-                    offset += 4 + length
-                }
-            }
+            try PartitionSpill.forEachRecord(compressed: compressed, rawSize: rawSize, path: path, body)
         }
 
         /// Reads exactly `count` bytes into `buffer`; false at a clean end of file before any byte.

@@ -106,7 +106,7 @@ struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
             _ = spillFile(
                 for: sourceIndex == nil ? snapshotDate : TableLoader.nullPartition, in: &spills, scratchDirectory: scratchDirectory)
         }
-        let digests = hashes?.digests()
+        let digests = try hashes?.digests()
         return spills.keys.sorted().map { value in
             let spill = spills[value]!
             return Partition(
@@ -188,32 +188,72 @@ struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
             }
         }
 
-        // Each partition's rows, in input order: a stable counting sort by partition.
+        // Where each partition's rows are. In date-ordered data each partition's rows are one run,
+        // and so are its records in `records`; otherwise a stable counting sort by partition finds them.
         var counts = [Int](repeating: 0, count: values.count)
-        var rawSizes = [Int](repeating: 0, count: values.count)
-        for row in rows {
+        var firstRow = [Int](repeating: -1, count: values.count)
+        var lastRow = [Int](repeating: 0, count: values.count)
+        for (position, row) in rows.enumerated() {
+            if firstRow[row.part] < 0 { firstRow[row.part] = position }
+            lastRow[row.part] = position
             counts[row.part] += 1
-            rawSizes[row.part] += 4 + Int(records.uint32(at: row.record))
         }
+        let runs = values.indices.allSatisfy { lastRow[$0] - firstRow[$0] + 1 == counts[$0] }
         var starts = [Int](repeating: 0, count: values.count + 1)
         for part in values.indices { starts[part + 1] = starts[part] + counts[part] }
-        var order = [Int](repeating: 0, count: values.count > 1 ? rows.count : 0)
-        if values.count > 1 {
+        var order: [Int] = []
+        if !runs {
+            order = [Int](repeating: 0, count: rows.count)
             var cursor = starts
             for (position, row) in rows.enumerated() {
                 order[cursor[row.part]] = position
                 cursor[row.part] += 1
             }
         }
-        func rowIndex(_ position: Int) -> Int { values.count > 1 ? order[position] : position }
+        /// The `k`th row of partition `part`, in input order.
+        func row(_ part: Int, _ k: Int) -> Row { rows[runs ? firstRow[part] + k : order[starts[part] + k]] }
+        func recordEnd(_ row: Row) -> Int { row.record + 4 + Int(records.uint32(at: row.record)) }
 
+        // Each partition's records, compressed (the partition's chunk of this block).
+        let compressor: ZstdCompressor
+        do { compressor = try ZstdCompressor(level: 1) } catch { throw LoadError(.io, "cannot start zstd", cause: error) }
+        func chunk(_ raw: UnsafeRawBufferPointer) throws -> PartitionSpill.Chunk {
+            var compressed: [UInt8] = []
+            do { try compressor.compress(raw, appendingTo: &compressed) } catch {
+                throw LoadError(.io, "cannot compress scratch rows of \(stagingFile)", cause: error)
+            }
+            // A copy of exactly the compressed size: the compressor's array keeps the raw size's capacity.
+            return PartitionSpill.Chunk(compressed: compressed.withUnsafeBytes { Array($0) }, rawSize: raw.count)
+        }
+        var chunks: [PartitionSpill.Chunk] = []
+        if runs {
+            for part in values.indices {
+                let first = rows[firstRow[part]].record
+                chunks.append(try chunk(records.bytes(from: first, count: recordEnd(rows[lastRow[part]]) - first)))
+            }
+        } else {
+            // One partition's records at a time, gathered in input order.
+            var sizes = [Int](repeating: 0, count: values.count)
+            for row in rows { sizes[row.part] += recordEnd(row) - row.record }
+            var gathered = RecordBuffer(capacity: sizes.max() ?? 0)
+            for part in values.indices {
+                gathered.removeAll()
+                for k in 0..<counts[part] {
+                    let row = row(part, k)
+                    gathered.append(records.bytes(from: row.record, count: recordEnd(row) - row.record))
+                }
+                chunks.append(try chunk(gathered.bytes))
+            }
+        }
+
+        // The rows hashes: in place when this block's turn has come, else later from its chunks
+        // (or a copy of its hash input, when that needs the lines).
         if let hashes {
             let partHashes = values.map { hashes.hash(of: $0) }
             block.bytes.withUnsafeBytes { bytes in
                 func input(_ row: Row, _ body: (UnsafeRawBufferPointer) -> Void) {
-                    let length = Int(records.uint32(at: row.record))
                     format.hashInput(
-                        record: records.bytes(from: row.record + 4, count: length),
+                        record: records.bytes(from: row.record + 4, count: recordEnd(row) - row.record - 4),
                         line: UnsafeRawBufferPointer(rebasing: bytes[row.lineStart..<row.lineEnd]), body)
                 }
                 hashes.add(
@@ -221,51 +261,38 @@ struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
                     inPlace: {
                         for part in values.indices {
                             partHashes[part].update { hasher in
-                                for position in starts[part]..<starts[part + 1] { input(rows[rowIndex(position)]) { hasher.update($0) } }
+                                for k in 0..<counts[part] { input(row(part, k)) { hasher.update($0) } }
                             }
                         }
                     },
                     copy: {
                         values.indices.map { part in
-                            var bytes: [UInt8] = []
-                            bytes.reserveCapacity(rawSizes[part])
-                            for position in starts[part]..<starts[part + 1] {
-                                input(rows[rowIndex(position)]) { bytes.append(contentsOf: $0) }
+                            if format.hashInputNeedsLine {
+                                var copy: [UInt8] = []
+                                for k in 0..<counts[part] { input(row(part, k)) { copy.append(contentsOf: $0) } }
+                                return PartitionRowsHashes.Piece(hash: partHashes[part], bytes: copy)
                             }
-                            return PartitionRowsHashes.Piece(hash: partHashes[part], bytes: bytes)
+                            let chunk = chunks[part]
+                            return PartitionRowsHashes.Piece(hash: partHashes[part]) { [format, stagingFile] hasher in
+                                do {
+                                    try PartitionSpill.forEachRecord(of: chunk, path: stagingFile) { record in
+                                        format.hashInput(record: record, line: UnsafeRawBufferPointer(start: nil, count: 0)) {
+                                            hasher.update($0)
+                                        }
+                                    }
+                                    return true
+                                } catch {
+                                    return false
+                                }
+                            }
                         }
                     })
             }
         }
 
-        let compressor: ZstdCompressor
-        do { compressor = try ZstdCompressor(level: 1) } catch { throw LoadError(.io, "cannot start zstd", cause: error) }
-        func compress(_ raw: UnsafeRawBufferPointer) throws -> [UInt8] {
-            var compressed: [UInt8] = []
-            do { try compressor.compress(raw, appendingTo: &compressed) } catch {
-                throw LoadError(.io, "cannot compress scratch rows of \(stagingFile)", cause: error)
-            }
-            // A copy of exactly the compressed size: the compressor's array keeps the raw size's capacity.
-            return compressed.withUnsafeBytes { Array($0) }
-        }
         var output = BlockOutput()
-        if values.count == 1 {
-            output.parts.append(
-                .init(value: values[0], chunk: .init(compressed: try compress(records.bytes), rawSize: records.count), rows: rows.count))
-        } else if values.count > 1 {
-            // One partition's records at a time, gathered in input order.
-            var gathered = RecordBuffer(capacity: rawSizes.max() ?? 0)
-            for part in values.indices {
-                gathered.removeAll()
-                for position in starts[part]..<starts[part + 1] {
-                    let row = rows[order[position]]
-                    gathered.append(records.bytes(from: row.record, count: 4 + Int(records.uint32(at: row.record))))
-                }
-                output.parts.append(
-                    .init(
-                        value: values[part], chunk: .init(compressed: try compress(gathered.bytes), rawSize: gathered.count),
-                        rows: counts[part]))
-            }
+        for part in values.indices {
+            output.parts.append(.init(value: values[part], chunk: chunks[part], rows: counts[part]))
         }
         return output
     }
