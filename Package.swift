@@ -120,7 +120,7 @@ let package = Package(
 
         .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors"], swiftSettings: swift6Settings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(
             name: "CoreTests", dependencies: ["Core", "Digest", "ModuleErrors", "StripeSimulator", "TestSupport", "Zstd"],
