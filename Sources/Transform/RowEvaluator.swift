@@ -6,6 +6,9 @@ import Rates
 /// Maps source objects of one table into staging rows: extracts the plan's paths in one walk per
 /// object (and per unit), evaluates each column in schema order, encodes accepted rows into `out`
 /// and records rejected units. One evaluator per table and thread; it reuses all of its buffers.
+///
+/// The document being mapped is a parameter of every call (`in document:`), never a property:
+/// `JSONDocument` is `~Escapable`, so it cannot outlive the line it views.
 final class RowEvaluator {
     struct CurrencyInfo {
         let code: String
@@ -59,37 +62,38 @@ final class RowEvaluator {
         let reject: RowReject
     }
 
+    // What it maps with.
     let plan: TablePlan
     let catalog: TransformCatalog
     let settings: MappingSettings
     let rates: RatesTable
     /// Validate each whole line (full JSON grammar) before mapping it.
     let validateInput: Bool
-
-    /// The plan compiled for evaluating and encoding rows.
-    let layout: Layout
-    /// Where extraction puts the values of the plan's paths, and the row's evaluated columns.
-    let slots: Slots
-    /// The current unit's slots: `slots.unit`, or a row of the single-pass extractor.
-    private(set) var unitSlots: UnsafeMutablePointer<JSONValue?>
-    /// One-scan extraction for plain (one-phase) tables on trusted input; nil otherwise.
-    private let singlePass: SinglePassExtractor?
-    var scratch = ByteBuffer(capacity: 4096)
-    /// Encoded rows (NDJSON) waiting to be written.
-    var out = ByteBuffer(capacity: 1 << 18)
-    private var jsonTemp: [UInt8] = []
-
-    /// What the last document gave; the stage reads it after each `map`.
-    private(set) var mapped = Mapped()
     /// Set by the stage before mapping a customer known to be deleted.
     var forceDeleted = false
     /// Set by the stage when it needs `mapped.objectId`.
     var recordsObjectIds = false
 
-    private(set) var currencies = Currencies()
-    private(set) var amounts = AmountSums()
-    private(set) var fx = FX()
+    // Made once per table (see RowEvaluator+State.swift).
+    let layout: Layout
+    let slots: Slots
+    /// One-scan extraction for plain (one-phase) tables on trusted input; nil otherwise.
+    private let singlePass: SinglePassExtractor?
+
+    // Per document and row.
+    private(set) var mapped = Mapped()
+    /// The current unit's slots: `slots.unit`, or a row of the single-pass extractor.
+    private(set) var unitSlots: UnsafeMutablePointer<JSONValue?>
     var twoPhase = TwoPhase()
+    var scratch = ByteBuffer(capacity: 4096)
+    private var jsonTemp: [UInt8] = []
+    /// Encoded rows (NDJSON) waiting to be written.
+    var out = ByteBuffer(capacity: 1 << 18)
+
+    // Across documents: lookups and sums.
+    private(set) var currencies = Currencies()
+    private(set) var fx = FX()
+    private(set) var amounts = AmountSums()
 
     init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable, validateInput: Bool = true) {
         self.plan = plan
@@ -115,8 +119,8 @@ final class RowEvaluator {
 
     // MARK: Objects
 
-    /// Maps one raw NDJSON line. Afterwards `mapped.unitsIn`, `mapped.rowsOut` and `mapped.rejected` describe it: either
-    /// every unit became a row, or none did and each unit has a reject entry. `override` rejects the
+    /// Maps one raw NDJSON line. Afterwards `mapped` describes it (`unitsIn`, `rowsOut`, `rejected`):
+    /// either every unit became a row, or none did and each unit has a reject entry. `override` rejects the
     /// whole document with that reason (e.g. an older copy of a duplicated document).
     func map(line: UnsafeRawBufferPointer, override: RowReject? = nil) {
         let document = JSONDocument(line)
