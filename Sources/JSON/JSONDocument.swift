@@ -2,7 +2,9 @@
 ///
 /// `~Escapable`: a document lives no longer than the bytes it was made from (the buffer variable
 /// given to `init`, e.g. a `withUnsafeBytes` closure's argument): the compiler rejects storing it in
-/// a property, returning it from that scope or capturing it in an escaping closure.
+/// a property, returning it from that scope or capturing it in an escaping closure. (`buffer`,
+/// `bytes` and `stringBytes` still hand out raw pointers, valid only as long as the text: not
+/// checked by the compiler.)
 ///
 /// For hot loops over many texts, `JSONParser` validates once and indexes container ends.
 ///
