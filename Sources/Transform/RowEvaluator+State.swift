@@ -100,9 +100,14 @@ extension RowEvaluator {
         }
     }
 
+    // `Mapped`, `Currencies` and `FX` are changed for every row: they are final classes rather
+    // than structs so that the compiler proves exclusive access field by field, statically. As struct
+    // properties of the evaluator, one collection mutation anywhere in a struct made every access to
+    // any of its fields a runtime exclusivity check (+1.1% instructions on the transform benchmark).
+
     /// What mapping one document gave, and the state of mapping it: a document is mapped whole or
     /// rejected whole (see `finishDocument`). The stage reads it after each `map`.
-    struct Mapped {
+    final class Mapped {
         var unitsIn = 0
         var rowsOut = 0
         var rejected: [Rejected] = []
@@ -125,13 +130,13 @@ extension RowEvaluator {
 
     /// Currencies met so far: a cache by the code's bytes, the last one (rows of a document share
     /// it), and every currency in the order met (its `serial` indexes `AmountSums`).
-    struct Currencies {
+    final class Currencies {
         var cache: [UInt64: CurrencyInfo] = [:]
         var lastKey: UInt64 = 0
         var last: CurrencyInfo?
         private(set) var seen: [CurrencyInfo] = []
 
-        mutating func add(code: String, exponent: Int) -> CurrencyInfo {
+        func add(code: String, exponent: Int) -> CurrencyInfo {
             let info = CurrencyInfo(code: code, exponent: exponent, serial: seen.count)
             seen.append(info)
             return info
@@ -148,7 +153,7 @@ extension RowEvaluator {
     }
 
     /// The current row's conversion, and the rates looked up so far (per currency serial and day).
-    struct FX {
+    final class FX {
         var cache: [Int: FXRate] = [:]
         var failures: [Int: (FXOutcome, String)] = [:]
         var lastKey = Int.min

@@ -81,7 +81,7 @@ final class RowEvaluator {
     private let singlePass: SinglePassExtractor?
 
     // Per document and row.
-    private(set) var mapped = Mapped()
+    let mapped = Mapped()
     /// The current unit's slots: `slots.unit`, or a row of the single-pass extractor.
     private(set) var unitSlots: UnsafeMutablePointer<JSONValue?>
     var twoPhase = TwoPhase()
@@ -91,8 +91,8 @@ final class RowEvaluator {
     var out = ByteBuffer(capacity: 1 << 18)
 
     // Across documents: lookups and sums.
-    private(set) var currencies = Currencies()
-    private(set) var fx = FX()
+    let currencies = Currencies()
+    let fx = FX()
     private(set) var amounts = AmountSums()
 
     init(plan: TablePlan, catalog: TransformCatalog, settings: MappingSettings, rates: RatesTable, validateInput: Bool = true) {
