@@ -1,9 +1,10 @@
 import Core
 import JSON
 
-/// The parts a `RowEvaluator` is composed of: what it compiles from the plan once (`Layout`), where
-/// extraction puts values (`Slots`), what one document gave (`Mapped`), and what outlives documents
-/// (`Currencies`, `AmountSums`, `FX`, and `TwoPhase` between the two phases of one object).
+/// The parts a `RowEvaluator` is composed of: what it makes from the plan once and owns (`Layout`,
+/// `Slots`: `~Copyable`, their `deinit` frees the raw memory), what one document gave (`Mapped`),
+/// what is kept across documents (`Currencies`, `FX`, `AmountSums`), and `TwoPhase`, kept between
+/// the two phases of one object.
 extension RowEvaluator {
     /// The table's plan compiled for evaluating and encoding rows: the column program and, behind
     /// raw pointers so the hot loop touches no reference counts, column types, nullability, the
@@ -103,7 +104,7 @@ extension RowEvaluator {
     // `Mapped`, `Currencies` and `FX` are changed for every row: they are final classes rather
     // than structs so that the compiler proves exclusive access field by field, statically. As struct
     // properties of the evaluator, one collection mutation anywhere in a struct made every access to
-    // any of its fields a runtime exclusivity check (+1.1% instructions on the transform benchmark).
+    // any of its fields a runtime exclusivity check (+1.35% instructions on the transform benchmark).
 
     /// What mapping one document gave, and the state of mapping it: a document is mapped whole or
     /// rejected whole (see `finishDocument`). The stage reads it after each `map`.

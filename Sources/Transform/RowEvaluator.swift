@@ -153,7 +153,7 @@ final class RowEvaluator {
     private func mapSinglePass(_ document: JSONDocument, _ extractor: SinglePassExtractor) -> Bool {
         startObject()
         do {
-            try extractor.extract(document, into: slots.object, slotCount: plan.objectTrie.slotCount)
+            try extractor.extract(document, into: slots.object, slotCount: slots.objectCount)
         } catch {
             return false
         }
@@ -195,7 +195,7 @@ final class RowEvaluator {
         scratch.removeAll()
         mapped.start = out.count
         // A document that fails before its slots are extracted must not see the previous one's.
-        for i in 0..<plan.objectTrie.slotCount { slots.object[i] = nil }
+        for i in 0..<slots.objectCount { slots.object[i] = nil }
         mapped.cause = nil
         mapped.unreadable = false
         mapped.pendingAmounts.removeAll(keepingCapacity: true)
@@ -228,7 +228,7 @@ final class RowEvaluator {
     }
 
     private func mapObject(_ root: JSONValue, in document: JSONDocument) {
-        for i in 0..<plan.objectTrie.slotCount { slots.object[i] = nil }
+        for i in 0..<slots.objectCount { slots.object[i] = nil }
         do {
             try plan.objectTrie.extract(document, root, into: slots.object)
         } catch {
@@ -287,7 +287,7 @@ final class RowEvaluator {
         do {
             try document.forEachElement(array) { element in
                 mapped.unitsIn += 1
-                for i in 0..<plan.unitTrie.slotCount { unitSlots[i] = nil }
+                for i in 0..<slots.unitCount { unitSlots[i] = nil }
                 guard element.kind == .object else {
                     mapped.rejected.append(
                         Rejected(
@@ -338,7 +338,7 @@ final class RowEvaluator {
 
     private func mapTwoPhase(_ array: JSONValue, parentReject: RowReject?, in document: JSONDocument) {
         guard let mrr = plan.mrrColumn else { return }
-        let unitSlotCount = plan.unitTrie.slotCount
+        let unitSlotCount = slots.unitCount
         twoPhase.removeAll()
         var subscriptionCouponsKnown = true
         do {
