@@ -59,7 +59,10 @@ let package = Package(
         // Pure Swift building blocks that know nothing about Stripe.
         // The one error shape (code, message, cause) every module's error type is an instance of.
         .target(name: "ModuleErrors", swiftSettings: swift6Settings),
-        .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings),
+        // `JSONDocument` is `~Escapable` (a view cannot outlive its bytes); declaring what its
+        // initializers depend on (`@_lifetime`) needs the experimental Lifetimes feature in Swift 6.3.
+        // Modules that only use documents do not need it.
+        .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings + [.enableExperimentalFeature("Lifetimes")]),
         .target(
             name: "Parquet", dependencies: ["ModuleErrors", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swift6Settings),
@@ -122,7 +125,7 @@ let package = Package(
 
         .testTarget(name: "ZstdTests", dependencies: ["ModuleErrors", "TestSupport", "Zstd"], swiftSettings: swift6Settings),
         .testTarget(name: "CurlTests", dependencies: ["Curl", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
-        .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors"], swiftSettings: swift6Settings),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "ModuleErrors", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"], swiftSettings: swift6Settings),
         .testTarget(
             name: "CoreTests", dependencies: ["Core", "Digest", "ModuleErrors", "StripeSimulator", "TestSupport", "Zstd"],

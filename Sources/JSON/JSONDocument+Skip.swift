@@ -100,9 +100,9 @@ extension JSONDocument {
     /// bytes at a time inside them. Measured faster than a fully word-at-a-time bracket counter.
     @inline(__always)
     func skipContainer(at i: Int) throws -> Int {
-        if let index = endIndex, index.generation == generation {
+        if let ends {
             // Recorded by this document's validation (JSONParser); checked so a misuse cannot crash.
-            let end = Int(index.ends[i])
+            let end = Int(ends[i])
             if end > i && end <= count { return end }
         }
         var depth = 1

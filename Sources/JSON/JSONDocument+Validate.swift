@@ -27,9 +27,7 @@ extension JSONDocument {
 
     @inline(__always)
     private func recordEnd(_ start: Int, _ end: Int) {
-        if let index = endIndex, index.generation == generation {
-            index.ends[start] = Int32(truncatingIfNeeded: end)
-        }
+        if let ends { ends[start] = Int32(truncatingIfNeeded: end) }
     }
 
     private func checkDepth(_ depth: Int, at i: Int) throws {

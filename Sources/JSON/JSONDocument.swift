@@ -1,5 +1,11 @@
 /// A non-owning, allocation-free view over one JSON text held in memory the caller keeps alive.
 ///
+/// `~Escapable`: a document lives no longer than the bytes it was made from (the buffer variable
+/// given to `init`, e.g. a `withUnsafeBytes` closure's argument): the compiler rejects storing it in
+/// a property, returning it from that scope or capturing it in an escaping closure. (`buffer`,
+/// `bytes` and `stringBytes` still hand out raw pointers, valid only as long as the text: not
+/// checked by the compiler.)
+///
 /// For hot loops over many texts, `JSONParser` validates once and indexes container ends.
 ///
 /// Which calls validate:
@@ -13,30 +19,34 @@
 /// - Accessors (`string`, `int64`, `double`, `bool`) fully validate the one value they decode.
 /// - `bytes`, `stringBytes`, `isNull`, `equals`, `keyEquals` never throw and validate nothing.
 /// Nothing ever reads outside the buffer, crashes or loops on malformed input: it throws `JSONError`.
-public struct JSONDocument {
+public struct JSONDocument: ~Escapable {
     /// Containers nested deeper than this are rejected by the validating calls.
     public static let maximumDepth = 256
 
     @usableFromInline let base: UnsafePointer<UInt8>
     @usableFromInline let count: Int
-    /// Container ends recorded by validation (documents made by `JSONParser` only).
-    let endIndex: JSONParser.EndIndex?
-    let generation: UInt64
+    /// Container ends recorded by validation, indexed by a container's first byte (documents made
+    /// by `JSONParser` only; the document borrows the parser's index).
+    let ends: UnsafeMutablePointer<Int32>?
 
+    /// A document over `bytes`; it cannot outlive the variable `bytes` (see the type's documentation).
+    @_lifetime(borrow bytes)
     public init(_ bytes: UnsafeRawBufferPointer) {
-        self.init(bytes, endIndex: nil, generation: 0)
+        (base, count) = Self.start(bytes)
+        ends = nil
     }
 
-    init(_ bytes: UnsafeRawBufferPointer, endIndex: JSONParser.EndIndex?, generation: UInt64) {
-        if let address = bytes.baseAddress, bytes.count > 0 {
-            base = address.assumingMemoryBound(to: UInt8.self)
-            count = bytes.count
-        } else {
-            base = UnsafePointer(emptyByte)
-            count = 0
-        }
-        self.endIndex = endIndex
-        self.generation = generation
+    /// A document over `bytes` that records and uses container ends in `endIndex` (at least
+    /// `bytes.count` entries).
+    @_lifetime(borrow bytes, borrow endIndex)
+    init(_ bytes: UnsafeRawBufferPointer, endIndex: borrowing JSONParser.EndIndex) {
+        (base, count) = Self.start(bytes)
+        ends = endIndex.ends
+    }
+
+    private static func start(_ bytes: UnsafeRawBufferPointer) -> (UnsafePointer<UInt8>, Int) {
+        guard let address = bytes.baseAddress, bytes.count > 0 else { return (UnsafePointer(emptyByte), 0) }
+        return (address.assumingMemoryBound(to: UInt8.self), bytes.count)
     }
 
     /// The whole buffer, as given to `init`.

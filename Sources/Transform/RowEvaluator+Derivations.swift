@@ -8,7 +8,7 @@ import Glibc
 extension RowEvaluator {
     /// The sum of the `amount` of the entries of a tax array that are (`inclusive`) or are not
     /// tax-inclusive: `taxes[]` say so by `tax_behavior`, `tax_amounts[]` by `inclusive`.
-    private func taxTotal(_ array: JSONValue, inclusive wanted: Bool) throws -> Int64 {
+    private func taxTotal(_ array: JSONValue, inclusive wanted: Bool, in document: JSONDocument) throws -> Int64 {
         var total: Int64 = 0
         try document.forEachElement(array) { element in
             guard element.kind == .object else { return }
@@ -25,46 +25,52 @@ extension RowEvaluator {
         return total
     }
 
-    func derive(_ derivationIndex: Int, _ a: FlatArgs) throws -> Value {
-        switch program.derivations[derivationIndex] {
+    func derive(_ derivationIndex: Int, _ a: FlatArgs, in document: JSONDocument) throws -> Value {
+        switch layout.program.derivations[derivationIndex] {
         case .major:
-            guard let minor = try intValue(try eval(a[0])) else { return .null }
-            guard let info = try currency(try eval(a[1])) else { throw RowReject(.missingField, "no currency for the amount") }
+            guard let minor = try intValue(try eval(a[0], in: document), in: document) else { return .null }
+            guard let info = try currency(try eval(a[1], in: document), in: document) else {
+                throw RowReject(.missingField, "no currency for the amount")
+            }
             return .decimal(ExactDecimal(units: Int128(minor), scale: info.exponent))
         case .fx:
-            let v = try eval(a[0])
+            let v = try eval(a[0], in: document)
             if v.isNull { return .null }
-            guard let (rate, exponent) = try rowFX() else { return .null }
+            guard let (rate, exponent) = try rowFX(in: document) else { return .null }
             let major: ExactDecimal
-            if case .decimal(let d) = v { major = d } else { major = ExactDecimal(units: Int128(try intValue(v)!), scale: exponent) }
+            if case .decimal(let d) = v {
+                major = d
+            } else {
+                major = ExactDecimal(units: Int128(try intValue(v, in: document)!), scale: exponent)
+            }
             return .decimal(try convert(major, rate))
         case .fxRate:
-            guard let (rate, _) = try rowFX() else { return .null }
+            guard let (rate, _) = try rowFX(in: document) else { return .null }
             return .decimal(rate.rate)
         case .fxRateDate:
-            guard let (rate, _) = try rowFX() else { return .null }
+            guard let (rate, _) = try rowFX(in: document) else { return .null }
             return .day(rate.rateDay)
         case .fxStatus:
-            _ = try rowFX()
-            return fxReady ? .text(textIndex(fxOutcome.text)) : .null
+            _ = try rowFX(in: document)
+            return fx.ready ? .text(textIndex(fx.outcome.text)) : .null
         case .fxReason:
-            guard try rowFX() == nil, fxReady else { return .null }
-            var w = JSONWriter(capacity: fxFailure.utf8.count + 16)
-            w.string(fxFailure)
+            guard try rowFX(in: document) == nil, fx.ready else { return .null }
+            var w = JSONWriter(capacity: fx.failure.utf8.count + 16)
+            w.string(fx.failure)
             let start = scratch.count
             scratch.append(w.bytes)
             return .scratch(start, scratch.count)
         case .reportingCurrency:
             return .text(plan.reportingTextIndex)
         case .which(let texts):
-            if program.nodes[Int(a[0])].op == .coalesce {
-                let parts = program.arguments(of: a[0])
-                for i in 0..<parts.count where !(try eval(parts[i])).isNull { return .text(texts[i]) }
+            if layout.program.nodes[Int(a[0])].op == .coalesce {
+                let parts = layout.program.arguments(of: a[0])
+                for i in 0..<parts.count where !(try eval(parts[i], in: document)).isNull { return .text(texts[i]) }
                 return .null
             }
-            return (try eval(a[0])).isNull ? .null : .text(texts[0])
+            return (try eval(a[0], in: document)).isNull ? .null : .text(texts[0])
         case .map(let pairs):
-            let v = try eval(a[0])
+            let v = try eval(a[0], in: document)
             guard case .json(let j) = v, j.kind == .string else { return v }
             let raw = document.stringBytes(j)
             for (from, to) in pairs where from.count == raw.count {
@@ -72,7 +78,7 @@ extension RowEvaluator {
             }
             return v
         case .sum(let field):
-            let v = try eval(a[0])
+            let v = try eval(a[0], in: document)
             // A null or absent list is an empty list (Stripe documents taxes, discount_amounts, ... as nullable).
             guard case .json(let array) = v else {
                 if v.isNull { return .int(0) }
@@ -89,17 +95,17 @@ extension RowEvaluator {
             }
             return .int(total)
         case .netOfInclusiveTax:
-            guard let amount = try intValue(try eval(a[0])) else { return .null }
-            let taxes = try eval(a[1])
+            guard let amount = try intValue(try eval(a[0], in: document), in: document) else { return .null }
+            let taxes = try eval(a[1], in: document)
             guard case .json(let array) = taxes, array.kind == .array else {
                 if taxes.isNull { return .int(amount) }
                 throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
             }
-            let (net, overflow) = amount.subtractingReportingOverflow(try taxTotal(array, inclusive: true))
+            let (net, overflow) = amount.subtractingReportingOverflow(try taxTotal(array, inclusive: true, in: document))
             if overflow { throw ExactMath.overflow() }
             return .int(net)
         case .sumExceptType(let excluded):
-            let v = try eval(a[0])
+            let v = try eval(a[0], in: document)
             guard case .json(let array) = v, array.kind == .array else {
                 if v.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array, found \(kindName(v))")
@@ -121,66 +127,70 @@ extension RowEvaluator {
             }
             return .int(total)
         case .taxSplit(let wantInclusive):
-            let taxes = try eval(a[0])
+            let taxes = try eval(a[0], in: document)
             guard case .json(let array) = taxes, array.kind == .array else {
                 if taxes.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array of taxes, found \(kindName(taxes))")
             }
-            return .int(try taxTotal(array, inclusive: wantInclusive))
+            return .int(try taxTotal(array, inclusive: wantInclusive, in: document))
         case .identityKey, .identityKeySource:
             let source: Bool
-            if case .identityKeySource = program.derivations[derivationIndex] { source = true } else { source = false }
+            if case .identityKeySource = layout.program.derivations[derivationIndex] { source = true } else { source = false }
             let key = settings.identityKey
             if key == "email" {
-                let v = try eval(a[0])
-                if let bytes = stringBytes(v), bytes.count > 2 { return source ? .text(textIndex("email")) : v }
+                let v = try eval(a[0], in: document)
+                if let bytes = stringBytes(v, in: document), bytes.count > 2 { return source ? .text(textIndex("email")) : v }
             } else if key.hasPrefix("metadata.") {
-                if case .json(let metadata) = try eval(a[1]), metadata.kind == .object,
+                if case .json(let metadata) = try eval(a[1], in: document), metadata.kind == .object,
                     let m = try document.member(metadata, key: Array(key.utf8.dropFirst("metadata.".count))),
                     m.kind == .string, m.count > 2
                 {
                     return source ? .text(textIndex(key)) : .json(m)
                 }
             }
-            return source ? .text(textIndex("id")) : try eval(a[2])
+            return source ? .text(textIndex("id")) : try eval(a[2], in: document)
         case .customerDeleted:
             if forceDeleted { return .bool(true) }
-            if !catalog.deletedCustomers.isEmpty, let id = objectId(), catalog.deletedCustomers[id] != nil { return .bool(true) }
-            return .bool(try boolValue(try eval(a[0])) ?? false)
+            if !catalog.deletedCustomers.isEmpty, let id = objectId(in: document), catalog.deletedCustomers[id] != nil {
+                return .bool(true)
+            }
+            return .bool(try boolValue(try eval(a[0], in: document), in: document) ?? false)
         case .productName:
-            guard let id = try stringValue(try eval(a[0])), let name = catalog.productNames[id] else { return .null }
+            guard let id = try stringValue(try eval(a[0], in: document), in: document), let name = catalog.productNames[id] else {
+                return .null
+            }
             let start = scratch.count
             scratch.append(name)
             return .scratch(start, scratch.count)
         case .subscriptionStatus:
-            if case .json(let pause) = try eval(a[1]), pause.kind == .object { return .text(textIndex("paused")) }
-            return try eval(a[0])
+            if case .json(let pause) = try eval(a[1], in: document), pause.kind == .object { return .text(textIndex("paused")) }
+            return try eval(a[0], in: document)
         case .effectiveCancelAt:
-            let cancelAt = try eval(a[0])
+            let cancelAt = try eval(a[0], in: document)
             if !cancelAt.isNull { return cancelAt }
-            if try boolValue(try eval(a[1])) == true { return try eval(a[2]) }
+            if try boolValue(try eval(a[1], in: document), in: document) == true { return try eval(a[2], in: document) }
             return .null
         case .discounts:
-            return try buildDiscounts(a)
+            return try buildDiscounts(a, in: document)
         case .when(let expected):
-            guard case .json(let j) = try eval(a[0]), j.kind == .string else { return .null }
+            guard case .json(let j) = try eval(a[0], in: document), j.kind == .string else { return .null }
             let raw = document.stringBytes(j)
             guard raw.count == expected.count, expected.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
             else { return .null }
-            return try eval(a[1])
+            return try eval(a[1], in: document)
         case .whole:
-            guard let d = try decimalValue(try eval(a[0])) else { return .null }
+            guard let d = try decimalValue(try eval(a[0], in: document), in: document) else { return .null }
             let divisor = ExactMath.pow10(d.scale)
             guard d.units % divisor == 0, let n = Int64(exactly: d.units / divisor) else { return .null }
             return .int(n)
         case .mrr:
             return .null
         case .mrrStatus:
-            return .text(textIndex(currentMRRStatus.rawValue))
+            return .text(textIndex(twoPhase.currentStatus.rawValue))
         case .mrrFxDate:
-            return settings.mrrDate == .created ? try eval(a[0]) : .day(settings.runDay)
+            return settings.mrrDate == .created ? try eval(a[0], in: document) : .day(settings.runDay)
         case .discountSplit(let permanent):
-            let v = try eval(a[0])
+            let v = try eval(a[0], in: document)
             guard case .json(let array) = v, array.kind == .array else {
                 if v.isNull { return .int(0) }
                 throw RowReject(.typeMismatch, "expected an array of discount amounts, found \(kindName(v))")
@@ -212,7 +222,9 @@ extension RowEvaluator {
     // MARK: Discounts
 
     /// (discount id, coupon, end, whether the end is known) of a discount given as an id or as an object.
-    private func resolveDiscount(_ element: JSONValue) throws -> (String?, TransformCatalog.Coupon?, Int64?, Bool) {
+    private func resolveDiscount(_ element: JSONValue, in document: JSONDocument) throws -> (
+        String?, TransformCatalog.Coupon?, Int64?, Bool
+    ) {
         if element.kind == .string {
             let id = try document.string(element)
             return (id, id.flatMap { catalog.discountCoupons[$0] }, nil, false)
@@ -237,13 +249,13 @@ extension RowEvaluator {
         return (id, coupon, end, true)
     }
 
-    private func buildDiscounts(_ a: FlatArgs) throws -> Value {
+    private func buildDiscounts(_ a: FlatArgs, in document: JSONDocument) throws -> Value {
         var subscription: [(String?, TransformCatalog.Coupon?, Int64?, Bool)] = []
-        if case .json(let list) = try eval(a[0]), list.kind == .array {
-            try document.forEachElement(list) { subscription.append(try resolveDiscount($0)) }
+        if case .json(let list) = try eval(a[0], in: document), list.kind == .array {
+            try document.forEachElement(list) { subscription.append(try resolveDiscount($0, in: document)) }
         }
-        if case .json(let legacy) = try eval(a[1]), legacy.kind == .object {
-            let resolved = try resolveDiscount(legacy)
+        if case .json(let legacy) = try eval(a[1], in: document), legacy.kind == .object {
+            let resolved = try resolveDiscount(legacy, in: document)
             if let i = subscription.firstIndex(where: { $0.0 != nil && $0.0 == resolved.0 }) {
                 if subscription[i].1 == nil { subscription[i].1 = resolved.1 }
             } else {
@@ -251,13 +263,13 @@ extension RowEvaluator {
             }
         }
         var item: [(String?, TransformCatalog.Coupon?, Int64?, Bool)] = []
-        if case .json(let list) = try eval(a[2]), list.kind == .array {
-            try document.forEachElement(list) { item.append(try resolveDiscount($0)) }
+        if case .json(let list) = try eval(a[2], in: document), list.kind == .array {
+            try document.forEachElement(list) { item.append(try resolveDiscount($0, in: document)) }
         }
-        subscriptionCoupons = subscription.map { entry in
+        twoPhase.subscriptionCoupons = subscription.map { entry in
             entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) }
         }
-        itemCoupons = item.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
+        twoPhase.itemCoupons = item.map { entry in entry.1.map { MRRCalculator.Discount(coupon: $0, end: entry.2, endKnown: entry.3) } }
 
         var w = JSONWriter(capacity: 128)
         w.beginArray()
@@ -285,34 +297,37 @@ extension RowEvaluator {
 
     /// First phase of derive:mrr for the current item: its monthly amount in minor units after
     /// item-level permanent discounts (nil when unknown), or zero for non-revenue statuses.
-    func deriveMRRPhaseOne() throws -> Value {
+    func deriveMRRPhaseOne(in document: JSONDocument) throws -> Value {
         guard let column = plan.mrrColumn else { return .null }
-        let a = program.arguments(of: program.roots[column])
-        let u = mrrGross.count - 1
-        let stripeStatus = try stringValue(try eval(a[0])) ?? ""
-        let usage = try stringValue(try eval(a[1]))
-        guard let info = try currency(try eval(a[8])) else { throw RowReject(.missingField, "mrr: no currency") }
-        mrrExponent[u] = info.exponent
-        mrrCurrency[u] = info.code
+        let a = layout.program.arguments(of: layout.program.roots[column])
+        let u = twoPhase.gross.count - 1
+        let stripeStatus = try stringValue(try eval(a[0], in: document), in: document) ?? ""
+        let usage = try stringValue(try eval(a[1], in: document), in: document)
+        guard let info = try currency(try eval(a[8], in: document), in: document) else {
+            throw RowReject(.missingField, "mrr: no currency")
+        }
+        twoPhase.exponent[u] = info.exponent
+        twoPhase.currency[u] = info.code
         var pauseCollection = false
-        if case .json(let pause) = try eval(a[11]), pause.kind == .object { pauseCollection = true }
+        if case .json(let pause) = try eval(a[11], in: document), pause.kind == .object { pauseCollection = true }
         let status = MRRCalculator.status(
             stripeStatus: stripeStatus, pauseCollection: pauseCollection, metered: usage == "metered", rule: settings.mrrRule)
-        mrrStatuses[u] = status
+        twoPhase.statuses[u] = status
         if status != .counted {
             if status != .unknown {
-                mrrZero[u] = true
-                mrrGross[u] = .zero
+                twoPhase.zero[u] = true
+                twoPhase.gross[u] = .zero
             }
             return .null
         }
-        guard let interval = try stringValue(try eval(a[2])),
-            let factor = MRRCalculator.monthlyFactor(interval: interval, count: try intValue(try eval(a[3])) ?? 1)
+        guard let interval = try stringValue(try eval(a[2], in: document), in: document),
+            let factor = MRRCalculator.monthlyFactor(
+                interval: interval, count: try intValue(try eval(a[3], in: document), in: document) ?? 1)
         else { return .null }
-        var quantity = try intValue(try eval(a[4])) ?? 1
+        var quantity = try intValue(try eval(a[4], in: document), in: document) ?? 1
         // price.transform_quantity (plan.transform_usage): the billed quantity is quantity / divide_by,
         // rounded up or down.
-        if case .json(let transform) = try eval(a[10]), transform.kind == .object,
+        if case .json(let transform) = try eval(a[10], in: document), transform.kind == .object,
             let divideBy = try document.member(transform, "divide_by").flatMap({ try document.int64($0) }), divideBy > 0
         {
             let up = try document.member(transform, "round").map { document.equals($0, "up") } ?? false
@@ -320,16 +335,16 @@ extension RowEvaluator {
             quantity = up && r > 0 ? q + 1 : q
         }
         let perPeriod: ExactFraction
-        if let unit = try decimalValue(try eval(a[5])) {
+        if let unit = try decimalValue(try eval(a[5], in: document), in: document) {
             perPeriod = ExactFraction(unit) * ExactFraction(Int128(quantity))
-        } else if case .json(let tiers) = try eval(a[6]), tiers.kind == .array {
-            let mode = try stringValue(try eval(a[7])) ?? "graduated"
+        } else if case .json(let tiers) = try eval(a[6], in: document), tiers.kind == .array {
+            let mode = try stringValue(try eval(a[7], in: document), in: document) ?? "graduated"
             guard
                 let amount = MRRCalculator.tieredAmount(
                     try MRRCalculator.tiers(document, tiers), quantity: quantity, volume: mode == "volume")
             else { return .null }
             perPeriod = amount
-        } else if let priceId = try stringValue(try eval(a[12])), let priced = catalog.priceTiers[priceId] {
+        } else if let priceId = try stringValue(try eval(a[12], in: document), in: document), let priced = catalog.priceTiers[priceId] {
             // Tiers from the prices stream (a subscription list cannot expand its items' price tiers).
             guard let amount = MRRCalculator.tieredAmount(priced.tiers, quantity: quantity, volume: priced.volume) else { return .null }
             perPeriod = amount
@@ -337,7 +352,7 @@ extension RowEvaluator {
             return .null
         }
         var monthly = MRRCalculator.monthly(perPeriod, factor)
-        for discount in itemCoupons {
+        for discount in twoPhase.itemCoupons {
             guard let discount else { return .null }
             guard
                 let next = MRRCalculator.apply(
@@ -346,8 +361,8 @@ extension RowEvaluator {
             else { return .null }
             monthly = next
         }
-        mrrGross[u] = monthly
-        mrrPeriod[u] = factor
+        twoPhase.gross[u] = monthly
+        twoPhase.period[u] = factor
         return .null
     }
 }

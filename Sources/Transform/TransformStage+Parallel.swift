@@ -54,12 +54,12 @@ extension TransformStage {
                         line: UnsafeRawBufferPointer(rebasing: input[start..<end]),
                         override: overrides.isEmpty ? nil : overrides[i])
                     start = end
-                    rowsIn += evaluator.unitsIn
-                    rowsOut += evaluator.rowsOut
-                    for r in evaluator.rejected { rejected.append((lineNumbers[i], r)) }
-                    if let key = evaluator.documentKey {
-                        rowKeys.append(contentsOf: evaluator.rowKeys)
-                        written.append((i, key, evaluator.documentHash, rowKeys.count))
+                    rowsIn += evaluator.mapped.unitsIn
+                    rowsOut += evaluator.mapped.rowsOut
+                    for r in evaluator.mapped.rejected { rejected.append((lineNumbers[i], r)) }
+                    if let key = evaluator.mapped.key {
+                        rowKeys.append(contentsOf: evaluator.mapped.rowKeys)
+                        written.append((i, key, evaluator.mapped.hash, rowKeys.count))
                     }
                     // Between documents: the evaluator's buffer stays small (one copy lives in the batch).
                     if evaluator.out.count >= 1 << 16 {

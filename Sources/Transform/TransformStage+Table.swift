@@ -52,6 +52,7 @@ extension TransformStage {
                 let reader = try ZstdLineReader(path: path)
                 var deletedSeen = Set<String>()
                 let isCustomers = schema.table == "customers"
+                evaluator.recordsObjectIds = isCustomers && !context.catalog.deletedCustomers.isEmpty
                 while let line = try reader.nextLine() {
                     tableBytes += line.count + 1
                     if line.isEmpty { continue }
@@ -65,14 +66,14 @@ extension TransformStage {
                         continue
                     }
                     evaluator.map(line: line, override: losers.isEmpty ? nil : losers[reader.lineNumber])
-                    if isCustomers, !context.catalog.deletedCustomers.isEmpty, let id = evaluator.objectId(),
+                    if evaluator.recordsObjectIds, let id = evaluator.mapped.objectId,
                         context.catalog.deletedCustomers[id] != nil
                     {
                         deletedSeen.insert(id)
                     }
-                    if let key = evaluator.documentKey {
+                    if let key = evaluator.mapped.key {
                         keys.add(
-                            line: reader.lineNumber, document: key, lineHash: evaluator.documentHash, rowKeys: evaluator.rowKeys[...],
+                            line: reader.lineNumber, document: key, lineHash: evaluator.mapped.hash, rowKeys: evaluator.mapped.rowKeys[...],
                             text: line)
                     }
                     try collect(
@@ -124,10 +125,10 @@ extension TransformStage {
             // Per currency code, summed over every evaluator that mapped rows of the table.
             var sums: [String: (exponent: Int, raw: Int128, staged: Int128)] = [:]
             for e in [evaluator] + extraEvaluators {
-                for info in e.currencies {
+                for info in e.currencies.seen {
                     var entry = sums[info.code] ?? (info.exponent, 0, 0)
-                    entry.raw += e.rawAmountSums[info.serial]
-                    entry.staged += e.stagedAmountSums[info.serial]
+                    entry.raw += e.amounts.raw[info.serial]
+                    entry.staged += e.amounts.staged[info.serial]
                     sums[info.code] = entry
                 }
             }
@@ -138,13 +139,13 @@ extension TransformStage {
                 quality[prefix + ".rejected"] = ExactDecimal(units: entry.raw - entry.staged, scale: entry.exponent).description
             }
             // Rows of damaged documents whose amount cannot be read: the raw side above lacks them.
-            let unreadable = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.unreadableAmountRows }
+            let unreadable = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.amounts.unreadableRows }
             if unreadable > 0 { quality["\(schema.table).amount_unreadable_rows"] = String(unreadable) }
         }
         if plan.fxArguments != nil {
             // Rows kept per conversion outcome (a missing rate never rejects a row).
             for outcome in RowEvaluator.FXOutcome.allCases {
-                let n = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.fxOutcomeCounts[outcome.rawValue] }
+                let n = ([evaluator] + extraEvaluators).reduce(0) { $0 + $1.fx.outcomeCounts[outcome.rawValue] }
                 quality["\(schema.table).fx_status.\(outcome.text)"] = String(n)
             }
         }
@@ -175,11 +176,11 @@ extension TransformStage {
         _ evaluator: RowEvaluator, table: String, stream: String, line: Int,
         writer: ZstdFileWriter, rejects: RejectsFile, counts: inout TableCounts
     ) throws {
-        counts.rowsIn += evaluator.unitsIn
-        counts.rowsOut += evaluator.rowsOut
-        if !evaluator.rejected.isEmpty {
-            counts.rowsRejected += evaluator.rejected.count
-            for r in evaluator.rejected {
+        counts.rowsIn += evaluator.mapped.unitsIn
+        counts.rowsOut += evaluator.mapped.rowsOut
+        if !evaluator.mapped.rejected.isEmpty {
+            counts.rowsRejected += evaluator.mapped.rejected.count
+            for r in evaluator.mapped.rejected {
                 counts.byCode[r.reject.code.rawValue, default: 0] += 1
                 try rejects.add(
                     table: table, stream: stream, objectId: r.objectId, itemId: r.unitId, line: line, code: r.reject.code.rawValue,

@@ -17,7 +17,7 @@ import Testing
             #expect(try doc.bool(try #require(try doc.member(root, "paid"))) == true)
             #expect(try doc.bool(try #require(try doc.member(root, "void"))) == false)
             let tax = try #require(try doc.member(root, "tax"))
-            #expect(doc.isNull(tax))
+            #expect(doc.isNull(tax) == true)
             #expect(try doc.int64(tax) == nil)
             #expect(try doc.string(tax) == nil)
             #expect(try doc.double(try #require(try doc.member(root, "rate"))) == 1.25)
@@ -28,7 +28,7 @@ import Testing
             var ids: [String] = []
             try doc.forEachElement(data) { line in
                 let id = try #require(try doc.member(line, "id"))
-                #expect(doc.equals(id, ids.isEmpty ? "il_1" : "il_2"))
+                #expect(doc.equals(id, ids.isEmpty ? "il_1" : "il_2") == true)
                 ids.append(try doc.string(id) ?? "")
             }
             #expect(ids == ["il_1", "il_2"])
@@ -36,9 +36,9 @@ import Testing
             let id = try #require(try doc.member(root, "id"))
             #expect(Array(doc.stringBytes(id)) == Array("in_1".utf8))
             #expect(Array(doc.bytes(id)) == Array("\"in_1\"".utf8))
-            #expect(doc.equals(id, "in_1"))
-            #expect(!doc.equals(id, "in_2"))
-            #expect(!doc.equals(id, "in_"))
+            #expect(doc.equals(id, "in_1") == true)
+            #expect(doc.equals(id, "in_2") == false)
+            #expect(doc.equals(id, "in_") == false)
         }
     }
 

@@ -92,21 +92,14 @@ enum SyntheticInvoices {
         var invoiceValues: [JSONValue?] = []
         var lineValues: [JSONValue?] = []
         var priceValues: [JSONValue?] = []
-        let parser = JSONParser()
+        var parser = JSONParser()
         return try ndjson.withUnsafeBytes { all in
             var sum: Int64 = 0
-            for range in lineRanges {
-                let text = UnsafeRawBufferPointer(rebasing: all[range])
-                let doc: JSONDocument
-                let root: JSONValue
-                switch mode {
-                case .indexed: (doc, root) = try parser.parse(text)
-                case .validated: doc = JSONDocument(text); root = try doc.root()
-                case .unvalidated: doc = JSONDocument(text); root = try doc.root(validating: false)
-                }
+            // A document lives only as long as its text's bytes: each is walked inside its scope.
+            func walk(_ doc: JSONDocument, _ root: JSONValue) throws {
                 try doc.members(root, invoiceKeys, into: &invoiceValues)
                 sum &+= try fold(doc, invoiceValues)
-                guard let lines = invoiceValues[lineListIndex], let data = try doc.member(lines, "data") else { continue }
+                guard let lines = invoiceValues[lineListIndex], let data = try doc.member(lines, "data") else { return }
                 try doc.forEachElement(data) { line in
                     try doc.members(line, lineKeys, into: &lineValues)
                     sum &+= try fold(doc, lineValues)
@@ -114,6 +107,18 @@ enum SyntheticInvoices {
                         try doc.members(price, priceKeys, into: &priceValues)
                         sum &+= try fold(doc, priceValues)
                     }
+                }
+            }
+            for range in lineRanges {
+                let text = UnsafeRawBufferPointer(rebasing: all[range])
+                switch mode {
+                case .indexed: try parser.parse(text) { doc, root in try walk(doc, root) }
+                case .validated:
+                    let doc = JSONDocument(text)
+                    try walk(doc, try doc.root())
+                case .unvalidated:
+                    let doc = JSONDocument(text)
+                    try walk(doc, try doc.root(validating: false))
                 }
             }
             return sum

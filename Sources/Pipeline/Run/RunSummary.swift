@@ -91,23 +91,24 @@ public struct RunSummary {
         var byCurrency: [String: WideSum] = [:]
         var groups: [String: MRRGroup] = [:]
         var reporting: WideSum? = nil
-        let parser = JSONParser()
+        var parser = JSONParser()
         try ZstdLineReader(path: path).forEachLine { line in
-            let (document, root) = try parser.parse(line)
-            let status = try document.member(root, "mrr_status").flatMap { try document.string($0) } ?? "unknown"
-            var group = groups[status] ?? MRRGroup(status: status)
-            group.items += 1
-            defer { groups[status] = group }
-            guard let currencyValue = try document.member(root, "currency"), let currency = try document.string(currencyValue),
-                let mrrValue = try document.member(root, "mrr"), let mrrText = try document.string(mrrValue)
-            else { return }
-            if status == "counted" { byCurrency[currency, default: WideSum(scale: 6)].add(mrrText) }
-            if let value = try document.member(root, "mrr_reporting"), let text = try document.string(value) {
-                group.reporting.add(text)
-                if reporting == nil { reporting = WideSum(scale: 3) }
-                reporting?.add(text)
-            } else {
-                group.unconverted += 1
+            try parser.parse(line) { document, root in
+                let status = try document.member(root, "mrr_status").flatMap { try document.string($0) } ?? "unknown"
+                var group = groups[status] ?? MRRGroup(status: status)
+                group.items += 1
+                defer { groups[status] = group }
+                guard let currencyValue = try document.member(root, "currency"), let currency = try document.string(currencyValue),
+                    let mrrValue = try document.member(root, "mrr"), let mrrText = try document.string(mrrValue)
+                else { return }
+                if status == "counted" { byCurrency[currency, default: WideSum(scale: 6)].add(mrrText) }
+                if let value = try document.member(root, "mrr_reporting"), let text = try document.string(value) {
+                    group.reporting.add(text)
+                    if reporting == nil { reporting = WideSum(scale: 3) }
+                    reporting?.add(text)
+                } else {
+                    group.unconverted += 1
+                }
             }
         }
         let sorted = byCurrency.keys.sorted().map { (currency: $0, mrr: byCurrency[$0]!) }
