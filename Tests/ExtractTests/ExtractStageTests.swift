@@ -9,6 +9,22 @@ import Zstd
 
 @Suite(.serialized) struct ExtractStageTests {
     static let small = AccountConfig(seed: 7, customers: 60, invoices: 120, events: 80, years: 3)
+    /// A slow fault holds its answer `slowSeconds`, far past the client's `slowFaultTimeout`, so every
+    /// slow fault is a client timeout and a retry; only that order matters, not the figures (which
+    /// are short to keep the serialized suite quick).
+    static let slowSeconds = 1.0
+    static let slowFaultTimeout = 0.3
+
+    /// The clean run of `small` the fault scenarios compare with (the same for every scenario, so it
+    /// runs once): each stream's lines in file order, and the requests it took.
+    static let cleanSmallRun = Result { () throws -> (lines: [String: [String]], requests: Int) in
+        let clean = try ExtractHarness(small)
+        defer { clean.server.stop() }
+        try clean.stage().run(runId: "clean")
+        var lines: [String: [String]] = [:]
+        for stream in FixtureStream.allCases { lines[stream.rawValue] = try clean.lines("clean", stream.rawValue) }
+        return (lines, clean.server.requestCount)
+    }
 
     @Test func cleanRunWritesEveryObjectCompleteExactlyOnce() throws {
         let harness = try ExtractHarness(Self.small)
@@ -68,27 +84,27 @@ import Zstd
         }
     }
 
-    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: 1.5))
+    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: slowSeconds))
     func everyFaultScenarioEndsWithTheSameObjects(_ fault: FaultPlan.Fault) throws {
-        let clean = try ExtractHarness(Self.small)
-        defer { clean.server.stop() }
-        try clean.stage().run(runId: "clean")
+        let clean = try Self.cleanSmallRun.get()
         // First attempts only: with many requests in flight, a retry's server-wide number is anyone's.
-        let faulty = try ExtractHarness(
+        var faulty = try ExtractHarness(
             Self.small, configuration: FixtureServer.Configuration(faultPlan: FaultPlan([FaultPlan.Rule(fault, .everyNthFirstAttempt(3))])))
         defer { faulty.server.stop() }
+        faulty.pipeline.stripe.timeoutSeconds = Self.slowFaultTimeout
         let manifest = try faulty.stage().run(runId: "faulty")
         #expect(faulty.server.requests.contains { $0.fault == fault }, "the fault never fired")
         for stream in FixtureStream.allCases {
-            #expect(try faulty.lines("faulty", stream.rawValue) == clean.lines("clean", stream.rawValue), "\(stream) under \(fault)")
+            #expect(try faulty.lines("faulty", stream.rawValue) == clean.lines[stream.rawValue], "\(stream) under \(fault)")
         }
         // libcurl itself retries a reused connection that dies before any response, so count on the server.
-        #expect(faulty.server.requestCount > clean.server.requestCount)
+        #expect(faulty.server.requestCount > clean.requests)
+        let generator = faulty.server.generator
         #expect(
             manifest.streams.values.reduce(0) { $0 + $1.objects }
                 == FixtureStream.allCases.reduce(0) { total, stream in
-                    total + (0..<clean.server.generator.count(stream)).filter { clean.server.generator.isListed(stream, $0) }.count
-                        + clean.server.generator.referencedLines(stream).count
+                    total + (0..<generator.count(stream)).filter { generator.isListed(stream, $0) }.count
+                        + generator.referencedLines(stream).count
                 })
     }
 
@@ -166,13 +182,14 @@ import Zstd
     @Test func twoThousandCustomersCompleteUnderEveryFault() throws {
         let config = AccountConfig(seed: 2000, customers: 2_000, invoices: 4_000, events: 300, years: 3)
         let moduli = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41]
-        let faults = FaultPlan.Fault.allScenarios(slowSeconds: 1.5)
+        let faults = FaultPlan.Fault.allScenarios(slowSeconds: Self.slowSeconds)
         // First attempts only: with many requests in flight a retry's number is anyone's.
         // Each kind also on a fixed request of the invoices list, so each fires whatever the scheduling.
         let fixed = faults.enumerated().map { FaultPlan.Rule($1, .pathRequestNumbers([3 + 2 * $0]), pathPrefix: "/v1/invoices") }
         let plan = FaultPlan(fixed + zip(faults, moduli).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
-        let harness = try ExtractHarness(config, configuration: FixtureServer.Configuration(faultPlan: plan))
+        var harness = try ExtractHarness(config, configuration: FixtureServer.Configuration(faultPlan: plan))
         defer { harness.server.stop() }
+        harness.pipeline.stripe.timeoutSeconds = Self.slowFaultTimeout
         let manifest = try harness.stage().run(runId: "acceptance")
         let fired = Set(harness.server.requests.compactMap { $0.fault?.description })
         #expect(fired == Set(faults.map(\.description)), "faults that never fired: \(Set(faults.map(\.description)).subtracting(fired))")
