@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 import Zstd
 
-@Suite(.serialized) struct ExtractStageTests {
+@Suite(.serialized, .ownThreads) struct ExtractStageTests {
     static let small = AccountConfig(seed: 7, customers: 60, invoices: 120, events: 80, years: 3)
     /// A slow fault holds its answer `slowSeconds`, far past the client's `slowFaultTimeout`, so every
     /// slow fault is a client timeout and a retry; only that order matters, not the figures (which
