@@ -98,7 +98,10 @@ let package = Package(
 
         // The demo's Stripe: a deterministic generated account served by a loopback Stripe-compatible
         // server (also the tests' and the benchmarks' Stripe). Product code: the demo ships in stripe-etl.
-        .target(name: "StripeSimulator", dependencies: ["Core", "ModuleErrors", "Zstd"], swiftSettings: swift6Settings),
+        .target(
+            name: "StripeSimulator",
+            dependencies: ["Core", "ModuleErrors", .product(name: "SystemPackage", package: "swift-system"), "Zstd"],
+            swiftSettings: swift6Settings),
 
         // Test-only helpers (temporary directories, child processes, built-product locator, a loopback
         // HTTP client): no shipped executable links it (ShippedBinariesTests checks the binaries).

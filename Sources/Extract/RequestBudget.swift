@@ -2,9 +2,11 @@ public import Foundation
 import Synchronization
 
 /// The run's one request budget, shared by every worker: a token bucket refilled at the current
-/// rate, holding at most `burst` tokens, so that no second ever carries more than the rate plus
-/// the burst. The rate starts at the ceiling (`stripe.requests_per_second`); a 429 halves it (at
-/// most once per `decreaseInterval`, about the time the requests already sent take to answer) and
+/// rate, holding at most `burst` tokens (it starts with one), so that no second ever carries more
+/// than the rate plus the burst. A caller that finds it empty reserves a token ahead (the balance
+/// goes negative) and sleeps until the refill covers it. The rate starts at the ceiling
+/// (`stripe.requests_per_second`); a 429 halves it (at most once per `decreaseInterval`, about the
+/// time the requests already sent take to answer; never below a twentieth of the ceiling) and
 /// pauses every caller for the server's Retry-After; it then climbs back by a fiftieth of the
 /// ceiling per second (90/s live: from 45 back to 90 in 25 s), so an account whose production
 /// traffic takes part of the limit is not hammered.

@@ -109,8 +109,9 @@ public final class StripeClient {
         return headers
     }
 
-    /// The delay before retry number `attempt` (1-based): capped exponential with full jitter,
-    /// never shorter than the server's Retry-After.
+    /// The delay before retry number `attempt` (1-based): capped exponential with equal jitter
+    /// (`ceiling` = min(cap, initial x 2^(attempt-1)); a delay uniformly between `ceiling / 2` and
+    /// `ceiling`, `random` in 0...1), never shorter than the server's Retry-After.
     public static func backoff(attempt: Int, initial: Double, cap: Double, retryAfter: Double?, random: Double) -> Double {
         let ceiling = min(cap, initial * pow(2, Double(attempt - 1)))
         let jittered = ceiling / 2 + ceiling / 2 * random

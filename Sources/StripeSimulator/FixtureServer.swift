@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -169,7 +170,7 @@ public final class FixtureServer: Sendable {
         guard let (fd, open) = stopped else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         acceptFinished.wait()
-        close(fd)
+        try? FileDescriptor(rawValue: fd).close()
         for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
         // Connection threads close their own sockets; wait (bounded) until they have.
         for _ in 0..<500 {
@@ -235,27 +236,30 @@ public final class FixtureServer: Sendable {
 
     // MARK: Sockets
 
+    /// socket, bind, listen, accept, setsockopt, shutdown and send have no swift-system API and stay
+    /// direct calls; reads and closes of the accepted sockets go through `FileDescriptor`.
     private func acceptLoop(_ listenFD: Int32) {
         defer { acceptFinished.signal() }
         while true {
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
+            let accepted = accept(listenFD, nil, nil)
+            if accepted < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
+            let fd = FileDescriptor(rawValue: accepted)
             let running = state.withLock { state in
                 guard state.running else { return false }
-                state.connections.insert(fd)
+                state.connections.insert(accepted)
                 state.activeConnections += 1
                 state.accepted += 1
                 return true
             }
             guard running else {
-                close(fd)
+                try? fd.close()
                 return
             }
             var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            setsockopt(accepted, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let thread = Thread { [self] in serve(fd) }
             thread.stackSize = 1 << 20
             thread.start()
@@ -279,11 +283,11 @@ public final class FixtureServer: Sendable {
         case close
     }
 
-    private func serve(_ fd: Int32) {
+    private func serve(_ fd: FileDescriptor) {
         var buffer: [UInt8] = []
         defer {
-            state.withLock { _ = $0.connections.remove(fd) }
-            close(fd)
+            state.withLock { _ = $0.connections.remove(fd.rawValue) }
+            try? fd.close()
             state.withLock { $0.activeConnections -= 1 }
         }
         while let request = readRequest(fd, &buffer) {
@@ -291,7 +295,7 @@ public final class FixtureServer: Sendable {
         }
     }
 
-    private func readRequest(_ fd: Int32, _ buffer: inout [UInt8]) -> Request? {
+    private func readRequest(_ fd: FileDescriptor, _ buffer: inout [UInt8]) -> Request? {
         let terminator: [UInt8] = [13, 10, 13, 10]
         var headerEnd: Int?
         var searchFrom = 0
@@ -328,21 +332,21 @@ public final class FixtureServer: Sendable {
         return request
     }
 
-    private func receive(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+    /// Appends what the peer sent next; false at end of stream or on an error (read(2) retried on EINTR).
+    private func receive(_ fd: FileDescriptor, _ buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { buffer.append(contentsOf: chunk[0..<n]); return true }
-            if n < 0 && errno == EINTR { continue }
-            return false
-        }
+        guard let n = try? chunk.withUnsafeMutableBytes({ try fd.read(into: $0) }), n > 0 else { return false }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
     }
 
+    /// send(2) with MSG_NOSIGNAL, not write(2): a client that has hung up (a timed-out slow fault)
+    /// must give EPIPE, not a SIGPIPE that would end the process serving the demo or the benchmark.
     @discardableResult
-    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    private func sendAll(_ fd: FileDescriptor, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { send(fd.rawValue, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return false
@@ -392,7 +396,7 @@ public final class FixtureServer: Sendable {
 
     // MARK: Handling
 
-    private func handle(_ request: Request, _ fd: Int32) -> Disposition {
+    private func handle(_ request: Request, _ fd: FileDescriptor) -> Disposition {
         let path = String(request.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
         let connectionHeader = request.header("Connection")?.lowercased()
         let keepAlive = request.version == "HTTP/1.0" ? connectionHeader == "keep-alive" : connectionHeader != "close"
@@ -494,13 +498,13 @@ public final class FixtureServer: Sendable {
         case .truncatedBody?:
             let part = Array(response.body.prefix(response.body.count / 2))
             sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: false) + part)
-            shutdown(fd, Int32(SHUT_WR))
+            shutdown(fd.rawValue, Int32(SHUT_WR))
             disposition = .close
         case .droppedMidBody?:
             let part = Array(response.body.prefix(response.body.count / 3))
             sendAll(fd, head(response, number: number, contentLength: response.body.count, keepAlive: keepAlive) + part)
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            setsockopt(fd.rawValue, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
             disposition = .close
         case .htmlErrorPage?:
             let html = FixtureResponse(

@@ -1,4 +1,5 @@
 import ModuleErrors
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ public enum LoopbackSocket {
         }
         guard bound == 0, backlog.map({ listen(fd, $0) == 0 }) ?? true else {
             let message = String(cString: strerror(errno))
-            close(fd)
+            try? FileDescriptor(rawValue: fd).close()
             throw LoopbackSocketError(.bind, "cannot bind 127.0.0.1: \(message)")
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -33,7 +34,7 @@ public enum LoopbackSocket {
         }
         guard named == 0 else {
             let message = String(cString: strerror(errno))
-            close(fd)
+            try? FileDescriptor(rawValue: fd).close()
             throw LoopbackSocketError(.name, "getsockname: \(message)")
         }
         return (fd, UInt16(bigEndian: address.sin_port))
@@ -42,7 +43,7 @@ public enum LoopbackSocket {
     /// A port on 127.0.0.1 that was free a moment ago and has nothing listening on it.
     public static func unusedPort() throws -> UInt16 {
         let (fd, port) = try bind(listening: nil)
-        close(fd)
+        try? FileDescriptor(rawValue: fd).close()
         return port
     }
 }

@@ -395,14 +395,19 @@ import Zstd
         #expect(server.requestCount == 2)
     }
 
+    /// A slow fault holds its answer `slowSeconds`, far past the client's `slowFaultTimeout`: only that
+    /// order matters, so both are short.
+    static let slowSeconds = 1.0
+    static let slowFaultTimeout = 0.3
+
     /// The slow fault waits far longer than the client's timeout; other faults get a generous timeout.
-    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: 3))
+    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: slowSeconds))
     func everyFaultFiresOnceThenRecovers(_ fault: FaultPlan.Fault) throws {
         let server = FixtureServer(generator: AccountGenerator(Self.small), configuration: .init(faultPlan: .firstAttempt(fault)))
         try server.start()
         defer { server.stop() }
         let target = "/v1/invoices?limit=20"
-        let timeout = fault == .slow(seconds: 3) ? 0.5 : 30
+        let timeout = fault == .slow(seconds: Self.slowSeconds) ? Self.slowFaultTimeout : 30
         let first = Result(catching: { try LoopbackHTTPClient.get(port: server.port, target, headers: Self.auth, timeout: timeout) })
         switch fault {
         case let .rateLimited(retryAfter):
@@ -441,13 +446,13 @@ import Zstd
     }
 
     /// A retrying client pages through every fault (every 3rd request) and gets the clean objects.
-    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: 3))
+    @Test(arguments: FaultPlan.Fault.allScenarios(slowSeconds: slowSeconds))
     func faultedRunYieldsSameObjectsAsCleanRun(_ fault: FaultPlan.Fault) throws {
         let generator = AccountGenerator(AccountConfig(seed: 3, customers: 20, invoices: 40, events: 30))
         let server = FixtureServer(generator: generator, configuration: .init(faultPlan: .every(3, fault)))
         try server.start()
         defer { server.stop() }
-        let objects = try Self.pageAll(server, "/v1/invoices", limit: 9, timeout: 1)
+        let objects = try Self.pageAll(server, "/v1/invoices", limit: 9, timeout: Self.slowFaultTimeout)
         // Listed without expand[]: discounts stay ids.
         let plain = AccountGenerator.Rendering(expandDiscounts: false, expandTiers: false)
         #expect(

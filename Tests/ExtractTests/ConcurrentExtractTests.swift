@@ -11,7 +11,7 @@ import Zstd
 
 /// Issue 10: many requests in flight give the same bytes as one at a time, under wire faults and
 /// 429 storms; split ranges keep the request count near the account's floor.
-@Suite(.serialized) struct ConcurrentExtractTests {
+@Suite(.serialized, .ownThreads) struct ConcurrentExtractTests {
     /// Small pages so that a small account has many pages, splits and child-list pages (the
     /// 250-line invoice, the 150-line credit note, the 12-item subscription).
     static let account = AccountConfig(seed: 10, customers: 80, invoices: 600, events: 120, years: 3)

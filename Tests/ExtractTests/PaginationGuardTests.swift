@@ -11,7 +11,7 @@ import Testing
 
 /// Issue 11 items 1 and 13: a list restarted part-way is stopped, however far back it jumps;
 /// `Retry-After` is honoured as an HTTP date.
-@Suite(.serialized) struct PaginationGuardTests {
+@Suite(.serialized, .ownThreads) struct PaginationGuardTests {
     static let account = AccountConfig(seed: 11, customers: 40, invoices: 200, events: 20, years: 3)
 
     @Test func aPageWithAnObjectFromTwelvePagesEarlierStopsTheStream() throws {
