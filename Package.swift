@@ -39,7 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1")
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // Test-only: TestSupport runs child processes with it; no shipped product links it.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2")
     ],
     targets: [
         // C libraries, kept at the edge: only Curl imports CCurl, only Zstd imports CZstd.
@@ -108,7 +110,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "StripeSimulator"
+                "StripeSimulator", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system")
             ], swiftSettings: swift6Settings),
 
         // The commands' argument parsing, shared by the executables (stripe-etl has them all).

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import StripeSimulator
+import Synchronization
 import Testing
 import Zstd
 
@@ -594,4 +595,62 @@ enum RawSocket {
         #expect(run.signalled && run.status == 9, "\(run)")
         #expect(run.stdout == "given " + URL(fileURLWithPath: directory.path).resolvingSymlinksInPath().path, "\(run)")
     }
+
+    /// Synchronous work at the default priority (what synchronous tests are) holds every thread of
+    /// that priority's pool: a child still runs and is seen to end at once, not after that work.
+    /// Without `ChildProcess`'s priorities the child's exit waited for the spinners (20 s).
+    @Test func answersWhileSynchronousWorkHoldsEveryDefaultPriorityThread() async throws {
+        let released = Released()
+        let spinners = (0..<2 * max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in
+            Task.detached(priority: .medium) {
+                // Spins (stays runnable, so libdispatch adds no thread for it) until released or 20 s.
+                let end = ContinuousClock.now + .seconds(20)
+                while !released.value && ContinuousClock.now < end {}
+            }
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let run = try await ChildProcess.run("/usr/bin/env", ["true"], timeout: 60)
+        let elapsed = clock.now - started
+        released.set()
+        for spinner in spinners { await spinner.value }
+        #expect(run.status == 0 && !run.signalled, "\(run)")
+        #expect(elapsed < .seconds(10), "the child's end was noticed only after \(elapsed)")
+    }
+
+    /// A child started in the background: output and errors appended to one file, a signal, its end.
+    @Test func aStartedChildWritesItsFileAndEndsBySignal() async throws {
+        let directory = try TemporaryDirectory()
+        let log = directory.appending("child.log")
+        try "before\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let child = try await ChildProcess.start(
+            "/usr/bin/env", ["sh", "-c", "echo out; echo err >&2; exec sleep 30"], stdout: log, stderr: log)
+        #expect(child.isRunning)
+        var text = ""
+        for _ in 0..<2_000 where !text.contains("err") {
+            text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if !text.contains("err") { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(text.hasPrefix("before\n") && text.contains("out\n") && text.contains("err\n"), "\(text)")
+        child.send(SIGTERM)
+        #expect(try await child.wait(timeout: 30) == ChildProcess.Exit(status: SIGTERM, signalled: true))
+        #expect(!child.isRunning)
+    }
+
+    /// Waiting past the deadline kills the child and throws; it is gone afterwards.
+    @Test func waitingPastTheDeadlineKillsAStartedChild() async throws {
+        let child = try await ChildProcess.start("/usr/bin/env", ["sleep", "30"])
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: TestSupportError.self) { try await child.wait(timeout: 0.3) }
+        #expect(!child.isRunning)
+        #expect(clock.now - started < .seconds(20))
+    }
+}
+
+/// A flag the spinners poll.
+private final class Released: Sendable {
+    private let flag = Atomic(false)
+    var value: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }

@@ -48,40 +48,40 @@ final class PythonPeer {
         server.serve_forever()
         """#
 
-    let process = Process()
+    let process: ChildProcess.Running
     let port: Int
 
-    init(tls: (cert: String, key: String)? = nil, directory: TemporaryDirectory) throws {
+    private init(process: ChildProcess.Running, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    static func start(tls: (cert: String, key: String)? = nil, directory: TemporaryDirectory) async throws -> PythonPeer {
         let scriptPath = directory.appending("peer.py")
         try Self.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // The peer announces its port in a file (renamed into place), polled with a deadline.
         let portFile = directory.appending("port-\(UUID().uuidString)")
-        process.arguments = ["python3", scriptPath, portFile] + (tls.map { [$0.cert, $0.key] } ?? [])
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try await ChildProcess.start(
+            "/usr/bin/env", ["python3", scriptPath, portFile] + (tls.map { [$0.cert, $0.key] } ?? []))
         var port: Int? = nil
         for _ in 0..<400 where port == nil {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8) { port = Int(text) } else { usleep(50_000) }
         }
         guard let port else {
-            process.terminate()
+            await process.kill()
             throw CurlError(.usage, "the python peer did not start within 20 s")
         }
-        self.port = port
+        return PythonPeer(process: process, port: port)
     }
 
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        var status: Int32 = 0
-        waitpid(process.processIdentifier, &status, 0)
-    }
+    /// The peer serves until the test ends; Subprocess reaps it.
+    deinit { process.send(SIGKILL) }
 }
 
 @Suite struct HTTPClientTests {
-    @Test func decodesGzipAndSendsOurHeaders() throws {
+    @Test func decodesGzipAndSendsOurHeaders() async throws {
         let directory = try TemporaryDirectory(prefix: "curl-test")
-        let peer = try PythonPeer(directory: directory)
+        let peer = try await PythonPeer.start(directory: directory)
         let client = try HTTPClient()
         let gz = try client.get(url: "http://127.0.0.1:\(peer.port)/gzip")
         #expect(gz.status == 200)
@@ -98,9 +98,9 @@ final class PythonPeer {
         #expect(headers["user-agent"] == "stripe-warehouse")
     }
 
-    @Test func reusesOneConnectionAcrossRequests() throws {
+    @Test func reusesOneConnectionAcrossRequests() async throws {
         let directory = try TemporaryDirectory(prefix: "curl-test")
-        let peer = try PythonPeer(directory: directory)
+        let peer = try await PythonPeer.start(directory: directory)
         let client = try HTTPClient()
         for _ in 0..<10 { _ = try client.get(url: "http://127.0.0.1:\(peer.port)/ok") }
         let count = try client.get(url: "http://127.0.0.1:\(peer.port)/connections")
@@ -108,9 +108,9 @@ final class PythonPeer {
         #expect(object?["count"] == 1, "keep-alive: every request on the same connection")
     }
 
-    @Test func timeoutIsARetryableError() throws {
+    @Test func timeoutIsARetryableError() async throws {
         let directory = try TemporaryDirectory(prefix: "curl-test")
-        let peer = try PythonPeer(directory: directory)
+        let peer = try await PythonPeer.start(directory: directory)
         var configuration = HTTPClientConfiguration()
         configuration.timeoutSeconds = 0.5
         let client = try HTTPClient(configuration: configuration)
@@ -150,7 +150,7 @@ final class PythonPeer {
                 "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"
             ], timeout: 60)
         try #require(openssl.status == 0, "openssl could not make a test certificate: \(openssl)")
-        let peer = try PythonPeer(tls: (cert, key), directory: directory)
+        let peer = try await PythonPeer.start(tls: (cert, key), directory: directory)
 
         do {
             _ = try HTTPClient().get(url: "https://127.0.0.1:\(peer.port)/ok")

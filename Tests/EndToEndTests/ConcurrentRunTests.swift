@@ -29,10 +29,8 @@ struct ConcurrentRunTests {
         let lock = out + "/.lock"
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
 
-        let python = try E2E.start("/usr/bin/env", ["python3", "-c", Self.holder, lock, "90"], logs: directory.appending("holder"))
-        defer {
-            if python.isRunning { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
-        }
+        let python = try await E2E.start("/usr/bin/env", ["python3", "-c", Self.holder, lock, "90"], logs: directory.appending("holder"))
+        defer { python.send(SIGKILL) }
         try #require(E2E.waitFor(20) { Self.contents(lock).contains("python-holder") }, "the python holder never took the lock")
         let holderPid = Self.contents(lock).split(separator: " ").dropFirst().first.map(String.init) ?? "?"
 
@@ -45,9 +43,8 @@ struct ConcurrentRunTests {
         #expect(python.isRunning)
 
         // SIGKILL: no cleanup runs, the note stays, but the kernel has released the flock.
-        kill(python.processIdentifier, SIGKILL)
-        python.waitUntilExit()
-        #expect(python.terminationReason == .uncaughtSignal)
+        python.send(SIGKILL)
+        #expect(try await python.wait(timeout: 30).signalled)
         #expect(Self.contents(lock).contains("python-holder"))
 
         let after = try await E2E.etl(["run", pipeline, "--output", out, "--run-id", "after-kill"], timeout: 90)
@@ -64,18 +61,15 @@ struct ConcurrentRunTests {
         let lock = out + "/.lock"
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
 
-        let victim = try E2E.start(
+        let victim = try await E2E.start(
             try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", "killed"],
             logs: directory.appending("victim"))
-        defer {
-            if victim.isRunning { kill(victim.processIdentifier, SIGKILL); victim.waitUntilExit() }
-        }
+        defer { victim.send(SIGKILL) }
         // The lock names the run once its id is resolved (under the lock): wait for that, not for the first write.
         try #require(E2E.waitFor(30) { Self.contents(lock).contains("stripe-etl run small-demo killed") }, "the run never took the lock")
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        #expect(victim.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
-        #expect(Self.contents(lock) == "pid \(victim.processIdentifier) stripe-etl run small-demo killed\n")
+        victim.send(SIGKILL)
+        #expect(try await victim.wait(timeout: 30).signalled, "the run finished before it could be killed")
+        #expect(Self.contents(lock) == "pid \(victim.pid) stripe-etl run small-demo killed\n")
         #expect(!FileManager.default.fileExists(atPath: out + "/warehouse/_runs/killed.json"))
 
         // The same run id: the stale lock is taken over and the run resumes to completion.
@@ -97,11 +91,9 @@ struct EveryCommandTakesTheLockTests {
         let lock = out + "/.lock"
         let pipeline = try TestPipelines.write(TestPipelines.smallDemo(), to: directory.appending("small.yaml"))
 
-        let python = try E2E.start(
+        let python = try await E2E.start(
             "/usr/bin/env", ["python3", "-c", ConcurrentRunTests.holder, lock, "90"], logs: directory.appending("holder"))
-        defer {
-            if python.isRunning { kill(python.processIdentifier, SIGKILL); python.waitUntilExit() }
-        }
+        defer { python.send(SIGKILL) }
         try #require(
             E2E.waitFor(20) { ConcurrentRunTests.contents(lock).contains("python-holder") }, "the python holder never took the lock")
         let holderPid = ConcurrentRunTests.contents(lock).split(separator: " ").dropFirst().first.map(String.init) ?? "?"

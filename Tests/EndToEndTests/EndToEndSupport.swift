@@ -34,23 +34,17 @@ enum E2E {
         return environment
     }
 
-    /// Starts `executable` with stdout/stderr going to files in `logs`; the caller waits.
+    /// Starts `executable` from the package root with stdout/stderr going to `<logs>.out` and
+    /// `<logs>.err`; the caller waits for it or kills it.
     static func start(
         _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
         logs: String
-    ) throws -> Process {
+    ) async throws -> ChildProcess.Running {
         _ = FileManager.default.createFile(atPath: logs + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: logs + ".err", contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment(extra)
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logs + ".out"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logs + ".err"))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+        return try await ChildProcess.start(
+            executable, arguments, environment: environment(extra), currentDirectory: packageRoot, stdout: logs + ".out",
+            stderr: logs + ".err")
     }
 
     /// Runs a program to completion from the package root (killed after `timeout` seconds).

@@ -237,12 +237,12 @@ struct IncrementalNightsTests {
             case 3:
                 // SIGKILL once the run has made a few requests, then resume it.
                 let before = server.requestCount
-                let process = try E2E.start(
+                let process = try await E2E.start(
                     try E2E.executable("stripe-etl"), ["run", pipeline, "--output", out, "--run-id", runId, "--log-format", "json"],
                     environment: ["STRIPE_API_KEY": Self.key], logs: scratch.appending("kill"))
                 let reached = E2E.waitFor(60) { server.requestCount - before >= 4 || !process.isRunning }
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                process.send(SIGKILL)
+                try await process.wait(timeout: 60)
                 #expect(reached)
                 (result, _) = try await run(pipeline, out: out, runId: runId, server: server)
                 try #require(result.status == 0, "night 3 after the kill: \(result)")

@@ -161,7 +161,7 @@ import Glibc
             let out = bench.directory.appending("\(command)-round-\(rounds)")
             try prepare(out, for: command, bench: bench)
             for _ in 0..<min(Self.killsPerRound, Self.killsPerCommand - kills) {
-                if try killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; break }
+                if try await killOnce(command, out: out, bench: bench, random: &random) { kills += 1 } else { endedEarly += 1; break }
             }
             // The re-run without --run-id, then the rest of the pipeline.
             let rest: [Command] =
@@ -217,7 +217,7 @@ import Glibc
 
     /// Starts `command` without --run-id, SIGKILLs it at a seeded event, and returns whether it
     /// was killed (false: it finished first).
-    func killOnce(_ command: Command, out: String, bench: Bench, random: inout SplitMix64) throws -> Bool {
+    func killOnce(_ command: Command, out: String, bench: Bench, random: inout SplitMix64) async throws -> Bool {
         // Each attempt gets at most a sixth of the requests, so five resumed attempts never finish.
         let requestSlots = max(1, bench.requests / 6)
         let slots: Int =
@@ -249,18 +249,18 @@ import Glibc
         }
         bench.attempt += 1
         let tool = try E2E.executable("stripe-etl")
-        let process = try E2E.start(
+        let process = try await E2E.start(
             tool, command.arguments + [bench.pipeline, "--output", out, "--log-format", "json"],
             environment: ["STRIPE_API_KEY": bench.key], logs: bench.directory.appending("attempt-\(bench.attempt)"))
         let fired = E2E.waitFor(60) { !process.isRunning || event() }
         if process.isRunning {
             if fired { usleep(delay) }
-            kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
         }
-        process.waitUntilExit()
-        let killed = process.terminationReason == .uncaughtSignal
+        let exit = try await process.wait(timeout: 60)
+        let killed = exit.signalled
         if !killed {
-            #expect(process.terminationStatus == 0, "\(command) \(described): exited \(process.terminationStatus) before its kill")
+            #expect(exit.status == 0, "\(command) \(described): exited \(exit.status) before its kill")
         }
         // A run killed after it published (the last warehouse entries plus the delay) had finished:
         // the next run without --run-id is rightly a new one, so it counts as ending before its kill.

@@ -297,9 +297,9 @@ struct RunReliabilityTests {
         let portFile = directory.appending("rates-port")
         let log = directory.appending("rates-requests")
         _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let server = try E2E.start(
+        let server = try await E2E.start(
             "/usr/bin/env", ["python3", "-c", Self.ratesServer, files, portFile, log], logs: directory.appending("rates-server"))
-        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        defer { server.send(SIGKILL) }
         try #require(E2E.waitFor(20) { FileManager.default.fileExists(atPath: portFile) }, "the rates server never started")
         let base = "http://127.0.0.1:" + (try String(contentsOfFile: portFile, encoding: .utf8))
         func requests() -> [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }

@@ -50,7 +50,7 @@ import Glibc
     /// Kill points that always find work left (start-up, early units, the first invoices parts).
     static let requiredKills = 4
 
-    @Test func killedAndResumedRunEqualsAnUninterruptedRun() throws {
+    @Test func killedAndResumedRunEqualsAnUninterruptedRun() async throws {
         let executable = try ExecutableLocator.builtProduct("stripe-extract")
         // A little latency, so that a run lasts long enough to be killed at each point.
         let server = try FixtureServer.started(
@@ -67,9 +67,8 @@ import Glibc
 
         // The reference: one uninterrupted run.
         let cleanStart = server.requestCount
-        let clean = try runner.start(runId: "clean")
-        let cleanStatus = try runner.wait(clean, timeoutSeconds: 40)
-        #expect(cleanStatus == 0, "uninterrupted run failed: \(runner.log("clean"))")
+        let cleanStatus = try await runner.start(runId: "clean").wait(timeout: 40)
+        #expect(cleanStatus == ChildProcess.Exit(status: 0, signalled: false), "uninterrupted run failed: \(runner.log("clean"))")
         let cleanRequests = server.requestCount - cleanStart
         #expect(FileManager.default.fileExists(atPath: paths.rawManifest("clean")))
 
@@ -80,7 +79,7 @@ import Glibc
         var finishedEarly = false
         for (attempt, point) in Self.killPoints.enumerated() {
             let partsBefore = Self.publishedParts(paths.raw("resumed"))
-            let process = try runner.start(runId: "resumed", attempt: attempt)
+            let process = try await runner.start(runId: "resumed", attempt: attempt)
             let started = Date()
             let requestsBefore = server.requestCount
             var fire = false
@@ -94,13 +93,15 @@ import Glibc
                 if Date().timeIntervalSince(started) > 40 { break }
                 if !fire { usleep(2_000) }
             }
-            guard process.isRunning else {
-                // It finished before the kill point: the remaining points have nothing left to kill.
-                // The later points depend on how the ranges were split, which depends on scheduling
-                // (splits go to idle workers): the first `requiredKills` points always have work left.
-                process.waitUntilExit()
+            process.send(SIGKILL)
+            let exit = try await process.wait(timeout: 40)
+            guard exit.signalled else {
+                // It finished before the kill point (or before the kill reached it): the remaining
+                // points have nothing left to kill. The later points depend on how the ranges were
+                // split, which depends on scheduling (splits go to idle workers): the first
+                // `requiredKills` points always have work left.
                 #expect(
-                    process.terminationStatus == 0,
+                    exit.status == 0,
                     "attempt \(attempt) (\(point)) failed: \(runner.log("resumed", attempt: attempt).suffix(2_000))")
                 #expect(
                     attempt >= Self.requiredKills,
@@ -109,10 +110,7 @@ import Glibc
                 finishedEarly = true
                 break
             }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            #expect(
-                process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL, "attempt \(attempt) was not killed")
+            #expect(exit.status == SIGKILL, "attempt \(attempt) was not killed")
             kills += 1
             if Self.publishedParts(paths.raw("resumed")) > 0 { killedAfterAUnit = true }
             #expect(!FileManager.default.fileExists(atPath: paths.rawManifest("resumed")), "a killed run (\(point)) left a manifest")
@@ -126,9 +124,10 @@ import Glibc
 
         // Resume to completion with the same run id.
         let resumeStart = server.requestCount
-        let final = try runner.start(runId: "resumed", attempt: Self.killPoints.count)
-        let finalStatus = try runner.wait(final, timeoutSeconds: 40)
-        #expect(finalStatus == 0, "resumed run failed: \(runner.log("resumed", attempt: Self.killPoints.count))")
+        let finalStatus = try await runner.start(runId: "resumed", attempt: Self.killPoints.count).wait(timeout: 40)
+        #expect(
+            finalStatus == ChildProcess.Exit(status: 0, signalled: false),
+            "resumed run failed: \(runner.log("resumed", attempt: Self.killPoints.count))")
         #expect(server.requestCount - resumeStart < cleanRequests, "the resumed run redid everything instead of resuming")
 
         // Same result as the uninterrupted run, and exactly the generated account.
@@ -233,34 +232,14 @@ struct ExtractRunner {
         (try? String(contentsOfFile: logPath(runId, attempt: attempt), encoding: .utf8)) ?? ""
     }
 
-    func start(runId: String, attempt: Int = 0) throws -> Process {
+    /// Starts stripe-extract on `runId`; its output and errors go to the attempt's log.
+    func start(runId: String, attempt: Int = 0) async throws -> ChildProcess.Running {
         var environment = ProcessInfo.processInfo.environment
         environment["STRIPE_API_KEY"] = key
         let path = logPath(runId, attempt: attempt)
         _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [pipeline, "--run-id", runId, "--output", output, "--api-base", apiBase, "--log-format", "json"]
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? log.close()
-        return process
-    }
-
-    /// Waits for the exit status; kills the process and throws past the deadline.
-    func wait(_ process: Process, timeoutSeconds: Double) throws -> Int32 {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw LocatorError("stripe-extract did not finish within \(Int(timeoutSeconds)) s")
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+        return try await ChildProcess.start(
+            executable, [pipeline, "--run-id", runId, "--output", output, "--api-base", apiBase, "--log-format", "json"],
+            environment: environment, stdout: path, stderr: path)
     }
 }

@@ -60,8 +60,9 @@ import Glibc
 
     @Test func seededAccountIsExtractedCompletely() async throws {
         let directory = try TemporaryDirectory(prefix: "localstripe-test")
-        let server = try LocalstripeServer.start(log: directory.appending("localstripe.log"))
-        defer { server.stop() }
+        let server = try await LocalstripeServer.start(log: directory.appending("localstripe.log"))
+        // SIGKILL if the test throws; on success `stop()` below ends it gracefully first.
+        defer { server.process.send(SIGKILL) }
         let seeded = try await server.seed()
 
         var pipeline = PipelineDefinition(name: "localstripe", path: "localstripe.yaml", mode: .test)
@@ -180,6 +181,7 @@ import Glibc
             #expect(error.message.contains("400"), "\(error.message)")
         }
         #expect(!FileManager.default.fileExists(atPath: paths.rawManifest("windowed")))
+        await server.stop()
     }
 
     // MARK: Helpers
@@ -243,12 +245,12 @@ struct LocalstripeSeed: Decodable {
 
 /// A localstripe process on 127.0.0.1:<free port>, stopped (terminate, then kill) by `stop()`.
 final class LocalstripeServer {
-    let process: Process
+    let process: ChildProcess.Running
     let port: UInt16
     let logPath: String
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(process: Process, port: UInt16, logPath: String) {
+    private init(process: ChildProcess.Running, port: UInt16, logPath: String) {
         self.process = process
         self.port = port
         self.logPath = logPath
@@ -256,7 +258,7 @@ final class LocalstripeServer {
 
     /// Starts localstripe and waits (at most 30 s) until it answers an authenticated list call.
     /// Fails, never skips, when the command is missing: CI must run this test.
-    static func start(log logPath: String, readyTimeout: Double = 30) throws -> LocalstripeServer {
+    static func start(log logPath: String, readyTimeout: Double = 30) async throws -> LocalstripeServer {
         guard let executable = ExecutableLocator.onPath("localstripe") else {
             throw LocatorError(
                 "the `localstripe` command is not on PATH; this integration test must run, not skip: install it with `bash .ci/setup` or `python3 -m pip install localstripe==1.15.10`"
@@ -267,15 +269,8 @@ final class LocalstripeServer {
         for _ in 0..<3 {
             let port = try LoopbackSocket.unusedPort()
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["--port", String(port), "--from-scratch"]
-            process.standardOutput = log
-            process.standardError = log
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            try? log.close()
+            let process = try await ChildProcess.start(
+                executable, ["--port", String(port), "--from-scratch"], stdout: logPath, stderr: logPath)
             let server = LocalstripeServer(process: process, port: port, logPath: logPath)
             let deadline = Date().addingTimeInterval(readyTimeout)
             while process.isRunning && Date() < deadline {
@@ -289,10 +284,11 @@ final class LocalstripeServer {
                 usleep(100_000)
             }
             let running = process.isRunning
-            server.stop()
+            await server.stop()
             lastProblem =
                 running
-                ? "it did not answer on port \(port) within \(Int(readyTimeout)) s" : "it exited with status \(process.terminationStatus)"
+                ? "it did not answer on port \(port) within \(Int(readyTimeout)) s"
+                : "it ended (\((try? await process.wait(timeout: 5)).map { "\($0)" } ?? "?"))"
             if running { break }
         }
         let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -320,12 +316,5 @@ final class LocalstripeServer {
     }
 
     /// SIGTERM, then SIGKILL after 5 s; waits for the process either way. Idempotent.
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func stop() async { await process.stop(grace: 5) }
 }

@@ -37,27 +37,17 @@ import Glibc
         return path
     }
 
-    /// Starts `stripe-load` on `runId`; output and errors go to a log file in the fixture.
-    static func start(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [pipeline, "--run-id", runId, "--output", fixture.root]
+    /// Starts `stripe-load` on `runId`; output and errors are appended to a log file in the fixture.
+    static func start(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) async throws -> ChildProcess.Running {
         let log = fixture.root + "/load.log"
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return process
+        return try await ChildProcess.start(executable, [pipeline, "--run-id", runId, "--output", fixture.root], stdout: log, stderr: log)
     }
 
-    static func runToCompletion(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) throws {
-        let process = try start(executable, fixture, pipeline: pipeline, runId: runId)
-        process.waitUntilExit()
+    static func runToCompletion(_ executable: String, _ fixture: LoadFixture, pipeline: String, runId: String) async throws {
+        let exit = try await start(executable, fixture, pipeline: pipeline, runId: runId).wait(timeout: 300)
         let log = (try? String(contentsOfFile: fixture.root + "/load.log", encoding: .utf8)) ?? ""
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw LoadError(.io, "stripe-load \(runId) exited with \(process.terminationStatus): \(log.suffix(2_000))")
+        guard exit == ChildProcess.Exit(status: 0, signalled: false) else {
+            throw LoadError(.io, "stripe-load \(runId) ended with \(exit): \(log.suffix(2_000))")
         }
     }
 
@@ -103,7 +93,7 @@ import Glibc
         return entries
     }
 
-    @Test func sigkillAtAnyMomentLeavesTheOldOrTheNewTreeAndARerunFinishesIt() throws {
+    @Test func sigkillAtAnyMomentLeavesTheOldOrTheNewTreeAndARerunFinishesIt() async throws {
         let executable = try Self.executable()
         let killed = try LoadFixture()
         let clean = try LoadFixture()
@@ -114,14 +104,14 @@ import Glibc
         let pipelines = [try Self.writePipeline(killed), try Self.writePipeline(clean)]
 
         // The two known states: after run1, and after run1 then run2 uninterrupted.
-        _ = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run1")
+        try await Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run1")
         let oldState = try Self.publishedState(clean)
-        _ = try Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run2")
+        try await Self.runToCompletion(executable, clean, pipeline: pipelines[1], runId: "run2")
         let newState = try Self.publishedState(clean)
         #expect(!oldState.isEmpty && oldState != newState)
         #expect(newState.keys.contains("_runs/run1.json") && newState.keys.contains("_runs/run2.json"))
 
-        _ = try Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run1")
+        try await Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run1")
         #expect(try Self.publishedState(killed) == oldState)
 
         // Kill run2 at moments the load itself marks: at once, when its new version appears, after a
@@ -131,21 +121,21 @@ import Glibc
         var finished: [String] = []
         for point in Self.killPoints {
             let before = Self.versionFiles(killed)
-            let process = try Self.start(executable, killed, pipeline: pipelines[0], runId: "run2")
+            let process = try await Self.start(executable, killed, pipeline: pipelines[0], runId: "run2")
             while process.isRunning && !point.reached(new: Self.versionFiles(killed).subtracting(before)) { usleep(1_000) }
             if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+                await process.kill()
                 kills += 1
             } else {
                 finished.append("\(point) (\(Self.versionFiles(killed).subtracting(before).count) new entries)")
             }
-            process.waitUntilExit()
+            try await process.wait(timeout: 60)
             let state = try Self.publishedState(killed)
             #expect(state == oldState || state == newState, "after a kill \(point) the published tree is a mix")
         }
         #expect(kills >= 5, "the load finished before most kills (\(finished.joined(separator: ", "))); make the staging run bigger")
 
-        _ = try Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run2")
+        try await Self.runToCompletion(executable, killed, pipeline: pipelines[0], runId: "run2")
         #expect(try Self.publishedState(killed) == newState)
     }
 }

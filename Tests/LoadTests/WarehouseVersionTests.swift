@@ -90,7 +90,7 @@ import Testing
 
     /// Readers resolve `warehouse` once (the README's `readlink -f`) and query that version while
     /// loads publish new ones: every query sees exactly one run's rows, and none fails.
-    @Test(.timeLimit(.minutes(3))) func concurrentReadersSeeExactlyOneVersionPerQuery() throws {
+    @Test(.timeLimit(.minutes(3))) func concurrentReadersSeeExactlyOneVersionPerQuery() async throws {
         let fixture = try LoadFixture()
         defer { fixture.remove() }
         let schemas = try LoadFixture.schemas()
@@ -127,14 +127,11 @@ import Testing
             for t in threads: t.join()
             print(json.dumps({"results": results, "errors": errors}))
             """
-        let reader = Process()
-        reader.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        reader.arguments = ["python3", "-c", script, fixture.paths.warehouse, started, stop]
         let output = fixture.root + "/readers.json"
         _ = FileManager.default.createFile(atPath: output, contents: nil)
-        reader.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try reader.run()
-        defer { if reader.isRunning { reader.terminate() } }
+        let reader = try await ChildProcess.start(
+            "/usr/bin/env", ["python3", "-c", script, fixture.paths.warehouse, started, stop], stdout: output)
+        defer { reader.send(SIGTERM) }
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: started) && reader.isRunning && Date() < deadline { usleep(20_000) }
         #expect(FileManager.default.fileExists(atPath: started), "the readers never got going")
@@ -147,7 +144,7 @@ import Testing
             }
         }
         _ = FileManager.default.createFile(atPath: stop, contents: nil)
-        reader.waitUntilExit()
+        #expect(try await reader.wait(timeout: 170) == ChildProcess.Exit(status: 0, signalled: false))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output))) as? [String: Any]
         let results = (report?["results"] as? [[Int]]) ?? []
         let errors = (report?["errors"] as? [String]) ?? []
