@@ -20,7 +20,9 @@
 // - Lists come oldest first (Stripe: newest first), except invoices, sorted by `date` newest first
 //   (`date` is the period start for a subscription's first invoice but the period END for later
 //   ones), so `created` is not monotone along the invoices list: a loop guard must not rely on
-//   `created` order. An unknown `starting_after` silently restarts at page 1 (the extract's
+//   `created` order. The extract's order guard turns itself off when the first page rises; the seed
+//   makes sure it does (a first page of equal timestamps would leave the decision to a later page,
+//   and ties in `date` listed oldest first would then look like a restart: a flake seen once). An unknown `starting_after` silently restarts at page 1 (the extract's
 //   repeated-id guard must catch that). Bodies are pretty-printed (the extract compacts them).
 // - Objects are in the 2017-2019 shape whatever `Stripe-Version` says (the header is ignored):
 //   `invoice.subscription`, `line.plan`, `invoice.date`, no `parent` / `pricing`, events with
