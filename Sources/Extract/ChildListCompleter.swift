@@ -32,7 +32,7 @@ struct ChildListCompleter {
             else {
                 return (object, 0)
             }
-            var elements: [UnsafeRawBufferPointer] = []
+            var elements: [JSONValue] = []
             var seen = Set<String>()
             var lastId: String? = nil
             var totalCount: Int? = nil
@@ -48,7 +48,7 @@ struct ChildListCompleter {
                             seen.insert(id)
                             lastId = id
                         }
-                        elements.append(document.bytes(element))
+                        elements.append(element)
                     }
                 }
             }
@@ -57,9 +57,9 @@ struct ChildListCompleter {
                 limit: limit, context: "stream \(stream), \(child.member) of \(parentId)")
             var fetched: [UInt8] = []
             var ranges: [Range<Int>] = []
-            let stats = try pager.forEach(startingAfter: lastId, seen: seen, totalCount: totalCount) { _, pageDocument, element, _ in
+            let stats = try pager.forEach(startingAfter: lastId, seen: seen, totalCount: totalCount) { pageDocument, element, _ in
                 let start = fetched.count
-                try ListPager.parsed { try JSONCompactor.compact(pageDocument.bytes(element), into: &fetched) }
+                try ListPager.parsed { try pageDocument.compact(element, into: &fetched) }
                 ranges.append(start..<fetched.count)
             }
 
@@ -83,7 +83,7 @@ struct ChildListCompleter {
                         for element in elements {
                             if !firstElement { out.append(UInt8(ascii: ",")) }
                             firstElement = false
-                            out.append(contentsOf: element)
+                            document.bytes(element).withUnsafeBufferPointer { out.append(contentsOf: $0) }
                         }
                         for range in ranges {
                             if !firstElement { out.append(UInt8(ascii: ",")) }
@@ -94,7 +94,7 @@ struct ChildListCompleter {
                     } else if key.elementsEqual("has_more".utf8) {
                         out.append(contentsOf: "false".utf8)
                     } else {
-                        out.append(contentsOf: document.bytes(value))
+                        document.bytes(value).withUnsafeBufferPointer { out.append(contentsOf: $0) }
                     }
                 }
             }

@@ -332,10 +332,10 @@ public final class ExtractStage: Sendable {
                 pageObjects = 0
                 if scheduler.stopping { throw ExtractError(.unavailable, "stopped: another unit failed") }
             }
-        ) { _, document, element, id in
+        ) { document, element, id in
             try checkLivemode(document, element, id: id, stream: spec.name)
             line.removeAll(keepingCapacity: true)
-            try ListPager.parsed { try JSONCompactor.compact(document.bytes(element), into: &line) }
+            try ListPager.parsed { try document.compact(element, into: &line) }
             if let child = spec.child, try ChildListCompleter.needsCompletion(document, element, member: child.member) {
                 entries.append(.pending(ChildTask(stream: spec.name, line: line, parentId: id)))
             } else {

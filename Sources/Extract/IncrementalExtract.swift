@@ -105,13 +105,13 @@ public struct IncrementalExtract: Sendable {
         var order: [(stream: String, id: String)] = []
         let pager = ListPager(
             client: client, path: "/v1/events", query: [], limit: pipeline.extract.pageLimit, context: "stream events (incremental)")
-        let eventStats = try pager.forEach(filters: { [("created[gte]", String(from))] }, afterPage: { _ in }) { _, document, element, id in
+        let eventStats = try pager.forEach(filters: { [("created[gte]", String(from))] }, afterPage: { _ in }) { document, element, id in
             guard let createdValue = try document.member(element, "created"), let created = try document.int64(createdValue) else {
                 throw ExtractError(.malformedResponse, "stream events (incremental): event \(id) has no created time")
             }
             if created > newest || alreadySeen.contains(id) { return }
             var line: [UInt8] = []
-            try ListPager.parsed { try JSONCompactor.compact(document.bytes(element), into: &line) }
+            try ListPager.parsed { try document.compact(element, into: &line) }
             events.append((id, created, line))
             guard let type = try document.member(element, "type").flatMap({ try document.string($0) }),
                 let data = try document.member(element, "data"), data.kind == .object,

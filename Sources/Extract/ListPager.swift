@@ -29,11 +29,11 @@ struct ListPager {
         var hasMore: Bool
     }
 
-    /// Calls `body` with each element of `data` (its raw bytes inside the page) in Stripe's order.
+    /// Calls `body` with each element of `data` (a value of the page's document) and its id, in Stripe's order.
     /// `startingAfter` and `seen` continue a list whose first page came embedded in a parent.
     func forEach(
         startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
-        _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void
+        _ body: (JSONDocument, JSONValue, String) throws -> Void
     ) throws -> Stats {
         try forEach(startingAfter: startingAfter, seen: initialSeen, totalCount: totalCount, filters: { [] }, afterPage: { _ in }, body)
     }
@@ -43,7 +43,7 @@ struct ListPager {
     func forEach(
         startingAfter: String? = nil, seen initialSeen: Set<String> = [], totalCount: Int? = nil,
         filters: () -> [(String, String)], afterPage: (PageInfo) throws -> Void,
-        _ body: (UnsafeRawBufferPointer, JSONDocument, JSONValue, String) throws -> Void
+        _ body: (JSONDocument, JSONValue, String) throws -> Void
     ) throws -> Stats {
         var stats = Stats()
         var cursor = startingAfter
@@ -107,7 +107,7 @@ struct ListPager {
                         if let created { lastCreated = created }
                         count += 1
                         lastId = id
-                        try body(bytes, document, element, id)
+                        try body(document, element, id)
                     }
                 }
             }

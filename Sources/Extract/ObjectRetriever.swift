@@ -96,7 +96,7 @@ struct ObjectRetriever: Sendable {
         let deleted = try page.body.withUnsafeBytes { bytes -> Bool in
             let document = JSONDocument(bytes)
             let root = try ListPager.parsed { try document.root() }
-            try ListPager.parsed { try JSONCompactor.compact(document.bytes(root), into: &line) }
+            try ListPager.parsed { try document.compact(root, into: &line) }
             if let value = try ListPager.parsed({ try document.member(root, "livemode") }),
                 let livemode = try ListPager.parsed({ try document.bool(value) }),
                 livemode != pipeline.livemode

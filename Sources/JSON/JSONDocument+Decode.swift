@@ -52,7 +52,7 @@ extension JSONDocument {
     private func outOfRange(_ value: JSONValue) -> JSONError {
         JSONError(
             .numberOutOfRange,
-            "integer \(String(decoding: bytes(value), as: UTF8.self)) does not fit in 64 bits", offset: value.start)
+            "integer \(rawText(value)) does not fit in 64 bits", offset: value.start)
     }
 
     /// The number as a Double (nearest representable); nil for `null`.
@@ -67,9 +67,9 @@ extension JSONDocument {
             throw JSONError(.invalidNumber, "invalid number text", offset: end)
         }
         // Short texts fit a small String without a heap allocation; parsing is locale-independent.
-        guard let d = Double(String(decoding: bytes(value), as: UTF8.self)), d.isFinite else {
+        guard let d = Double(rawText(value)), d.isFinite else {
             throw JSONError(
-                .numberOutOfRange, "number \(String(decoding: bytes(value), as: UTF8.self)) is out of range for a Double",
+                .numberOutOfRange, "number \(rawText(value)) is out of range for a Double",
                 offset: value.start)
         }
         return d

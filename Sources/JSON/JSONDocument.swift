@@ -2,9 +2,10 @@
 ///
 /// `~Escapable`: a document lives no longer than the bytes it was made from (the buffer variable
 /// given to `init`, e.g. a `withUnsafeBytes` closure's argument): the compiler rejects storing it in
-/// a property, returning it from that scope or capturing it in an escaping closure. (`buffer`,
-/// `bytes` and `stringBytes` still hand out raw pointers, valid only as long as the text: not
-/// checked by the compiler.)
+/// a property, returning it from that scope or capturing it in an escaping closure. The byte views
+/// it hands out (`span`, `bytes`, `stringBytes`) are `Span<UInt8>`s bound to the same bytes: the
+/// compiler rejects keeping them past that scope too. Code that must give the bytes to C (memcmp,
+/// hashing, zstd) calls the span's `withUnsafeBytes` for exactly that call.
 ///
 /// For hot loops over many texts, `JSONParser` validates once and indexes container ends.
 ///
@@ -49,8 +50,15 @@ public struct JSONDocument: ~Escapable {
         return (address.assumingMemoryBound(to: UInt8.self), bytes.count)
     }
 
-    /// The whole buffer, as given to `init`.
-    public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    /// The whole text, as given to `init`; it lives no longer than those bytes (like the document).
+    public var span: Span<UInt8> {
+        @_lifetime(copy self)
+        @inline(__always)
+        get {
+            let whole = unsafe Span(_unsafeStart: base, count: count)
+            return unsafe _overrideLifetime(whole, copying: self)
+        }
+    }
 
     /// The single top-level value; the text must be exactly one value plus optional whitespace.
     /// Validates the whole text when `validating` (the default); see the type's documentation.
@@ -160,17 +168,25 @@ public struct JSONDocument: ~Escapable {
         }
     }
 
-    /// The raw text of a value (strings include their quotes).
+    /// The raw text of a value (strings include their quotes). Traps when `value` does not lie
+    /// inside this document (a value found in another document).
+    @_lifetime(copy self)
     @inline(__always)
-    public func bytes(_ value: JSONValue) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: base + value.start, count: value.end - value.start)
+    public func bytes(_ value: JSONValue) -> Span<UInt8> {
+        span.extracting(value.start..<value.end)
     }
 
     /// The raw, still-escaped bytes between a string's quotes; empty for values that are not strings.
+    @_lifetime(copy self)
     @inline(__always)
-    public func stringBytes(_ value: JSONValue) -> UnsafeRawBufferPointer {
-        guard value.kind == .string else { return UnsafeRawBufferPointer(start: base, count: 0) }
-        return UnsafeRawBufferPointer(start: base + value.start + 1, count: value.end - value.start - 2)
+    public func stringBytes(_ value: JSONValue) -> Span<UInt8> {
+        guard value.kind == .string else { return span.extracting(0..<0) }
+        return span.extracting((value.start + 1)..<(value.end - 1))
+    }
+
+    /// The raw text of a value as a String (for messages; invalid UTF-8 is repaired).
+    func rawText(_ value: JSONValue) -> String {
+        String(decoding: UnsafeBufferPointer(start: base + value.start, count: value.end - value.start), as: UTF8.self)
     }
 
     @inline(__always)

@@ -76,6 +76,10 @@ struct ByteBuffer: ~Copyable {
 
     mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
 
+    /// Appends a document's bytes (a view that cannot outlive the document).
+    @inline(__always)
+    mutating func append(_ bytes: Span<UInt8>) { bytes.withUnsafeBytes { append($0) } }
+
     mutating func append(_ text: StaticString) {
         append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }

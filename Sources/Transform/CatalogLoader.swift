@@ -24,7 +24,7 @@ enum CatalogLoader {
         try scan(path: path, bytes: &bytes, reject: reject) { document, root, _ in
             guard let idValue = try document.member(root, "id"), let id = try document.string(idValue) else { return false }
             if let name = try document.member(root, "name"), name.kind == .string {
-                catalog.productNames[id] = Array(document.bytes(name))
+                catalog.productNames[id] = document.bytes(name).array
             }
             return true
         }

@@ -122,13 +122,14 @@ enum ExactMath {
 
     /// Parses a JSON number or decimal string (`-12.50`, `3`) without allocating; nil for exponents
     /// or anything else.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> ExactDecimal? {
+    static func parse(_ bytes: Span<UInt8>) -> ExactDecimal? {
         var units: Int128 = 0
         var scale = 0
         var negative = false
         var digits = 0
         var point = false
-        for (i, c) in bytes.enumerated() {
+        for i in bytes.indices {
+            let c = bytes[i]
             switch c {
             case UInt8(ascii: "-") where i == 0: negative = true
             case UInt8(ascii: "."):

@@ -85,7 +85,7 @@ struct FieldTrie {
     /// Only the first occurrence of a key counts. A non-object where a path goes deeper is skipped.
     func extract(_ document: JSONDocument, _ object: JSONValue, into slots: UnsafeMutablePointer<JSONValue?>) throws {
         guard object.kind == .object, !edges.isEmpty else { return }
-        let base = document.buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let base = document.span
         try edges.withUnsafeBufferPointer { edges in
             try keyBytes.withUnsafeBufferPointer { keys in
                 try nodeStart.withUnsafeBufferPointer { starts in
@@ -97,18 +97,19 @@ struct FieldTrie {
         }
     }
 
+    /// Whether `a[from..<from + n]` equals `b[0..<n]`.
     @inline(__always)
-    private static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    private static func same(_ a: Span<UInt8>, _ from: Int, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         var i = 0
         while i < n {
-            if a[i] != b[i] { return false }
+            if a[from &+ i] != b[i] { return false }
             i &+= 1
         }
         return true
     }
 
     private static func walk(
-        _ document: JSONDocument, _ base: UnsafePointer<UInt8>, _ object: JSONValue, _ node: Int,
+        _ document: JSONDocument, _ base: Span<UInt8>, _ object: JSONValue, _ node: Int,
         _ edges: UnsafeBufferPointer<Edge>, _ keys: UnsafePointer<UInt8>,
         _ starts: UnsafeBufferPointer<Int>, _ counts: UnsafeBufferPointer<Int>,
         _ slots: UnsafeMutablePointer<JSONValue?>
@@ -122,10 +123,10 @@ struct FieldTrie {
             var e = first
             while e < end {
                 let edge = edges[e]
-                if edge.keyLength == length && Self.same(base + keyStart, keys + edge.keyOffset, length) {
+                if edge.keyLength == length && Self.same(base, keyStart, keys + edge.keyOffset, length) {
                     let bit: UInt64 = e - first < 64 ? 1 << UInt64(e - first) : 0
                     if taken & bit != 0 {
-                        let key = String(decoding: UnsafeBufferPointer(start: base + keyStart, count: length), as: UTF8.self)
+                        let key = base.extracting(keyStart..<keyEnd).text
                         throw JSONError(.duplicateKey, "duplicate key \"\(key)\" in an object", offset: keyStart - 1)
                     }
                     taken |= bit

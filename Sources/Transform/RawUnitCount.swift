@@ -5,9 +5,10 @@
 /// A byte that breaks the structure itself (a lost quote or bracket) can make the count approximate;
 /// the document is rejected whole either way, and the count is never below the objects seen.
 enum RawUnitCount {
-    static func count(_ bytes: UnsafeRawBufferPointer, unit: [String]) -> Int {
+    static func count(_ bytes: Span<UInt8>, unit: [String]) -> Int {
         let path = unit.map { Array($0.utf8) }
-        guard !path.isEmpty, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        guard !path.isEmpty else { return 0 }
+        let base = bytes
         // Per open container: how many leading path keys the chain of keys down to it matched (-1: off
         // the path), and whether it is an object.
         var matched: [Int] = []
@@ -71,7 +72,7 @@ enum RawUnitCount {
         return rows
     }
 
-    private static func equal(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ key: [UInt8]) -> Bool {
+    private static func equal(_ base: Span<UInt8>, _ range: Range<Int>, _ key: [UInt8]) -> Bool {
         guard range.count == key.count else { return false }
         for (k, b) in zip(range, key) where base[k] != b { return false }
         return true

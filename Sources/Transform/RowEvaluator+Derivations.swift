@@ -73,9 +73,7 @@ extension RowEvaluator {
             let v = try eval(a[0], in: document)
             guard case .json(let j) = v, j.kind == .string else { return v }
             let raw = document.stringBytes(j)
-            for (from, to) in pairs where from.count == raw.count {
-                if from.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) { return .text(to) }
-            }
+            for (from, to) in pairs where raw.equals(from) { return .text(to) }
             return v
         case .sum(let field):
             let v = try eval(a[0], in: document)
@@ -114,11 +112,7 @@ extension RowEvaluator {
             try document.forEachElement(array) { element in
                 guard element.kind == .object else { return }
                 if let type = try document.member(element, "type"), type.kind == .string {
-                    let raw = document.stringBytes(type)
-                    if raw.count == excluded.count, excluded.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
-                    {
-                        return
-                    }
+                    if document.stringBytes(type).equals(excluded) { return }
                 }
                 guard let m = try document.member(element, "amount"), let n = try document.int64(m) else { return }
                 let (r, o) = total.addingReportingOverflow(n)
@@ -139,7 +133,7 @@ extension RowEvaluator {
             let key = settings.identityKey
             if key == "email" {
                 let v = try eval(a[0], in: document)
-                if let bytes = stringBytes(v, in: document), bytes.count > 2 { return source ? .text(textIndex("email")) : v }
+                if let n = stringByteCount(v), n > 2 { return source ? .text(textIndex("email")) : v }
             } else if key.hasPrefix("metadata.") {
                 if case .json(let metadata) = try eval(a[1], in: document), metadata.kind == .object,
                     let m = try document.member(metadata, key: Array(key.utf8.dropFirst("metadata.".count))),
@@ -174,9 +168,7 @@ extension RowEvaluator {
             return try buildDiscounts(a, in: document)
         case .when(let expected):
             guard case .json(let j) = try eval(a[0], in: document), j.kind == .string else { return .null }
-            let raw = document.stringBytes(j)
-            guard raw.count == expected.count, expected.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
-            else { return .null }
+            guard document.stringBytes(j).equals(expected) else { return .null }
             return try eval(a[1], in: document)
         case .whole:
             guard let d = try decimalValue(try eval(a[0], in: document), in: document) else { return .null }

@@ -158,7 +158,7 @@ final class RowEvaluator {
             return false
         }
         if let live = slots.object[plan.livemodeSlot], live.kind == .bool,
-            (document.bytes(live).first == UInt8(ascii: "t")) != settings.livemode
+            (document.bytes(live)[0] == UInt8(ascii: "t")) != settings.livemode
         {
             return false
         }
@@ -213,7 +213,7 @@ final class RowEvaluator {
     /// Whether the object's unit list says `has_more: true` (raw holds its first page only).
     private func hasMore(in document: JSONDocument) -> Bool {
         guard let slot = plan.hasMoreSlot, let v = slots.object[slot], v.kind == .bool else { return false }
-        return document.bytes(v).first == UInt8(ascii: "t")
+        return document.bytes(v)[0] == UInt8(ascii: "t")
     }
 
     /// The object's id as text (for rejects), if readable.
@@ -239,7 +239,7 @@ final class RowEvaluator {
         }
         var parentReject: RowReject?
         if let live = slots.object[plan.livemodeSlot], live.kind == .bool {
-            let isLive = document.bytes(live).first == UInt8(ascii: "t")
+            let isLive = document.bytes(live)[0] == UInt8(ascii: "t")
             if isLive != settings.livemode {
                 parentReject = RowReject(
                     .livemodeMismatch,
@@ -489,7 +489,7 @@ final class RowEvaluator {
         switch v {
         case .null: return nil
         case .bool(let b): return b
-        case .json(let j) where j.kind == .bool: return document.bytes(j).first == UInt8(ascii: "t")
+        case .json(let j) where j.kind == .bool: return document.bytes(j)[0] == UInt8(ascii: "t")
         default: throw RowReject(.typeMismatch, "expected true or false, found \(kindName(v))")
         }
     }
@@ -511,19 +511,19 @@ final class RowEvaluator {
         case .json(let j) where j.kind == .number || j.kind == .string:
             let bytes = j.kind == .string ? document.stringBytes(j) : document.bytes(j)
             guard let d = ExactMath.parse(bytes) else {
-                throw RowReject(.typeMismatch, "'\(String(decoding: bytes, as: UTF8.self))' is not a plain decimal number")
+                throw RowReject(.typeMismatch, "'\(bytes.text)' is not a plain decimal number")
             }
             return d
         default: throw RowReject(.typeMismatch, "expected a number, found \(kindName(v))")
         }
     }
 
-    /// The raw JSON string text (quotes included) of a string value.
-    func stringBytes(_ v: Value, in document: JSONDocument) -> UnsafeRawBufferPointer? {
+    /// The length of the raw JSON string text (quotes included) of a string value; nil for others.
+    func stringByteCount(_ v: Value) -> Int? {
         switch v {
-        case .json(let j) where j.kind == .string: return document.bytes(j)
-        case .text(let i): return layout.textJSON(i)
-        case .scratch(let a, let b): return UnsafeRawBufferPointer(start: scratch.base + a, count: b - a)
+        case .json(let j) where j.kind == .string: return j.count
+        case .text(let i): return layout.textJSON(i).count
+        case .scratch(let a, let b): return b - a
         default: return nil
         }
     }
@@ -538,19 +538,19 @@ final class RowEvaluator {
     }
 
     func currency(_ v: Value, in document: JSONDocument) throws -> CurrencyInfo? {
-        let raw: UnsafeRawBufferPointer
         switch v {
         case .null: return nil
-        case .json(let j) where j.kind == .string: raw = document.stringBytes(j)
-        case .text(let i):
-            raw =
-                plan.textStrings[i].utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0) }
-                ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        case .json(let j) where j.kind == .string: return try currency(code: document.stringBytes(j))
+        case .text(let i): return try currency(code: plan.textStrings[i].utf8.span)
         default: throw RowReject(.typeMismatch, "currency: expected a string, found \(kindName(v))")
         }
+    }
+
+    /// The currency of the code `raw` (any case), cached by its bytes.
+    private func currency(code raw: Span<UInt8>) throws -> CurrencyInfo {
         var key: UInt64 = 0
         if raw.count >= 1 && raw.count <= 7 {
-            for b in raw { key = key << 8 | UInt64(b | 0x20) }
+            for i in raw.indices { key = key << 8 | UInt64(raw[i] | 0x20) }
             key |= UInt64(raw.count) << 56
             if key == currencies.lastKey, let last = currencies.last { return last }
             if let hit = currencies.cache[key] {
@@ -559,7 +559,7 @@ final class RowEvaluator {
                 return hit
             }
         }
-        let code = String(decoding: raw, as: UTF8.self).lowercased()
+        let code = raw.text.lowercased()
         guard let exponent = Currency.exponent(of: code) else {
             throw RowReject(
                 .unknownCurrency,
@@ -598,7 +598,7 @@ final class RowEvaluator {
         }
         if mapped.rowsOut > 0, let v = slots.object[plan.idSlot], v.kind == .string {
             mapped.key = UniqueKeys.Key(id: document.stringBytes(v))
-            mapped.hash = UniqueKeys.hash(document.buffer, seed: UniqueKeys.lineSeed)
+            mapped.hash = UniqueKeys.hash(document.span, seed: UniqueKeys.lineSeed)
         }
         if plan.amountColumn != nil && plan.currencyColumn != nil {
             for p in mapped.pendingAmounts {
@@ -618,7 +618,7 @@ final class RowEvaluator {
         mapped.rowsOut = 0
         mapped.rowKeys.removeAll(keepingCapacity: true)
         // A document that failed before its slots were read is still named when its id is readable.
-        let id = objectId(in: document) ?? UniqueKeys.documentId(document.buffer).map { String(decoding: $0, as: UTF8.self) }
+        let id = objectId(in: document) ?? UniqueKeys.documentId(document)
         let name = "\(plan.schema.sourceStream) object" + (id.map { " " + $0 } ?? "")
         guard let unit = plan.unit else {
             // One row per object: the object is its only unit.
@@ -631,7 +631,7 @@ final class RowEvaluator {
         }
         if mapped.unreadable {
             let first = cause ?? mapped.rejected.first?.reject ?? RowReject(.malformedJSON, "not valid JSON")
-            let total = max(1, RawUnitCount.count(document.buffer, unit: unit))
+            let total = max(1, RawUnitCount.count(document.span, unit: unit))
             mapped.rejected.removeAll(keepingCapacity: true)
             mapped.rejected.append(Rejected(objectId: id, unitId: nil, reject: first))
             let whole = RowReject(
@@ -776,11 +776,14 @@ final class RowEvaluator {
         if v.isNull { out.append("null"); return }
         switch type {
         case .string:
-            guard let bytes = stringBytes(v, in: document) else {
-                throw RowReject(.typeMismatch, "expected a string, found \(kindName(v))")
+            switch v {
+            case .json(let j) where j.kind == .string:
+                if !validateInput { try document.validate(j) }
+                out.append(document.bytes(j))
+            case .text(let i): out.append(layout.textJSON(i))
+            case .scratch(let a, let b): out.append(UnsafeRawBufferPointer(start: scratch.base + a, count: b - a))
+            default: throw RowReject(.typeMismatch, "expected a string, found \(kindName(v))")
             }
-            if !validateInput, case .json(let j) = v { try document.validate(j) }
-            out.append(bytes)
         case .int64:
             out.appendInt(try intValue(v, in: document)!)
         case .bool:

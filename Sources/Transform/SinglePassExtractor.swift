@@ -76,14 +76,13 @@ final class SinglePassExtractor {
     func extract(_ document: JSONDocument, into slots: UnsafeMutablePointer<JSONValue?>, slotCount: Int) throws {
         for i in 0..<slotCount { slots[i] = nil }
         unitCount = 0
-        let buffer = document.buffer
-        guard let raw = buffer.baseAddress, buffer.count > 1 else { throw Unusual() }
-        let base = raw.assumingMemoryBound(to: UInt8.self)
-        let count = buffer.count
+        let base = document.span
+        let count = base.count
+        guard count > 1 else { throw Unusual() }
         var i = 0
         while i < count && Self.isSpace(base[i]) { i &+= 1 }
         guard i < count, base[i] == 0x7B else { throw Unusual() }
-        let end = try walk(document, base, count, i, object, 0, slots, isUnit: false)
+        let end = try walk(document, base, i, object, 0, slots, isUnit: false)
         i = end
         while i < count && Self.isSpace(base[i]) { i &+= 1 }
         guard i == count else { throw Unusual() }
@@ -94,9 +93,10 @@ final class SinglePassExtractor {
 
     /// Walks the object at `start` ('{') through `trie` node `node`; returns the index after its '}'.
     private func walk(
-        _ document: JSONDocument, _ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int,
+        _ document: JSONDocument, _ base: Span<UInt8>, _ start: Int,
         _ trie: borrowing Trie, _ node: Int, _ slots: UnsafeMutablePointer<JSONValue?>, isUnit: Bool
     ) throws -> Int {
+        let count = base.count
         let first = trie.starts[node]
         let last = first &+ trie.counts[node]
         let lengthMask = trie.lengths[node]
@@ -148,12 +148,12 @@ final class SinglePassExtractor {
                 let edge = trie.edges[matched]
                 let c = base[i]
                 if edge.child >= 0 && c == 0x7B {
-                    i = try walk(document, base, count, i, trie, edge.child, slots, isUnit: isUnit)
+                    i = try walk(document, base, i, trie, edge.child, slots, isUnit: isUnit)
                     if edge.slot >= 0 && slots[edge.slot] == nil {
                         slots[edge.slot] = JSONValue(start: valueStart, end: i, kind: .object)
                     }
                 } else if !isUnit && edge.slot == arraySlot && c == 0x5B && slots[edge.slot] == nil {
-                    i = try walkUnits(document, base, count, i)
+                    i = try walkUnits(document, base, i)
                     slots[edge.slot] = JSONValue(start: valueStart, end: i, kind: .array)
                 } else {
                     let value = try document.skippedValue(at: i)
@@ -161,14 +161,15 @@ final class SinglePassExtractor {
                     if edge.slot >= 0 && slots[edge.slot] == nil { slots[edge.slot] = value }
                 }
             }
-            if try !Self.nextItem(base, count, &i, closing: 0x7D) { return i }
+            if try !Self.nextItem(base, &i, closing: 0x7D) { return i }
         }
     }
 
     /// After a member or element: skips to the next item (true, past the ',' and its whitespace), or
     /// past the container's `closing` byte (false); anything else is unusual.
     @inline(__always)
-    private static func nextItem(_ base: UnsafePointer<UInt8>, _ count: Int, _ i: inout Int, closing: UInt8) throws -> Bool {
+    private static func nextItem(_ base: Span<UInt8>, _ i: inout Int, closing: UInt8) throws -> Bool {
+        let count = base.count
         while i < count && isSpace(base[i]) { i &+= 1 }
         guard i < count else { throw Unusual() }
         if base[i] == 0x2C {
@@ -182,7 +183,8 @@ final class SinglePassExtractor {
     }
 
     /// Walks the unit array at `start` ('['): each element must be an object; returns the index after ']'.
-    private func walkUnits(_ document: JSONDocument, _ base: UnsafePointer<UInt8>, _ count: Int, _ start: Int) throws -> Int {
+    private func walkUnits(_ document: JSONDocument, _ base: Span<UInt8>, _ start: Int) throws -> Int {
+        let count = base.count
         var i = start &+ 1
         while i < count && Self.isSpace(base[i]) { i &+= 1 }
         if i < count && base[i] == 0x5D { return i &+ 1 }
@@ -198,8 +200,8 @@ final class SinglePassExtractor {
             let row = unitRows + unitCount &* unitSlotCount
             row.initialize(repeating: nil, count: unitSlotCount)
             unitCount &+= 1
-            i = unit.isEmpty ? try document.skippedValue(at: i).end : try walk(document, base, count, i, unit, 0, row, isUnit: true)
-            if try !Self.nextItem(base, count, &i, closing: 0x5D) { return i }
+            i = unit.isEmpty ? try document.skippedValue(at: i).end : try walk(document, base, i, unit, 0, row, isUnit: true)
+            if try !Self.nextItem(base, &i, closing: 0x5D) { return i }
         }
     }
 }

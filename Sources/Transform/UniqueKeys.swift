@@ -28,7 +28,7 @@ struct UniqueKeys {
         let a: UInt64
         let b: UInt64
 
-        init(id: UnsafeRawBufferPointer) {
+        init(id: Span<UInt8>) {
             a = UniqueKeys.hash(id, seed: 0x9E37_79B9_7F4A_7C15)
             b = UniqueKeys.hash(id, seed: 0xC2B2_AE3D_27D4_EB4F)
         }
@@ -67,7 +67,7 @@ struct UniqueKeys {
             if let owner = rowOwners[rowKey] {
                 if owner & 0xFFFF_FFFF == document.a & 0xFFFF_FFFF && owner != me { continue } // a copy of this document
                 for key in inserted { rowOwners[key] = nil }
-                let id = Self.documentId(text).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+                let id = Self.documentId(JSONDocument(text)) ?? "?"
                 let row = rowId(text, index: k) ?? "?"
                 rowConflicts[line] =
                     owner == me
@@ -84,7 +84,7 @@ struct UniqueKeys {
             inserted.append(rowKey)
         }
         if let previous = latest.updateValue(Occurrence(line: line, hash: lineHash), forKey: document) {
-            let id = Self.documentId(text).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            let id = Self.documentId(JSONDocument(text)) ?? "?"
             earlier.append((previous.line, document, id, previous))
         }
     }
@@ -107,16 +107,17 @@ struct UniqueKeys {
         return result
     }
 
-    /// The raw bytes of the top-level `id` string (without quotes), or nil when the line does not
-    /// start as an object with a readable string id. `id` comes first in Stripe objects.
-    static func documentId(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        let document = JSONDocument(line)
+    /// The raw text of the top-level `id` string (without quotes, escapes kept), or nil when the
+    /// document does not start as an object with a readable string id. `id` comes first in Stripe
+    /// objects; the rest of the document may be damaged.
+    static func documentId(_ document: JSONDocument) -> String? {
+        let line = document.span
         var start = 0
         while start < line.count, line[start] == 0x20 || line[start] == 0x09 || line[start] == 0x0D || line[start] == 0x0A { start += 1 }
         guard start < line.count, line[start] == 0x7B else { return nil }
         let root = JSONValue(start: start, end: line.count, kind: .object)
         guard let value = try? document.member(root, "id"), value.kind == .string else { return nil }
-        return document.stringBytes(value)
+        return document.stringBytes(value).text
     }
 
     /// The id of the `index`-th object of the unit array, for messages.
@@ -141,7 +142,12 @@ struct UniqueKeys {
 
     /// A 64-bit hash of `bytes`: four independent multiply-rotate lanes over 32-byte blocks, then a
     /// final mix (about 8 GB/s); not cryptographic.
-    static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+    static func hash(_ bytes: Span<UInt8>, seed: UInt64) -> UInt64 {
+        // Unaligned 8-byte loads without a bounds check each: raw only for this call.
+        bytes.withUnsafeBytes { hash(raw: $0, seed: seed) }
+    }
+
+    private static func hash(raw bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         let n = bytes.count
         let k1: UInt64 = 0x9E37_79B9_7F4A_7C15, k2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
         var h0 = seed ^ (UInt64(n) &* k1), h1 = seed &+ k2, h2 = seed ^ k1 ^ k2, h3 = seed &- k1

@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A `JSONDocument` cannot outlive the bytes it views, and a `JSONParser`'s index cannot be
+/// A `JSONDocument` cannot outlive the bytes it views, nor can the byte views it hands out
+/// (`span`, `bytes`, `stringBytes`: `Span<UInt8>`), and a `JSONParser`'s index cannot be
 /// overwritten while a document uses it: the compiler rejects code that tries. Each case is
 /// compiled against this build's JSON module; the first must compile (so a failure of the others
 /// is the compiler's verdict, not a broken set-up), the others must fail with the diagnostic named.
@@ -30,6 +31,16 @@ import Testing
                         return try document.member(root, "id").flatMap { try document.string($0) } ?? viaParser
                     }
                 }
+                func idLength(_ line: [UInt8]) throws -> Int {
+                    var parser = JSONParser()
+                    return try line.withUnsafeBytes { bytes in
+                        try parser.parse(bytes) { document, root in
+                            guard let id = try document.member(root, "id") else { return 0 }
+                            let view = document.stringBytes(id)
+                            return view.count + document.bytes(root).count - document.span.count
+                        }
+                    }
+                }
                 """, error: nil),
         // What RowEvaluator did: keep the document in a property after the line's scope ended.
         Case(
@@ -45,7 +56,7 @@ import Testing
             source: """
                 func keep(_ line: [UInt8]) -> Int {
                     let document: JSONDocument = line.withUnsafeBytes { bytes in return JSONDocument(bytes) }
-                    return document.buffer.count
+                    return document.span.count
                 }
                 """, error: "requires that 'JSONDocument' conform to 'Escapable'"),
         Case(
@@ -53,7 +64,7 @@ import Testing
             source: """
                 func later(_ line: UnsafeRawBufferPointer) -> () -> Int {
                     let document = JSONDocument(line)
-                    return { document.buffer.count }
+                    return { document.span.count }
                 }
                 """, error: "escapes its scope"),
         Case(
@@ -63,7 +74,62 @@ import Testing
                     var parser = JSONParser()
                     var kept: JSONDocument? = nil
                     try parser.parse(line) { document, _ in kept = document }
-                    return kept?.buffer.count ?? 0
+                    return kept?.span.count ?? 0
+                }
+                """, error: "escapes its scope"),
+        // The byte views: what ChildListCompleter did (a list of raw element bytes), and the escapes
+        // the document itself cannot make.
+        Case(
+            name: "byte view returned from withUnsafeBytes",
+            source: """
+                func idBytes(_ line: [UInt8]) throws -> Int {
+                    let id = try line.withUnsafeBytes { bytes in
+                        let document = JSONDocument(bytes)
+                        return document.bytes(try document.root())
+                    }
+                    return id.count
+                }
+                """, error: "requires that 'Span<UInt8>' conform to 'Escapable'"),
+        Case(
+            name: "byte views collected in an array",
+            source: """
+                func collect(_ line: UnsafeRawBufferPointer) throws -> Int {
+                    var elements: [Span<UInt8>] = []
+                    let document = JSONDocument(line)
+                    try document.forEachElement(try document.root()) { elements.append(document.bytes($0)) }
+                    return elements.count
+                }
+                """, error: "does not conform to protocol 'Escapable'"),
+        Case(
+            name: "byte view captured by an escaping closure",
+            source: """
+                func later(_ line: UnsafeRawBufferPointer) -> () -> Int {
+                    let text = JSONDocument(line).span
+                    return { text.count }
+                }
+                """, error: "escapes its scope"),
+        Case(
+            name: "byte view kept past the parser's closure",
+            source: """
+                func outlive(_ line: UnsafeRawBufferPointer) throws -> Int {
+                    var parser = JSONParser()
+                    var kept: Span<UInt8>? = nil
+                    try parser.parse(line) { document, root in kept = document.stringBytes(root) }
+                    return kept?.count ?? 0
+                }
+                """, error: "escapes its scope"),
+        Case(
+            name: "byte view kept past the bytes' scope",
+            source: """
+                func outlive(_ lines: [[UInt8]]) -> Int {
+                    var kept: Span<UInt8>? = nil
+                    for line in lines {
+                        line.withUnsafeBytes { bytes in
+                            let document = JSONDocument(bytes)
+                            if let root = try? document.root() { kept = document.bytes(root) }
+                        }
+                    }
+                    return kept?.count ?? 0
                 }
                 """, error: "escapes its scope"),
         Case(

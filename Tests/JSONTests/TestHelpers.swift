@@ -11,6 +11,11 @@ func withDocument<R>(_ bytes: [UInt8], _ body: (JSONDocument) throws -> R) rethr
     try bytes.withUnsafeBytes { try body(JSONDocument($0)) }
 }
 
+/// A copy of a document's byte view.
+func copied(_ view: Span<UInt8>) -> [UInt8] {
+    view.withUnsafeBufferPointer { Array($0) }
+}
+
 /// The error `body` throws, or nil.
 func jsonError(_ body: () throws -> Void) -> JSONError? {
     do {

@@ -446,7 +446,8 @@ import Testing
 
     @Test func rawUnitCountReadsOnlyTheStructure() {
         func count(_ text: String, _ unit: [String] = ["lines", "data"]) -> Int {
-            Array(text.utf8).withUnsafeBytes { RawUnitCount.count($0, unit: unit) }
+            let bytes = Array(text.utf8)
+            return RawUnitCount.count(bytes.span, unit: unit)
         }
         #expect(count(#"{"id":"x","lines":{"data":[{"a":1},{"b":{"c":[{}]}},{"s":"}{\"["}]}}"#) == 3)
         #expect(count(#"{"data":[{}],"lines":{"url":"{","data":[{"x":1},{"y":"\#u{FF}"},{"z":tru"#) == 3)
