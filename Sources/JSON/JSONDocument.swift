@@ -53,7 +53,7 @@ public struct JSONDocument: ~Escapable {
     /// The whole text, as given to `init`; it lives no longer than those bytes (like the document).
     public var span: Span<UInt8> {
         @_lifetime(copy self)
-        @inline(__always)
+        @inlinable @inline(__always)
         get {
             let whole = unsafe Span(_unsafeStart: base, count: count)
             return unsafe _overrideLifetime(whole, copying: self)
@@ -171,14 +171,14 @@ public struct JSONDocument: ~Escapable {
     /// The raw text of a value (strings include their quotes). Traps when `value` does not lie
     /// inside this document (a value found in another document).
     @_lifetime(copy self)
-    @inline(__always)
+    @inlinable @inline(__always)
     public func bytes(_ value: JSONValue) -> Span<UInt8> {
         span.extracting(value.start..<value.end)
     }
 
     /// The raw, still-escaped bytes between a string's quotes; empty for values that are not strings.
     @_lifetime(copy self)
-    @inline(__always)
+    @inlinable @inline(__always)
     public func stringBytes(_ value: JSONValue) -> Span<UInt8> {
         guard value.kind == .string else { return span.extracting(0..<0) }
         return span.extracting((value.start + 1)..<(value.end - 1))
