@@ -77,6 +77,21 @@ func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
     }
 }
 
+/// Runs the body of a command without logging options (`ddl`, `docs`, `validate`): an error goes to
+/// stderr and ends the process with its class's exit code (the argument parser's own would be 1).
+func runPrintingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\(fixHint(error))\n".utf8))
+        throw ExitCode(ExitStatus.of(error).rawValue)
+    }
+}
+
 /// How to get past a damaged input file, for errors whose own message cannot know the run: a
 /// resumed run would meet the same file again.
 func fixHint(_ error: any Error) -> String {

@@ -65,7 +65,7 @@ public struct ValidateCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        do {
+        try runPrintingErrors {
             let definition = try PipelineDefinition.load(path: pipeline)
             let schemas = try SchemaSet.load(directory: definition.schemas)
             for required in SchemaSet.tableOrder where schemas.table(required) == nil {
@@ -85,9 +85,6 @@ public struct ValidateCommand: ParsableCommand {
             print(
                 "\(pipeline): ok (\(definition.mode.rawValue) mode, streams: \(definition.enabledStreams.joined(separator: ", ")); \(schemas.tables.count) schemas in \(schemas.directory); output \(definition.output))"
             )
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(ExitStatus.of(error).rawValue)
         }
     }
 }
@@ -147,8 +144,10 @@ public struct DocsCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let set = try SchemaSet.load(directory: schemas)
-        try AtomicFile.write(SchemaDocumentation.markdown(set), to: schemas + "/MAPPING.md")
-        print("wrote \(schemas)/MAPPING.md")
+        try runPrintingErrors {
+            let set = try SchemaSet.load(directory: schemas)
+            try AtomicFile.write(SchemaDocumentation.markdown(set), to: schemas + "/MAPPING.md")
+            print("wrote \(schemas)/MAPPING.md")
+        }
     }
 }

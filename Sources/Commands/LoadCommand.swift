@@ -55,15 +55,17 @@ public struct DDLCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let definition = try pipeline.map { try PipelineDefinition.load(path: $0) }
-        let set = try SchemaSet.load(directory: schemas ?? definition?.schemas ?? "schemas")
-        let which = dialect
-        let partitioning = definition?.load.partitioning ?? [:]
-        print(try WarehouseDDL.createTables(set, dialect: which, partitioning: partitioning))
-        if which == .bigquery {
-            for target in try WarehouseDDL.targets(set, partitioning: partitioning) {
-                print("-- BigQuery JSON schema for \(target.name) (bq load --schema=\(target.name).schema.json):")
-                print(try WarehouseDDL.bigQueryJSONSchema(target))
+        try runPrintingErrors {
+            let definition = try pipeline.map { try PipelineDefinition.load(path: $0) }
+            let set = try SchemaSet.load(directory: schemas ?? definition?.schemas ?? "schemas")
+            let which = dialect
+            let partitioning = definition?.load.partitioning ?? [:]
+            print(try WarehouseDDL.createTables(set, dialect: which, partitioning: partitioning))
+            if which == .bigquery {
+                for target in try WarehouseDDL.targets(set, partitioning: partitioning) {
+                    print("-- BigQuery JSON schema for \(target.name) (bq load --schema=\(target.name).schema.json):")
+                    print(try WarehouseDDL.bigQueryJSONSchema(target))
+                }
             }
         }
     }

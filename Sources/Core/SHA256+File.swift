@@ -2,10 +2,6 @@ public import Digest
 import ModuleErrors
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension SHA256 {
     /// Streams a file through the hash.
     public static func hexOfFile(atPath path: String) throws -> String {

@@ -36,7 +36,20 @@ final class ParquetPartitionWriter: PartitionFileWriter {
         do {
             try codec.write(record: record, to: writer)
         } catch let error as ParquetError {
-            throw LoadError(.badRow, "\(stagingFile) line \(TypedRowCodec.lineNumber(of: record)): \(error.message)", cause: error)
+            throw Self.loadError(error, stagingFile: stagingFile, line: TypedRowCodec.lineNumber(of: record), path: writer.path)
+        }
+    }
+
+    /// A value the row cannot hold rejects the row (its staging line named); a failure to write
+    /// the file (a full disk during a row group's flush, the compressor) is a file error.
+    static func loadError(_ error: ParquetError, stagingFile: String, line: Int, path: String) -> LoadError {
+        switch error.code {
+        case .invalidValue, .incompleteRow:
+            LoadError(.badRow, "\(stagingFile) line \(line): \(error.message)", cause: error)
+        case .io, .compression, .closed:
+            LoadError(.io, "cannot write \(path) (rows from \(stagingFile) up to line \(line)): \(error.message)", cause: error)
+        case .invalidSchema:
+            LoadError(.configuration, "cannot write \(path): \(error.message)", cause: error)
         }
     }
 

@@ -25,9 +25,6 @@ public struct TransformStatistics: Sendable {
         public let rowsRejected: Int
         /// Wall time of the table.
         public let seconds: Double
-
-        public var megabytesPerSecond: Double { seconds > 0 ? Double(inputBytes) / 1e6 / seconds : 0 }
-        public var rowsPerSecond: Double { seconds > 0 ? Double(rowsOut) / seconds : 0 }
     }
 
     /// Uncompressed raw bytes read, all streams.

@@ -12,6 +12,7 @@ struct StripeBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stripe-bench",
         abstract: "Benchmarks: each prints rows or objects per second, bytes and peak RSS.",
+        version: ToolInfo.version,
         subcommands: [ExtractBench.self, IncrementalBench.self, GenerateRaw.self, TransformLoadBench.self]
     )
 }

@@ -130,6 +130,24 @@ struct ExitCodeTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/raw"))
     }
 
+    /// The commands without logging options (`stripe-load ddl`, `stripe-etl docs`, `validate`) exit
+    /// with their error's class too, not the argument parser's 1.
+    @Test func commandsWithoutLoggingOptionsExitWithTheirErrorsCode() async throws {
+        let missingPipeline = directory.appending("missing.yaml")
+        let ddl = try await E2E.run(try E2E.executable("stripe-load"), ["ddl", "--dialect", "duckdb", "--pipeline", missingPipeline])
+        #expect(ddl.status == 64, "\(ddl)")
+        #expect(ddl.stderr.contains("cannot read pipeline file \(missingPipeline)"), "\(ddl)")
+
+        let missingSchemas = directory.appending("no-schemas")
+        let docs = try await E2E.etl(["docs", "--schemas", missingSchemas])
+        #expect(docs.status == 64, "\(docs)")
+        #expect(docs.stderr.contains("cannot list schema directory \(missingSchemas)"), "\(docs)")
+
+        let validate = try await E2E.etl(["validate", missingPipeline])
+        #expect(validate.status == 64, "\(validate)")
+        #expect(validate.stderr.contains("cannot read pipeline file \(missingPipeline)"), "\(validate)")
+    }
+
     @Test func missingOrIncompleteInputRunExits74() async throws {
         let api = try pipeline(TestPipelines.api(base: "http://127.0.0.1:9"), "io.yaml")
         let out = directory.appending("out")
