@@ -61,9 +61,10 @@ let package = Package(
         // Pure Swift building blocks that know nothing about Stripe.
         // The one error shape (code, message, cause) every module's error type is an instance of.
         .target(name: "ModuleErrors", swiftSettings: swift6Settings),
-        // `JSONDocument` is `~Escapable` (a view cannot outlive its bytes); declaring what its
-        // initializers depend on (`@_lifetime`) needs the experimental Lifetimes feature in Swift 6.3.
-        // Modules that only use documents do not need it.
+        // `JSONDocument` is `~Escapable` (a view cannot outlive its bytes) and hands out `Span`s bound
+        // to them; declaring what its initializers and views depend on (`@_lifetime`) needs the
+        // experimental Lifetimes feature in Swift 6.3. Modules that only use documents and their views
+        // do not need it (they never return a view from a function).
         .target(name: "JSON", dependencies: ["ModuleErrors"], swiftSettings: swift6Settings + [.enableExperimentalFeature("Lifetimes")]),
         .target(
             name: "Parquet", dependencies: ["ModuleErrors", .product(name: "SystemPackage", package: "swift-system")],

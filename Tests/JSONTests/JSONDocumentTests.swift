@@ -44,6 +44,17 @@ import Testing
         }
     }
 
+    /// A value found in one document and used on a shorter one: the view traps instead of reading
+    /// past the text (the raw pointers it replaced read whatever lay there).
+    @Test func aViewOfAValueFromAnotherDocumentTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let value = withDocument(#"{"id": "in_1234567890"}"#) { doc in try? doc.member(try doc.root(), "id") }
+            withDocument("{}") { doc in
+                if let value { _ = doc.bytes(value).count }
+            }
+        }
+    }
+
     @Test func accessorsRejectTheWrongType() throws {
         try withDocument(
             #"{"s": "12", "n": 12, "f": 1.5, "e": 1e2, "big": 9223372036854775808, "neg": -9223372036854775809, "min": -9223372036854775808}"#
