@@ -28,6 +28,9 @@ final class PartitionSpill {
 
     deinit { try? file?.close() }
 
+    /// True once some of the partition's chunks went to its scratch file.
+    var isOnDisk: Bool { file != nil }
+
     func append(_ chunk: Chunk, rows: Int) {
         held.append(chunk)
         heldBytes += chunk.compressed.count

@@ -17,7 +17,9 @@ import Darwin
 /// checks it), given its partition, and encoded into its format's record (`PartitionRecordFormat`);
 /// each block's records are grouped by partition, compressed, and appended to the spills in block
 /// order. A snapshot (dimension) table is one partition, the snapshot date. Memory stays flat: the
-/// compressed records held beyond `memoryBudget` go to scratch files.
+/// compressed records held beyond `memoryBudget` go to scratch files, and a table that went over
+/// it moves the rest there too at the end of the pass, so the second pass's writers do not run
+/// beside a full budget of held records.
 struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
     /// One partition after the split, for the second pass.
     struct Partition: Sendable {
@@ -40,8 +42,9 @@ struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
     /// Staging bytes per block (tests make it small, so that a few rows span many blocks).
     var blockBytes = StagingBlockReader.defaultBlockBytes
 
-    /// Compressed records held in memory between the passes before they go to scratch files.
-    static var memoryBudget: Int { 48 << 20 }
+    /// Compressed records held in memory between the passes before they go to scratch files
+    /// (tests make it small).
+    var memoryBudget = TableLoader.defaultMemoryBudget
 
     /// Throws when a partitioned table's schema lacks the partition's source column.
     init(table: TableSchema, partitioning: TablePartitioning, snapshotDate: String, format: Format, stagingFile: String) throws {
@@ -92,12 +95,17 @@ struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
                 }
             }
             // Over budget: move the largest partitions' chunks to their scratch files.
-            while heldBytes > Self.memoryBudget, let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) })
+            while heldBytes > memoryBudget, let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) })
             {
                 heldBytes -= largest.heldBytes
                 try largest.moveToDisk()
             }
             current = next
+        }
+        // A table that went over the budget is larger than memory should hold: the records still
+        // held join their scratch files, so pass 2 reads every partition from disk.
+        if spills.values.contains(where: \.isOnDisk) {
+            for spill in spills.values.sorted(by: { $0.path < $1.path }) where spill.heldBytes > 0 { try spill.moveToDisk() }
         }
         if spills.isEmpty {
             // An empty table still gets a directory and a schema-only file, so globs and Spark

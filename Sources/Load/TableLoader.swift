@@ -39,6 +39,12 @@ struct TableLoader: Sendable {
     var reuse: PartitionReuse? = nil
     /// Staging bytes per decoding block (see `StagingBlockReader`).
     var blockBytes = StagingBlockReader.defaultBlockBytes
+    /// Compressed records held in memory between the passes (see `StagingPartitioner`).
+    var memoryBudget = TableLoader.defaultMemoryBudget
+
+    /// 16 MB: at 800,000 invoices the load's peak RSS is 96 MB with it (Parquet and ndjson) and
+    /// 124-132 MB with 48 MB, in about the same wall time.
+    static let defaultMemoryBudget = 16 << 20
 
     /// Most blocks decoded or partitions written at once; each holds a block or a row group in memory.
     static var workerCount: Int { max(1, min(WorkerPool.cores, 4)) }
@@ -77,6 +83,7 @@ struct TableLoader: Sendable {
         var partitioner = try StagingPartitioner(
             table: table, partitioning: partitioning, snapshotDate: snapshotDate, format: format, stagingFile: stagingFile)
         partitioner.blockBytes = blockBytes
+        partitioner.memoryBudget = memoryBudget
         let partitions = try partitioner.split(scratchDirectory: scratchDirectory)
         // Pass 2: one file per partition, partitions spread over the cores; a partition whose
         // rows are the base run's carries the base's file over instead.
