@@ -95,8 +95,7 @@ struct StagingPartitioner<Format: PartitionRecordFormat>: Sendable {
                 }
             }
             // Over budget: move the largest partitions' chunks to their scratch files.
-            while heldBytes > memoryBudget, let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) })
-            {
+            while heldBytes > memoryBudget, let largest = spills.values.max(by: { ($0.heldBytes, $0.path) < ($1.heldBytes, $1.path) }) {
                 heldBytes -= largest.heldBytes
                 try largest.moveToDisk()
             }
