@@ -57,8 +57,11 @@ public struct StageOptions: ParsableArguments {
     public init() {}
 }
 
-/// Runs a command body, turning any error into a clear message on stderr and its exit code.
-func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
+/// Runs a command body, turning any error into a clear message and its exit code. A command with
+/// logging options logs it (and, unless the log is JSON, repeats it as a plain last line on
+/// stderr); the commands without them (`ddl`, `docs`, `validate`; `logger` nil) print it to
+/// stderr, so they too end with their error's class instead of the argument parser's 1.
+func runReportingErrors(_ logger: Logger?, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
@@ -68,27 +71,12 @@ func runReportingErrors(_ logger: Logger, _ body: () throws -> Void) throws {
     } catch {
         let status = ExitStatus.of(error)
         let text = "\(error)" + fixHint(error)
-        logger.error("\(ExitStatus.summary(of: error)): \(text)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
+        logger?.error("\(ExitStatus.summary(of: error)): \(text)", metadata: ["exit.code": .stringConvertible(status.rawValue)])
         // JSON logs carry the error already; people get it once more as a plain last line.
-        if !LogSetup.usesJSON {
+        if logger == nil || !LogSetup.usesJSON {
             FileHandle.standardError.write(Data("error: \(text)\n".utf8))
         }
         throw ExitCode(status.rawValue)
-    }
-}
-
-/// Runs the body of a command without logging options (`ddl`, `docs`, `validate`): an error goes to
-/// stderr and ends the process with its class's exit code (the argument parser's own would be 1).
-func runPrintingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("error: \(error)\(fixHint(error))\n".utf8))
-        throw ExitCode(ExitStatus.of(error).rawValue)
     }
 }
 

@@ -65,7 +65,7 @@ public struct ValidateCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        try runPrintingErrors {
+        try runReportingErrors(nil) {
             let definition = try PipelineDefinition.load(path: pipeline)
             let schemas = try SchemaSet.load(directory: definition.schemas)
             for required in SchemaSet.tableOrder where schemas.table(required) == nil {
@@ -144,7 +144,7 @@ public struct DocsCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        try runPrintingErrors {
+        try runReportingErrors(nil) {
             let set = try SchemaSet.load(directory: schemas)
             try AtomicFile.write(SchemaDocumentation.markdown(set), to: schemas + "/MAPPING.md")
             print("wrote \(schemas)/MAPPING.md")

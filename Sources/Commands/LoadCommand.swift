@@ -55,7 +55,7 @@ public struct DDLCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        try runPrintingErrors {
+        try runReportingErrors(nil) {
             let definition = try pipeline.map { try PipelineDefinition.load(path: $0) }
             let set = try SchemaSet.load(directory: schemas ?? definition?.schemas ?? "schemas")
             let which = dialect

@@ -9,11 +9,13 @@ import Zstd
 
 @Suite(.serialized, .ownThreads) struct ExtractStageTests {
     static let small = AccountConfig(seed: 7, customers: 60, invoices: 120, events: 80, years: 3)
-    /// A slow fault holds its answer `slowSeconds`, past the client's timeout (`ExtractHarness`: 1 s),
-    /// so every slow fault is a client timeout and a retry. The timeout is not shorter because up to
-    /// 16 page requests are served at once on two shared cores: at 0.3 s a 100-invoice page timed out
-    /// nine times in a row in a loaded full run.
-    static let slowSeconds = 1.5
+    /// A slow fault holds its answer `slowSeconds`, past `slowFaultTimeout`, the client's timeout
+    /// in the tests that inject slow faults, so every slow fault is a client timeout and a retry.
+    /// The timeout is not shorter because up to 16 page requests are served at once on two shared
+    /// cores: at 0.3 s a 100-invoice page timed out nine times in a row in a loaded full run, and at
+    /// 1 s on a machine about three times slower.
+    static let slowSeconds = 4.0
+    static let slowFaultTimeout = 3.0
 
     /// The clean run of `small` the fault scenarios compare with (the same for every scenario, so it
     /// runs once): each stream's lines in file order, and the requests it took.
@@ -88,9 +90,10 @@ import Zstd
     func everyFaultScenarioEndsWithTheSameObjects(_ fault: FaultPlan.Fault) throws {
         let clean = try Self.cleanSmallRun.get()
         // First attempts only: with many requests in flight, a retry's server-wide number is anyone's.
-        let faulty = try ExtractHarness(
+        var faulty = try ExtractHarness(
             Self.small, configuration: FixtureServer.Configuration(faultPlan: FaultPlan([FaultPlan.Rule(fault, .everyNthFirstAttempt(3))])))
         defer { faulty.server.stop() }
+        if case .slow = fault { faulty.pipeline.stripe.timeoutSeconds = Self.slowFaultTimeout }
         let manifest = try faulty.stage().run(runId: "faulty")
         #expect(faulty.server.requests.contains { $0.fault == fault }, "the fault never fired")
         for stream in FixtureStream.allCases {
@@ -186,8 +189,9 @@ import Zstd
         // Each kind also on a fixed request of the invoices list, so each fires whatever the scheduling.
         let fixed = faults.enumerated().map { FaultPlan.Rule($1, .pathRequestNumbers([3 + 2 * $0]), pathPrefix: "/v1/invoices") }
         let plan = FaultPlan(fixed + zip(faults, moduli).map { FaultPlan.Rule($0, .everyNthFirstAttempt($1)) })
-        let harness = try ExtractHarness(config, configuration: FixtureServer.Configuration(faultPlan: plan))
+        var harness = try ExtractHarness(config, configuration: FixtureServer.Configuration(faultPlan: plan))
         defer { harness.server.stop() }
+        harness.pipeline.stripe.timeoutSeconds = Self.slowFaultTimeout
         let manifest = try harness.stage().run(runId: "acceptance")
         let fired = Set(harness.server.requests.compactMap { $0.fault?.description })
         #expect(fired == Set(faults.map(\.description)), "faults that never fired: \(Set(faults.map(\.description)).subtracting(fired))")

@@ -24,8 +24,11 @@ struct ExtractHarness {
         pipeline.stripe.requestsPerSecond = 10_000
         pipeline.stripe.initialBackoffSeconds = 0.01
         pipeline.stripe.maxBackoffSeconds = 0.05
-        pipeline.stripe.timeoutSeconds = 1
-        pipeline.stripe.connectTimeoutSeconds = 1
+        // Generous: on a loaded 2-core machine a page can take over a second to be served, and a
+        // test that did not ask for a timeout must not meet one (at 1 s, nine attempts in a row
+        // timed out in a full run on a slower machine). Slow-fault tests set their own, shorter one.
+        pipeline.stripe.timeoutSeconds = 10
+        pipeline.stripe.connectTimeoutSeconds = 5
         pipeline.extract.windowDays = windowDays
         pipeline.extract.start = "2021-01-01"
     }
